@@ -1,0 +1,147 @@
+// Package cli wires a plugin's cobra commands the same way for every plugin: kubectl's
+// connection flags, --color, -v, signal handling, and the mapping of errors to exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/progress"
+	"github.com/osc-coco/kubectl-plugins/lib/version"
+)
+
+// Globals are the flags and streams every subcommand of a plugin shares.
+type Globals struct {
+	Plugin      string
+	ConfigFlags *genericclioptions.ConfigFlags
+	Streams     genericiooptions.IOStreams
+	Color       string
+	// WrapConfig, if set, wraps every REST config (request counting in benchmarks and tests).
+	WrapConfig func(*rest.Config)
+}
+
+// NewRoot makes a plugin's root command, shown to users as "kubectl <plugin>".
+func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*cobra.Command, *Globals) {
+	g := &Globals{Plugin: plugin, ConfigFlags: kube.NewConfigFlags(), Streams: streams, Color: output.ColorAuto}
+	root := &cobra.Command{
+		Use:           plugin,
+		Short:         short,
+		Long:          long,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl " + plugin},
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if err := output.ValidateColorMode(g.Color); err != nil {
+				return clierr.Usagef("use --color auto, always or never", "%v", err)
+			}
+			return nil
+		},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	g.ConfigFlags.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().StringVar(&g.Color, "color", output.ColorAuto, "colour output: auto, always or never (auto honours NO_COLOR)")
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	if v := klogFlags.Lookup("v"); v != nil {
+		root.PersistentFlags().AddGoFlag(v)
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return clierr.Usagef(fmt.Sprintf("see '%s --help'", displayPath(c)), "%v", err)
+	})
+	root.AddCommand(newVersionCommand(g))
+	return root, g
+}
+
+func displayPath(c *cobra.Command) string {
+	return strings.Replace(c.CommandPath(), c.Root().Name(), "kubectl "+c.Root().Name(), 1)
+}
+
+// Palette colours text for w according to --color.
+func (g *Globals) Palette(w any) output.Palette {
+	if wr, ok := w.(interface{ Write([]byte) (int, error) }); ok {
+		return output.NewPalette(output.ColorEnabled(g.Color, wr))
+	}
+	return output.NewPalette(false)
+}
+
+// Progress returns the progress writer for stderr (silent unless stderr is a terminal).
+func (g *Globals) Progress() *progress.Progress {
+	return progress.New(g.Streams.ErrOut, g.Palette(g.Streams.ErrOut))
+}
+
+// Clients builds API clients from the connection flags.
+func (g *Globals) Clients() (*kube.Clients, error) {
+	c, err := kube.New(g.ConfigFlags, func(cfg *rest.Config) {
+		cfg.UserAgent = fmt.Sprintf("kubectl-%s/%s", g.Plugin, version.Version)
+		if g.WrapConfig != nil {
+			g.WrapConfig(cfg)
+		}
+	})
+	if err != nil {
+		return nil, clierr.Wrap(clierr.Usagef("check --kubeconfig, --context and the KUBECONFIG variable", "cannot load the kubeconfig"),
+			"%v", err)
+	}
+	return c, nil
+}
+
+// ExactArgs is cobra.ExactArgs with a usage error that says what is expected.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return clierr.Usagef(fmt.Sprintf("usage: %s", cmd.UseLine()), "expected %s, got %d argument(s)", what, len(args))
+		}
+		return nil
+	}
+}
+
+// NoArgs rejects positional arguments with a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return clierr.Usagef(fmt.Sprintf("see '%s --help'", displayPath(cmd)), "unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// Execute runs the root command with Ctrl-C/SIGTERM cancelling its context, prints the error
+// for a person, and returns the exit code. A second signal kills the process at once.
+func Execute(root *cobra.Command, streams genericiooptions.IOStreams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }()
+	return ExecuteContext(ctx, root, streams)
+}
+
+// ExecuteContext is Execute with a given context (tests cancel it to simulate Ctrl-C).
+func ExecuteContext(ctx context.Context, root *cobra.Command, streams genericiooptions.IOStreams) int {
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		var e *clierr.Error
+		var s *clierr.Silent
+		switch {
+		case errors.As(err, &e) || errors.As(err, &s):
+		case ctx.Err() != nil:
+			err = &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: err}
+		case strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "unknown flag"):
+			err = clierr.Usagef(fmt.Sprintf("see '%s --help'", displayPath(root)), "%v", err)
+		}
+	}
+	clierr.Print(streams.ErrOut, err)
+	return clierr.ExitCode(err)
+}

@@ -1,0 +1,81 @@
+package clierr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// Action describes the API call that failed, so the message can name it exactly.
+type Action struct {
+	Verb      string // get, list, create, delete, watch, patch
+	Resource  string // plural, with group if not core: "nodes", "runtimeclasses.node.k8s.io"
+	Namespace string // "" for cluster scope
+	Name      string
+}
+
+func (a Action) scope() string {
+	if a.Namespace == "" {
+		return "at cluster scope"
+	}
+	return fmt.Sprintf("in namespace %q", a.Namespace)
+}
+
+func (a Action) object() string {
+	if a.Name == "" {
+		return a.Resource
+	}
+	return fmt.Sprintf("%s %q", strings.TrimSuffix(a.Resource, "s"), a.Name)
+}
+
+// FromAPI explains an error from the Kubernetes API for the user: RBAC denials name the
+// missing verb and resource, authentication and connection failures say what to check.
+func FromAPI(err error, a Action) error {
+	if err == nil {
+		return nil
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ErrInterrupted
+	case apierrors.IsForbidden(err):
+		return &Error{Code: CodeFailure, Err: err,
+			Msg: fmt.Sprintf("not allowed to %s %s %s", a.Verb, a.Resource, a.scope()),
+			Fix: fmt.Sprintf("ask a cluster admin to grant verb %q on resource %q %s (a Role/ClusterRole and binding for your user)",
+				a.Verb, a.Resource, a.scope())}
+	case apierrors.IsUnauthorized(err):
+		return &Error{Code: CodeFailure, Err: err, Msg: "the API server rejected your credentials (401 Unauthorized)",
+			Fix: "log in again or fetch a fresh kubeconfig (for Gardener: kubectl shoot kubeconfig); check --context and --kubeconfig"}
+	case apierrors.IsNotFound(err):
+		return &Error{Code: CodeFailure, Err: err, Msg: fmt.Sprintf("%s not found %s", a.object(), a.scope()),
+			Fix: fmt.Sprintf("check the name: kubectl get %s", listHint(a))}
+	case apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: CodeFailure, Err: err, Msg: fmt.Sprintf("timed out trying to %s %s", a.Verb, a.object()),
+			Fix: "the API server is slow or unreachable: retry, or raise --request-timeout / --timeout"}
+	case isConnection(err):
+		return &Error{Code: CodeFailure, Err: err, Msg: "cannot reach the Kubernetes API server",
+			Fix: "check --context / --kubeconfig, that the cluster is running, and your network or VPN"}
+	}
+	return &Error{Code: CodeFailure, Err: err, Msg: fmt.Sprintf("cannot %s %s", a.Verb, a.object())}
+}
+
+func listHint(a Action) string {
+	if a.Namespace == "" {
+		return a.Resource
+	}
+	return a.Resource + " -n " + a.Namespace
+}
+
+func isConnection(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	if errors.As(err, &opErr) || errors.As(err, &dnsErr) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "no such host") ||
+		strings.Contains(s, "i/o timeout") || strings.Contains(s, "EOF")
+}

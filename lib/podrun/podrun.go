@@ -1,0 +1,199 @@
+// Package podrun runs a short-lived pod to completion, reads its log and deletes it on every
+// path: success, failure, timeout and Ctrl-C. Host probes and smoke tests are built on it.
+package podrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+)
+
+// Options tune one run.
+type Options struct {
+	// Timeout bounds the wait for the pod to finish (creation to Succeeded/Failed).
+	Timeout time.Duration
+	// MaxLogBytes caps the log read back.
+	MaxLogBytes int64
+	// OnStatus, if set, is told about the pod's progress (for a spinner).
+	OnStatus func(string)
+}
+
+// Result is what a finished pod left.
+type Result struct {
+	Name  string
+	Phase corev1.PodPhase
+	Log   []byte
+}
+
+// cleanupTimeout bounds deletion after the command's own context has ended.
+const cleanupTimeout = 15 * time.Second
+
+// Name returns a pod name with a random suffix. It is chosen on the client (not generateName)
+// so that a pod created just as the user pressed Ctrl-C can still be found and deleted.
+func Name(prefix string) string {
+	const maxPrefix = 63 - 6
+	if len(prefix) > maxPrefix {
+		prefix = strings.TrimRight(prefix[:maxPrefix], "-.")
+	}
+	return prefix + "-" + utilrand.String(5)
+}
+
+// Run creates pod (its Name must be set), waits until it finishes, reads its first
+// container's log and deletes it. The pod is deleted whatever happens; if deletion itself fails
+// the error says so and names the pod.
+func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Options) (res *Result, err error) {
+	ns, name := pod.Namespace, pod.Name
+	res = &Result{Name: name}
+	status := func(s string) {
+		if opts.OnStatus != nil {
+			opts.OnStatus(s)
+		}
+	}
+	defer func() {
+		if delErr := deletePod(ctx, cs, ns, name); delErr != nil {
+			err = errors.Join(err, &clierr.Error{Code: clierr.CodeFailure, Err: delErr,
+				Msg: fmt.Sprintf("pod %s/%s could not be deleted", ns, name),
+				Fix: fmt.Sprintf("delete it by hand: kubectl delete pod -n %s %s", ns, name)})
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			err = &clierr.Error{Code: clierr.CodeInterrupted, Msg: fmt.Sprintf("interrupted; pod %s/%s was deleted", ns, name), Err: err}
+		}
+	}()
+
+	status("creating pod " + name)
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		return res, explainCreate(err, ns)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	var stuck error
+	final, err := waitfor.Pod(waitCtx, cs, ns, name, func(p *corev1.Pod, deleted bool) (bool, error) {
+		if deleted {
+			return false, fmt.Errorf("pod %s/%s was deleted by someone else while it ran", ns, name)
+		}
+		status(Describe(p))
+		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			return true, nil
+		}
+		if stuck = Stuck(p); stuck != nil {
+			return true, nil
+		}
+		return false, nil
+	})
+	if final != nil {
+		res.Phase = final.Status.Phase
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return res, clierr.ErrInterrupted
+	case errors.Is(err, waitfor.ErrTimeout):
+		state := "never seen"
+		if final != nil {
+			state = Describe(final)
+		}
+		return res, &clierr.Error{Code: clierr.CodeFailure,
+			Msg: fmt.Sprintf("pod %s/%s did not finish within %s (last state: %s); it was deleted", ns, name, opts.Timeout, state),
+			Fix: "check that the node's kubelet is up and can pull the image (kubectl get node; kubectl get events -n " + ns + "), or raise --timeout"}
+	case err != nil:
+		return res, clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "pods", Namespace: ns, Name: name})
+	case stuck != nil:
+		return res, stuck
+	}
+
+	status("reading the log of " + name)
+	req := cs.CoreV1().Pods(ns).GetLogs(name, &corev1.PodLogOptions{LimitBytes: &opts.MaxLogBytes})
+	logs, err := req.DoRaw(ctx)
+	if err != nil {
+		return res, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "pods/log", Namespace: ns, Name: name})
+	}
+	res.Log = logs
+	if res.Phase == corev1.PodFailed {
+		return res, &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("pod %s/%s failed: %s", ns, name, Describe(final))}
+	}
+	return res, nil
+}
+
+func explainCreate(err error, ns string) error {
+	if apierrors.IsForbidden(err) && strings.Contains(err.Error(), "PodSecurity") {
+		return &clierr.Error{Code: clierr.CodeFailure, Err: err,
+			Msg: fmt.Sprintf("Pod Security admission of namespace %q refuses the pod", ns),
+			Fix: fmt.Sprintf("use a namespace that allows privileged pods (-n NAMESPACE), or label this one: kubectl label ns %s pod-security.kubernetes.io/enforce=privileged", ns)}
+	}
+	return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "pods", Namespace: ns})
+}
+
+func deletePod(ctx context.Context, cs kubernetes.Interface, ns, name string) error {
+	// The command's context may be cancelled already (Ctrl-C): clean up on a fresh, bounded one.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	zero := int64(0)
+	err := cs.CoreV1().Pods(ns).Delete(dctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// failFast are container waiting reasons that will not resolve by waiting.
+var failFast = map[string]string{
+	"ErrImagePull":               "the image cannot be pulled",
+	"ImagePullBackOff":           "the image cannot be pulled",
+	"InvalidImageName":           "the image name is invalid",
+	"ErrImageNeverPull":          "the image is not on the node and imagePullPolicy is Never",
+	"CreateContainerConfigError": "the container's configuration is invalid",
+	"CreateContainerError":       "the container cannot be created",
+	"RunContainerError":          "the container cannot be started",
+}
+
+// Stuck returns an error when the pod is in a state that waiting will not fix.
+func Stuck(p *corev1.Pod) error {
+	for _, cs := range append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {
+		if w := cs.State.Waiting; w != nil {
+			if why, ok := failFast[w.Reason]; ok {
+				return &clierr.Error{Code: clierr.CodeFailure,
+					Msg: fmt.Sprintf("pod %s/%s cannot run: %s (%s: %s)", p.Namespace, p.Name, why, w.Reason, w.Message),
+					Fix: "point --image at an image the node can pull (a mirror in air-gapped networks)"}
+			}
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("pod %s/%s cannot be scheduled: %s", p.Namespace, p.Name, c.Message)}
+		}
+	}
+	return nil
+}
+
+// Describe summarises a pod's state in one line.
+func Describe(p *corev1.Pod) string {
+	parts := []string{"phase " + string(p.Status.Phase)}
+	if p.Status.Phase == "" {
+		parts[0] = "phase Pending (not yet picked up by a kubelet)"
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		switch {
+		case cs.State.Waiting != nil:
+			parts = append(parts, fmt.Sprintf("container %s waiting: %s", cs.Name, cs.State.Waiting.Reason))
+		case cs.State.Running != nil:
+			parts = append(parts, fmt.Sprintf("container %s running", cs.Name))
+		case cs.State.Terminated != nil:
+			t := cs.State.Terminated
+			parts = append(parts, fmt.Sprintf("container %s exited %d (%s)", cs.Name, t.ExitCode, t.Reason))
+		}
+	}
+	if p.Status.Reason != "" {
+		parts = append(parts, p.Status.Reason+": "+p.Status.Message)
+	}
+	return strings.Join(parts, ", ")
+}

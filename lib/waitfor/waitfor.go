@@ -1,0 +1,74 @@
+// Package waitfor follows objects with watches until a condition holds, as kubectl wait does:
+// list, then watch from that resource version, re-listing when the watch breaks. Never a
+// sleep loop.
+package waitfor
+
+import (
+	"context"
+	"errors"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+)
+
+// ErrTimeout is returned when the context's deadline passed before the condition held.
+var ErrTimeout = errors.New("timed out waiting for the condition")
+
+// Condition is called with every event, starting with the object as listed. It returns true to
+// stop waiting.
+type Condition = watchtools.ConditionFunc
+
+// Until waits on a ListerWatcher until cond holds, ctx ends (Ctrl-C) or its deadline passes.
+func Until(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, cond Condition) (*watch.Event, error) {
+	ev, err := watchtools.UntilWithSync(ctx, lw, objType, nil, cond)
+	if err == nil {
+		return ev, nil
+	}
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, wait.ErrWaitTimeout): //nolint:staticcheck // UntilWithSync returns it
+		return ev, ErrTimeout
+	case errors.Is(ctx.Err(), context.Canceled):
+		return ev, context.Canceled
+	}
+	return ev, err
+}
+
+// SingleObject is a ListerWatcher for one named object, as kubectl wait builds it.
+func SingleObject(list func(context.Context, metav1.ListOptions) (runtime.Object, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error), name string) cache.ListerWatcher {
+	sel := fields.OneTermEqualSelector("metadata.name", name).String()
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = sel
+			return list(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = sel
+			return watchFn(ctx, o)
+		},
+	}
+}
+
+// Pod waits for one pod.
+func Pod(ctx context.Context, cs kubernetes.Interface, namespace, name string, cond func(pod *corev1.Pod, deleted bool) (bool, error)) (*corev1.Pod, error) {
+	pods := cs.CoreV1().Pods(namespace)
+	lw := SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return pods.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return pods.Watch(ctx, o) }, name)
+	var last *corev1.Pod
+	_, err := Until(ctx, lw, &corev1.Pod{}, func(ev watch.Event) (bool, error) {
+		pod, ok := ev.Object.(*corev1.Pod)
+		if !ok {
+			return false, nil
+		}
+		last = pod
+		return cond(pod, ev.Type == watch.Deleted)
+	})
+	return last, err
+}

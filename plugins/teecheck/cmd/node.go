@@ -1,0 +1,238 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
+)
+
+// NodeOptions judges named nodes, and with --deep probes their hosts with a short-lived pod.
+type NodeOptions struct {
+	g          *cli.Globals
+	out        output.Flags
+	Names      []string
+	AllNodes   bool
+	Selector   string
+	Deep       bool
+	Image      string
+	PullPolicy string
+	Timeout    time.Duration
+	Parallel   int
+	Require    string
+
+	format  output.Format
+	require tee.Requirement
+	clients *kube.Clients
+}
+
+func newNodeCommand(g *cli.Globals) *cobra.Command {
+	o := &NodeOptions{g: g, Image: probe.DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute, Parallel: 4}
+	cmd := &cobra.Command{
+		Use:   "node NAME... | --all-nodes [--deep]",
+		Short: "TEE and CoCo readiness of one or more nodes; --deep probes the host",
+		Long: `Judges nodes from their Node objects, like "nodes". With --deep it also runs a short-lived
+privileged probe pod on each node (host /proc, /sys and /dev mounted read-only, no service
+account token, no host network) that prints the host's TEE evidence; the plugin reads the
+pod's log, judges it, and deletes the pod, also on errors, timeouts and Ctrl-C.
+
+--deep needs: create, watch, delete pods and get pods/log in the namespace (-n), and a
+namespace whose Pod Security admission allows privileged pods. Both are checked first.`,
+		Example: `  kubectl teecheck node worker-1
+  kubectl teecheck node worker-1 --deep -n kube-system
+  kubectl teecheck node --all-nodes -l node.kubernetes.io/worker --deep --parallel 8 -o json
+  kubectl teecheck node worker-1 --deep --image registry.example/mirror/busybox:1.37`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Names = args
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.BoolVar(&o.AllNodes, "all-nodes", false, "check every node (or those matching -l)")
+	f.StringVarP(&o.Selector, "selector", "l", "", "with --all-nodes: label selector of the nodes")
+	f.BoolVar(&o.Deep, "deep", false, "probe the host with a short-lived privileged pod")
+	f.StringVar(&o.Image, "image", o.Image, "probe image: any image with a POSIX shell, awk and dmesg (mirror it for air-gapped clusters)")
+	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for each probe pod to finish")
+	f.IntVar(&o.Parallel, "parallel", o.Parallel, "with --deep: how many nodes to probe at once")
+	addRequireFlag(cmd, &o.Require)
+	return cmd
+}
+
+// Complete reads the flags.
+func (o *NodeOptions) Complete() error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
+	}
+	if o.require, err = tee.ParseRequirement(o.Require); err != nil {
+		return clierr.Usagef("e.g. --require snp", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks the arguments without touching the cluster.
+func (o *NodeOptions) Validate() error {
+	switch {
+	case len(o.Names) == 0 && !o.AllNodes:
+		return clierr.Usagef("name a node (kubectl get nodes lists them) or pass --all-nodes", "no node given")
+	case len(o.Names) > 0 && o.AllNodes:
+		return clierr.Usagef("drop the names or --all-nodes", "node names and --all-nodes exclude each other")
+	case o.Selector != "" && !o.AllNodes:
+		return clierr.Usagef("add --all-nodes, or use: kubectl teecheck nodes -l SELECTOR", "-l selects nodes only with --all-nodes")
+	case o.Timeout <= 0:
+		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive, not %s", o.Timeout)
+	case o.Parallel < 1:
+		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1, not %d", o.Parallel)
+	case o.Image == "":
+		return clierr.Usagef("e.g. --image docker.io/library/busybox:1.37", "--image must not be empty")
+	}
+	switch corev1.PullPolicy(o.PullPolicy) {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		return clierr.Usagef("use Always, IfNotPresent or Never", "invalid --image-pull-policy %q", o.PullPolicy)
+	}
+	for _, n := range o.Names {
+		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+			return clierr.Usagef("node names are DNS subdomains: kubectl get nodes lists them", "invalid node name %q: %s", n, errs[0])
+		}
+	}
+	if _, err := labels.Parse(o.Selector); err != nil {
+		return clierr.Usagef("use a label selector such as -l node.kubernetes.io/worker", "invalid selector %q: %v", o.Selector, err)
+	}
+	return nil
+}
+
+// Run gets the nodes, judges them and, with --deep, probes them.
+func (o *NodeOptions) Run(ctx context.Context) error {
+	var err error
+	if o.clients, err = o.g.Clients(); err != nil {
+		return err
+	}
+	nodes, err := o.nodes(ctx)
+	if err != nil {
+		return err
+	}
+	opts := nodecheck.Options{Require: o.require}
+	reports := make([]nodecheck.Report, len(nodes))
+	for i := range nodes {
+		reports[i] = nodecheck.Evaluate(&nodes[i], opts)
+	}
+	if o.Deep && len(nodes) > 0 {
+		if err := o.probeAll(ctx, reports, opts); err != nil {
+			return err
+		}
+	}
+	return printNodeReports(o.g, o.format, reports, o.Selector)
+}
+
+func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {
+	if o.AllNodes {
+		return listNodes(ctx, o.clients, o.Selector)
+	}
+	out := make([]corev1.Node, 0, len(o.Names))
+	for _, name := range o.Names {
+		n, err := o.clients.Kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: name})
+		}
+		out = append(out, *n)
+	}
+	return out, nil
+}
+
+func (o *NodeOptions) probeOptions(node string) probe.Options {
+	return probe.Options{Timeout: o.Timeout, PodOptions: probe.PodOptions{Node: node, Namespace: o.clients.Namespace,
+		Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy), ManagedBy: "kubectl-" + PluginName}}
+}
+
+// probeAll probes the nodes with bounded parallelism. With one node a failed probe is the
+// command's error; with several it becomes that node's failed "host-probe" check, so one bad
+// node does not hide the others.
+func (o *NodeOptions) probeAll(ctx context.Context, reports []nodecheck.Report, opts nodecheck.Options) error {
+	if err := probe.Preflight(ctx, o.clients.Kube, o.probeOptions(reports[0].Name)); err != nil {
+		return err
+	}
+	prog := o.g.Progress()
+	step := prog.Start(fmt.Sprintf("probing %d node(s) in namespace %s", len(reports), o.clients.Namespace))
+	var (
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, o.Parallel)
+		done   atomic.Int32
+		mu     sync.Mutex
+		errs   = make([]error, len(reports))
+		single = len(reports) == 1
+	)
+	for i := range reports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = clierr.ErrInterrupted
+				return
+			}
+			defer func() { <-sem }()
+			po := o.probeOptions(reports[i].Name)
+			if single {
+				po.OnStatus = func(s string) { step.Update("probing node " + reports[i].Name + ": " + s) }
+			}
+			res, err := probe.Run(ctx, o.clients.Kube, po)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			reports[i].WithHost(res.Report, opts)
+			step.Update(fmt.Sprintf("probed %d of %d node(s)", done.Add(1), len(reports)))
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		step.Fail("interrupted; probe pods deleted")
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted; every probe pod was deleted", Err: errors.Join(errs...)}
+	}
+	if single && errs[0] != nil {
+		step.Fail("failed")
+		return errs[0]
+	}
+	failed := 0
+	for i, err := range errs {
+		if err != nil {
+			failed++
+			reports[i].Checks = append(reports[i].Checks, tee.Check{ID: "host-probe", Status: tee.Fail, Message: err.Error(), Fix: clierr.FixOf(err)})
+			reports[i].Ready = false
+		}
+	}
+	if failed > 0 {
+		step.Fail(fmt.Sprintf("%d of %d probe(s) failed", failed, len(reports)))
+	} else {
+		step.Done(fmt.Sprintf("%d node(s) probed", len(reports)))
+	}
+	return nil
+}

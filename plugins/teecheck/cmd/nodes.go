@@ -1,0 +1,139 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+)
+
+// NodesOptions judges every node from its Node object: one LIST, no privileges beyond it.
+type NodesOptions struct {
+	g        *cli.Globals
+	out      output.Flags
+	Selector string
+	Require  string
+
+	format  output.Format
+	require tee.Requirement
+	clients *kube.Clients
+}
+
+func newNodesCommand(g *cli.Globals) *cobra.Command {
+	o := &NodesOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "nodes [-l SELECTOR]",
+		Short: "TEE and CoCo readiness of every node, from node labels and status",
+		Example: `  kubectl teecheck nodes
+  kubectl teecheck nodes -l node.kubernetes.io/worker -o wide
+  kubectl teecheck nodes --require snp -o json`,
+		Args: cli.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.out.AddFlags(cmd)
+	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
+	addRequireFlag(cmd, &o.Require)
+	return cmd
+}
+
+func addRequireFlag(cmd *cobra.Command, v *string) {
+	cmd.Flags().StringVar(v, "require", "", "demand a TEE: snp, tdx, se, sgx, nvidia-cc or any (a node without it is not ready)")
+	_ = cmd.RegisterFlagCompletionFunc("require", cobra.FixedCompletions([]string{"snp", "tdx", "se", "sgx", "nvidia-cc", "any"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// Complete reads the flags.
+func (o *NodesOptions) Complete() error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
+	}
+	if o.require, err = tee.ParseRequirement(o.Require); err != nil {
+		return clierr.Usagef("e.g. --require snp", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks the selector.
+func (o *NodesOptions) Validate() error {
+	if _, err := labels.Parse(o.Selector); err != nil {
+		return clierr.Usagef("use a label selector such as -l node.kubernetes.io/worker or -l 'kubernetes.io/arch in (amd64,s390x)'",
+			"invalid selector %q: %v", o.Selector, err)
+	}
+	return nil
+}
+
+// Run lists the nodes once and prints the verdicts.
+func (o *NodesOptions) Run(ctx context.Context) error {
+	var err error
+	if o.clients, err = o.g.Clients(); err != nil {
+		return err
+	}
+	nodes, err := listNodes(ctx, o.clients, o.Selector)
+	if err != nil {
+		return err
+	}
+	reports := make([]nodecheck.Report, len(nodes))
+	for i := range nodes {
+		reports[i] = nodecheck.Evaluate(&nodes[i], nodecheck.Options{Require: o.require})
+	}
+	return printNodeReports(o.g, o.format, reports, o.Selector)
+}
+
+// listNodes makes the single LIST; no chunking, so that the answer is one consistent snapshot.
+func listNodes(ctx context.Context, c *kube.Clients, selector string) ([]corev1.Node, error) {
+	list, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
+	}
+	return list.Items, nil
+}
+
+func printNodeReports(g *cli.Globals, format output.Format, reports []nodecheck.Report, selector string) error {
+	l := newNodeReportList(reports)
+	if len(reports) == 0 {
+		what := "no nodes in the cluster"
+		if selector != "" {
+			what = fmt.Sprintf("no nodes match selector %q", selector)
+		}
+		if format.Structured() {
+			if err := output.Print(g.Streams.Out, format, l); err != nil {
+				return err
+			}
+		}
+		return clierr.Failf("check the selector with kubectl get nodes --show-labels", "%s", what)
+	}
+	var err error
+	switch {
+	case format.Structured():
+		err = output.Print(g.Streams.Out, format, l)
+	case len(reports) == 1:
+		err = printer{w: g.Streams.Out, p: g.Palette(g.Streams.Out), wide: format == output.Wide}.nodeDetail(reports[0])
+	default:
+		err = printer{w: g.Streams.Out, p: g.Palette(g.Streams.Out), wide: format == output.Wide}.nodeTable(l)
+	}
+	if err != nil {
+		return err
+	}
+	if l.Summary.NotReady > 0 {
+		return &clierr.Silent{Code: clierr.CodeFailure}
+	}
+	return nil
+}

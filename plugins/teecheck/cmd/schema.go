@@ -1,0 +1,59 @@
+package cmd
+
+import (
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/hostprobe"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+)
+
+// APIVersion versions the JSON/YAML schema of teecheck's output (documented in the README).
+const APIVersion = "teecheck.osc-coco.io/v1alpha1"
+
+// NodeReportList is printed by "nodes" and "node" with -o json|yaml.
+type NodeReportList struct {
+	APIVersion string             `json:"apiVersion"`
+	Kind       string             `json:"kind"`
+	Items      []nodecheck.Report `json:"items"`
+	Summary    Summary            `json:"summary"`
+}
+
+// Summary counts the verdicts.
+type Summary struct {
+	Nodes    int              `json:"nodes"`
+	Ready    int              `json:"ready"`
+	NotReady int              `json:"notReady"`
+	TEEs     map[tee.Kind]int `json:"tees"`
+	// Unknown counts nodes whose TEE the evidence cannot tell.
+	UnknownTEE int `json:"unknownTEE"`
+}
+
+func newNodeReportList(items []nodecheck.Report) NodeReportList {
+	l := NodeReportList{APIVersion: APIVersion, Kind: "NodeReportList", Items: items, Summary: Summary{TEEs: map[tee.Kind]int{}}}
+	if l.Items == nil {
+		l.Items = []nodecheck.Report{}
+	}
+	for _, r := range items {
+		l.Summary.Nodes++
+		if r.Ready {
+			l.Summary.Ready++
+		} else {
+			l.Summary.NotReady++
+		}
+		for _, k := range r.TEE.Kinds {
+			l.Summary.TEEs[k]++
+		}
+		if r.TEE.Status == tee.Undetected {
+			l.Summary.UnknownTEE++
+		}
+	}
+	return l
+}
+
+// HostReport is printed by "local" with -o json|yaml.
+type HostReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	// Root is the host root that was read ("/" for this machine).
+	Root string `json:"root"`
+	hostprobe.Report
+}

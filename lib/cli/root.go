@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -38,6 +39,8 @@ type Globals struct {
 // NewRoot makes a plugin's root command, shown to users as "kubectl <plugin>".
 func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*cobra.Command, *Globals) {
 	g := &Globals{Plugin: plugin, ConfigFlags: kube.NewConfigFlags(), Streams: streams, Color: output.ColorAuto}
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
 	root := &cobra.Command{
 		Use:           plugin,
 		Short:         short,
@@ -46,6 +49,7 @@ func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*c
 		SilenceUsage:  true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl " + plugin},
 		PersistentPreRunE: func(*cobra.Command, []string) error {
+			quietKlog(klogFlags)
 			if err := output.ValidateColorMode(g.Color); err != nil {
 				return clierr.Usagef("use --color auto, always or never", "%v", err)
 			}
@@ -57,8 +61,6 @@ func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*c
 	root.SetErr(streams.ErrOut)
 	g.ConfigFlags.AddFlags(root.PersistentFlags())
 	root.PersistentFlags().StringVar(&g.Color, "color", output.ColorAuto, "colour output: auto, always or never (auto honours NO_COLOR)")
-	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(klogFlags)
 	if v := klogFlags.Lookup("v"); v != nil {
 		root.PersistentFlags().AddGoFlag(v)
 	}
@@ -67,6 +69,18 @@ func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*c
 	})
 	root.AddCommand(newVersionCommand(g))
 	return root, g
+}
+
+// quietKlog keeps client-go's own log lines (a watch cut by Ctrl-C, throttling notes) off the
+// user's terminal unless -v asks for them.
+func quietKlog(fs *flag.FlagSet) {
+	if v := fs.Lookup("v"); v != nil && v.Value.String() != "0" {
+		return
+	}
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
 }
 
 func displayPath(c *cobra.Command) string {

@@ -61,13 +61,19 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		}
 	}
 	defer func() {
-		if delErr := deletePod(ctx, cs, ns, name); delErr != nil {
-			err = errors.Join(err, &clierr.Error{Code: clierr.CodeFailure, Err: delErr,
+		delErr := deletePod(ctx, cs, ns, name)
+		interrupted := errors.Is(ctx.Err(), context.Canceled)
+		switch {
+		case interrupted && delErr == nil:
+			err = &clierr.Error{Code: clierr.CodeInterrupted, Msg: fmt.Sprintf("interrupted; pod %s/%s was deleted", ns, name)}
+		case delErr != nil:
+			code := clierr.CodeFailure
+			if interrupted {
+				code = clierr.CodeInterrupted
+			}
+			err = errors.Join(err, &clierr.Error{Code: code, Err: delErr,
 				Msg: fmt.Sprintf("pod %s/%s could not be deleted", ns, name),
 				Fix: fmt.Sprintf("delete it by hand: kubectl delete pod -n %s %s", ns, name)})
-		}
-		if errors.Is(ctx.Err(), context.Canceled) {
-			err = &clierr.Error{Code: clierr.CodeInterrupted, Msg: fmt.Sprintf("interrupted; pod %s/%s was deleted", ns, name), Err: err}
 		}
 	}()
 

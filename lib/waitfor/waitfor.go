@@ -40,20 +40,29 @@ func Until(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, 
 	return ev, err
 }
 
-// SingleObject is a ListerWatcher for one named object, as kubectl wait builds it.
-func SingleObject(list func(context.Context, metav1.ListOptions) (runtime.Object, error),
-	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error), name string) cache.ListerWatcher {
-	sel := fields.OneTermEqualSelector("metadata.name", name).String()
+// ListFunc and WatchFunc are a typed client's List and Watch.
+type (
+	ListFunc  func(context.Context, metav1.ListOptions) (runtime.Object, error)
+	WatchFunc func(context.Context, metav1.ListOptions) (watch.Interface, error)
+)
+
+// Selected is a ListerWatcher for the objects matching a field and a label selector ("" for all).
+func Selected(list ListFunc, watchFn WatchFunc, fieldSelector, labelSelector string) cache.ListerWatcher {
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.FieldSelector = sel
+			o.FieldSelector, o.LabelSelector = fieldSelector, labelSelector
 			return list(ctx, o)
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.FieldSelector = sel
+			o.FieldSelector, o.LabelSelector = fieldSelector, labelSelector
 			return watchFn(ctx, o)
 		},
 	}
+}
+
+// SingleObject is a ListerWatcher for one named object, as kubectl wait builds it.
+func SingleObject(list ListFunc, watchFn WatchFunc, name string) cache.ListerWatcher {
+	return Selected(list, watchFn, fields.OneTermEqualSelector("metadata.name", name).String(), "")
 }
 
 // Pod waits for one pod.

@@ -214,8 +214,11 @@ func (o *NodeOptions) probeAll(ctx context.Context, reports []nodecheck.Report, 
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
-		step.Fail("interrupted; probe pods deleted")
-		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted; every probe pod was deleted", Err: errors.Join(errs...)}
+		step.Fail("interrupted")
+		if single {
+			return errs[0]
+		}
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: errors.Join(errs...)}
 	}
 	if single && errs[0] != nil {
 		step.Fail("failed")

@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+// cp is a real control plane with kwok nodes shared by this package's tests.
+var cp *harness.ControlPlane
+
+// The mixed cluster the tests judge: one node per TEE, a node without any, and one that is
+// too small and too old for CoCo.
+var clusterNodes = []harness.Node{
+	{Name: "snp-1", CPU: "16", Memory: "64Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", tee.NFDPrefix + "cpu-security.sev.enabled": "true"}},
+	{Name: "tdx-1", CPU: "8", Memory: "32Gi", Labels: map[string]string{tee.WorkerLabel: "", "intel.feature.node.kubernetes.io/tdx": "true", tee.NvidiaCCLabel: "true"}},
+	{Name: "se-1", Arch: "s390x", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.se.enabled": "true"}},
+	{Name: "sgx-1", Labels: map[string]string{tee.WorkerLabel: "", tee.InstanceType: "vm-dedicated-sgx-4-16-16"}},
+	{Name: "plain-1", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-cpuid.AVX2": "true"}},
+	{Name: "small-1", CPU: "2", Memory: "4Gi", Runtime: "containerd://1.6.20", Labels: map[string]string{tee.InstanceType: "vm-dedicated-2-4"}},
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	var err error
+	cp, err = harness.Start(harness.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "control plane:", err)
+		return 1
+	}
+	defer func() {
+		if err := cp.Cleanup(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop:", err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := cp.AddNodes(ctx, clusterNodes...); err != nil {
+		fmt.Fprintln(os.Stderr, "nodes:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run executes "kubectl teecheck ARGS" in-process against the test control plane.
+func run(ctx context.Context, kubeconfig string, args ...string) result {
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
+	root := NewRoot(streams)
+	if kubeconfig != "" {
+		args = append([]string{"--kubeconfig", kubeconfig}, args...)
+	}
+	root.SetArgs(args)
+	code := cli.ExecuteContext(ctx, root, streams)
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+// grant binds a user to a new ClusterRole with the rules, for RBAC tests.
+func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
+	t.Helper()
+	ctx := context.Background()
+	name := "test-" + user
+	if _, err := cp.Admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cp.Admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path, err := cp.UserKubeconfig(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -1,0 +1,140 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+)
+
+func TestNodesOnAMixedCluster(t *testing.T) {
+	res := run(context.Background(), cp.AdminKubeconfig, "nodes")
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1 (small-1 is not ready)\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"NAME", "snp-1", "sev-snp,sev", "tdx,nvidia-cc", "se-1", "s390x", "sgx-1", "sgx", "plain-1", "none",
+		"small-1", "unknown", "6 node(s): 5 ready for CoCo, 1 not ready",
+		"✗ container-runtime: containerd 1.6.20 < 1.7", "fix: kubectl label node small-1 node.kubernetes.io/worker="} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	t.Log(res.stdout)
+	if strings.Contains(res.stdout, "\x1b[") {
+		t.Error("coloured output to a non-terminal")
+	}
+}
+
+func TestNodesJSONSchema(t *testing.T) {
+	res := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	var l NodeReportList
+	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.APIVersion != APIVersion || l.Kind != "NodeReportList" || l.Summary.Nodes != 5 || l.Summary.Ready != 5 {
+		t.Fatalf("list header/summary: %+v", l.Summary)
+	}
+	byName := map[string]string{}
+	for _, r := range l.Items {
+		byName[r.Name] = r.TEE.String()
+		if len(r.Checks) == 0 || r.KubeletVersion != "v1.33.2" || r.Allocatable.CPU == "" {
+			t.Errorf("%s: incomplete report %+v", r.Name, r)
+		}
+	}
+	want := map[string]string{"snp-1": "sev-snp,sev", "tdx-1": "tdx,nvidia-cc", "se-1": "se", "sgx-1": "sgx", "plain-1": "none"}
+	for n, w := range want {
+		if byName[n] != w {
+			t.Errorf("%s: tee %q, want %q", n, byName[n], w)
+		}
+	}
+	// The raw JSON uses the documented field names.
+	for _, key := range []string{`"apiVersion"`, `"items"`, `"runtimeClasses"`, `"kubeletVersion"`, `"containerRuntime"`, `"tee"`, `"checks"`, `"notReady"`} {
+		if !strings.Contains(res.stdout, key) {
+			t.Errorf("JSON lacks %s", key)
+		}
+	}
+	yres := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "yaml")
+	var fromYAML NodeReportList
+	if err := yaml.Unmarshal([]byte(yres.stdout), &fromYAML); err != nil || len(fromYAML.Items) != 5 {
+		t.Fatalf("yaml: %v, %d items", err, len(fromYAML.Items))
+	}
+}
+
+func TestNodesRequire(t *testing.T) {
+	res := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "--require", "snp", "-o", "json")
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1", res.code)
+	}
+	var l NodeReportList
+	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range l.Items {
+		if r.Ready != (r.Name == "snp-1") {
+			t.Errorf("%s ready=%v with --require snp", r.Name, r.Ready)
+		}
+	}
+}
+
+func TestNodesWideAndNoMatch(t *testing.T) {
+	res := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", "kubernetes.io/arch=s390x", "-o", "wide")
+	if res.code != 0 || !strings.Contains(res.stdout, "kata-qemu-se") {
+		t.Errorf("wide: exit %d\n%s", res.code, res.stdout)
+	}
+	res = run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", "pool=none")
+	if res.code != 1 || !strings.Contains(res.stderr, `no nodes match selector "pool=none"`) {
+		t.Errorf("no match: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+func TestNodesForbidden(t *testing.T) {
+	kc := grant(t, "pod-reader", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}})
+	res := run(context.Background(), kc, "nodes")
+	if res.code != 1 {
+		t.Fatalf("exit %d", res.code)
+	}
+	for _, want := range []string{"not allowed to list nodes at cluster scope", `grant verb "list" on resource "nodes"`} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, res.stderr)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"nodes", "extra"},
+		{"nodes", "-o", "toml"},
+		{"nodes", "-l", "a in (b"},
+		{"nodes", "--require", "sev-xyz"},
+		{"nodes", "--color", "sometimes"},
+		{"nodes", "--no-such-flag"},
+		{"node"},
+		{"node", "a", "--all-nodes"},
+		{"node", "Not_A_Node"},
+		{"node", "a", "--parallel", "0"},
+		{"node", "a", "--timeout", "0s"},
+		{"node", "a", "--image-pull-policy", "Sometimes"},
+		{"node", "a", "-l", "x=y"},
+		{"local", "--host-root", "/does/not/exist"},
+		{"local", "--dmesg", "/does/not/exist"},
+		{"no-such-command"},
+		{"nodes", "--context", "no-such-context"},
+	}
+	for _, args := range tests {
+		res := run(context.Background(), cp.AdminKubeconfig, args...)
+		if res.code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, res.code, res.stderr)
+		}
+		if !strings.HasPrefix(res.stderr, "error: ") {
+			t.Errorf("%v: stderr %q has no error line", args, res.stderr)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package harness
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binErr  error
+)
+
+// RepoRoot finds the repository root (the directory with go.mod) above the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Binaries returns the directory with kube-apiserver, etcd and kwok, building them with
+// hack/testbin.sh when they are missing (cached outside the repository, keyed by version).
+func Binaries(extra ...string) (string, error) {
+	binOnce.Do(func() { binDir, binErr = testbin("all") })
+	if binErr != nil {
+		return "", binErr
+	}
+	for _, e := range extra {
+		if _, err := testbin(e); err != nil {
+			return "", err
+		}
+	}
+	return binDir, nil
+}
+
+func testbin(what string) (string, error) {
+	if dir := os.Getenv("KUBECTL_COCO_TESTBIN"); dir != "" && what == "all" {
+		return dir, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("bash", filepath.Join(root, "hack", "testbin.sh"), what)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("hack/testbin.sh %s: %v\n%s", what, err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	return lines[len(lines)-1], nil
+}

@@ -276,7 +276,7 @@ func (h *host) sevSNP() []tee.Check {
 	dev := h.ev.Exists["/dev/sev"]
 	if !dev {
 		checks = append(checks, tee.Check{ID: "sev-snp-device", Status: tee.Fail,
-			Message: "/dev/sev is missing: the AMD secure processor driver (ccp) is not loaded",
+			Message:  "/dev/sev is missing: the AMD secure processor driver (ccp) is not loaded",
 			Evidence: tee.Ev("absent", "/dev/sev"), Fix: "load the ccp module and check the PSP in dmesg"})
 	}
 

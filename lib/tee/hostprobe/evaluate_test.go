@@ -252,4 +252,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-

@@ -233,4 +233,3 @@ func dash(s string) string {
 	}
 	return s
 }
-

@@ -3,7 +3,7 @@
 # pinned, and cached outside the repository keyed by version. Idempotent: a cached binary whose
 # version matches is kept.
 #
-#   hack/testbin.sh [all|kube-apiserver|etcd|kwok|kubelet|path]
+#   hack/testbin.sh [all|kube-apiserver|etcd|kwok|kubelet|kubectl|path]
 #
 # TESTBIN_DIR is printed by "path"; tests read it from the environment (the Makefile exports it).
 set -euo pipefail
@@ -41,15 +41,23 @@ k8s_module() {
           while read -r m; do printf '\t%s => %s v%s\n' "$m" "$m" "$STAGING_VERSION"; done
         echo ")"
       } > go.mod
-      printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kubelet"\n)\n' > tools.go
+      write_tools
       go mod tidy )
+  fi
+  if ! grep -q cmd/kubectl "$d/tools.go"; then # a cache from before kubectl was added
+    ( cd "$d" && write_tools && go mod tidy )
   fi
   echo "$d"
 }
 
-build_k8s() { # $1 = kube-apiserver | kubelet
+write_tools() {
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n\t_ "k8s.io/kubernetes/cmd/kubelet"\n)\n' > tools.go
+}
+
+build_k8s() { # $1 = kube-apiserver | kubelet | kubectl
   local name=$1
   if [ -x "$BIN/$name" ] && "$BIN/$name" --version 2>/dev/null | grep -q "v$K8S_VERSION\$"; then return; fi
+  if [ "$name" = kubectl ] && [ -x "$BIN/kubectl" ] && "$BIN/kubectl" version --client 2>/dev/null | grep -q "v$K8S_VERSION\$"; then return; fi
   log "building $name v$K8S_VERSION (about 10 minutes cold)"
   local d; d=$(k8s_module)
   local V=k8s.io/component-base/version
@@ -88,10 +96,10 @@ build_kwok() {
 
 case "${1:-all}" in
   all) build_etcd; build_kwok; build_k8s kube-apiserver ;;
-  kube-apiserver|kubelet) build_k8s "$1" ;;
+  kube-apiserver|kubelet|kubectl) build_k8s "$1" ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
   path) ;;
-  *) echo "usage: $0 [all|kube-apiserver|etcd|kwok|kubelet|path]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|kube-apiserver|etcd|kwok|kubelet|kubectl|path]" >&2; exit 2 ;;
 esac
 echo "$BIN"

@@ -32,7 +32,7 @@ func Until(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, 
 		return ev, nil
 	}
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, wait.ErrWaitTimeout): //nolint:staticcheck // UntilWithSync returns it
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), wait.Interrupted(err) && ctx.Err() == nil:
 		return ev, ErrTimeout
 	case errors.Is(ctx.Err(), context.Canceled):
 		return ev, context.Canceled

@@ -29,13 +29,12 @@ type ControlPlane struct {
 	Admin           kubernetes.Interface
 	AdminConfig     *rest.Config
 
-	bin      string
-	ca       *ca
-	servCA   []byte
-	procs    []*process
-	kwok     *process
-	stopped  bool
-	extraLog []string
+	bin     string
+	ca      *ca
+	servCA  []byte
+	procs   []*process
+	kwok    *process
+	stopped bool
 }
 
 // Options tune Start.

@@ -1,0 +1,65 @@
+# kubectl plugins for Confidential Containers on Gardener (T-Systems OSC).
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := /usr/local/go/bin:$(PATH)
+export GOFLAGS ?= -buildvcs=false
+
+MODULE   := github.com/osc-coco/kubectl-plugins
+PLUGINS  := teecheck
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS  := -s -w -X $(MODULE)/lib/version.Version=$(VERSION) -X $(MODULE)/lib/version.GitCommit=$(COMMIT) -X $(MODULE)/lib/version.BuildDate=$(DATE)
+PREFIX   ?= $(HOME)/.local
+FUZZTIME ?= 15s
+TOOLS     = $(shell hack/tools.sh)
+
+.PHONY: all build install test testbin lint fuzz bench demo clean
+
+all: build
+
+build: $(addprefix bin/kubectl-,$(PLUGINS))
+
+bin/kubectl-%: FORCE
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./plugins/$*
+
+FORCE:
+
+## install: copy the plugins to $(PREFIX)/bin (kubectl finds kubectl-* on PATH)
+install: build
+	install -d $(PREFIX)/bin
+	install -m 0755 $(addprefix bin/kubectl-,$(PLUGINS)) $(PREFIX)/bin/
+	@echo "installed into $(PREFIX)/bin; try: kubectl teecheck version"
+
+## testbin: build the pinned kube-apiserver, etcd and kwok (cached outside the repo)
+testbin:
+	hack/testbin.sh all >/dev/null
+
+## test: unit, integration (real kube-apiserver + kwok) and end-to-end tests
+test: testbin
+	KUBECTL_COCO_TESTBIN=$$(hack/testbin.sh path) go test -count=1 -timeout 30m ./...
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	$(TOOLS)/staticcheck ./...
+
+## fuzz: run every fuzz target for $(FUZZTIME)
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lib/tee/hostprobe
+
+## bench: benchmarks with figures for BENCHMARKS.md
+bench: testbin build
+	hack/bench.sh
+
+## demo: the main job on this machine: build, then judge this host for CoCo
+demo: build
+	@echo "== kubectl teecheck local (this machine) =="
+	@bin/kubectl-teecheck local || true
+	@echo
+	@echo "== kubectl teecheck local on a sample AMD SEV-SNP host (fixture) =="
+	@bin/kubectl-teecheck local --host-root lib/tee/hostprobe/testdata/hosts/snp-host --dmesg lib/tee/hostprobe/testdata/hosts/snp-host.dmesg || true
+
+clean:
+	rm -rf bin dist

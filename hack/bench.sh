@@ -8,12 +8,13 @@ cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
 BENCHTIME=${BENCHTIME:-10x}
 
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; } # GNU time measures peak memory
 bin=$(hack/testbin.sh all)
 hack/testbin.sh kubectl >/dev/null
 export KUBECTL_COCO_TESTBIN=$bin KUBECTL=$bin/kubectl
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | cut -d' ' -f3), kubectl $("$KUBECTL" version --client | head -1 | awk '{print $3}')"
-go test -run '^$' -bench . -benchtime "$BENCHTIME" -timeout 30m ./test/bench | grep -E '^(Benchmark|bench:|ok|FAIL)'
+go test -run '^$' -bench . -benchtime "$BENCHTIME" -timeout 30m ./test/bench 2>&1 | grep -E '^(Benchmark|bench:|ok|FAIL|---|\s)'
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 go build -trimpath -ldflags '-s -w' -o "$tmp/kubectl-teecheck" ./plugins/teecheck

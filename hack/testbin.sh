@@ -22,6 +22,15 @@ export PATH=/usr/local/go/bin:$PATH
 
 log() { printf 'testbin: %s\n' "$*" >&2; }
 
+# reports VERSION BINARY ARGS...: the binary exists and prints VERSION (no grep -q in a pipe:
+# under pipefail its early exit would fail the check).
+reports() {
+  local want=$1 bin=$2; shift 2
+  [ -x "$bin" ] || return 1
+  local out; out=$("$bin" "$@" 2>/dev/null) || return 1
+  [[ "$out" == *"$want"* ]]
+}
+
 # k8s_module prepares a scratch module that requires k8s.io/kubernetes with every staging
 # module replaced by its published version, so cmd/kube-apiserver and cmd/kubelet build.
 k8s_module() {
@@ -56,8 +65,8 @@ write_tools() {
 
 build_k8s() { # $1 = kube-apiserver | kubelet | kubectl
   local name=$1
-  if [ -x "$BIN/$name" ] && "$BIN/$name" --version 2>/dev/null | grep -q "v$K8S_VERSION\$"; then return; fi
-  if [ "$name" = kubectl ] && [ -x "$BIN/kubectl" ] && "$BIN/kubectl" version --client 2>/dev/null | grep -q "v$K8S_VERSION\$"; then return; fi
+  local ask=(--version); [ "$name" = kubectl ] && ask=(version --client)
+  if reports "v$K8S_VERSION" "$BIN/$name" "${ask[@]}"; then return; fi
   log "building $name v$K8S_VERSION (about 10 minutes cold)"
   local d; d=$(k8s_module)
   local V=k8s.io/component-base/version
@@ -69,7 +78,7 @@ build_k8s() { # $1 = kube-apiserver | kubelet | kubectl
 }
 
 build_etcd() {
-  if [ -x "$BIN/etcd" ] && "$BIN/etcd" --version 2>/dev/null | grep -q "$ETCD_VERSION"; then return; fi
+  if reports "$ETCD_VERSION" "$BIN/etcd" --version; then return; fi
   log "building etcd v$ETCD_VERSION"
   local d=$SRC/etcd-$ETCD_VERSION
   mkdir -p "$d" "$BIN"
@@ -82,7 +91,7 @@ build_etcd() {
 }
 
 build_kwok() {
-  if [ -x "$BIN/kwok" ] && [ -f "$BIN/kwok-stages.yaml" ] && "$BIN/kwok" --version 2>/dev/null | grep -q "$KWOK_VERSION"; then return; fi
+  if [ -f "$BIN/kwok-stages.yaml" ] && reports "$KWOK_VERSION" "$BIN/kwok" --version; then return; fi
   log "building kwok v$KWOK_VERSION"
   mkdir -p "$BIN"
   GOBIN=$BIN $NICE go install -trimpath -ldflags="-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"

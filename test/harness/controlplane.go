@@ -120,6 +120,8 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 	if cp.AdminConfig, err = clientcmd.BuildConfigFromFlags("", cp.AdminKubeconfig); err != nil {
 		return nil, err
 	}
+	// Tests create many objects at once (1,000 nodes in benchmarks): no client-side throttling.
+	cp.AdminConfig.QPS, cp.AdminConfig.Burst = 1000, 2000
 	if cp.Admin, err = kubernetes.NewForConfig(cp.AdminConfig); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@ type ControlPlane struct {
 	servCA  []byte
 	procs   []*process
 	kwok    *process
+	node    *RealNode
 	stopped bool
 }
 
@@ -197,6 +198,10 @@ func (cp *ControlPlane) Stop() error {
 		return nil
 	}
 	cp.stopped = true
+	var nodeErr error
+	if cp.node != nil {
+		nodeErr = cp.node.stop()
+	}
 	if cp.kwok != nil {
 		_ = cp.kwok.stop(5 * time.Second)
 	}
@@ -208,7 +213,7 @@ func (cp *ControlPlane) Stop() error {
 			return fmt.Errorf("%s (pid %d) is still running after stop", p.name, p.cmd.Process.Pid)
 		}
 	}
-	return nil
+	return nodeErr
 }
 
 // Cleanup stops everything and removes the directory.

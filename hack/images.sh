@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the images the test node runs, as OCI tarballs, without any registry: a pause image
+# from test/images/pause and a busybox image from Debian's busybox-static. Cached outside the
+# repository, keyed by the inputs; prints the directory holding <name>.tar files.
+#
+#   hack/images.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
+CACHE_ROOT=${KUBECTL_COCO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-coco}
+
+BUSYBOX=/bin/busybox
+# The image has no libc: it needs the statically linked busybox.
+if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null
+fi
+key=$(cat "$BUSYBOX" test/images/pause/main.go hack/mkimage/main.go hack/images.sh go.sum | sha256sum | cut -c1-16)
+OUT=$CACHE_ROOT/images/$key
+if [ -f "$OUT/busybox.tar" ] && [ -f "$OUT/pause.tar" ]; then echo "$OUT"; exit 0; fi
+
+echo "images: building into $OUT" >&2
+mkdir -p "$OUT"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/mkimage" ./hack/mkimage
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pause" ./test/images/pause
+"$tmp/mkimage" -ref local/pause:1 -out "$OUT/pause.tar" -file "$tmp/pause=pause" -entrypoint /pause
+links=()
+for applet in $("$BUSYBOX" --list); do [ "$applet" = busybox ] || links+=(-link "busybox=bin/$applet"); done
+"$tmp/mkimage" -ref local/busybox:1 -out "$OUT/busybox.tar" -file "$BUSYBOX=bin/busybox" -entrypoint /bin/sh "${links[@]}"
+echo "$OUT"

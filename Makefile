@@ -14,7 +14,7 @@ PREFIX   ?= $(HOME)/.local
 FUZZTIME ?= 15s
 TOOLS     = $(shell hack/tools.sh)
 
-.PHONY: all build install test testbin lint fuzz bench demo clean
+.PHONY: all build install test testbin node-deps lint fuzz bench demo clean
 
 all: build
 
@@ -31,13 +31,19 @@ install: build
 	install -m 0755 $(addprefix bin/kubectl-,$(PLUGINS)) $(PREFIX)/bin/
 	@echo "installed into $(PREFIX)/bin; try: kubectl teecheck version"
 
-## testbin: build the pinned kube-apiserver, etcd and kwok (cached outside the repo)
+## testbin: build the pinned kube-apiserver, etcd, kwok and kubelet, and the test images (cached outside the repo)
 testbin:
 	hack/testbin.sh all >/dev/null
+	hack/testbin.sh kubelet >/dev/null
+	hack/images.sh >/dev/null
 
-## test: unit, integration (real kube-apiserver + kwok) and end-to-end tests
-test: testbin
+## test: unit, integration (real kube-apiserver + kwok, a real kubelet node) and end-to-end tests
+test: testbin node-deps
 	KUBECTL_COCO_TESTBIN=$$(hack/testbin.sh path) go test -count=1 -timeout 30m ./...
+
+## node-deps: Debian packages of the real test node (containerd, runc, CNI plugins, busybox-static)
+node-deps:
+	hack/node-deps.sh
 
 ## lint: gofmt, go vet, staticcheck
 lint:

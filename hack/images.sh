@@ -16,7 +16,7 @@ if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
 fi
 key=$(cat "$BUSYBOX" test/images/pause/main.go hack/mkimage/main.go hack/images.sh go.sum | sha256sum | cut -c1-16)
 OUT=$CACHE_ROOT/images/$key
-if [ -f "$OUT/busybox.tar" ] && [ -f "$OUT/pause.tar" ]; then echo "$OUT"; exit 0; fi
+if [ -f "$OUT/busybox.tar" ] && [ -f "$OUT/pause.tar" ] && [ -f "$OUT/slow-busybox.tar" ]; then echo "$OUT"; exit 0; fi
 
 echo "images: building into $OUT" >&2
 mkdir -p "$OUT"
@@ -24,7 +24,18 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/mkimage" ./hack/mkimage
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pause" ./test/images/pause
 "$tmp/mkimage" -ref local/pause:1 -out "$OUT/pause.tar" -file "$tmp/pause=pause" -entrypoint /pause
-links=()
-for applet in $("$BUSYBOX" --list); do [ "$applet" = busybox ] || links+=(-link "busybox=bin/$applet"); done
+links=() slow=()
+for applet in $("$BUSYBOX" --list); do
+  [ "$applet" = busybox ] && continue
+  links+=(-link "busybox=bin/$applet")
+  [ "$applet" = sh ] || slow+=(-link "busybox=bin/$applet")
+done
 "$tmp/mkimage" -ref local/busybox:1 -out "$OUT/busybox.tar" -file "$BUSYBOX=bin/busybox" -entrypoint /bin/sh "${links[@]}"
+# A test helper image: busybox whose sh first sleeps, so a pod stays running until the test
+# interrupts it (a real probe finishes in about a second).
+printf '#!/bin/busybox sh
+/bin/busybox sleep 600
+exec /bin/busybox sh "$@"
+' > "$tmp/slow-sh"
+"$tmp/mkimage" -ref local/slow-busybox:1 -out "$OUT/slow-busybox.tar" -file "$BUSYBOX=bin/busybox" -file "$tmp/slow-sh=bin/sh" -entrypoint /bin/sh "${slow[@]}"
 echo "$OUT"

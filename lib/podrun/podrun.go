@@ -82,9 +82,15 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		return res, explainCreate(err, ns)
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	// Some failures show only as events (a sandbox the runtime cannot create): follow them too,
+	// and stop waiting for the pod when one proves it will never start.
+	podCtx, stopPodWait := context.WithCancel(waitCtx)
+	defer stopPodWait()
+	events := followEvents(waitCtx, cs, ns, name, stopPodWait)
+	defer events.wait() // after cancel below has ended the event watch
 	defer cancel()
 	var stuck error
-	final, err := waitfor.Pod(waitCtx, cs, ns, name, func(p *corev1.Pod, deleted bool) (bool, error) {
+	final, err := waitfor.Pod(podCtx, cs, ns, name, func(p *corev1.Pod, deleted bool) (bool, error) {
 		if deleted {
 			return false, fmt.Errorf("pod %s/%s was deleted by someone else while it ran", ns, name)
 		}
@@ -101,12 +107,17 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		res.Phase = final.Status.Phase
 	}
 	switch {
+	case ctx.Err() == nil && events.Fatal() != nil:
+		return res, events.Fatal()
 	case errors.Is(err, context.Canceled):
 		return res, clierr.ErrInterrupted
 	case errors.Is(err, waitfor.ErrTimeout):
 		state := "never seen"
 		if final != nil {
 			state = Describe(final)
+		}
+		if q := events.Quote(); q != "" {
+			state += "; events: " + q
 		}
 		return res, &clierr.Error{Code: clierr.CodeFailure,
 			Msg: fmt.Sprintf("pod %s/%s did not finish within %s (last state: %s); it was deleted", ns, name, opts.Timeout, state),

@@ -30,6 +30,9 @@ const RealNodeName = "localhost"
 const (
 	PauseImage   = "local/pause:1"
 	BusyboxImage = "local/busybox:1"
+	// SlowBusyboxImage is a test helper: its sh sleeps 10 minutes before running anything, so a
+	// pod stays running until a test interrupts the command that made it.
+	SlowBusyboxImage = "local/slow-busybox:1"
 )
 
 // RealNode is a containerd + runc + kubelet worker on this machine, joined to the control plane.
@@ -86,9 +89,13 @@ func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) 
 	if err := os.WriteFile(filepath.Join(dir, "cni/bin/loopback"), data, 0o755); err != nil {
 		return nil, err
 	}
-	// A loopback-only network: the node is Ready, and no pod traffic can leave the machine.
+	if err := buildNetless(filepath.Join(dir, "cni/bin/netless")); err != nil {
+		return nil, err
+	}
+	// Pods get lo and nothing else (the netless test helper reports a placeholder address):
+	// the node is Ready, and no pod traffic can leave the machine. hostNetwork pods also work.
 	if err := os.WriteFile(filepath.Join(dir, "cni/net.d/10-lo.conflist"),
-		[]byte(`{"cniVersion": "1.0.0", "name": "lo-only", "plugins": [{"type": "loopback"}]}`), 0o644); err != nil {
+		[]byte(`{"cniVersion": "1.0.0", "name": "lo-only", "plugins": [{"type": "loopback"}, {"type": "netless"}]}`), 0o644); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "containerd.toml"), []byte(containerdConfig(dir)), 0o644); err != nil {
@@ -100,7 +107,7 @@ func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) 
 	if err := waitForFile(n.Socket, n.containerd, 30*time.Second); err != nil {
 		return nil, err
 	}
-	for _, img := range []string{"pause.tar", "busybox.tar"} {
+	for _, img := range []string{"pause.tar", "busybox.tar", "slow-busybox.tar"} {
 		if out, err := n.ctr("images", "import", filepath.Join(images, img)); err != nil {
 			return nil, fmt.Errorf("import %s: %v\n%s", img, err, out)
 		}
@@ -168,6 +175,21 @@ makeIPTablesUtilChains: false
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%%", imagefs.available: "1%%"}
 localStorageCapacityIsolation: false
 `, filepath.Join(dir, "containerd.sock"), port, filepath.Join(dir, "pod-logs"))
+}
+
+// buildNetless builds the netless CNI test helper (test/cni/netless).
+func buildNetless(out string) error {
+	root, err := RepoRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "build", "-o", out, "./test/cni/netless")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if data, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the netless CNI plugin: %v\n%s", err, data)
+	}
+	return nil
 }
 
 func findCNILoopback() (string, error) {

@@ -1,0 +1,158 @@
+package realnode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/hostprobe"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+func teecheck(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "kubectl-teecheck"), args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+func namespace(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := cp.Admin.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func podsIn(t *testing.T, ns string) []corev1.Pod {
+	t.Helper()
+	l, err := cp.Admin.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Items
+}
+
+type checkStatus struct {
+	ID     string
+	Status tee.Status
+}
+
+func statuses(cs []tee.Check) []checkStatus {
+	out := make([]checkStatus, len(cs))
+	for i, c := range cs {
+		out[i] = checkStatus{c.ID, c.Status}
+	}
+	return out
+}
+
+// The probe pod really runs on the real node; what it reads of the host gives the same verdict
+// as "kubectl teecheck local" on the same machine.
+func TestDeepProbeOnRealNodeMatchesLocal(t *testing.T) {
+	ns := namespace(t, "deep-real")
+	stdout, stderr, code := teecheck(t, "--kubeconfig", cp.AdminKubeconfig, "node", harness.RealNodeName, "--deep", "-n", ns,
+		"--image", harness.BusyboxImage, "--image-pull-policy", "Never", "--timeout", "90s", "-o", "json")
+	if code != 0 && code != 1 {
+		t.Fatalf("exit %d\n%s\n%s", code, stderr, node.Diagnose())
+	}
+	var l struct{ Items []nodecheck.Report }
+	if err := json.Unmarshal([]byte(stdout), &l); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	if len(l.Items) != 1 || l.Items[0].Host == nil {
+		t.Fatalf("no host report: %s\n%s", stdout, stderr)
+	}
+	deep := *l.Items[0].Host
+	t.Logf("probe verdict: ready=%v tee=%s checks=%v", deep.Ready, deep.TEE.String(), statuses(deep.Checks))
+	if deep.TEE.Source != "host-probe" {
+		t.Errorf("tee source %q", deep.TEE.Source)
+	}
+
+	localOut, localErr, localCode := teecheck(t, "local", "-o", "json")
+	var local hostprobe.Report
+	if err := json.Unmarshal([]byte(localOut), &local); err != nil {
+		t.Fatalf("%v\n%s", err, localErr)
+	}
+	if (localCode == 0) != local.Ready {
+		t.Errorf("local exit %d, ready %v", localCode, local.Ready)
+	}
+	if deep.Architecture != local.Architecture || deep.Kernel != local.Kernel || deep.Ready != local.Ready ||
+		deep.TEE.Status != local.TEE.Status || !slices.Equal(deep.TEE.Kinds, local.TEE.Kinds) ||
+		!slices.Equal(deep.RuntimeClasses, local.RuntimeClasses) {
+		t.Errorf("verdicts differ:\nprobe %+v\nlocal %+v", deep, local)
+	}
+	if d, lo := statuses(deep.Checks), statuses(local.Checks); !slices.Equal(d, lo) {
+		t.Errorf("checks differ:\nprobe %v\nlocal %v", d, lo)
+	}
+	if pods := podsIn(t, ns); len(pods) != 0 {
+		t.Errorf("probe pod left behind: %s", pods[0].Name)
+	}
+}
+
+// Ctrl-C while the real probe pod runs: the pod is deleted and the command says so.
+func TestDeepProbeOnRealNodeInterrupted(t *testing.T) {
+	ns := namespace(t, "deep-real-interrupt")
+	w, err := cp.Admin.CoreV1().Pods(ns).Watch(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	// The slow image's shell sleeps first, so the probe pod is really running when Ctrl-C comes.
+	cmd := exec.Command(filepath.Join(binDir, "kubectl-teecheck"), "--kubeconfig", cp.AdminKubeconfig, "node", harness.RealNodeName, "--deep",
+		"-n", ns, "--image", harness.SlowBusyboxImage, "--image-pull-policy", "Never", "--timeout", "2m")
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	running := false
+	deadline := time.After(60 * time.Second)
+	for !running {
+		select {
+		case ev := <-w.ResultChan():
+			if p, ok := ev.Object.(*corev1.Pod); ok && ev.Type == watch.Modified {
+				for _, s := range p.Status.ContainerStatuses {
+					running = running || s.State.Running != nil
+				}
+			}
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatalf("the probe pod never ran\n%s", node.Diagnose())
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "interrupted; pod "+ns+"/") || !strings.Contains(errOut.String(), "was deleted") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+	if pods := podsIn(t, ns); len(pods) != 0 {
+		t.Errorf("probe pod left behind: %s", pods[0].Name)
+	}
+}
+
+func fixOf(err error) string { return clierr.FixOf(err) }

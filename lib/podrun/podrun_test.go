@@ -12,8 +12,8 @@ func TestName(t *testing.T) {
 	if len(n) > 63 || !strings.HasPrefix(n, "teecheck-probe-very") || strings.Contains(n, ".-") {
 		t.Fatalf("name %q (%d chars)", n, len(n))
 	}
-	if Name("a") == Name("a") {
-		t.Error("two names are equal")
+	if first, second := Name("a"), Name("a"); first == second {
+		t.Errorf("two names are equal: %s", first)
 	}
 }
 

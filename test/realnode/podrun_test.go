@@ -29,7 +29,7 @@ func unamePod(ns, runtimeClassName string) *corev1.Pod {
 		Spec: corev1.PodSpec{
 			NodeName: harness.RealNodeName, RestartPolicy: corev1.RestartPolicyNever, RuntimeClassName: ptr.To(runtimeClassName),
 			AutomountServiceAccountToken: ptr.To(false),
-			Containers: []corev1.Container{{Name: "c", Image: harness.BusyboxImage, ImagePullPolicy: corev1.PullNever, Command: []string{"uname", "-r"}}},
+			Containers:                   []corev1.Container{{Name: "c", Image: harness.BusyboxImage, ImagePullPolicy: corev1.PullNever, Command: []string{"uname", "-r"}}},
 		},
 	}
 }

@@ -25,7 +25,7 @@ type CollectOptions struct {
 	DmesgFile string
 }
 
-var dmesgRE = regexp.MustCompile("(?i)" + DmesgPattern)
+var dmesgRE = regexp.MustCompile(DmesgPattern)
 
 // Collect reads the evidence from a host root and writes it in the dump format, the same as the
 // probe pod's Script prints.

@@ -252,3 +252,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDmesgPatternKeepsOnlyTEELines(t *testing.T) {
+	keep := []string{"ccp 0000:47:00.1: SEV-SNP API:1.55 build:21", "virt/tdx: module initialized", "prot_virt: Reserving 98MB as ultravisor base storage",
+		"sgx: EPC section 0x180000000-0x1bfffffff", "Memory Encryption Features active: AMD SEV", "kvm_amd: SEV-ES enabled (ASIDs 1 - 99)"}
+	drop := []string{"usb 1-1: several devices found", "EXT4-fs (vda): mounted filesystem", "audit: user accepted the session", "systemd[1]: Reached target"}
+	for _, l := range keep {
+		if !dmesgRE.MatchString(l) {
+			t.Errorf("dropped %q", l)
+		}
+	}
+	for _, l := range drop {
+		if dmesgRE.MatchString(l) {
+			t.Errorf("kept %q", l)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func Script(root string) string {
 	}
 	w(`for d in "$R"%s/*; do [ -r "$d/vendor" ] || continue; echo "%s ${d##*/} $(cat "$d/vendor") $(cat "$d/device" 2>/dev/null) $(cat "$d/class" 2>/dev/null)"; done`,
 		shellQuote(PCIDevicesDir), mPCI)
-	w(`if dmesg >/dev/null 2>&1; then dmesg | grep -iE %s | tail -n %d | awk '{print "%s " $0}'; else echo "%s $(dmesg 2>&1 >/dev/null | head -n 1)"; fi`,
+	w(`if dmesg >/dev/null 2>&1; then dmesg | grep -E %s | tail -n %d | awk '{print "%s " $0}'; else echo "%s $(dmesg 2>&1 >/dev/null | head -n 1)"; fi`,
 		shellQuote(DmesgPattern), MaxDmesgLines, mDmesg, mDmesgNone)
 	w("echo %s", mEnd)
 	return b.String()

@@ -46,8 +46,9 @@ var Paths = []string{
 const PCIDevicesDir = "/sys/bus/pci/devices"
 
 // DmesgPattern selects the kernel log lines that matter, so that nothing else of the kernel log
-// leaves the host. It is an ERE that both grep -E and Go's regexp accept (case-insensitive).
-const DmesgPattern = `SEV|SNP|tdx|ultravisor|prot_virt|sgx|Memory Encryption|ccp`
+// leaves the host. It is an ERE that both grep -E and Go's regexp accept, case-sensitive so that
+// words like "several" do not match "SEV".
+const DmesgPattern = `SEV|SNP|TDX|tdx|[Uu]ltravisor|prot_virt|sgx|SGX|Memory Encryption|ccp [0-9a-f]`
 
 // Limits that keep a hostile or huge host from flooding the probe output or the parser.
 const (

@@ -159,3 +159,24 @@ func ExecuteContext(ctx context.Context, root *cobra.Command, streams genericioo
 	clierr.Print(streams.ErrOut, err)
 	return clierr.ExitCode(err)
 }
+
+// Command is the shape of every subcommand, as in kubectl: Complete reads flags and arguments,
+// Validate checks them without I/O, Run does the work.
+type Command interface {
+	Complete(args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// RunE runs a Command's three steps for cobra.
+func RunE(c Command) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := c.Complete(args); err != nil {
+			return err
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		return c.Run(cmd.Context())
+	}
+}

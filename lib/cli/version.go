@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -23,16 +24,14 @@ func newVersionCommand(g *Globals) *cobra.Command {
 		Use:   "version",
 		Short: "Print the plugin's version",
 		Args:  NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE:  RunE(o),
 	}
 	o.out.AddFlags(cmd)
 	return cmd
 }
+
+// Complete has nothing to read beyond the flags.
+func (o *VersionOptions) Complete([]string) error { return nil }
 
 // Validate checks -o.
 func (o *VersionOptions) Validate() error {
@@ -45,7 +44,7 @@ func (o *VersionOptions) Validate() error {
 }
 
 // Run prints the version.
-func (o *VersionOptions) Run() error {
+func (o *VersionOptions) Run(context.Context) error {
 	info := version.Get(o.g.Plugin)
 	if o.format.Structured() {
 		return output.Print(o.g.Streams.Out, o.format, info)

@@ -51,11 +51,8 @@ func setupAndRun(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	root, _ := harness.RepoRoot()
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(binDir, "kubectl-teecheck"), "./plugins/teecheck")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+	if err := harness.BuildPlugins(binDir, "v0.0.0-bench", "teecheck"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	if cp, err = harness.Start(harness.Options{}); err != nil {

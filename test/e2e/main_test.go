@@ -34,7 +34,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	if err := buildPlugins(dir); err != nil {
+	if err := harness.BuildPlugins(dir, TestVersion, "teecheck"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -55,24 +55,6 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
-}
-
-// buildPlugins builds every plugin as the Makefile does, with a known version.
-func buildPlugins(dir string) error {
-	root, err := harness.RepoRoot()
-	if err != nil {
-		return err
-	}
-	for _, p := range []string{"teecheck"} {
-		cmd := exec.Command("go", "build", "-trimpath",
-			"-ldflags", "-X github.com/osc-coco/kubectl-plugins/lib/version.Version="+TestVersion,
-			"-o", filepath.Join(dir, "kubectl-"+p), "./plugins/"+p)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build %s: %v\n%s", p, err, out)
-		}
-	}
-	return nil
 }
 
 type result struct {

@@ -66,3 +66,22 @@ func testbin(what string) (string, error) {
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	return lines[len(lines)-1], nil
 }
+
+// BuildPlugins builds kubectl-<name> for each plugin into dir, as the Makefile does, with the
+// given version linked in.
+func BuildPlugins(dir, version string, names ...string) error {
+	root, err := RepoRoot()
+	if err != nil {
+		return err
+	}
+	for _, p := range names {
+		cmd := exec.Command("go", "build", "-trimpath",
+			"-ldflags", "-s -w -X github.com/osc-coco/kubectl-plugins/lib/version.Version="+version,
+			"-o", filepath.Join(dir, "kubectl-"+p), "./plugins/"+p)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build kubectl-%s: %v\n%s", p, err, out)
+		}
+	}
+	return nil
+}

@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -29,15 +27,8 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	root, err := harness.RepoRoot()
-	if err != nil {
+	if err := harness.BuildPlugins(binDir, "v0.0.0-realnode", "teecheck"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "kubectl-teecheck"), "./plugins/teecheck")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		return 1
 	}
 	if cp, err = harness.Start(harness.Options{}); err != nil {

@@ -18,14 +18,10 @@ import (
 // LocalOptions runs the host probe's collector and judge on this machine, or on a host root
 // mounted at a directory. No cluster is needed.
 type LocalOptions struct {
-	g        *cli.Globals
-	out      output.Flags
+	g *cli.Globals
+	verdictFlags
 	HostRoot string
 	Dmesg    string
-	Require  string
-
-	format  output.Format
-	require tee.Requirement
 }
 
 func newLocalCommand(g *cli.Globals) *cobra.Command {
@@ -39,32 +35,20 @@ parser as the host probe pod. --host-root reads a host filesystem mounted elsewh
 		Example: `  sudo kubectl teecheck local
   kubectl teecheck local --host-root /mnt/node --dmesg /mnt/node-dmesg.txt -o json`,
 		Args: cli.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cli.RunE(o),
 	}
-	o.out.AddFlags(cmd)
+	o.addFlags(cmd)
 	cmd.Flags().StringVar(&o.HostRoot, "host-root", o.HostRoot, "root of the host filesystem to read")
 	cmd.Flags().StringVar(&o.Dmesg, "dmesg", "", "read kernel log lines from this file instead of /dev/kmsg")
-	addRequireFlag(cmd, &o.Require)
 	return cmd
 }
 
 // Complete reads the flags and makes paths absolute.
-func (o *LocalOptions) Complete() error {
+func (o *LocalOptions) Complete([]string) error {
+	if err := o.complete(); err != nil {
+		return err
+	}
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
-	}
-	if o.require, err = tee.ParseRequirement(o.Require); err != nil {
-		return clierr.Usagef("e.g. --require tdx", "%v", err)
-	}
 	if o.HostRoot, err = filepath.Abs(o.HostRoot); err != nil {
 		return clierr.Usagef("pass a directory", "bad --host-root: %v", err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
-	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
@@ -25,8 +24,8 @@ import (
 
 // NodeOptions judges named nodes, and with --deep probes their hosts with a short-lived pod.
 type NodeOptions struct {
-	g          *cli.Globals
-	out        output.Flags
+	g *cli.Globals
+	verdictFlags
 	Names      []string
 	AllNodes   bool
 	Selector   string
@@ -35,10 +34,7 @@ type NodeOptions struct {
 	PullPolicy string
 	Timeout    time.Duration
 	Parallel   int
-	Require    string
 
-	format  output.Format
-	require tee.Requirement
 	clients *kube.Clients
 }
 
@@ -58,18 +54,9 @@ namespace whose Pod Security admission allows privileged pods. Both are checked 
   kubectl teecheck node worker-1 --deep -n kube-system
   kubectl teecheck node --all-nodes -l node.kubernetes.io/worker --deep --parallel 8 -o json
   kubectl teecheck node worker-1 --deep --image registry.example/mirror/busybox:1.37`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Names = args
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cli.RunE(o),
 	}
-	o.out.AddFlags(cmd)
+	o.addFlags(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.AllNodes, "all-nodes", false, "check every node (or those matching -l)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "with --all-nodes: label selector of the nodes")
@@ -78,20 +65,13 @@ namespace whose Pod Security admission allows privileged pods. Both are checked 
 	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for each probe pod to finish")
 	f.IntVar(&o.Parallel, "parallel", o.Parallel, "with --deep: how many nodes to probe at once")
-	addRequireFlag(cmd, &o.Require)
 	return cmd
 }
 
-// Complete reads the flags.
-func (o *NodeOptions) Complete() error {
-	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
-	}
-	if o.require, err = tee.ParseRequirement(o.Require); err != nil {
-		return clierr.Usagef("e.g. --require snp", "%v", err)
-	}
-	return nil
+// Complete reads the flags and the node names.
+func (o *NodeOptions) Complete(args []string) error {
+	o.Names = args
+	return o.complete()
 }
 
 // Validate checks the arguments without touching the cluster.

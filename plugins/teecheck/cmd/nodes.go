@@ -13,19 +13,15 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
-	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 )
 
 // NodesOptions judges every node from its Node object: one LIST, no privileges beyond it.
 type NodesOptions struct {
-	g        *cli.Globals
-	out      output.Flags
+	g *cli.Globals
+	verdictFlags
 	Selector string
-	Require  string
 
-	format  output.Format
-	require tee.Requirement
 	clients *kube.Clients
 }
 
@@ -38,38 +34,15 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
   kubectl teecheck nodes -l node.kubernetes.io/worker -o wide
   kubectl teecheck nodes --require snp -o json`,
 		Args: cli.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: cli.RunE(o),
 	}
-	o.out.AddFlags(cmd)
+	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
-	addRequireFlag(cmd, &o.Require)
 	return cmd
 }
 
-func addRequireFlag(cmd *cobra.Command, v *string) {
-	cmd.Flags().StringVar(v, "require", "", "demand a TEE: snp, tdx, se, sgx, nvidia-cc or any (a node without it is not ready)")
-	_ = cmd.RegisterFlagCompletionFunc("require", cobra.FixedCompletions([]string{"snp", "tdx", "se", "sgx", "nvidia-cc", "any"}, cobra.ShellCompDirectiveNoFileComp))
-}
-
 // Complete reads the flags.
-func (o *NodesOptions) Complete() error {
-	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
-	}
-	if o.require, err = tee.ParseRequirement(o.Require); err != nil {
-		return clierr.Usagef("e.g. --require snp", "%v", err)
-	}
-	return nil
-}
+func (o *NodesOptions) Complete([]string) error { return o.complete() }
 
 // Validate checks the selector.
 func (o *NodesOptions) Validate() error {

@@ -13,6 +13,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/hostprobe"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
 )
 
 // LocalOptions runs the host probe's collector and judge on this machine, or on a host root
@@ -87,7 +88,7 @@ func (o *LocalOptions) Run(context.Context) error {
 	if o.format.Structured() {
 		err = output.Print(o.g.Streams.Out, o.format, rep)
 	} else {
-		err = printer{w: o.g.Streams.Out, p: o.g.Palette(o.g.Streams.Out), wide: o.format == output.Wide}.hostDetail(rep)
+		err = teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), Wide: o.format == output.Wide}.HostDetail(rep.Root, rep.Report)
 	}
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
 )
 
 // NodesOptions judges every node from its Node object: one LIST, no privileges beyond it.
@@ -94,13 +95,16 @@ func printNodeReports(g *cli.Globals, format output.Format, reports []nodecheck.
 		return clierr.Failf("check the selector with kubectl get nodes --show-labels", "%s", what)
 	}
 	var err error
+	pr := teeprint.Printer{W: g.Streams.Out, P: g.Palette(g.Streams.Out), Wide: format == output.Wide}
 	switch {
 	case format.Structured():
 		err = output.Print(g.Streams.Out, format, l)
 	case len(reports) == 1:
-		err = printer{w: g.Streams.Out, p: g.Palette(g.Streams.Out), wide: format == output.Wide}.nodeDetail(reports[0])
+		err = pr.NodeDetail(reports[0])
 	default:
-		err = printer{w: g.Streams.Out, p: g.Palette(g.Streams.Out), wide: format == output.Wide}.nodeTable(l)
+		if err = pr.NodeTable(reports); err == nil {
+			_, err = fmt.Fprintf(g.Streams.Out, "\n%s\n", l.Summary.line(pr.P))
+		}
 	}
 	if err != nil {
 		return err

@@ -1,9 +1,15 @@
 package cmd
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/hostprobe"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
 )
 
 // APIVersion versions the JSON/YAML schema of teecheck's output (documented in the README).
@@ -56,4 +62,22 @@ type HostReport struct {
 	// Root is the host root that was read ("/" for this machine).
 	Root string `json:"root"`
 	hostprobe.Report
+}
+
+// line renders the summary for people.
+func (s Summary) line(p output.Palette) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d node(s): %s, %s", s.Nodes, p.Good(fmt.Sprintf("%d ready for CoCo", s.Ready)), teeprint.NotReadyText(p, s.NotReady))
+	var tees []string
+	for k, n := range s.TEEs {
+		tees = append(tees, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(tees)
+	if s.UnknownTEE > 0 {
+		tees = append(tees, fmt.Sprintf("unknown %d (no NFD labels: use --deep or install Node Feature Discovery)", s.UnknownTEE))
+	}
+	if len(tees) > 0 {
+		fmt.Fprintf(&b, "; TEEs: %s", strings.Join(tees, ", "))
+	}
+	return b.String()
 }

@@ -2,10 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +13,6 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
-	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
 )
@@ -122,7 +117,7 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 		reports[i] = nodecheck.Evaluate(&nodes[i], opts)
 	}
 	if o.Deep && len(nodes) > 0 {
-		if err := o.probeAll(ctx, reports, opts); err != nil {
+		if err := probe.Nodes(ctx, o.clients.Kube, o.probeOptions(), reports, opts, o.Parallel, o.g.Progress()); err != nil {
 			return err
 		}
 	}
@@ -144,78 +139,7 @@ func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {
 	return out, nil
 }
 
-func (o *NodeOptions) probeOptions(node string) probe.Options {
-	return probe.Options{Timeout: o.Timeout, PodOptions: probe.PodOptions{Node: node, Namespace: o.clients.Namespace,
+func (o *NodeOptions) probeOptions() probe.Options {
+	return probe.Options{Timeout: o.Timeout, PodOptions: probe.PodOptions{Namespace: o.clients.Namespace,
 		Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy), ManagedBy: "kubectl-" + PluginName}}
-}
-
-// probeAll probes the nodes with bounded parallelism. With one node a failed probe is the
-// command's error; with several it becomes that node's failed "host-probe" check, so one bad
-// node does not hide the others.
-func (o *NodeOptions) probeAll(ctx context.Context, reports []nodecheck.Report, opts nodecheck.Options) error {
-	if err := probe.Preflight(ctx, o.clients.Kube, o.probeOptions(reports[0].Name)); err != nil {
-		return err
-	}
-	prog := o.g.Progress()
-	step := prog.Start(fmt.Sprintf("probing %d node(s) in namespace %s", len(reports), o.clients.Namespace))
-	var (
-		wg     sync.WaitGroup
-		sem    = make(chan struct{}, o.Parallel)
-		done   atomic.Int32
-		mu     sync.Mutex
-		errs   = make([]error, len(reports))
-		single = len(reports) == 1
-	)
-	for i := range reports {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = clierr.ErrInterrupted
-				return
-			}
-			defer func() { <-sem }()
-			po := o.probeOptions(reports[i].Name)
-			if single {
-				po.OnStatus = func(s string) { step.Update("probing node " + reports[i].Name + ": " + s) }
-			}
-			res, err := probe.Run(ctx, o.clients.Kube, po)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			reports[i].WithHost(res.Report, opts)
-			step.Update(fmt.Sprintf("probed %d of %d node(s)", done.Add(1), len(reports)))
-		}()
-	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		step.Fail("interrupted")
-		if single {
-			return errs[0]
-		}
-		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: errors.Join(errs...)}
-	}
-	if single && errs[0] != nil {
-		step.Fail("failed")
-		return errs[0]
-	}
-	failed := 0
-	for i, err := range errs {
-		if err != nil {
-			failed++
-			reports[i].Checks = append(reports[i].Checks, tee.Check{ID: "host-probe", Status: tee.Fail, Message: err.Error(), Fix: clierr.FixOf(err)})
-			reports[i].Ready = false
-		}
-	}
-	if failed > 0 {
-		step.Fail(fmt.Sprintf("%d of %d probe(s) failed", failed, len(reports)))
-	} else {
-		step.Done(fmt.Sprintf("%d node(s) probed", len(reports)))
-	}
-	return nil
 }

@@ -1,0 +1,94 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/progress"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+)
+
+// Nodes probes every node of reports with at most parallel probes at once, and merges each
+// host's verdict into its report. base gives everything but the node. With one node a failed
+// probe is the error; with several it becomes that node's failed "host-probe" check, so one
+// bad node does not hide the others. Every probe pod is gone when Nodes returns.
+func Nodes(ctx context.Context, cs kubernetes.Interface, base Options, reports []nodecheck.Report, opts nodecheck.Options,
+	parallel int, prog *progress.Progress) error {
+	if len(reports) == 0 {
+		return nil
+	}
+	first := base
+	first.Node = reports[0].Name
+	if err := Preflight(ctx, cs, first); err != nil {
+		return err
+	}
+	step := prog.Start(fmt.Sprintf("probing %d node(s) in namespace %s", len(reports), base.Namespace))
+	var (
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, max(parallel, 1))
+		done   atomic.Int32
+		mu     sync.Mutex
+		errs   = make([]error, len(reports))
+		single = len(reports) == 1
+	)
+	for i := range reports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errs[i] = clierr.ErrInterrupted
+				return
+			}
+			defer func() { <-sem }()
+			o := base
+			o.Node = reports[i].Name
+			if single {
+				o.OnStatus = func(s string) { step.Update("probing node " + o.Node + ": " + s) }
+			}
+			res, err := Run(ctx, cs, o)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			reports[i].WithHost(res.Report, opts)
+			step.Update(fmt.Sprintf("probed %d of %d node(s)", done.Add(1), len(reports)))
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		step.Fail("interrupted")
+		if single {
+			return errs[0]
+		}
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: errors.Join(errs...)}
+	}
+	if single && errs[0] != nil {
+		step.Fail("failed")
+		return errs[0]
+	}
+	failed := 0
+	for i, err := range errs {
+		if err != nil {
+			failed++
+			reports[i].Checks = append(reports[i].Checks, tee.Check{ID: "host-probe", Status: tee.Fail, Message: err.Error(), Fix: clierr.FixOf(err)})
+			reports[i].Ready = false
+		}
+	}
+	if failed > 0 {
+		step.Fail(fmt.Sprintf("%d of %d probe(s) failed", failed, len(reports)))
+	} else {
+		step.Done(fmt.Sprintf("%d node(s) probed", len(reports)))
+	}
+	return nil
+}

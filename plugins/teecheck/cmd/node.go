@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -21,20 +20,16 @@ import (
 type NodeOptions struct {
 	g *cli.Globals
 	verdictFlags
-	Names      []string
-	AllNodes   bool
-	Selector   string
-	Deep       bool
-	Image      string
-	PullPolicy string
-	Timeout    time.Duration
-	Parallel   int
+	Names    []string
+	AllNodes bool
+	Selector string
+	probe.Flags
 
 	clients *kube.Clients
 }
 
 func newNodeCommand(g *cli.Globals) *cobra.Command {
-	o := &NodeOptions{g: g, Image: probe.DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute, Parallel: 4}
+	o := &NodeOptions{g: g, Flags: probe.NewFlags()}
 	cmd := &cobra.Command{
 		Use:   "node NAME... | --all-nodes [--deep]",
 		Short: "TEE and CoCo readiness of one or more nodes; --deep probes the host",
@@ -55,11 +50,7 @@ namespace whose Pod Security admission allows privileged pods. Both are checked 
 	f := cmd.Flags()
 	f.BoolVar(&o.AllNodes, "all-nodes", false, "check every node (or those matching -l)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "with --all-nodes: label selector of the nodes")
-	f.BoolVar(&o.Deep, "deep", false, "probe the host with a short-lived privileged pod")
-	f.StringVar(&o.Image, "image", o.Image, "probe image: any image with a POSIX shell, awk and dmesg (mirror it for air-gapped clusters)")
-	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
-	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for each probe pod to finish")
-	f.IntVar(&o.Parallel, "parallel", o.Parallel, "with --deep: how many nodes to probe at once")
+	o.Flags.AddFlags(cmd)
 	return cmd
 }
 
@@ -78,17 +69,9 @@ func (o *NodeOptions) Validate() error {
 		return clierr.Usagef("drop the names or --all-nodes", "node names and --all-nodes exclude each other")
 	case o.Selector != "" && !o.AllNodes:
 		return clierr.Usagef("add --all-nodes, or use: kubectl teecheck nodes -l SELECTOR", "-l selects nodes only with --all-nodes")
-	case o.Timeout <= 0:
-		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive, not %s", o.Timeout)
-	case o.Parallel < 1:
-		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1, not %d", o.Parallel)
-	case o.Image == "":
-		return clierr.Usagef("e.g. --image docker.io/library/busybox:1.37", "--image must not be empty")
 	}
-	switch corev1.PullPolicy(o.PullPolicy) {
-	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
-	default:
-		return clierr.Usagef("use Always, IfNotPresent or Never", "invalid --image-pull-policy %q", o.PullPolicy)
+	if err := o.Flags.Validate(); err != nil {
+		return err
 	}
 	for _, n := range o.Names {
 		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
@@ -117,7 +100,8 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 		reports[i] = nodecheck.Evaluate(&nodes[i], opts)
 	}
 	if o.Deep && len(nodes) > 0 {
-		if err := probe.Nodes(ctx, o.clients.Kube, o.probeOptions(), reports, opts, o.Parallel, o.g.Progress()); err != nil {
+		base := o.Flags.Options(o.clients.Namespace, "kubectl-"+PluginName)
+		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.Progress()); err != nil {
 			return err
 		}
 	}
@@ -137,9 +121,4 @@ func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {
 		out = append(out, *n)
 	}
 	return out, nil
-}
-
-func (o *NodeOptions) probeOptions() probe.Options {
-	return probe.Options{Timeout: o.Timeout, PodOptions: probe.PodOptions{Namespace: o.clients.Namespace,
-		Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy), ManagedBy: "kubectl-" + PluginName}}
 }

@@ -1,0 +1,58 @@
+package probe
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+)
+
+// Flags are the host probe's command-line flags (--deep, --image, --image-pull-policy,
+// --timeout, --parallel), shared by every command that can probe.
+type Flags struct {
+	Deep       bool
+	Image      string
+	PullPolicy string
+	Timeout    time.Duration
+	Parallel   int
+}
+
+// NewFlags returns the defaults.
+func NewFlags() Flags {
+	return Flags{Image: DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute, Parallel: 4}
+}
+
+// AddFlags registers the flags.
+func (f *Flags) AddFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.BoolVar(&f.Deep, "deep", false, "probe the hosts with a short-lived privileged pod per node")
+	fs.StringVar(&f.Image, "image", f.Image, "probe image: any image with a POSIX shell, awk and dmesg (mirror it for air-gapped clusters)")
+	fs.StringVar(&f.PullPolicy, "image-pull-policy", f.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
+	fs.DurationVar(&f.Timeout, "timeout", f.Timeout, "how long to wait for each probe pod to finish")
+	fs.IntVar(&f.Parallel, "parallel", f.Parallel, "with --deep: how many nodes to probe at once")
+}
+
+// Validate checks the values without I/O.
+func (f *Flags) Validate() error {
+	switch {
+	case f.Timeout <= 0:
+		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive, not %s", f.Timeout)
+	case f.Parallel < 1:
+		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1, not %d", f.Parallel)
+	case f.Image == "":
+		return clierr.Usagef("e.g. --image "+DefaultImage, "--image must not be empty")
+	}
+	switch corev1.PullPolicy(f.PullPolicy) {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+		return nil
+	}
+	return clierr.Usagef("use Always, IfNotPresent or Never", "invalid --image-pull-policy %q", f.PullPolicy)
+}
+
+// Options turns the flags into probe options for a namespace.
+func (f *Flags) Options(namespace, managedBy string) Options {
+	return Options{Timeout: f.Timeout, PodOptions: PodOptions{Namespace: namespace, Image: f.Image,
+		PullPolicy: corev1.PullPolicy(f.PullPolicy), ManagedBy: managedBy}}
+}

@@ -33,7 +33,9 @@ type Options struct {
 type Result struct {
 	Name  string
 	Phase corev1.PodPhase
-	Log   []byte
+	// Node is where the pod ran.
+	Node string
+	Log  []byte
 }
 
 // cleanupTimeout bounds deletion after the command's own context has ended.
@@ -104,7 +106,7 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		return false, nil
 	})
 	if final != nil {
-		res.Phase = final.Status.Phase
+		res.Phase, res.Node = final.Status.Phase, final.Spec.NodeName
 	}
 	switch {
 	case ctx.Err() == nil && events.Fatal() != nil:

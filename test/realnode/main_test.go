@@ -27,7 +27,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	if err := harness.BuildPlugins(binDir, "v0.0.0-realnode", "teecheck"); err != nil {
+	if err := harness.BuildPlugins(binDir, "v0.0.0-realnode", "teecheck", "coco"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -1,0 +1,189 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
+)
+
+func TestPreflightOnAMixedCluster(t *testing.T) {
+	res := run(context.Background(), cp.AdminKubeconfig, "preflight")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{"Cluster: API server v1.37.2", "kubernetes-version", "worker-nodes", "ready-workers", "tee-hardware",
+		"sev-snp on snp-w", "tdx on tdx-w", "plain-cp", "label a worker: kubectl coco label-workers plain-cp", "the cluster is ready for CoCo"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q\n%s", want, res.stdout)
+		}
+	}
+	res = run(context.Background(), cp.AdminKubeconfig, "preflight", "-o", "json")
+	var r preflight.Report
+	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != "PreflightReport" || r.APIVersion != preflight.APIVersion || !r.Ready || len(r.Nodes) != len(clusterNodes) || len(r.Checks) != 4 {
+		t.Errorf("report %+v", r)
+	}
+}
+
+func TestPreflightDeepTimesOutOnKwokAndCleansUp(t *testing.T) {
+	ns := newNamespace(t, "preflight-deep")
+	res := run(context.Background(), cp.AdminKubeconfig, "preflight", "--deep", "-n", ns, "--timeout", "2s", "-o", "json")
+	if res.code != 1 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	var r preflight.Report
+	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	probed := 0
+	for _, n := range r.Nodes {
+		for _, c := range n.Checks {
+			if c.ID == "host-probe" {
+				probed++
+			}
+		}
+	}
+	if probed != 3 { // the three workers, not the others
+		t.Errorf("%d nodes probed, want the 3 workers", probed)
+	}
+	pods, _ := cp.Admin.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+	if len(pods.Items) != 0 {
+		t.Errorf("%d probe pods left", len(pods.Items))
+	}
+}
+
+func TestLabelWorkers(t *testing.T) {
+	ctx := context.Background()
+	res := run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "--dry-run")
+	if res.code != 0 || !strings.Contains(res.stdout, "node/spare-1 would be labelled (dry run: client)") {
+		t.Fatalf("client dry run: exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "--dry-run=server")
+	if res.code != 0 || !strings.Contains(res.stdout, "would be labelled (dry run: server)") {
+		t.Fatalf("server dry run: exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	if _, has := nodeLabels(t, "spare-1")[tee.WorkerLabel]; has {
+		t.Fatal("a dry run labelled the node")
+	}
+	// A missing node among the names: nothing changes.
+	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "no-such-node")
+	if res.code != 1 || !strings.Contains(res.stderr, `node "no-such-node" not found`) {
+		t.Fatalf("missing node: exit %d %q", res.code, res.stderr)
+	}
+	if _, has := nodeLabels(t, "spare-1")[tee.WorkerLabel]; has {
+		t.Fatal("spare-1 was labelled although the command failed")
+	}
+	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "snp-w", "-o", "json")
+	var l LabelResultList
+	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil || res.code != 0 {
+		t.Fatalf("exit %d %v %s", res.code, err, res.stderr)
+	}
+	if len(l.Items) != 2 || l.Items[0].Result != "labelled" || l.Items[1].Result != "unchanged" {
+		t.Errorf("results %+v", l.Items)
+	}
+	if _, has := nodeLabels(t, "spare-1")[tee.WorkerLabel]; !has {
+		t.Error("spare-1 not labelled")
+	}
+	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1")
+	if res.code != 0 || !strings.Contains(res.stdout, "node/spare-1 unchanged (already a worker)") {
+		t.Errorf("second run: %q", res.stdout)
+	}
+}
+
+func TestLabelWorkersForbiddenChangesNothing(t *testing.T) {
+	kc := grant(t, "node-reader", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list"}})
+	res := run(context.Background(), kc, "label-workers", "spare-2")
+	if res.code != 1 || !strings.Contains(res.stderr, "not allowed to patch nodes at cluster scope") {
+		t.Fatalf("exit %d %q", res.code, res.stderr)
+	}
+	if _, has := nodeLabels(t, "spare-2")[tee.WorkerLabel]; has {
+		t.Error("spare-2 labelled without permission")
+	}
+}
+
+func TestRuntimeClasses(t *testing.T) {
+	res := run(context.Background(), cp.AdminKubeconfig, "runtimeclasses", "-o", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d %s", res.code, res.stderr)
+	}
+	var l RuntimeClassList
+	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]RuntimeClassReport{}
+	for _, r := range l.Items {
+		got[r.Name] = r
+	}
+	if n := got["kata-qemu-snp"]; strings.Join(n.Nodes, ",") != "snp-w" || strings.Join(n.UnknownNodes, ",") != "nolabel-w" {
+		t.Errorf("snp: %+v", n)
+	}
+	if n := got["kata-qemu-se"]; len(n.Nodes)+len(n.UnknownNodes) != 0 {
+		t.Errorf("se has nodes: %+v", n)
+	}
+	if n := got["kata-qemu-coco-dev"]; len(n.Nodes) != 3 || !n.Known || n.Class.Confidential {
+		t.Errorf("coco-dev: %+v", n)
+	}
+	table := run(context.Background(), cp.AdminKubeconfig, "runtimeclasses")
+	for _, want := range []string{"NAME", "kata-qemu-snp", "1 (+1 unknown)", "no node can run kata-qemu-se", "for testing only"} {
+		if !strings.Contains(table.stdout, want) {
+			t.Errorf("table lacks %q\n%s", want, table.stdout)
+		}
+	}
+}
+
+// Under kwok the smoke-test pod never finishes: the timeout path reports the pod's state and
+// deletes it. The default class is the best one the hardware fits.
+func TestSmokeTestDefaultClassTimesOutAndCleansUp(t *testing.T) {
+	ns := newNamespace(t, "smoke-kwok")
+	w, err := cp.Admin.CoreV1().Pods(ns).Watch(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	res := run(context.Background(), cp.AdminKubeconfig, "smoke-test", "-n", ns, "--node", "snp-w", "--timeout", "2s")
+	if res.code != 1 || !strings.Contains(res.stderr, `smoke test of runtime class "kata-qemu-snp"`) || !strings.Contains(res.stderr, "did not finish within 2s") {
+		t.Fatalf("exit %d %q", res.code, res.stderr)
+	}
+	select {
+	case ev := <-w.ResultChan():
+		p := ev.Object.(*corev1.Pod)
+		if ev.Type != watch.Added || *p.Spec.RuntimeClassName != "kata-qemu-snp" || p.Spec.NodeName != "snp-w" || p.Spec.Containers[0].Command[0] != "uname" {
+			t.Errorf("pod %s %+v", ev.Type, p.Spec)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pod was created")
+	}
+	pods, _ := cp.Admin.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+	if len(pods.Items) != 0 {
+		t.Errorf("smoke-test pod left behind")
+	}
+	res = run(context.Background(), cp.AdminKubeconfig, "smoke-test", "-n", ns, "--runtime-class", "kata-qemu-nope")
+	if res.code != 1 || !strings.Contains(res.stderr, `runtime class "kata-qemu-nope" does not exist`) {
+		t.Errorf("missing class: exit %d %q", res.code, res.stderr)
+	}
+}
+
+func TestCocoUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"label-workers"}, {"label-workers", "a", "--all"}, {"label-workers", "--all", "--dry-run=maybe"}, {"label-workers", "-l", "a in (b"},
+		{"preflight", "extra"}, {"preflight", "--parallel", "0"}, {"runtimeclasses", "-o", "toml"},
+		{"smoke-test", "--timeout", "-1s"}, {"smoke-test", "--runtime-class", "Bad_Name"}, {"smoke-test", "-o", "wide"},
+	} {
+		res := run(context.Background(), cp.AdminKubeconfig, args...)
+		if res.code != 2 || !strings.HasPrefix(res.stderr, "error: ") {
+			t.Errorf("%v: exit %d %q", args, res.code, res.stderr)
+		}
+	}
+}

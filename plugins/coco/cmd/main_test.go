@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+var cp *harness.ControlPlane
+
+// A mixed cluster: two TEE workers with the CoCo runtime installed, a worker whose TEE labels
+// do not tell, and an unlabelled small node.
+var clusterNodes = []harness.Node{
+	{Name: "snp-w", CPU: "16", Memory: "64Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}},
+	{Name: "tdx-w", CPU: "8", Memory: "32Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true", "intel.feature.node.kubernetes.io/tdx": "true"}},
+	{Name: "nolabel-w", Labels: map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}},
+	{Name: "plain-cp", CPU: "2", Memory: "4Gi"},
+	{Name: "spare-1"},
+	{Name: "spare-2"},
+}
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	var err error
+	if cp, err = harness.Start(harness.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, "control plane:", err)
+		return 1
+	}
+	defer func() {
+		if err := cp.Cleanup(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop:", err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := cp.AddNodes(ctx, clusterNodes...); err != nil {
+		fmt.Fprintln(os.Stderr, "nodes:", err)
+		return 1
+	}
+	// The runtime classes the CoCo chart would create (the real ones come from kata-deploy).
+	for _, rc := range []string{"kata-qemu-coco-dev", "kata-qemu-snp", "kata-qemu-tdx", "kata-qemu-se"} {
+		obj := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: rc}, Handler: rc,
+			Scheduling: &nodev1.Scheduling{NodeSelector: map[string]string{tee.KataRuntime: "true"}}}
+		if _, err := cp.Admin.NodeV1().RuntimeClasses().Create(ctx, obj, metav1.CreateOptions{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(ctx context.Context, kubeconfig string, args ...string) result {
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
+	root := NewRoot(streams)
+	if kubeconfig != "" {
+		args = append([]string{"--kubeconfig", kubeconfig}, args...)
+	}
+	root.SetArgs(args)
+	code := cli.ExecuteContext(ctx, root, streams)
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
+	t.Helper()
+	ctx := context.Background()
+	name := "test-" + user
+	if _, err := cp.Admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cp.Admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path, err := cp.UserKubeconfig(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func nodeLabels(t *testing.T, node string) map[string]string {
+	t.Helper()
+	n, err := cp.Admin.CoreV1().Nodes().Get(context.Background(), node, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n.Labels
+}
+
+func newNamespace(t *testing.T, name string) string {
+	t.Helper()
+	if _, err := cp.Admin.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}

@@ -1,0 +1,33 @@
+// Package cmd holds kubectl-coco's commands, one file each.
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+)
+
+// PluginName is how kubectl finds this plugin: kubectl-coco.
+const PluginName = "coco"
+
+// NewRoot builds "kubectl coco".
+func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
+	root, _ := NewRootWithGlobals(streams)
+	return root
+}
+
+// NewRootWithGlobals also returns the shared flags, so tests and benchmarks can wrap clients.
+func NewRootWithGlobals(streams genericiooptions.IOStreams) (*cobra.Command, *cli.Globals) {
+	root, g := cli.NewRoot(PluginName,
+		"Confidential Containers: preflight, install, status, runtime classes, smoke test, uninstall",
+		`Checks a cluster against the prerequisites of Confidential Containers (CoCo), labels worker
+nodes, shows which runtime classes exist and which nodes can run them, and proves with a pod
+that a runtime class really starts a guest VM.
+
+Exit codes: 0 ok, 1 not ready or failed, 2 bad usage, 130 interrupted.`, streams)
+	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), newRuntimeClassesCommand(g), newSmokeTestCommand(g))
+	return root, g
+}
+
+func managedBy() string { return "kubectl-" + PluginName }

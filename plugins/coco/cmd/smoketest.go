@@ -1,0 +1,193 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/podrun"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
+)
+
+// SmokeTestOptions runs a pod in a CoCo runtime class and shows whether it ran in a guest VM.
+type SmokeTestOptions struct {
+	g            *cli.Globals
+	out          output.Flags
+	RuntimeClass string
+	Node         string
+	Image        string
+	PullPolicy   string
+	Timeout      time.Duration
+
+	format output.Format
+}
+
+func newSmokeTestCommand(g *cli.Globals) *cobra.Command {
+	o := &SmokeTestOptions{g: g, Image: smoke.DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 5 * time.Minute,
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "smoke-test [--runtime-class NAME]",
+		Short: "Run a pod in a CoCo runtime class and show that it runs in a guest VM",
+		Long: `Runs a pod that prints "uname -r" in a runtime class (default: the most confidential class
+installed that a node's hardware can run, else kata-qemu-coco-dev), compares that kernel with
+its node's, and deletes the pod on every exit path. A pod stuck because the node cannot start
+its sandbox is reported with the kubelet's event.`,
+		Example: `  kubectl coco smoke-test
+  kubectl coco smoke-test --runtime-class kata-qemu-snp -n coco-tests --timeout 10m`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.RuntimeClass, "runtime-class", "", "runtime class to test (default: the best the cluster's hardware supports)")
+	f.StringVar(&o.Node, "node", "", "run on this node (default: let the scheduler choose)")
+	f.StringVar(&o.Image, "image", o.Image, "image with uname (mirror it for air-gapped clusters)")
+	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "Always, IfNotPresent or Never")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the pod (a guest VM's first start can take minutes)")
+	return cmd
+}
+
+// Complete reads -o.
+func (o *SmokeTestOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks the flags without I/O.
+func (o *SmokeTestOptions) Validate() error {
+	switch {
+	case o.Timeout <= 0:
+		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive, not %s", o.Timeout)
+	case o.Image == "":
+		return clierr.Usagef("e.g. --image "+smoke.DefaultImage, "--image must not be empty")
+	}
+	switch corev1.PullPolicy(o.PullPolicy) {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		return clierr.Usagef("use Always, IfNotPresent or Never", "invalid --image-pull-policy %q", o.PullPolicy)
+	}
+	for flag, v := range map[string]string{"--runtime-class": o.RuntimeClass, "--node": o.Node} {
+		if v != "" {
+			if errs := validation.IsDNS1123Subdomain(v); len(errs) > 0 {
+				return clierr.Usagef("names are DNS subdomains", "invalid %s %q: %s", flag, v, errs[0])
+			}
+		}
+	}
+	return nil
+}
+
+// Run chooses the class, runs the pod, and judges it.
+func (o *SmokeTestOptions) Run(ctx context.Context) error {
+	c, err := o.g.Clients()
+	if err != nil {
+		return err
+	}
+	class, err := o.chooseClass(ctx, c)
+	if err != nil {
+		return err
+	}
+	ns := c.Namespace
+	if err := access.Check(ctx, c.Kube,
+		access.Request{Verb: "create", Resource: "pods", Namespace: ns}, access.Request{Verb: "watch", Resource: "pods", Namespace: ns},
+		access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: ns}, access.Request{Verb: "delete", Resource: "pods", Namespace: ns}); err != nil {
+		return clierr.Wrap(err, "the smoke test runs a pod in namespace %q", ns)
+	}
+	pod := smoke.Pod(smoke.PodOptions{Namespace: ns, RuntimeClass: class, Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy),
+		Node: o.Node, Deadline: o.Timeout + 30*time.Second, ManagedBy: managedBy()})
+	step := o.g.Progress().Start(fmt.Sprintf("running a pod in runtime class %s", class))
+	res, err := podrun.Run(ctx, c.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 4096,
+		OnStatus: func(s string) { step.Update("runtime class " + class + ": " + s) }})
+	if err != nil {
+		step.Fail("failed")
+		return clierr.Wrap(err, "smoke test of runtime class %q", class)
+	}
+	step.Done(res.Name + " finished on " + res.Node)
+	node, err := c.Kube.CoreV1().Nodes().Get(ctx, res.Node, metav1.GetOptions{})
+	if err != nil {
+		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: res.Node})
+	}
+	r := smoke.Result{APIVersion: preflight.APIVersion, Kind: "SmokeTestResult", RuntimeClass: class, Pod: res.Name, Node: res.Node,
+		PodKernel: string(res.Log), NodeKernel: node.Status.NodeInfo.KernelVersion}
+	r.GuestVM, r.Verdict = smoke.Judge(r.PodKernel, r.NodeKernel)
+	r.PodKernel = trimmed(r.PodKernel)
+	if o.format.Structured() {
+		err = output.Print(o.g.Streams.Out, o.format, r)
+	} else {
+		p := o.g.Palette(o.g.Streams.Out)
+		verdict := p.Good(r.Verdict)
+		if !r.GuestVM {
+			verdict = p.Bad(r.Verdict)
+		}
+		_, err = fmt.Fprintf(o.g.Streams.Out, "Runtime class: %s\nPod:           %s/%s on node %s (deleted)\nPod kernel:    %s\nNode kernel:   %s\nVerdict:       %s\n",
+			class, ns, res.Name, res.Node, r.PodKernel, r.NodeKernel, verdict)
+	}
+	if err != nil {
+		return err
+	}
+	if !r.GuestVM {
+		return &clierr.Silent{Code: clierr.CodeFailure}
+	}
+	return nil
+}
+
+func trimmed(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r' || s[len(s)-1] == ' ') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// chooseClass checks --runtime-class exists, or picks the best installed class for the hardware.
+func (o *SmokeTestOptions) chooseClass(ctx context.Context, c *kube.Clients) (string, error) {
+	if o.RuntimeClass != "" {
+		_, err := c.Kube.NodeV1().RuntimeClasses().Get(ctx, o.RuntimeClass, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return "", clierr.Failf("list them with kubectl coco runtimeclasses; install CoCo with kubectl coco install",
+				"runtime class %q does not exist", o.RuntimeClass)
+		}
+		if err != nil {
+			return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: o.RuntimeClass})
+		}
+		return o.RuntimeClass, nil
+	}
+	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"})
+	}
+	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return "", clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
+	}
+	var existing []string
+	for _, rc := range rcs.Items {
+		existing = append(existing, rc.Name)
+	}
+	reports := make([]nodecheck.Report, len(nodes.Items))
+	for i := range nodes.Items {
+		reports[i] = nodecheck.Evaluate(&nodes.Items[i], nodecheck.Options{})
+	}
+	best := catalog.Best(existing, reports)
+	if !slices.Contains(existing, best) {
+		return "", clierr.Failf("install CoCo with kubectl coco install, or pass --runtime-class",
+			"no CoCo runtime class is installed (looked for %s)", best)
+	}
+	return best, nil
+}

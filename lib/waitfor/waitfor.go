@@ -81,3 +81,30 @@ func Pod(ctx context.Context, cs kubernetes.Interface, namespace, name string, c
 	})
 	return last, err
 }
+
+// UntilAll waits until check holds for the whole set of objects the ListerWatcher sees: it is
+// checked once the first list is in, and again after every change. Unlike Until it also ends
+// when nothing ever changes (the state was reached before the wait began).
+func UntilAll(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, check func(objs []any) (bool, error)) error {
+	var store cache.Store
+	pre := func(s cache.Store) (bool, error) {
+		store = s
+		return check(s.List())
+	}
+	// The informer behind UntilWithSync updates its store before it delivers the event.
+	_, err := watchtools.UntilWithSync(ctx, lw, objType, pre, func(watch.Event) (bool, error) { return check(store.List()) })
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return ErrTimeout
+	case errors.Is(ctx.Err(), context.Canceled):
+		return context.Canceled
+	}
+	return err
+}
+
+// Gone waits until the ListerWatcher (usually a SingleObject) lists nothing.
+func Gone(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object) error {
+	return UntilAll(ctx, lw, objType, func(objs []any) (bool, error) { return len(objs) == 0, nil })
+}

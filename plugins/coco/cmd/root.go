@@ -26,7 +26,8 @@ nodes, shows which runtime classes exist and which nodes can run them, and prove
 that a runtime class really starts a guest VM.
 
 Exit codes: 0 ok, 1 not ready or failed, 2 bad usage, 130 interrupted.`, streams)
-	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), newRuntimeClassesCommand(g), newSmokeTestCommand(g))
+	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), newInstallCommand(g), newStatusCommand(g),
+		newRuntimeClassesCommand(g), newSmokeTestCommand(g), newUninstallCommand(g))
 	return root, g
 }
 

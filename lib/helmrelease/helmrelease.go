@@ -1,0 +1,253 @@
+// Package helmrelease installs, upgrades, inspects and removes one Helm release through the Helm
+// Go SDK, loading charts from an OCI registry, an HTTP(S) URL or a local path. It is what the
+// plugins share of Helm; what to install and with which values is theirs.
+package helmrelease
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/kube"
+	"helm.sh/helm/v4/pkg/registry"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	"helm.sh/helm/v4/pkg/strvals"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+)
+
+// Source says where a chart comes from.
+type Source struct {
+	// Ref is oci://host/repo/name, an http(s) URL of a .tgz, or a local directory or .tgz.
+	Ref     string
+	Version string
+	// PlainHTTP talks HTTP, not HTTPS, to an OCI registry (a mirror inside a closed network).
+	PlainHTTP bool
+}
+
+// maxChartBytes bounds a downloaded chart archive.
+const maxChartBytes = 20 << 20
+
+// LoadChart fetches and loads the chart.
+func LoadChart(ctx context.Context, s Source) (*chart.Chart, error) {
+	switch {
+	case strings.HasPrefix(s.Ref, "oci://"):
+		opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard)}
+		if s.PlainHTTP {
+			opts = append(opts, registry.ClientOptPlainHTTP())
+		}
+		client, err := registry.NewClient(opts...)
+		if err != nil {
+			return nil, err
+		}
+		ref := strings.TrimPrefix(s.Ref, "oci://")
+		if s.Version != "" {
+			ref += ":" + s.Version
+		}
+		res, err := client.Pull(ref, registry.PullOptWithChart(true))
+		if err != nil {
+			return nil, &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: fmt.Sprintf("cannot pull chart %s", s.Ref+versionSuffix(s.Version)),
+				Fix: "check --chart and --version, your network or registry mirror (--plain-http for an HTTP mirror)"}
+		}
+		return loader.LoadArchive(bytes.NewReader(res.Chart.Data))
+	case strings.HasPrefix(s.Ref, "https://") || strings.HasPrefix(s.Ref, "http://"):
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Ref, nil)
+		if err != nil {
+			return nil, clierr.Usagef("pass a valid URL", "bad chart URL %q: %v", s.Ref, err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: "cannot download chart " + s.Ref, Fix: "check the URL and your network"}
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, clierr.Failf("check the URL", "downloading chart %s: HTTP %s", s.Ref, resp.Status)
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxChartBytes))
+		if err != nil {
+			return nil, err
+		}
+		return loader.LoadArchive(bytes.NewReader(data))
+	}
+	if _, err := os.Stat(s.Ref); err != nil {
+		return nil, clierr.Usagef("pass oci://..., an http(s) URL of a .tgz, or a local chart directory or .tgz", "chart %q not found", s.Ref)
+	}
+	return loader.Load(s.Ref)
+}
+
+func versionSuffix(v string) string {
+	if v == "" {
+		return ""
+	}
+	return ":" + v
+}
+
+// Values merges values files and --set expressions (later wins) over base.
+func Values(base map[string]any, files, sets []string) (map[string]any, error) {
+	vals := map[string]any{}
+	merge(vals, base)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, clierr.Usagef("pass a readable YAML file with -f", "values file: %v", err)
+		}
+		m := map[string]any{}
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return nil, clierr.Usagef("fix the YAML", "values file %s: %v", f, err)
+		}
+		merge(vals, m)
+	}
+	for _, s := range sets {
+		if err := strvals.ParseInto(s, vals); err != nil {
+			return nil, clierr.Usagef("use --set key=value[,key=value]", "bad --set %q: %v", s, err)
+		}
+	}
+	return vals, nil
+}
+
+// merge copies src into dst, deeply for maps.
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+			cp := map[string]any{}
+			merge(cp, sm)
+			dst[k] = cp
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+// Client acts on releases in one namespace.
+type Client struct {
+	cfg       *action.Configuration
+	namespace string
+}
+
+// NewClient connects Helm to the cluster of the kubectl flags. Helm's own log goes nowhere
+// unless verbose.
+func NewClient(getter genericclioptions.RESTClientGetter, namespace string, verbose bool) (*Client, error) {
+	h := slog.DiscardHandler
+	if verbose {
+		h = slog.NewTextHandler(os.Stderr, nil)
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(h))
+	if err := cfg.Init(getter, namespace, "secret"); err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, namespace: namespace}, nil
+}
+
+// Get returns the release, or nil when there is none.
+func (c *Client) Get(name string) (*release.Release, error) {
+	r, err := action.NewGet(c.cfg).Run(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := r.(*release.Release)
+	if !ok {
+		return nil, fmt.Errorf("release %s has an unsupported format %T", name, r)
+	}
+	return rel, nil
+}
+
+// Options for Install.
+type Options struct {
+	Name    string
+	Timeout time.Duration
+	// DryRun renders (client side) and applies nothing.
+	DryRun bool
+}
+
+// Outcome says what Install did.
+type Outcome string
+
+const (
+	Installed Outcome = "installed"
+	Upgraded  Outcome = "upgraded"
+	Unchanged Outcome = "unchanged"
+	Rendered  Outcome = "rendered"
+)
+
+// Install installs the chart, upgrades a release whose chart version or values differ, and
+// leaves an identical one alone. It does not wait for workloads: callers wait for what proves
+// their install (Helm's readiness rules do not know kata-deploy's).
+func (c *Client) Install(ctx context.Context, ch *chart.Chart, vals map[string]any, o Options) (*release.Release, Outcome, error) {
+	existing, err := c.Get(o.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	if o.DryRun || existing == nil {
+		in := action.NewInstall(c.cfg)
+		in.ReleaseName, in.Namespace, in.CreateNamespace, in.Timeout = o.Name, c.namespace, true, o.Timeout
+		in.WaitStrategy = kube.HookOnlyStrategy
+		in.ServerSideApply = true
+		outcome := Installed
+		if o.DryRun {
+			in.DryRunStrategy, outcome = action.DryRunClient, Rendered
+			in.Replace = true // render even when the release exists
+		}
+		r, err := in.RunWithContext(ctx, ch, vals)
+		if err != nil {
+			return nil, "", err
+		}
+		rel, _ := r.(*release.Release)
+		return rel, outcome, nil
+	}
+	if existing.Info != nil && existing.Info.Status == "deployed" && existing.Chart != nil && existing.Chart.Metadata != nil &&
+		existing.Chart.Metadata.Version == ch.Metadata.Version && reflect.DeepEqual(normalize(existing.Config), normalize(vals)) {
+		return existing, Unchanged, nil
+	}
+	up := action.NewUpgrade(c.cfg)
+	up.Namespace, up.Timeout, up.WaitStrategy = c.namespace, o.Timeout, kube.HookOnlyStrategy
+	r, err := up.RunWithContext(ctx, o.Name, ch, vals)
+	if err != nil {
+		return nil, "", err
+	}
+	rel, _ := r.(*release.Release)
+	return rel, Upgraded, nil
+}
+
+// normalize round-trips values through YAML so that equal values compare equal whatever
+// their Go types (int vs float64).
+func normalize(m map[string]any) map[string]any {
+	data, _ := yaml.Marshal(m)
+	out := map[string]any{}
+	_ = yaml.Unmarshal(data, &out)
+	return out
+}
+
+// Uninstall removes the release; it reports false when there was none.
+func (c *Client) Uninstall(name string, timeout time.Duration) (bool, error) {
+	rel, err := c.Get(name)
+	if err != nil || rel == nil {
+		return false, err
+	}
+	u := action.NewUninstall(c.cfg)
+	u.Timeout, u.WaitStrategy = timeout, kube.HookOnlyStrategy
+	if _, err := u.Run(name); err != nil {
+		return false, err
+	}
+	return true, nil
+}

@@ -1,0 +1,252 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/podrun"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
+)
+
+// StatusOptions shows what is installed and whether it works.
+type StatusOptions struct {
+	g   *cli.Globals
+	out output.Flags
+
+	format output.Format
+}
+
+// NodeState is one target node's install state.
+type NodeState struct {
+	Node        string `json:"node"`
+	KataRuntime string `json:"kataRuntime"`
+}
+
+// StatusReport is the schema of "status -o json|yaml".
+type StatusReport struct {
+	APIVersion     string      `json:"apiVersion"`
+	Kind           string      `json:"kind"`
+	Installed      bool        `json:"installed"`
+	Method         string      `json:"method,omitempty"`
+	Release        string      `json:"release,omitempty"`
+	Namespace      string      `json:"namespace"`
+	Chart          string      `json:"chart,omitempty"`
+	Version        string      `json:"version,omitempty"`
+	ReleaseStatus  string      `json:"releaseStatus,omitempty"`
+	Revision       int         `json:"revision,omitempty"`
+	Nodes          []NodeState `json:"nodes"`
+	RuntimeClasses struct {
+		Expected []string `json:"expected"`
+		Present  []string `json:"present"`
+		Missing  []string `json:"missing"`
+	} `json:"runtimeClasses"`
+	Problems []string `json:"problems"`
+	Healthy  bool     `json:"healthy"`
+}
+
+func newStatusCommand(g *cli.Globals) *cobra.Command {
+	o := &StatusOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "What CoCo release is installed, on which nodes, and what is wrong",
+		Args:  cli.NoArgs,
+		RunE:  cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete reads -o.
+func (o *StatusOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+	}
+	return nil
+}
+
+// Validate has nothing more to check.
+func (o *StatusOptions) Validate() error { return nil }
+
+// Run gathers the status; exit code 1 when CoCo is not installed or not healthy.
+func (o *StatusOptions) Run(ctx context.Context) error {
+	c, err := o.g.Clients()
+	if err != nil {
+		return err
+	}
+	ns := releaseNamespace(o.g)
+	r := StatusReport{APIVersion: preflight.APIVersion, Kind: "StatusReport", Namespace: ns, Nodes: []NodeState{}, Problems: []string{}}
+	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
+	if err != nil {
+		return clierr.Wrap(err, "connecting Helm to the cluster")
+	}
+	rel, err := hc.Get(chartvalues.ReleaseName)
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
+	}
+	if rel != nil {
+		r.Installed, r.Method, r.Release, r.Revision = true, "chart", rel.Name, rel.Version
+		if rel.Chart != nil && rel.Chart.Metadata != nil {
+			r.Chart, r.Version = rel.Chart.Metadata.Name, rel.Chart.Metadata.Version
+		}
+		if rel.Info != nil {
+			r.ReleaseStatus = string(rel.Info.Status)
+			if r.ReleaseStatus != "deployed" {
+				r.Problems = append(r.Problems, "release status is "+r.ReleaseStatus+": "+rel.Info.Description)
+			}
+		}
+		r.RuntimeClasses.Expected = chartvalues.RuntimeClasses(rel.Config)
+		sel := labels.SelectorFromSet(chartvalues.NodeSelector(rel.Config)).String()
+		nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
+		}
+		var waiting []string
+		for _, n := range nodes.Items {
+			r.Nodes = append(r.Nodes, NodeState{Node: n.Name, KataRuntime: n.Labels[tee.KataRuntime]})
+			if n.Labels[tee.KataRuntime] != "true" {
+				waiting = append(waiting, n.Name)
+			}
+		}
+		if len(waiting) > 0 {
+			r.Problems = append(r.Problems, fmt.Sprintf("nodes without %s=true: %s", tee.KataRuntime, strings.Join(waiting, ", ")))
+		}
+		r.Problems = append(r.Problems, o.daemonSetProblems(ctx, c.Kube, ns)...)
+	}
+	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"})
+	}
+	for _, rc := range rcs.Items {
+		r.RuntimeClasses.Present = append(r.RuntimeClasses.Present, rc.Name)
+	}
+	for _, e := range r.RuntimeClasses.Expected {
+		if !slices.Contains(r.RuntimeClasses.Present, e) {
+			r.RuntimeClasses.Missing = append(r.RuntimeClasses.Missing, e)
+		}
+	}
+	if len(r.RuntimeClasses.Missing) > 0 {
+		r.Problems = append(r.Problems, "runtime classes missing: "+strings.Join(r.RuntimeClasses.Missing, ", "))
+	}
+	r.Healthy = r.Installed && len(r.Problems) == 0
+	if o.format.Structured() {
+		err = output.Print(o.g.Streams.Out, o.format, r)
+	} else {
+		err = o.print(r)
+	}
+	if err != nil {
+		return err
+	}
+	if !r.Healthy {
+		return &clierr.Silent{Code: clierr.CodeFailure}
+	}
+	return nil
+}
+
+// daemonSetProblems names kata-deploy pods that are not ready, and quotes their warning events.
+func (o *StatusOptions) daemonSetProblems(ctx context.Context, cs kubernetes.Interface, ns string) []string {
+	ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, "kata-deploy", metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return []string{"DaemonSet " + ns + "/kata-deploy is missing"}
+	}
+	if err != nil || ds.Spec.Selector == nil {
+		return nil
+	}
+	var out []string
+	if ds.Status.DesiredNumberScheduled > 0 && ds.Status.NumberReady < ds.Status.DesiredNumberScheduled {
+		out = append(out, fmt.Sprintf("DaemonSet %s/kata-deploy: %d of %d pods ready", ns, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled))
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector)
+	if err != nil {
+		return out
+	}
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return out
+	}
+	for _, p := range pods.Items {
+		if podReady(&p) {
+			continue
+		}
+		msg := fmt.Sprintf("pod %s on %s: %s", p.Name, dashIfEmpty(p.Spec.NodeName, "no node"), podrun.Describe(&p))
+		evs, err := cs.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: fields.Set{"involvedObject.name": p.Name, "type": corev1.EventTypeWarning}.String()})
+		if err == nil && len(evs.Items) > 0 {
+			e := evs.Items[len(evs.Items)-1]
+			msg += "; last event " + e.Reason + ": " + e.Message
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func (o *StatusOptions) print(r StatusReport) error {
+	w := o.g.Streams.Out
+	p := o.g.Palette(w)
+	if !r.Installed {
+		fmt.Fprintf(w, "CoCo is %s (no Helm release %q in namespace %s)\n", p.Bad("not installed"), chartvalues.ReleaseName, r.Namespace)
+		if len(r.RuntimeClasses.Present) > 0 {
+			fmt.Fprintf(w, "Runtime classes present anyway: %s\n", strings.Join(r.RuntimeClasses.Present, ", "))
+		}
+		fmt.Fprintln(w, "Install it with: kubectl coco install")
+		return nil
+	}
+	fmt.Fprintf(w, "Release:  %s (chart %s %s, revision %d, %s) in %s\n", r.Release, r.Chart, r.Version, r.Revision, r.ReleaseStatus, r.Namespace)
+	t := output.Table{Headers: []string{"node", "kata-runtime"}}
+	for _, n := range r.Nodes {
+		cell := output.Cell{Text: n.KataRuntime, Paint: p.Good}
+		if n.KataRuntime != "true" {
+			cell = output.Cell{Text: dashIfEmpty(n.KataRuntime, "not yet"), Paint: p.Warn}
+		}
+		t.Add(output.C(n.Node), cell)
+	}
+	fmt.Fprintln(w)
+	if err := t.Render(w); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nRuntime classes: %d of %d expected present", len(r.RuntimeClasses.Expected)-len(r.RuntimeClasses.Missing), len(r.RuntimeClasses.Expected))
+	if len(r.RuntimeClasses.Missing) > 0 {
+		fmt.Fprintf(w, " (missing: %s)", strings.Join(r.RuntimeClasses.Missing, ", "))
+	}
+	fmt.Fprintln(w)
+	if r.Healthy {
+		fmt.Fprintf(w, "Status: %s\n", p.Good("healthy"))
+		return nil
+	}
+	fmt.Fprintf(w, "Status: %s\n", p.Bad("problems found"))
+	for _, pr := range r.Problems {
+		fmt.Fprintf(w, "  %s %s\n", p.Bad("✗"), pr)
+	}
+	return nil
+}
+
+func dashIfEmpty(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}

@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/progress"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+)
+
+// UninstallOptions removes the CoCo release and its namespace.
+type UninstallOptions struct {
+	g       *cli.Globals
+	DryRun  bool
+	Timeout time.Duration
+}
+
+func newUninstallCommand(g *cli.Globals) *cobra.Command {
+	o := &UninstallOptions{g: g, Timeout: 10 * time.Minute}
+	cmd := &cobra.Command{
+		Use:   "uninstall",
+		Short: "Remove CoCo: the Helm release, its runtime classes and its namespace",
+		Long: `Uninstalls the "coco" Helm release, waits with watches until its runtime classes are gone and
+kata-deploy has cleaned the nodes (the katacontainers.io/kata-runtime label goes), then deletes
+the namespace. Running it when CoCo is not installed changes nothing.`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print what would be removed, remove nothing")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the clean-up")
+	return cmd
+}
+
+// Complete has nothing to read.
+func (o *UninstallOptions) Complete([]string) error { return nil }
+
+// Validate checks the timeout.
+func (o *UninstallOptions) Validate() error {
+	if o.Timeout <= 0 {
+		return clierr.Usagef("e.g. --timeout 10m", "--timeout must be positive, not %s", o.Timeout)
+	}
+	return nil
+}
+
+// Run removes what the release made.
+func (o *UninstallOptions) Run(ctx context.Context) error {
+	c, err := o.g.Clients()
+	if err != nil {
+		return err
+	}
+	ns := releaseNamespace(o.g)
+	out := o.g.Streams.Out
+	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
+	if err != nil {
+		return clierr.Wrap(err, "connecting Helm to the cluster")
+	}
+	rel, err := hc.Get(chartvalues.ReleaseName)
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
+	}
+	if rel == nil {
+		fmt.Fprintf(out, "CoCo is not installed (no Helm release %q in namespace %s): nothing to do\n", chartvalues.ReleaseName, ns)
+		return nil
+	}
+	classes := chartvalues.RuntimeClasses(rel.Config)
+	if o.DryRun {
+		fmt.Fprintf(out, "would uninstall release %s (chart %s) from %s, removing runtime classes %s, then delete namespace %s\n",
+			rel.Name, rel.Chart.Metadata.Version, ns, strings.Join(classes, ", "), ns)
+		return nil
+	}
+	if err := access.Check(ctx, c.Kube,
+		access.Request{Verb: "delete", Resource: "secrets", Namespace: ns},
+		access.Request{Verb: "delete", Group: "apps", Resource: "daemonsets", Namespace: ns},
+		access.Request{Verb: "delete", Group: "node.k8s.io", Resource: "runtimeclasses"},
+		access.Request{Verb: "delete", Resource: "namespaces"}); err != nil {
+		return clierr.Wrap(err, "uninstalling CoCo needs these permissions")
+	}
+	prog := o.g.Progress()
+	step := prog.Start("uninstalling release " + rel.Name)
+	if _, err := hc.Uninstall(chartvalues.ReleaseName, o.Timeout); err != nil {
+		step.Fail("failed")
+		return clierr.Wrap(err, "helm uninstall")
+	}
+	step.Done("")
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	if err := o.waitClean(ctx, c.Kube, classes, prog); err != nil {
+		return err
+	}
+	err = c.Kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "namespaces", Name: ns})
+	}
+	fmt.Fprintf(out, "CoCo uninstalled: release %s removed, runtime classes gone, nodes cleaned, namespace %s deleted\n", rel.Name, ns)
+	return nil
+}
+
+// waitClean follows runtime classes and nodes with watches until the release's classes are gone
+// and no node carries the kata-runtime label (kata-deploy's clean-up).
+func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface, classes []string, prog *progress.Progress) error {
+	step := prog.Start("waiting for the runtime classes to go")
+	rcs := c.NodeV1().RuntimeClasses()
+	lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rcs.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rcs.Watch(ctx, o) }, "", "")
+	var left []string
+	err := waitfor.UntilAll(ctx, lw, &nodev1.RuntimeClass{}, func(objs []any) (bool, error) {
+		left = left[:0]
+		for _, obj := range objs {
+			if rc, ok := obj.(*nodev1.RuntimeClass); ok && slices.Contains(classes, rc.Name) {
+				left = append(left, rc.Name)
+			}
+		}
+		return len(left) == 0, nil
+	})
+	if err != nil {
+		step.Fail("")
+		return waitError(err, "runtime classes still present: "+strings.Join(left, ", "), "check with kubectl get runtimeclass")
+	}
+	step.Done("")
+	step = prog.Start("waiting for kata-deploy to clean the nodes")
+	nodes := c.CoreV1().Nodes()
+	nlw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", tee.KataRuntime)
+	var still []string
+	err = waitfor.UntilAll(ctx, nlw, &corev1.Node{}, func(objs []any) (bool, error) {
+		still = still[:0]
+		for _, obj := range objs {
+			if n, ok := obj.(*corev1.Node); ok {
+				still = append(still, n.Name)
+			}
+		}
+		return len(still) == 0, nil
+	})
+	if err != nil {
+		step.Fail("")
+		return waitError(err, "nodes still labelled "+tee.KataRuntime+": "+strings.Join(still, ", "),
+			"kata-deploy's clean-up did not finish: check the nodes, then remove the label by hand (kubectl label node NODE "+tee.KataRuntime+"-)")
+	}
+	step.Done("")
+	return nil
+}

@@ -1,0 +1,248 @@
+// Package cocoinstall installs CoCo's Helm chart for real: the Helm SDK pulls our test chart
+// from an OCI registry on loopback and applies it to a real kube-apiserver with kwok nodes. A
+// test helper plays kata-deploy (it labels the nodes the DaemonSet selects).
+package cocoinstall
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+var (
+	cp       *harness.ControlPlane
+	chartRef string
+)
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	reg := harness.StartChartRegistry()
+	defer reg.Close()
+	dir, err := harness.TestChart("confidential-containers")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if chartRef, err = reg.Push(dir, "charts"); err != nil {
+		fmt.Fprintln(os.Stderr, "push chart:", err)
+		return 1
+	}
+	if cp, err = harness.Start(harness.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cp.Cleanup()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := cp.AddNodes(ctx,
+		harness.Node{Name: "w1", CPU: "16", Memory: "64Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}},
+		harness.Node{Name: "w2", CPU: "8", Memory: "32Gi", Labels: map[string]string{tee.WorkerLabel: ""}},
+		harness.Node{Name: "cp1", CPU: "2", Memory: "4Gi"}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func coco(kubeconfig string, args ...string) result {
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
+	root := cmd.NewRoot(streams)
+	root.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
+	code := cli.ExecuteContext(context.Background(), root, streams)
+	return result{out.String(), errOut.String(), code}
+}
+
+func namespaceExists(t *testing.T) bool {
+	t.Helper()
+	_, err := cp.Admin.CoreV1().Namespaces().Get(context.Background(), "coco-system", metav1.GetOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+// One story, in order: refusals change nothing, then install, re-install, dry run, upgrade.
+func TestInstallFromOCIRegistry(t *testing.T) {
+	chart := []string{"--chart", chartRef, "--version", "0.21.0", "--plain-http", "--timeout", "1m"}
+
+	// A version the registry does not have: a clear error, nothing created.
+	res := coco(cp.AdminKubeconfig, "install", "--chart", chartRef, "--version", "9.9.9", "--plain-http")
+	if res.code != 1 || !strings.Contains(res.stderr, "cannot pull chart") {
+		t.Fatalf("bad version: exit %d %q", res.code, res.stderr)
+	}
+	// A user who may not create namespaces: refused before anything is created.
+	kc := grant(t, "viewer", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}})
+	res = coco(kc, append([]string{"install"}, chart...)...)
+	if res.code != 1 || !strings.Contains(res.stderr, "create namespaces at cluster scope") {
+		t.Fatalf("forbidden: exit %d %q", res.code, res.stderr)
+	}
+	if namespaceExists(t) {
+		t.Fatal("a refused install created coco-system")
+	}
+	// Dry run before install: manifests, and nothing applied.
+	res = coco(cp.AdminKubeconfig, append([]string{"install", "--dry-run", "-o", "yaml"}, chart...)...)
+	if res.code != 0 || !strings.Contains(res.stdout, "kind: DaemonSet") || !strings.Contains(res.stdout, "name: kata-qemu-snp") {
+		t.Fatalf("dry run: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	}
+	if namespaceExists(t) {
+		t.Fatal("a dry run created coco-system")
+	}
+
+	res = coco(cp.AdminKubeconfig, append([]string{"install", "-o", "json"}, chart...)...)
+	if res.code != 0 {
+		t.Fatalf("install: exit %d\n%s", res.code, res.stderr)
+	}
+	var r cmd.InstallResult
+	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != "installed" || strings.Join(r.Nodes, ",") != "w1,w2" || len(r.RuntimeClasses) != 6 || r.Namespace != "coco-system" {
+		t.Errorf("result %+v", r)
+	}
+	rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{})
+	if len(rcs.Items) != 6 {
+		t.Errorf("%d runtime classes on the server", len(rcs.Items))
+	}
+	n, _ := cp.Admin.CoreV1().Nodes().Get(context.Background(), "cp1", metav1.GetOptions{})
+	if n.Labels[tee.KataRuntime] != "" {
+		t.Error("the non-worker got the runtime")
+	}
+
+	res = coco(cp.AdminKubeconfig, append([]string{"install"}, chart...)...)
+	if res.code != 0 || !strings.Contains(res.stdout, "already installed with these values: nothing changed") || !strings.Contains(res.stdout, "kata-qemu-snp") {
+		t.Errorf("re-install: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	}
+	t.Log(res.stdout)
+	res = coco(cp.AdminKubeconfig, append([]string{"install", "--set", "kata-as-coco-runtime.k8sDistribution=k3s", "-o", "json"}, chart...)...)
+	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil || r.Outcome != "upgraded" {
+		t.Errorf("upgrade: exit %d %v %+v %s", res.code, err, r, res.stderr)
+	}
+
+	// Status: installed, healthy, both workers labelled, every class present.
+	res = coco(cp.AdminKubeconfig, "status", "-o", "json")
+	var st cmd.StatusReport
+	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 0 {
+		t.Fatalf("status: exit %d %v %s", res.code, err, res.stderr)
+	}
+	if !st.Installed || !st.Healthy || st.Version != "0.21.0" || st.Revision != 2 || len(st.Nodes) != 2 || len(st.RuntimeClasses.Missing) != 0 {
+		t.Errorf("status %+v", st)
+	}
+	// A runtime class deleted behind the release's back is a problem status names.
+	if err := cp.Admin.NodeV1().RuntimeClasses().Delete(context.Background(), "kata-qemu-tdx", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res = coco(cp.AdminKubeconfig, "status")
+	if res.code != 1 || !strings.Contains(res.stdout, "runtime classes missing: kata-qemu-tdx") {
+		t.Errorf("degraded status: exit %d\n%s", res.code, res.stdout)
+	}
+
+	res = coco(cp.AdminKubeconfig, "uninstall", "--dry-run")
+	if res.code != 0 || !strings.Contains(res.stdout, "would uninstall release coco") {
+		t.Errorf("uninstall dry run: exit %d %q", res.code, res.stdout)
+	}
+	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 5 {
+		t.Errorf("dry run removed runtime classes: %d left", len(rcs.Items))
+	}
+	res = coco(cp.AdminKubeconfig, "uninstall", "--timeout", "1m")
+	if res.code != 0 || !strings.Contains(res.stdout, "CoCo uninstalled") {
+		t.Fatalf("uninstall: exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
+		t.Errorf("%d runtime classes left", len(rcs.Items))
+	}
+	for _, name := range []string{"w1", "w2"} {
+		if n, _ := cp.Admin.CoreV1().Nodes().Get(context.Background(), name, metav1.GetOptions{}); n.Labels[tee.KataRuntime] != "" {
+			t.Errorf("%s still labelled", name)
+		}
+	}
+	res = coco(cp.AdminKubeconfig, "status")
+	if res.code != 1 || !strings.Contains(res.stdout, "not installed") {
+		t.Errorf("status after uninstall: exit %d %q", res.code, res.stdout)
+	}
+	res = coco(cp.AdminKubeconfig, "uninstall")
+	if res.code != 0 || !strings.Contains(res.stdout, "nothing to do") {
+		t.Errorf("second uninstall: exit %d %q", res.code, res.stdout)
+	}
+
+	// Re-install: it waits for the old namespace to finish terminating (here a test helper plays
+	// the namespace controller, which this control plane does not run).
+	go finalizeNamespaceSoon(t, "coco-system")
+	res = coco(cp.AdminKubeconfig, append([]string{"install", "-o", "json"}, chart...)...)
+	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil || res.code != 0 || r.Outcome != "installed" {
+		t.Errorf("re-install: exit %d %v %+v %s", res.code, err, r, res.stderr)
+	}
+}
+
+// finalizeNamespaceSoon is a test helper that plays the namespace controller for one
+// terminating namespace: it clears the namespace's finalizers so the API server removes it.
+func finalizeNamespaceSoon(t *testing.T, name string) {
+	time.Sleep(500 * time.Millisecond) // let the installer start waiting first
+	ns, err := cp.Admin.CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	ns.Spec.Finalizers = nil
+	if _, err := cp.Admin.CoreV1().Namespaces().Finalize(context.Background(), ns, metav1.UpdateOptions{}); err != nil {
+		t.Errorf("finalize %s: %v", name, err)
+	}
+}
+
+func TestInstallUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"install", "--platform", "riscv"}, {"install", "--method", "operator"}, {"install", "--k8s-distribution", "openshift"},
+		{"install", "--node-selector", "a=b=c"}, {"install", "--timeout", "0s"}, {"install", "--set", "a"}, {"install", "-o", "wide"},
+	} {
+		res := coco(cp.AdminKubeconfig, args...)
+		if res.code != 2 {
+			t.Errorf("%v: exit %d %q", args, res.code, res.stderr)
+		}
+	}
+}
+
+func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
+	t.Helper()
+	ctx := context.Background()
+	name := "test-" + user
+	if _, err := cp.Admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cp.Admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path, err := cp.UserKubeconfig(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+

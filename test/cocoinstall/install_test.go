@@ -215,7 +215,7 @@ func finalizeNamespaceSoon(t *testing.T, name string) {
 
 func TestInstallUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{"install", "--platform", "riscv"}, {"install", "--method", "operator"}, {"install", "--k8s-distribution", "openshift"},
+		{"install", "--platform", "riscv"}, {"install", "--method", "operator", "--version", "v0.99.0"}, {"install", "--k8s-distribution", "openshift"},
 		{"install", "--node-selector", "a=b=c"}, {"install", "--timeout", "0s"}, {"install", "--set", "a"}, {"install", "-o", "wide"},
 	} {
 		res := coco(cp.AdminKubeconfig, args...)
@@ -245,4 +245,3 @@ func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
 	}
 	return path
 }
-

@@ -21,6 +21,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
@@ -29,6 +30,7 @@ type InstallOptions struct {
 	g               *cli.Globals
 	out             output.Flags
 	Method          string
+	Source          string
 	Chart           string
 	Version         string
 	PlainHTTP       bool
@@ -59,7 +61,7 @@ type InstallResult struct {
 }
 
 func newInstallCommand(g *cli.Globals) *cobra.Command {
-	o := &InstallOptions{g: g, Method: "chart", Chart: chartvalues.DefaultChart, Version: chartvalues.DefaultVersion, Platform: "auto",
+	o := &InstallOptions{g: g, Method: "chart", Chart: chartvalues.DefaultChart, Platform: "auto",
 		K8sDistribution: "k8s", NodeSelector: tee.WorkerLabel + "=", Timeout: 15 * time.Minute,
 		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
@@ -78,11 +80,12 @@ installed cluster changes nothing; different values or versions upgrade the rele
 	}
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.Method, "method", o.Method, "install method: chart (the operator method of CoCo <= v0.17 is not supported yet)")
+	f.StringVar(&o.Method, "method", o.Method, "chart (CoCo >= v0.18), or operator (the guide's path, CoCo <= v0.17.0)")
+	f.StringVar(&o.Source, "source", "", "with --method operator: the operator's source, an http(s) URL of its .tar.gz or a local folder (default: its GitHub tag archive)")
 	f.StringVar(&o.Chart, "chart", o.Chart, "chart: oci://..., an http(s) URL of a .tgz, or a local path (use a mirror in air-gapped networks)")
-	f.StringVar(&o.Version, "version", o.Version, "chart version")
+	f.StringVar(&o.Version, "version", "", "chart version (default "+chartvalues.DefaultVersion+"), or operator release tag (default "+operator.DefaultVersion+")")
 	f.BoolVar(&o.PlainHTTP, "plain-http", false, "use HTTP, not HTTPS, for the OCI registry (a mirror inside a closed network)")
-	f.StringVar(&o.Platform, "platform", o.Platform, "x86_64, s390x, aarch64, peer-pods, or auto (from the worker nodes' architecture)")
+	f.StringVar(&o.Platform, "platform", o.Platform, "x86_64, s390x, aarch64, peer-pods, sgx (operator only), or auto (from the worker nodes' architecture)")
 	f.StringVar(&o.K8sDistribution, "k8s-distribution", o.K8sDistribution, "k8s, k3s, rke2, k0s or microk8s")
 	f.StringVar(&o.NodeSelector, "node-selector", o.NodeSelector, "nodes that get the CoCo runtime, as key=value[,key=value] (\"\" for all nodes)")
 	f.StringArrayVar(&o.Sets, "set", nil, "chart value key=value (repeatable, as helm --set)")
@@ -94,8 +97,14 @@ installed cluster changes nothing; different values or versions upgrade the rele
 	return cmd
 }
 
-// Complete reads -o and the node selector.
+// Complete reads -o and the node selector, and picks the default version of the method.
 func (o *InstallOptions) Complete([]string) error {
+	if o.Version == "" {
+		o.Version = chartvalues.DefaultVersion
+		if o.Method == "operator" {
+			o.Version = operator.DefaultVersion
+		}
+	}
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef("use -o json or -o yaml", "%v", err)
@@ -108,17 +117,25 @@ func (o *InstallOptions) Complete([]string) error {
 
 // Validate checks the flags without I/O.
 func (o *InstallOptions) Validate() error {
-	if o.Method != "chart" {
-		if o.Method == "operator" {
-			return clierr.Usagef("use --method chart (CoCo >= v0.18.0); the archived operator (<= v0.17.0) is not supported by this version of the plugin yet",
-				"--method operator is not supported yet")
+	switch o.Method {
+	case "chart":
+		if o.Platform != "auto" {
+			if _, err := chartvalues.ParsePlatform(o.Platform); err != nil {
+				return clierr.Usagef("use --platform x86_64, s390x, aarch64, peer-pods or auto", "%v", err)
+			}
 		}
-		return clierr.Usagef("use --method chart", "unknown --method %q", o.Method)
-	}
-	if o.Platform != "auto" {
-		if _, err := chartvalues.ParsePlatform(o.Platform); err != nil {
-			return clierr.Usagef("use --platform x86_64, s390x, aarch64, peer-pods or auto", "%v", err)
+	case "operator":
+		if err := operator.CheckVersion(o.Version); err != nil {
+			return clierr.Usagef("e.g. --method operator --version v0.10.0, or --method chart for newer CoCo", "%v", err)
 		}
+		if o.Platform != "auto" && operator.Samples[o.operatorPlatform()] == "" {
+			return clierr.Usagef("use --platform x86_64, s390x, peer-pods or sgx", "the operator has no CcRuntime for platform %q", o.Platform)
+		}
+		if len(o.Sets) > 0 || len(o.ValuesFiles) > 0 {
+			return clierr.Usagef("drop --set/-f: they are chart values", "--set and -f apply to --method chart only")
+		}
+	default:
+		return clierr.Usagef("use --method chart or --method operator", "unknown --method %q", o.Method)
 	}
 	if !slices.Contains(chartvalues.Distributions, o.K8sDistribution) {
 		return clierr.Usagef("use one of "+strings.Join(chartvalues.Distributions, ", "), "unknown --k8s-distribution %q", o.K8sDistribution)
@@ -130,6 +147,18 @@ func (o *InstallOptions) Validate() error {
 		return clierr.Usagef("e.g. --chart "+chartvalues.DefaultChart+" --version "+chartvalues.DefaultVersion, "--chart and --version must not be empty")
 	}
 	return nil
+}
+
+// operatorPlatform maps --platform to the operator's sample names.
+func (o *InstallOptions) operatorPlatform() string {
+	if o.Platform == "sgx" {
+		return "sgx"
+	}
+	p, err := chartvalues.ParsePlatform(o.Platform)
+	if err != nil {
+		return o.Platform
+	}
+	return string(p)
 }
 
 // releaseNamespace is coco-system unless -n was given on the command line.
@@ -159,6 +188,21 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 			return err
 		}
 		step.Done("cluster ready")
+	}
+	if o.Method == "operator" {
+		if o.Platform == "auto" {
+			o.Platform = string(o.platform(nodes.Items))
+		}
+		if !o.DryRun {
+			if err := access.Check(ctx, c.Kube,
+				access.Request{Verb: "create", Resource: "namespaces"},
+				access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
+				access.Request{Verb: "create", Group: "apps", Resource: "deployments", Namespace: "confidential-containers-system"},
+				access.Request{Verb: "create", Group: "rbac.authorization.k8s.io", Resource: "clusterroles"}); err != nil {
+				return clierr.Wrap(err, "installing the CoCo operator needs these permissions")
+			}
+		}
+		return o.runOperator(ctx, c, o.operatorPlatform(), prog)
 	}
 	platform := o.platform(nodes.Items)
 	vals, err := helmrelease.Values(chartvalues.ForPlatform(platform, o.K8sDistribution, o.selector), o.ValuesFiles, o.Sets)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,10 +18,12 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
@@ -129,6 +132,11 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		}
 		r.Problems = append(r.Problems, o.daemonSetProblems(ctx, c.Kube, ns)...)
 	}
+	if rel == nil {
+		if err := o.operatorStatus(ctx, c, &r); err != nil {
+			return err
+		}
+	}
 	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"})
@@ -215,7 +223,11 @@ func (o *StatusOptions) print(r StatusReport) error {
 		fmt.Fprintln(w, "Install it with: kubectl coco install")
 		return nil
 	}
-	fmt.Fprintf(w, "Release:  %s (chart %s %s, revision %d, %s) in %s\n", r.Release, r.Chart, r.Version, r.Revision, r.ReleaseStatus, r.Namespace)
+	if r.Method == "operator" {
+		fmt.Fprintf(w, "Installed by the CoCo operator %s: %s in %s\n", r.Version, r.Release, r.Namespace)
+	} else {
+		fmt.Fprintf(w, "Release:  %s (chart %s %s, revision %d, %s) in %s\n", r.Release, r.Chart, r.Version, r.Revision, r.ReleaseStatus, r.Namespace)
+	}
 	t := output.Table{Headers: []string{"node", "kata-runtime"}}
 	for _, n := range r.Nodes {
 		cell := output.Cell{Text: n.KataRuntime, Paint: p.Good}
@@ -249,4 +261,51 @@ func dashIfEmpty(s, alt string) string {
 		return alt
 	}
 	return s
+}
+
+// operatorStatus fills the report for an install made with --method operator.
+func (o *StatusOptions) operatorStatus(ctx context.Context, c *kube.Clients, r *StatusReport) error {
+	ccrs, _, err := listCcRuntimes(ctx, c)
+	if err != nil || len(ccrs) == 0 {
+		return err
+	}
+	ccr := ccrs[0]
+	st := operator.ReadStatus(&ccr)
+	r.Installed, r.Method, r.Release, r.Namespace, r.Chart = true, "operator", "ccruntime/"+ccr.GetName(), operator.Namespace, "operator"
+	r.RuntimeClasses.Expected = st.RuntimeClasses
+	dep, err := c.Kube.AppsV1().Deployments(operator.Namespace).Get(ctx, operator.Deployment, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		r.Problems = append(r.Problems, "the operator deployment "+operator.Namespace+"/"+operator.Deployment+" is missing")
+	case err == nil:
+		if cs := dep.Spec.Template.Spec.Containers; len(cs) > 0 {
+			if i := strings.LastIndex(cs[0].Image, ":"); i > 0 {
+				r.Version = cs[0].Image[i+1:]
+			}
+		}
+		if dep.Status.AvailableReplicas == 0 && !deploymentAvailable(dep) {
+			r.Problems = append(r.Problems, "the operator deployment is not available")
+		}
+	}
+	for _, n := range st.CompletedNodes {
+		label := ""
+		if node, err := c.Kube.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{}); err == nil {
+			label = node.Labels[tee.KataRuntime]
+		}
+		r.Nodes = append(r.Nodes, NodeState{Node: n, KataRuntime: label})
+	}
+	if !st.Done() {
+		r.Problems = append(r.Problems, fmt.Sprintf("CcRuntime %s: %d of %d node(s) installed", ccr.GetName(), st.Completed, st.Total))
+	}
+	r.Problems = append(r.Problems, st.Failed...)
+	return nil
+}
+
+func deploymentAvailable(d *appsv1.Deployment) bool {
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
 }

@@ -20,10 +20,12 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 )
 
 // UninstallOptions removes the CoCo release and its namespace.
@@ -77,8 +79,7 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
 	if rel == nil {
-		fmt.Fprintf(out, "CoCo is not installed (no Helm release %q in namespace %s): nothing to do\n", chartvalues.ReleaseName, ns)
-		return nil
+		return o.runOperator(ctx, c, ns)
 	}
 	classes := chartvalues.RuntimeClasses(rel.Config)
 	if o.DryRun {
@@ -155,5 +156,42 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 			"kata-deploy's clean-up did not finish: check the nodes, then remove the label by hand (kubectl label node NODE "+tee.KataRuntime+"-)")
 	}
 	step.Done("")
+	return nil
+}
+
+// runOperator removes an install made with --method operator, if there is one.
+func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, chartNS string) error {
+	out := o.g.Streams.Out
+	ccrs, crd, err := listCcRuntimes(ctx, c)
+	if err != nil {
+		return err
+	}
+	ns, nsErr := c.Kube.CoreV1().Namespaces().Get(ctx, operator.Namespace, metav1.GetOptions{})
+	live := nsErr == nil && ns.DeletionTimestamp == nil
+	if !crd && !live {
+		fmt.Fprintf(out, "CoCo is not installed (no Helm release %q in namespace %s, no CoCo operator): nothing to do\n", chartvalues.ReleaseName, chartNS)
+		return nil
+	}
+	var names []string
+	for _, ccr := range ccrs {
+		names = append(names, ccr.GetName())
+	}
+	if o.DryRun {
+		fmt.Fprintf(out, "would delete CcRuntime(s) %s, wait for the nodes to be cleaned, then remove the operator (namespace %s, CRD %s, cluster roles %s*)\n",
+			strings.Join(names, ", "), operator.Namespace, operator.CRDName, operator.NamePrefix)
+		return nil
+	}
+	if err := access.Check(ctx, c.Kube,
+		access.Request{Verb: "delete", Group: operator.Group, Resource: operator.Resource},
+		access.Request{Verb: "delete", Resource: "namespaces"},
+		access.Request{Verb: "delete", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}); err != nil {
+		return clierr.Wrap(err, "uninstalling the CoCo operator needs these permissions")
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	if err := removeOperator(ctx, c, ccrs, o.g.Progress()); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "CoCo operator uninstalled: CcRuntime(s) %s removed, nodes cleaned, operator deleted\n", strings.Join(names, ", "))
 	return nil
 }

@@ -80,13 +80,20 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 			"check the kata-deploy pods: kubectl get pods -n "+ns+" -o wide; kubectl coco status")
 	}
 	step.Done(strings.Join(names, ", "))
+	if err := waitRuntimeClasses(ctx, c, ns, expected, prog); err != nil {
+		return nil, err
+	}
+	return names, nil
+}
 
-	step = prog.Start(fmt.Sprintf("waiting for %d runtime class(es)", len(expected)))
+// waitRuntimeClasses follows runtime classes until every expected one exists.
+func waitRuntimeClasses(ctx context.Context, c *kube.Clients, ns string, expected []string, prog *progress.Progress) error {
+	step := prog.Start(fmt.Sprintf("waiting for %d runtime class(es)", len(expected)))
 	seen := map[string]bool{}
 	rcs := c.Kube.NodeV1().RuntimeClasses()
 	rlw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rcs.List(ctx, o) },
 		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rcs.Watch(ctx, o) }, "", "")
-	err = waitfor.UntilAll(ctx, rlw, &nodev1.RuntimeClass{}, func(objs []any) (bool, error) {
+	err := waitfor.UntilAll(ctx, rlw, &nodev1.RuntimeClass{}, func(objs []any) (bool, error) {
 		clear(seen)
 		for _, obj := range objs {
 			if rc, ok := obj.(*nodev1.RuntimeClass); ok {
@@ -108,10 +115,10 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 				missing = append(missing, e)
 			}
 		}
-		return nil, waitError(err, "runtime classes missing: "+strings.Join(missing, ", "), "check the kata-deploy pods' logs: kubectl logs -n "+ns+" daemonset/kata-deploy")
+		return waitError(err, "runtime classes missing: "+strings.Join(missing, ", "), "check the installer pods in namespace "+ns+" (kubectl get pods -n "+ns+")")
 	}
 	step.Done(strings.Join(expected, ", "))
-	return names, nil
+	return nil
 }
 
 func waitError(err error, what, fix string) error {
@@ -156,3 +163,5 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 	step.Done("")
 	return nil
 }
+
+func errorsAs(err error, target **clierr.Error) bool { return errors.As(err, target) }

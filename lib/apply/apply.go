@@ -1,0 +1,229 @@
+// Package apply applies and deletes sets of manifests server-side, as "kubectl apply
+// --server-side" does: namespaces and CRDs first (waiting until the CRDs are established), then
+// everything else, with one field manager.
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+)
+
+// Parse splits multi-document YAML (or JSON) into objects, skipping empty documents.
+func Parse(data []byte) ([]*unstructured.Unstructured, error) {
+	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []*unstructured.Unstructured
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("manifest %d: %w", len(out)+1, err)
+		}
+		if len(m) == 0 {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: m}
+		if u.GetKind() == "" || u.GetName() == "" {
+			return nil, fmt.Errorf("manifest %d has no kind or name", len(out)+1)
+		}
+		out = append(out, u)
+	}
+}
+
+// Applier applies manifests to one cluster.
+type Applier struct {
+	dyn    dynamic.Interface
+	mapper *restmapper.DeferredDiscoveryRESTMapper
+}
+
+// New builds an Applier.
+func New(cfg *rest.Config) (*Applier, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Applier{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+}
+
+// Options tune Apply.
+type Options struct {
+	FieldManager string
+	// DryRun asks the server to check everything and save nothing.
+	DryRun bool
+}
+
+// rank orders kinds so that what others need exists first.
+func rank(u *unstructured.Unstructured) int {
+	switch u.GetKind() {
+	case "Namespace":
+		return 0
+	case "CustomResourceDefinition":
+		return 1
+	case "ServiceAccount", "ClusterRole", "Role":
+		return 2
+	case "ClusterRoleBinding", "RoleBinding", "ConfigMap", "Secret", "Service":
+		return 3
+	}
+	return 4
+}
+
+// Apply applies the objects server-side (forcing conflicts, like kubectl apply
+// --server-side --force-conflicts for a tool that owns these objects).
+func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured, o Options) error {
+	sorted := slices.Clone(objs)
+	slices.SortStableFunc(sorted, func(x, y *unstructured.Unstructured) int { return rank(x) - rank(y) })
+	crdsDone := false
+	for _, u := range sorted {
+		if !crdsDone && rank(u) > 1 {
+			if err := a.waitCRDs(ctx, sorted, o.DryRun); err != nil {
+				return err
+			}
+			crdsDone = true
+		}
+		if err := a.applyOne(ctx, u, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Applier) resource(u *unstructured.Unstructured) (dynamic.ResourceInterface, *meta.RESTMapping, error) {
+	gvk := u.GroupVersionKind()
+	m, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		a.mapper.Reset()
+		m, err = a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	}
+	if err != nil {
+		if meta.IsNoMatchError(err) {
+			return nil, nil, &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: fmt.Sprintf("the cluster does not know %s (its CRD is missing)", gvk.Kind),
+				Fix: "install the CRD first (it comes with the operator's manifests)"}
+		}
+		return nil, nil, err
+	}
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		ns := u.GetNamespace()
+		if ns == "" {
+			ns = metav1.NamespaceDefault
+		}
+		return a.dyn.Resource(m.Resource).Namespace(ns), m, nil
+	}
+	return a.dyn.Resource(m.Resource), m, nil
+}
+
+func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured, o Options) error {
+	ri, m, err := a.resource(u)
+	if err != nil {
+		return err
+	}
+	opts := metav1.ApplyOptions{FieldManager: o.FieldManager, Force: true}
+	if o.DryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	if _, err := ri.Apply(ctx, u.GetName(), u, opts); err != nil {
+		return clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: resourceName(m.Resource), Namespace: u.GetNamespace(), Name: u.GetName()})
+	}
+	return nil
+}
+
+func resourceName(r schema.GroupVersionResource) string {
+	if r.Group == "" {
+		return r.Resource
+	}
+	return r.Resource + "." + r.Group
+}
+
+// waitCRDs waits until every CRD among objs is established, so their kinds can be applied.
+func (a *Applier) waitCRDs(ctx context.Context, objs []*unstructured.Unstructured, dryRun bool) error {
+	if dryRun {
+		return nil
+	}
+	crds := a.dyn.Resource(apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions"))
+	for _, u := range objs {
+		if u.GetKind() != "CustomResourceDefinition" {
+			continue
+		}
+		name := u.GetName()
+		lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return crds.List(ctx, o) },
+			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return crds.Watch(ctx, o) }, name)
+		err := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(items []any) (bool, error) {
+			for _, it := range items {
+				conds, _, _ := unstructured.NestedSlice(it.(*unstructured.Unstructured).Object, "status", "conditions")
+				for _, c := range conds {
+					cm, _ := c.(map[string]any)
+					if cm["type"] == "Established" && cm["status"] == "True" {
+						return true, nil
+					}
+				}
+			}
+			return false, nil
+		})
+		if err != nil {
+			return clierr.Wrap(err, "waiting for CRD %s to be established", name)
+		}
+	}
+	a.mapper.Reset()
+	return nil
+}
+
+// Delete deletes the objects, last applied first; missing ones are fine.
+func (a *Applier) Delete(ctx context.Context, objs []*unstructured.Unstructured) error {
+	sorted := slices.Clone(objs)
+	slices.SortStableFunc(sorted, func(x, y *unstructured.Unstructured) int { return rank(y) - rank(x) })
+	for _, u := range sorted {
+		ri, m, err := a.resource(u)
+		if err != nil {
+			var e *clierr.Error
+			if errors.As(err, &e) && strings.Contains(e.Msg, "CRD is missing") {
+				continue
+			}
+			return err
+		}
+		if err := ri.Delete(ctx, u.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: resourceName(m.Resource), Namespace: u.GetNamespace(), Name: u.GetName()})
+		}
+	}
+	return nil
+}
+
+// YAML renders objects as one multi-document YAML stream.
+func YAML(objs []*unstructured.Unstructured) ([]byte, error) {
+	var b bytes.Buffer
+	for _, u := range objs {
+		data, err := marshalYAML(u.Object)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString("---\n")
+		b.Write(data)
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,200 @@
+// Package cocooperator installs CoCo the guide's way (--method operator): the kustomize API
+// builds the manifests from a source archive of ours served on loopback, they are applied
+// server-side to a real kube-apiserver with kwok nodes, and a test helper plays the operator's
+// controller.
+package cocooperator
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+var (
+	cp     *harness.ControlPlane
+	source string
+)
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	archive, err := tarGz(filepath.Join(root, "test", "fixtures", "operator-src"), "operator-0.10.0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/archive/refs/tags/v0.10.0.tar.gz" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(archive)
+	}))
+	defer srv.Close()
+	source = srv.URL + "/archive/refs/tags/v0.10.0.tar.gz"
+	if cp, err = harness.Start(harness.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cp.Cleanup()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := cp.AddNodes(ctx,
+		harness.Node{Name: "w1", Labels: map[string]string{tee.WorkerLabel: ""}},
+		harness.Node{Name: "w2", Labels: map[string]string{tee.WorkerLabel: ""}},
+		harness.Node{Name: "cp1"}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	harness.OperatorStandIn(ctx, cp.Admin, dynamic.NewForConfigOrDie(cp.AdminConfig))
+	return m.Run()
+}
+
+// tarGz packs dir under a top folder, as GitHub's tag archives are.
+func tarGz(dir, top string) ([]byte, error) {
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: top + "/" + rel, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err = tw.Write(data)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func coco(args ...string) result {
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
+	root := cmd.NewRoot(streams)
+	root.SetArgs(append([]string{"--kubeconfig", cp.AdminKubeconfig}, args...))
+	code := cli.ExecuteContext(context.Background(), root, streams)
+	return result{out.String(), errOut.String(), code}
+}
+
+func TestOperatorInstallAndUninstall(t *testing.T) {
+	op := []string{"install", "--method", "operator", "--version", "v0.10.0", "--source", source, "--timeout", "1m"}
+	// No sample for SGX in this source: a clear error, nothing applied.
+	res := coco(append(op, "--platform", "sgx")...)
+	if res.code != 1 || !strings.Contains(res.stderr, "no CcRuntime sample for platform sgx") {
+		t.Fatalf("sgx: exit %d %q", res.code, res.stderr)
+	}
+	if _, err := cp.Admin.CoreV1().Namespaces().Get(context.Background(), "confidential-containers-system", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatal("a failed install created the operator namespace")
+	}
+	res = coco(append(op, "--dry-run")...)
+	if res.code != 0 || !strings.Contains(res.stdout, "name: cc-operator-controller-manager") || !strings.Contains(res.stdout, "kind: CcRuntime") ||
+		!strings.Contains(res.stdout, "quay.io/confidential-containers/operator:v0.10.0") {
+		t.Fatalf("dry run: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	}
+
+	res = coco(append(op, "-o", "json")...)
+	if res.code != 0 {
+		t.Fatalf("install: exit %d\n%s", res.code, res.stderr)
+	}
+	var r cmd.InstallResult
+	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome != "installed" || r.Release != "ccruntime/ccruntime-sample" || strings.Join(r.Nodes, ",") != "w1,w2" ||
+		strings.Join(r.RuntimeClasses, ",") != "kata-qemu,kata-qemu-coco-dev" {
+		t.Errorf("result %+v", r)
+	}
+	res = coco(op...)
+	if res.code != 0 || !strings.Contains(res.stdout, "already installed: nothing changed") {
+		t.Errorf("re-install: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	}
+
+	res = coco("status", "-o", "json")
+	var st cmd.StatusReport
+	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 0 {
+		t.Fatalf("status: exit %d %v %s", res.code, err, res.stderr)
+	}
+	if st.Method != "operator" || st.Version != "v0.10.0" || !st.Healthy || len(st.Nodes) != 2 || st.Release != "ccruntime/ccruntime-sample" {
+		t.Errorf("status %+v", st)
+	}
+
+	res = coco("uninstall", "--dry-run")
+	if res.code != 0 || !strings.Contains(res.stdout, "would delete CcRuntime(s) ccruntime-sample") {
+		t.Errorf("uninstall dry run: exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	res = coco("uninstall", "--timeout", "1m")
+	if res.code != 0 || !strings.Contains(res.stdout, "CoCo operator uninstalled") {
+		t.Fatalf("uninstall: exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
+		t.Errorf("%d runtime classes left", len(rcs.Items))
+	}
+	if _, err := cp.Admin.RbacV1().ClusterRoles().Get(context.Background(), "cc-operator-manager-role", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("operator cluster role left: %v", err)
+	}
+	res = coco("uninstall")
+	if res.code != 0 || !strings.Contains(res.stdout, "nothing to do") {
+		t.Errorf("second uninstall: exit %d %q %q", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestOperatorUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"install", "--method", "operator", "--version", "v0.18.0"},
+		{"install", "--method", "operator", "--version", "latest"},
+		{"install", "--method", "operator", "--platform", "aarch64"},
+		{"install", "--method", "operator", "--set", "a=b"},
+		{"install", "--method", "helmfile"},
+		{"install", "--method", "operator", "--source", "/no/such/folder"},
+	} {
+		res := coco(args...)
+		if res.code != 2 {
+			t.Errorf("%v: exit %d %q", args, res.code, res.stderr)
+		}
+	}
+}

@@ -183,6 +183,28 @@ func TestOperatorInstallAndUninstall(t *testing.T) {
 	}
 }
 
+// A source (a local folder here) whose release lacks the CcRuntime CRD is refused before
+// anything is applied.
+func TestOperatorSourceWithoutCRDAppliesNothing(t *testing.T) {
+	root, _ := harness.RepoRoot()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "test", "fixtures", "operator-src"))); err != nil {
+		t.Fatal(err)
+	}
+	kust := filepath.Join(dir, "config", "default", "kustomization.yaml")
+	data, _ := os.ReadFile(kust)
+	if err := os.WriteFile(kust, []byte(strings.Replace(string(data), "- ../crd\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := coco("install", "--method", "operator", "--version", "v0.10.0", "--source", dir, "--timeout", "30s")
+	if res.code != 1 || !strings.Contains(res.stderr, "do not define the CRD ccruntimes.confidentialcontainers.org") {
+		t.Fatalf("exit %d %q", res.code, res.stderr)
+	}
+	if _, err := cp.Admin.RbacV1().ClusterRoles().Get(context.Background(), "cc-operator-manager-role", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("operator objects were applied: %v", err)
+	}
+}
+
 func TestOperatorUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"install", "--method", "operator", "--version", "v0.18.0"},

@@ -92,6 +92,16 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	if err != nil {
 		return err
 	}
+	// Without the CcRuntime CRD (in the manifests or on the server) the install would stop half
+	// way, after the operator is applied: refuse before applying anything.
+	if !slices.ContainsFunc(release, func(u *unstructured.Unstructured) bool { return u.GetName() == operator.CRDName }) {
+		crds := dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
+		if _, err := crds.Get(ctx, operator.CRDName, metav1.GetOptions{}); err != nil {
+			return &clierr.Error{Code: clierr.CodeFailure, Err: err,
+				Msg: "the operator's manifests do not define the CRD " + operator.CRDName + " and the cluster does not have it",
+				Fix: "check --source and --version: config/crd must be part of config/release"}
+		}
+	}
 	ccr := ccrs[0]
 	outcome := "installed"
 	if cur, err := dyn.Resource(ccRuntimeGVR).Get(ctx, ccr.GetName(), metav1.GetOptions{}); err == nil && operator.ReadStatus(cur).Done() {

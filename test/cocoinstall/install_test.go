@@ -4,7 +4,6 @@
 package cocoinstall
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,9 +15,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
@@ -70,12 +67,8 @@ type result struct {
 }
 
 func coco(kubeconfig string, args ...string) result {
-	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
-	root := cmd.NewRoot(streams)
-	root.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
-	code := cli.ExecuteContext(context.Background(), root, streams)
-	return result{out.String(), errOut.String(), code}
+	r := harness.Run(context.Background(), cmd.NewRoot, kubeconfig, args...)
+	return result{r.Stdout, r.Stderr, r.Code}
 }
 
 func namespaceExists(t *testing.T) bool {
@@ -227,21 +220,9 @@ func TestInstallUsageErrors(t *testing.T) {
 
 func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
 	t.Helper()
-	ctx := context.Background()
-	name := "test-" + user
-	if _, err := cp.Admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cp.Admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	path, err := cp.UserKubeconfig(user)
+	kc, err := cp.Grant(user, rules...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return kc
 }

@@ -21,10 +21,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
@@ -113,12 +111,8 @@ type result struct {
 }
 
 func coco(args ...string) result {
-	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
-	root := cmd.NewRoot(streams)
-	root.SetArgs(append([]string{"--kubeconfig", cp.AdminKubeconfig}, args...))
-	code := cli.ExecuteContext(context.Background(), root, streams)
-	return result{out.String(), errOut.String(), code}
+	r := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, args...)
+	return result{r.Stdout, r.Stderr, r.Code}
 }
 
 func TestOperatorInstallAndUninstall(t *testing.T) {

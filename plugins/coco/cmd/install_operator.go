@@ -96,7 +96,11 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	// way, after the operator is applied: refuse before applying anything.
 	if !slices.ContainsFunc(release, func(u *unstructured.Unstructured) bool { return u.GetName() == operator.CRDName }) {
 		crds := dyn.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
-		if _, err := crds.Get(ctx, operator.CRDName, metav1.GetOptions{}); err != nil {
+		crd, err := crds.Get(ctx, operator.CRDName, metav1.GetOptions{})
+		if err == nil && crd.GetDeletionTimestamp() != nil {
+			err = fmt.Errorf("the CRD is being deleted")
+		}
+		if err != nil {
 			return &clierr.Error{Code: clierr.CodeFailure, Err: err,
 				Msg: "the operator's manifests do not define the CRD " + operator.CRDName + " and the cluster does not have it",
 				Fix: "check --source and --version: config/crd must be part of config/release"}

@@ -162,13 +162,15 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 // runOperator removes an install made with --method operator, if there is one.
 func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, chartNS string) error {
 	out := o.g.Streams.Out
-	ccrs, crd, err := listCcRuntimes(ctx, c)
+	ccrs, _, err := listCcRuntimes(ctx, c)
 	if err != nil {
 		return err
 	}
+	// Installed means a CcRuntime exists or the operator's namespace is live; a CRD still
+	// being deleted after an uninstall does not count.
 	ns, nsErr := c.Kube.CoreV1().Namespaces().Get(ctx, operator.Namespace, metav1.GetOptions{})
 	live := nsErr == nil && ns.DeletionTimestamp == nil
-	if !crd && !live {
+	if len(ccrs) == 0 && !live {
 		fmt.Fprintf(out, "CoCo is not installed (no Helm release %q in namespace %s, no CoCo operator): nothing to do\n", chartvalues.ReleaseName, chartNS)
 		return nil
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,10 +8,7 @@ import (
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -61,37 +57,18 @@ type result struct {
 	code           int
 }
 
-// run executes "kubectl teecheck ARGS" in-process against the test control plane.
+// run executes the plugin in-process against the test control plane.
 func run(ctx context.Context, kubeconfig string, args ...string) result {
-	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
-	root := NewRoot(streams)
-	if kubeconfig != "" {
-		args = append([]string{"--kubeconfig", kubeconfig}, args...)
-	}
-	root.SetArgs(args)
-	code := cli.ExecuteContext(ctx, root, streams)
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	r := harness.Run(ctx, NewRoot, kubeconfig, args...)
+	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
 }
 
 // grant binds a user to a new ClusterRole with the rules, for RBAC tests.
 func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
 	t.Helper()
-	ctx := context.Background()
-	name := "test-" + user
-	if _, err := cp.Admin.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cp.Admin.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	path, err := cp.UserKubeconfig(user)
+	kc, err := cp.Grant(user, rules...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return kc
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -146,6 +147,19 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 	if !st.Installed || !st.Healthy || st.Version != "0.21.0" || st.Revision != 2 || len(st.Nodes) != 2 || len(st.RuntimeClasses.Missing) != 0 {
 		t.Errorf("status %+v", st)
 	}
+	// A kata-deploy pod that does not come up is a problem status names, with its last warning
+	// event (the test plays the DaemonSet controller and the kubelet, which this cluster lacks).
+	stuckPod(t)
+	res = coco(cp.AdminKubeconfig, "status", "-o", "json")
+	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 1 || st.Healthy {
+		t.Fatalf("status with a stuck pod: exit %d %v %+v", res.code, err, st)
+	}
+	if p := strings.Join(st.Problems, "\n"); !strings.Contains(p, "1 of 2 pods ready") ||
+		!strings.Contains(p, "pod kata-deploy-stuck on w3-gone") || !strings.Contains(p, "last event FailedCreatePodSandBox: no runtime for") {
+		t.Errorf("problems:\n%s", p)
+	}
+	_ = cp.Admin.CoreV1().Pods("coco-system").Delete(context.Background(), "kata-deploy-stuck", metav1.DeleteOptions{GracePeriodSeconds: new(int64)})
+
 	// A runtime class deleted behind the release's back is a problem status names.
 	if err := cp.Admin.NodeV1().RuntimeClasses().Delete(context.Background(), "kata-qemu-tdx", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
@@ -225,4 +239,31 @@ func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
 		t.Fatal(err)
 	}
 	return kc
+}
+
+// stuckPod makes the kata-deploy DaemonSet report one of two pods ready and adds a pending pod
+// (bound to a node without a kubelet, so it stays pending) with a warning event, as a
+// controller-manager and a kubelet would on a real cluster.
+func stuckPod(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	ds, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(ctx, "kata-deploy", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Status.DesiredNumberScheduled, ds.Status.NumberReady = 2, 1
+	if _, err := cp.Admin.AppsV1().DaemonSets("coco-system").UpdateStatus(ctx, ds, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "kata-deploy-stuck", Namespace: "coco-system", Labels: map[string]string{"name": "kata-deploy"}},
+		Spec: corev1.PodSpec{NodeName: "w3-gone", Containers: []corev1.Container{{Name: "c", Image: "registry.invalid/x"}}}}
+	if _, err := cp.Admin.CoreV1().Pods("coco-system").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "kata-deploy-stuck.1", Namespace: "coco-system"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "kata-deploy-stuck", Namespace: "coco-system"},
+		Type:           corev1.EventTypeWarning, Reason: "FailedCreatePodSandBox", Message: `no runtime for "kata" is configured`}
+	if _, err := cp.Admin.CoreV1().Events("coco-system").Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }

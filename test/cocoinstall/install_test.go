@@ -41,25 +41,15 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "push chart:", err)
 		return 1
 	}
-	if cp, err = harness.Start(harness.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cp.Cleanup()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := cp.AddNodes(ctx,
-		harness.Node{Name: "w1", CPU: "16", Memory: "64Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}},
-		harness.Node{Name: "w2", CPU: "8", Memory: "32Gi", Labels: map[string]string{tee.WorkerLabel: ""}},
-		harness.Node{Name: "cp1", CPU: "2", Memory: "4Gi"}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return m.Run()
+	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
+		if err := cp.AddNodes(ctx,
+			harness.Node{Name: "w1", CPU: "16", Memory: "64Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}},
+			harness.Node{Name: "w2", CPU: "8", Memory: "32Gi", Labels: map[string]string{tee.WorkerLabel: ""}},
+			harness.Node{Name: "cp1", CPU: "2", Memory: "4Gi"}); err != nil {
+			return err
+		}
+		return harness.KataDeployStandIn(ctx, cp.Admin, "coco-system")
+	})
 }
 
 type result struct {

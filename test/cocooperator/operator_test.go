@@ -55,22 +55,16 @@ func runMain(m *testing.M) int {
 	}))
 	defer srv.Close()
 	source = srv.URL + "/archive/refs/tags/v0.10.0.tar.gz"
-	if cp, err = harness.Start(harness.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cp.Cleanup()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := cp.AddNodes(ctx,
-		harness.Node{Name: "w1", Labels: map[string]string{tee.WorkerLabel: ""}},
-		harness.Node{Name: "w2", Labels: map[string]string{tee.WorkerLabel: ""}},
-		harness.Node{Name: "cp1"}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	harness.OperatorStandIn(ctx, cp.Admin, dynamic.NewForConfigOrDie(cp.AdminConfig))
-	return m.Run()
+	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
+		if err := cp.AddNodes(ctx,
+			harness.Node{Name: "w1", Labels: map[string]string{tee.WorkerLabel: ""}},
+			harness.Node{Name: "w2", Labels: map[string]string{tee.WorkerLabel: ""}},
+			harness.Node{Name: "cp1"}); err != nil {
+			return err
+		}
+		harness.OperatorStandIn(ctx, cp.Admin, dynamic.NewForConfigOrDie(cp.AdminConfig))
+		return nil
+	})
 }
 
 // tarGz packs dir under a top folder, as GitHub's tag archives are.

@@ -38,23 +38,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cp, err = harness.Start(harness.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "control plane:", err)
-		return 1
-	}
-	defer func() {
-		if err := cp.Cleanup(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop:", err)
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := cp.AddNodes(ctx, e2eNodes...); err != nil {
-		fmt.Fprintln(os.Stderr, "nodes:", err)
-		return 1
-	}
-	return m.Run()
+	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error { return cp.AddNodes(ctx, e2eNodes...) })
 }
 
 type result struct {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -31,25 +30,12 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if cp, err = harness.Start(harness.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, "control plane:", err)
-		return 1
-	}
-	defer func() {
-		if err := cp.Cleanup(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop:", err)
+	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
+		var err error
+		if node, err = cp.StartNode(ctx); err != nil {
+			return fmt.Errorf("real node: %w", err)
 		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if node, err = cp.StartNode(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "real node:", err)
-		return 1
-	}
-	// kwok's simulated nodes share the cluster; kwok leaves the real node alone.
-	if err := cp.AddNodes(ctx, harness.Node{Name: "sim-1"}); err != nil {
-		fmt.Fprintln(os.Stderr, "kwok:", err)
-		return 1
-	}
-	return m.Run()
+		// kwok's simulated nodes share the cluster; kwok leaves the real node alone.
+		return cp.AddNodes(ctx, harness.Node{Name: "sim-1"})
+	})
 }

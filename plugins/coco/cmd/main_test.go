@@ -2,10 +2,8 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -29,35 +27,21 @@ var clusterNodes = []harness.Node{
 	{Name: "spare-2"},
 }
 
-func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+func TestMain(m *testing.M) { os.Exit(harness.Main(m, &cp, setup)) }
 
-func runMain(m *testing.M) int {
-	var err error
-	if cp, err = harness.Start(harness.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, "control plane:", err)
-		return 1
-	}
-	defer func() {
-		if err := cp.Cleanup(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop:", err)
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+func setup(ctx context.Context, cp *harness.ControlPlane) error {
 	if err := cp.AddNodes(ctx, clusterNodes...); err != nil {
-		fmt.Fprintln(os.Stderr, "nodes:", err)
-		return 1
+		return err
 	}
 	// The runtime classes the CoCo chart would create (the real ones come from kata-deploy).
 	for _, rc := range []string{"kata-qemu-coco-dev", "kata-qemu-snp", "kata-qemu-tdx", "kata-qemu-se"} {
 		obj := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: rc}, Handler: rc,
 			Scheduling: &nodev1.Scheduling{NodeSelector: map[string]string{tee.KataRuntime: "true"}}}
 		if _, err := cp.Admin.NodeV1().RuntimeClasses().Create(ctx, obj, metav1.CreateOptions{}); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
+			return err
 		}
 	}
-	return m.Run()
+	return nil
 }
 
 type result struct {

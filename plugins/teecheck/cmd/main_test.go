@@ -2,10 +2,8 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -28,28 +26,7 @@ var clusterNodes = []harness.Node{
 }
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	var err error
-	cp, err = harness.Start(harness.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "control plane:", err)
-		return 1
-	}
-	defer func() {
-		if err := cp.Cleanup(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop:", err)
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := cp.AddNodes(ctx, clusterNodes...); err != nil {
-		fmt.Fprintln(os.Stderr, "nodes:", err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error { return cp.AddNodes(ctx, clusterNodes...) }))
 }
 
 type result struct {

@@ -217,11 +217,15 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	}
 	step.Done(ch.Metadata.Name + " " + ch.Metadata.Version)
 	if !o.DryRun {
-		if err := access.Check(ctx, c.Kube,
-			access.Request{Verb: "create", Resource: "namespaces"},
-			access.Request{Verb: "create", Resource: "secrets", Namespace: ns},
-			access.Request{Verb: "create", Group: "apps", Resource: "daemonsets", Namespace: ns},
-			access.Request{Verb: "create", Group: "node.k8s.io", Resource: "runtimeclasses"}); err != nil {
+		reqs := []access.Request{
+			{Verb: "create", Resource: "secrets", Namespace: ns},
+			{Verb: "create", Group: "apps", Resource: "daemonsets", Namespace: ns},
+			{Verb: "create", Group: "node.k8s.io", Resource: "runtimeclasses"}}
+		// Helm creates the namespace only when it is missing (or when we cannot even see it).
+		if _, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err != nil {
+			reqs = append(reqs, access.Request{Verb: "create", Resource: "namespaces"})
+		}
+		if err := access.Check(ctx, c.Kube, reqs...); err != nil {
 			return clierr.Wrap(err, "installing CoCo needs these permissions")
 		}
 	}

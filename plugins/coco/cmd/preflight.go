@@ -91,18 +91,7 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 		}
 	}
 	r := preflight.Evaluate(v.GitVersion, nodes)
-	if o.format.Structured() {
-		err = output.Print(o.g.Streams.Out, o.format, r)
-	} else {
-		err = o.print(r)
-	}
-	if err != nil {
-		return err
-	}
-	if !r.Ready {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Ready)
 }
 
 func (o *PreflightOptions) print(r preflight.Report) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -127,32 +128,17 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	r := smoke.Result{APIVersion: preflight.APIVersion, Kind: "SmokeTestResult", RuntimeClass: class, Pod: res.Name, Node: res.Node,
 		PodKernel: string(res.Log), NodeKernel: node.Status.NodeInfo.KernelVersion}
 	r.GuestVM, r.Verdict = smoke.Judge(r.PodKernel, r.NodeKernel)
-	r.PodKernel = trimmed(r.PodKernel)
-	if o.format.Structured() {
-		err = output.Print(o.g.Streams.Out, o.format, r)
-	} else {
+	r.PodKernel = strings.TrimRight(r.PodKernel, "\r\n ")
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error {
 		p := o.g.Palette(o.g.Streams.Out)
 		verdict := p.Good(r.Verdict)
 		if !r.GuestVM {
 			verdict = p.Bad(r.Verdict)
 		}
-		_, err = fmt.Fprintf(o.g.Streams.Out, "Runtime class: %s\nPod:           %s/%s on node %s (deleted)\nPod kernel:    %s\nNode kernel:   %s\nVerdict:       %s\n",
+		_, err := fmt.Fprintf(o.g.Streams.Out, "Runtime class: %s\nPod:           %s/%s on node %s (deleted)\nPod kernel:    %s\nNode kernel:   %s\nVerdict:       %s\n",
 			class, ns, res.Name, res.Node, r.PodKernel, r.NodeKernel, verdict)
-	}
-	if err != nil {
 		return err
-	}
-	if !r.GuestVM {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
-}
-
-func trimmed(s string) string {
-	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r' || s[len(s)-1] == ' ') {
-		s = s[:len(s)-1]
-	}
-	return s
+	}, r.GuestVM)
 }
 
 // chooseClass checks --runtime-class exists, or picks the best installed class for the hardware.

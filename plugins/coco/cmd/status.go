@@ -153,18 +153,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		r.Problems = append(r.Problems, "runtime classes missing: "+strings.Join(r.RuntimeClasses.Missing, ", "))
 	}
 	r.Healthy = r.Installed && len(r.Problems) == 0
-	if o.format.Structured() {
-		err = output.Print(o.g.Streams.Out, o.format, r)
-	} else {
-		err = o.print(r)
-	}
-	if err != nil {
-		return err
-	}
-	if !r.Healthy {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
 }
 
 // daemonSetProblems names kata-deploy pods that are not ready, and quotes their warning events.

@@ -85,16 +85,7 @@ func (o *LocalOptions) Run(context.Context) error {
 		r.Ready = tee.Ready(r.Checks)
 	}
 	rep := HostReport{APIVersion: APIVersion, Kind: "HostReport", Root: o.HostRoot, Report: r}
-	if o.format.Structured() {
-		err = output.Print(o.g.Streams.Out, o.format, rep)
-	} else {
-		err = teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), Wide: o.format == output.Wide}.HostDetail(rep.Root, rep.Report)
-	}
-	if err != nil {
-		return err
-	}
-	if !r.Ready {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, rep, func() error {
+		return teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), Wide: o.format == output.Wide}.HostDetail(rep.Root, rep.Report)
+	}, r.Ready)
 }

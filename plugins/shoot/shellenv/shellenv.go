@@ -44,7 +44,8 @@ func Export(shell, name, value string) (string, error) {
 // Comment returns the shell's comment line (for the eval hint).
 func Comment(shell, text string) string { return "# " + text }
 
-// posixQuote wraps in single quotes; a single quote becomes '\” (close, escaped quote, reopen).
+// posixQuote wraps in single quotes; each single quote inside closes the string, adds an
+// escaped quote and reopens it.
 func posixQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // fishQuote: inside single quotes fish treats only \\ and \' specially.

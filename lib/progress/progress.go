@@ -104,3 +104,18 @@ func (s *Step) palette() output.Palette {
 	}
 	return s.p.palette
 }
+
+// Bar renders percent (0-100) as a bar of width cells: "[######----] 60%".
+func Bar(percent, width int) string {
+	percent = min(max(percent, 0), 100)
+	full := percent * width / 100
+	bar := make([]byte, 0, width)
+	for i := 0; i < width; i++ {
+		if i < full {
+			bar = append(bar, '#')
+		} else {
+			bar = append(bar, '-')
+		}
+	}
+	return fmt.Sprintf("[%s] %3d%%", bar, percent)
+}

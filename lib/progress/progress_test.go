@@ -35,3 +35,11 @@ func TestStepsOnATerminal(t *testing.T) {
 		t.Error("a step ended twice")
 	}
 }
+
+func TestBar(t *testing.T) {
+	for in, want := range map[int]string{0: "[----------]   0%", 45: "[####------]  45%", 100: "[##########] 100%", 140: "[##########] 100%", -3: "[----------]   0%"} {
+		if got := Bar(in, 10); got != want {
+			t.Errorf("%d: %q", in, got)
+		}
+	}
+}

@@ -49,3 +49,13 @@ func (cp *ControlPlane) Grant(user string, rules ...rbacv1.PolicyRule) (string, 
 	}
 	return cp.UserKubeconfig(user)
 }
+
+// RunStdin is Run with text on stdin (confirmation prompts).
+func RunStdin(ctx context.Context, newRoot func(genericiooptions.IOStreams) *cobra.Command, stdin string, args ...string) Result {
+	var out, errOut bytes.Buffer
+	streams := genericiooptions.IOStreams{In: bytes.NewBufferString(stdin), Out: &out, ErrOut: &errOut}
+	root := newRoot(streams)
+	root.SetArgs(args)
+	code := cli.ExecuteContext(ctx, root, streams)
+	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
+}

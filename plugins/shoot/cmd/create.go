@@ -1,0 +1,301 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootspec"
+)
+
+// CreateOptions creates an OpenStack shoot.
+type CreateOptions struct {
+	a                    *gardenAccess
+	out                  output.Flags
+	format               output.Format
+	Name                 string
+	MachineType          string
+	Workers              string
+	KubernetesVersion    string
+	Region               string
+	Zones                []string
+	CredentialsBinding   string
+	CloudProfile         string
+	From                 string
+	FloatingPool         string
+	LoadBalancerProvider string
+	NetworkingType       string
+	NodesCIDR            string
+	Image                string
+	Purpose              string
+	DryRun               string
+	Wait                 bool
+	Timeout              time.Duration
+	min, max             int32
+}
+
+func newCreateCommand(a *gardenAccess) *cobra.Command {
+	o := &CreateOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}, Workers: "1:2", Timeout: 30 * time.Minute}
+	cmd := &cobra.Command{
+		Use:   "create NAME --machine-type TYPE",
+		Short: "Create an OpenStack shoot, checked against the cloud profile first",
+		Long: `Builds the Shoot the Gardener dashboard would: the cloud profile reference, the project's
+OpenStack credentials binding, an OpenStack InfrastructureConfig (floating pool, worker network) and
+ControlPlaneConfig (load balancer provider), calico networking and one worker pool. Defaults come
+from the cloud profile (highest supported Kubernetes version, current machine image, first zone
+that offers the machine type); --from copies the infrastructure settings of an existing shoot.
+Machine type, zone and Kubernetes version are checked before any change, with suggestions.`,
+		Example: `  # the guide's eco-tst cluster
+  kubectl shoot create eco-tst --machine-type vm-dedicated-4-16 --wait
+
+  # same network and credentials as eco-sbx, three to five workers; print it first
+  kubectl shoot create eco-tst --from eco-sbx --machine-type vm-dedicated-8-16 --workers 3:5 --dry-run -o yaml`,
+		Args: cli.ExactArgs(1, "the shoot name"),
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.MachineType, "machine-type", "", "machine type of the workers (kubectl shoot machine-types lists them)")
+	f.StringVar(&o.Workers, "workers", o.Workers, "MIN:MAX number of worker nodes (autoscaled)")
+	f.StringVar(&o.KubernetesVersion, "kubernetes-version", "", "Kubernetes version, or MAJOR.MINOR for its newest supported patch (default: newest supported)")
+	f.StringVar(&o.Region, "region", "", "region (default: from --from, or the profile's only region)")
+	f.StringSliceVar(&o.Zones, "zones", nil, "zones of the worker pool (default: the first zone that offers the machine type)")
+	f.StringVar(&o.CredentialsBinding, "credentials-binding", "", "CredentialsBinding with the OpenStack credentials (default: the project's only one)")
+	f.StringVar(&o.CloudProfile, "cloud-profile", "", "CloudProfile or NamespacedCloudProfile (default: the one the project's shoots use)")
+	f.StringVar(&o.From, "from", "", "copy region, zones, credentials, networking and provider settings of this existing shoot")
+	f.StringVar(&o.FloatingPool, "floating-pool", "", "OpenStack floating pool (default: from --from or the cloud profile)")
+	f.StringVar(&o.LoadBalancerProvider, "load-balancer-provider", "", "OpenStack load balancer provider (default: from --from or the cloud profile)")
+	f.StringVar(&o.NetworkingType, "networking-type", "", "network plugin (default: calico)")
+	f.StringVar(&o.NodesCIDR, "nodes-cidr", "", "node network CIDR (default: 10.250.0.0/16)")
+	f.StringVar(&o.Image, "image", "", "machine image NAME or NAME:VERSION (default: the profile's current one)")
+	f.StringVar(&o.Purpose, "purpose", "", "evaluation, testing, development, production or infrastructure")
+	f.StringVar(&o.DryRun, "dry-run", "none", `"client" prints the Shoot without sending it; "server" has the Gardener API validate it without creating it`)
+	f.Lookup("dry-run").NoOptDefVal = "client"
+	f.BoolVar(&o.Wait, "wait", false, "wait until the shoot is created (follows status.lastOperation)")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
+	_ = cmd.RegisterFlagCompletionFunc("machine-type", completeMachineTypes(a))
+	_ = cmd.RegisterFlagCompletionFunc("from", completeShoots(a))
+	return cmd
+}
+
+// Complete reads the name, --workers and -o.
+func (o *CreateOptions) Complete(args []string) error {
+	o.Name = args[0]
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+	}
+	lo, hi, ok := strings.Cut(o.Workers, ":")
+	if !ok {
+		hi = lo
+	}
+	mn, err1 := strconv.ParseInt(lo, 10, 32)
+	mx, err2 := strconv.ParseInt(hi, 10, 32)
+	if err1 != nil || err2 != nil {
+		return clierr.Usagef("e.g. --workers 1:3", "--workers %q is not MIN:MAX", o.Workers)
+	}
+	o.min, o.max = int32(mn), int32(mx)
+	return nil
+}
+
+// Validate checks what can be checked without the API.
+func (o *CreateOptions) Validate() error {
+	if err := shootspec.ValidateName(o.Name, ""); err != nil {
+		return clierr.Usagef("use lower-case letters, digits and '-'", "%v", err)
+	}
+	if o.MachineType == "" {
+		return clierr.Usagef("pass --machine-type (kubectl shoot machine-types lists them)", "--machine-type is required")
+	}
+	if o.min < 1 || o.max < o.min {
+		return clierr.Usagef("e.g. --workers 1:3", "--workers %s: need 1 <= MIN <= MAX", o.Workers)
+	}
+	switch o.DryRun {
+	case "none", "client", "server":
+	default:
+		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "unknown --dry-run value %q", o.DryRun)
+	}
+	if o.Timeout <= 0 {
+		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
+	}
+	return nil
+}
+
+// Run builds, checks and creates the shoot.
+func (o *CreateOptions) Run(ctx context.Context) error {
+	gd, err := o.a.connect()
+	if err != nil {
+		return err
+	}
+	p, err := o.a.resolveProject(ctx, gd)
+	if err != nil {
+		return err
+	}
+	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
+	if existing, err := shoots.Get(ctx, o.Name, metav1.GetOptions{}); err == nil {
+		return o.exists(ctx, gd, p, existing)
+	}
+	var from *gardencorev1beta1.Shoot
+	if o.From != "" {
+		if from, err = getShoot(ctx, gd, p, o.From); err != nil {
+			return clierr.Wrap(err, "reading --from")
+		}
+	}
+	profName := o.CloudProfile
+	if profName == "" && from != nil && from.Spec.CloudProfile != nil {
+		profName = strings.ToLower(from.Spec.CloudProfile.Kind) + "/" + from.Spec.CloudProfile.Name
+	}
+	prof, err := resolveProfile(ctx, gd, p, profName)
+	if err != nil {
+		return err
+	}
+	var bindings []string
+	if list, err := gd.Security.SecurityV1alpha1().CredentialsBindings(p.Namespace).List(ctx, metav1.ListOptions{}); err == nil {
+		bindings = []string{}
+		for _, b := range list.Items {
+			if b.Provider.Type == shootspec.ProviderType {
+				bindings = append(bindings, b.Name)
+			}
+		}
+	} else if o.CredentialsBinding == "" && from == nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "credentialsbindings.security.gardener.cloud", Namespace: p.Namespace}),
+			"finding the OpenStack credentials (or pass --credentials-binding)")
+	}
+	shoot, warnings, err := shootspec.Build(shootspec.Request{
+		Name: o.Name, Project: p.Name, Namespace: p.Namespace, MachineType: o.MachineType, Min: o.min, Max: o.max,
+		KubernetesVersion: o.KubernetesVersion, Region: o.Region, Zones: o.Zones, CredentialsBinding: o.CredentialsBinding,
+		CredentialsBindings: bindings, FloatingPool: o.FloatingPool, LoadBalancerProvider: o.LoadBalancerProvider,
+		NetworkingType: o.NetworkingType, NodesCIDR: o.NodesCIDR, Image: o.Image, Purpose: o.Purpose, From: from,
+		Profile: prof, Now: time.Now(),
+	})
+	if err != nil {
+		var ie *shootspec.InputError
+		if errors.As(err, &ie) {
+			return clierr.Usagef(ie.Fix(), "%v", err)
+		}
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(o.a.g.Streams.ErrOut, "Warning: %s\n", w)
+	}
+	out := o.a.g.Streams.Out
+	if o.DryRun == "client" {
+		return output.Print(out, orFormat(o.format, output.YAML), shoot)
+	}
+	opts := metav1.CreateOptions{FieldManager: "kubectl-shoot"}
+	if o.DryRun == "server" {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	created, err := shoots.Create(ctx, shoot, opts)
+	if err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return clierr.Failf("kubectl shoot status "+o.Name, "shoot %s was created by someone else meanwhile", o.Name)
+		}
+		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+			return clierr.Failf("fix the flag the message names; kubectl shoot create --dry-run -o yaml shows what is sent", "the Gardener API rejected shoot %s: %v", o.Name, err)
+		}
+		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: o.Name})
+	}
+	created.TypeMeta = shoot.TypeMeta // typed clients drop it; -o json|yaml should say what it is
+	if o.DryRun == "server" {
+		if o.format.Structured() {
+			return output.Print(out, o.format, created)
+		}
+		fmt.Fprintf(out, "shoot %s in project %s would be created (server dry run: the Gardener API accepted it)\n", o.Name, p.Name)
+		return nil
+	}
+	if !o.format.Structured() {
+		fmt.Fprintf(out, "shoot %s created in project %s (%s, %d-%d x %s, Kubernetes %s)\n", o.Name, p.Name, shoot.Spec.Region,
+			o.min, o.max, o.MachineType, shoot.Spec.Kubernetes.Version)
+	}
+	if o.Wait {
+		if created, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.Progress(), o.a.g.Streams.ErrOut); err != nil {
+			return err
+		}
+		created.TypeMeta = shoot.TypeMeta
+		if !o.format.Structured() {
+			fmt.Fprintf(out, "shoot %s is ready: kubectl shoot use %s\n", o.Name, o.Name)
+		}
+	} else if !o.format.Structured() {
+		fmt.Fprintf(out, "Gardener is creating it (this takes several minutes): kubectl shoot wait %s\n", o.Name)
+	}
+	if o.format.Structured() {
+		return output.Print(out, o.format, created)
+	}
+	return nil
+}
+
+// exists handles a second run: nothing is changed; --wait still waits.
+func (o *CreateOptions) exists(ctx context.Context, gd *garden, p project, s *gardencorev1beta1.Shoot) error {
+	w := o.a.g.Streams.Out
+	if s.DeletionTimestamp != nil {
+		return clierr.Failf("wait for the deletion (kubectl shoot wait "+o.Name+" --for deleted), then create it again",
+			"shoot %s exists and is being deleted", o.Name)
+	}
+	if len(s.Spec.Provider.Workers) > 0 && s.Spec.Provider.Workers[0].Machine.Type != o.MachineType {
+		fmt.Fprintf(o.a.g.Streams.ErrOut, "Warning: shoot %s already exists with machine type %s (not %s); nothing was changed\n",
+			o.Name, s.Spec.Provider.Workers[0].Machine.Type, o.MachineType)
+	}
+	if o.DryRun != "none" {
+		fmt.Fprintf(w, "shoot %s already exists in project %s: nothing would be created\n", o.Name, p.Name)
+		return nil
+	}
+	if !o.format.Structured() {
+		fmt.Fprintf(w, "shoot %s already exists in project %s: unchanged\n", o.Name, p.Name)
+	}
+	if o.Wait {
+		var err error
+		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.Progress(), o.a.g.Streams.ErrOut); err != nil {
+			return err
+		}
+	}
+	if o.format.Structured() {
+		s.TypeMeta = metav1.TypeMeta{APIVersion: gardencorev1beta1.SchemeGroupVersion.String(), Kind: "Shoot"}
+		return output.Print(w, o.format, s)
+	}
+	return nil
+}
+
+func orFormat(f, d output.Format) output.Format {
+	if f.Structured() {
+		return f
+	}
+	return d
+}
+
+func completeMachineTypes(a *gardenAccess) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		gd, err := a.connect()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+		defer cancel()
+		p, err := a.resolveProject(ctx, gd)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		name, _ := cmd.Flags().GetString("cloud-profile")
+		prof, err := resolveProfile(ctx, gd, p, name)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, mt := range prof.Spec.MachineTypes {
+			if (mt.Usable == nil || *mt.Usable) && strings.HasPrefix(mt.Name, prefix) {
+				out = append(out, mt.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,213 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	authenticationv1alpha1 "github.com/gardener/gardener/pkg/apis/authentication/v1alpha1"
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/atomicfile"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootkubeconfig"
+)
+
+// KubeconfigOptions writes a shoot's kubeconfig.
+type KubeconfigOptions struct {
+	a           *gardenAccess
+	Name        string
+	Output      string
+	AccessLevel string
+	Admin       bool
+	Expiration  time.Duration
+}
+
+func newKubeconfigCommand(a *gardenAccess) *cobra.Command {
+	o := &KubeconfigOptions{a: a, AccessLevel: "auto", Expiration: time.Hour}
+	cmd := &cobra.Command{
+		Use:   "kubeconfig NAME [-o FILE|-]",
+		Short: "Write a shoot's gardenlogin kubeconfig (or, with --admin, a short-lived admin kubeconfig)",
+		Long: `Writes the kubeconfig the dashboard offers as "Kubeconfig - Gardenlogin": no credentials inside,
+kubectl-gardenlogin fetches a short-lived client certificate through your garden login each time.
+By default it goes to kubeconfig-gardenlogin--<project>--<shoot>.yaml in the garden directory
+(~/.garden or $GCTL_HOME), written atomically with mode 0600; -o - prints it.
+
+--admin instead asks the Gardener API (shoots/adminkubeconfig) for a kubeconfig with a client
+certificate valid for --expiration; it contains a private key, so it is only written to a file
+(mode 0600) or, with -o -, to stdout.`,
+		Args:              cli.ExactArgs(1, "the shoot name"),
+		ValidArgsFunction: completeShoots(a),
+		RunE:              cli.RunE(o),
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Output, "output", "o", "", "file to write, or - for stdout (default: the garden directory)")
+	f.StringVar(&o.AccessLevel, "access-level", o.AccessLevel, "gardenlogin access level: auto, admin or viewer")
+	f.BoolVar(&o.Admin, "admin", false, "write a short-lived admin kubeconfig (shoots/adminkubeconfig) instead")
+	f.DurationVar(&o.Expiration, "expiration", o.Expiration, "validity of the --admin certificate (at least 10m)")
+	_ = cmd.RegisterFlagCompletionFunc("access-level", cobra.FixedCompletions(shootkubeconfig.AccessLevels, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// Complete reads the name.
+func (o *KubeconfigOptions) Complete(args []string) error { o.Name = args[0]; return nil }
+
+// Validate checks the access level and expiration.
+func (o *KubeconfigOptions) Validate() error {
+	if !slices.Contains(shootkubeconfig.AccessLevels, o.AccessLevel) {
+		return clierr.Usagef("use auto, admin or viewer", "unknown --access-level %q", o.AccessLevel)
+	}
+	if o.Admin && o.Expiration < 10*time.Minute {
+		return clierr.Usagef("e.g. --expiration 1h", "--expiration %s is too short: Gardener issues admin kubeconfigs for at least 10m", o.Expiration)
+	}
+	return nil
+}
+
+// Run fetches what the kubeconfig needs and writes it.
+func (o *KubeconfigOptions) Run(ctx context.Context) error {
+	gd, err := o.a.connect()
+	if err != nil {
+		return err
+	}
+	p, err := o.a.resolveProject(ctx, gd)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	if o.Admin {
+		data, err = o.adminKubeconfig(ctx, gd, p)
+	} else {
+		data, err = o.gardenloginKubeconfig(ctx, gd, p)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Output == "-" {
+		_, err := o.a.g.Streams.Out.Write(data)
+		return err
+	}
+	path, err := o.path(p)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return clierr.Wrap(err, "writing %s", path)
+	}
+	fmt.Fprintf(o.a.g.Streams.Out, "wrote %s\n", path)
+	return nil
+}
+
+func (o *KubeconfigOptions) path(p project) (string, error) {
+	if o.Output != "" {
+		abs, err := filepath.Abs(gardenconfig.ExpandTilde(o.Output, home()))
+		if err != nil {
+			return "", clierr.Usagef("pass a file path", "bad --output %q: %v", o.Output, err)
+		}
+		return abs, nil
+	}
+	name := shootkubeconfig.FileName(p.Name, o.Name)
+	if o.Admin {
+		name = strings.Replace(name, "kubeconfig-gardenlogin--", "kubeconfig-admin--", 1)
+	}
+	return filepath.Join(o.a.location().Dir, name), nil
+}
+
+// DefaultKubeconfigPath is where "kubeconfig" and "use" put a shoot's gardenlogin kubeconfig.
+func (a *gardenAccess) defaultKubeconfigPath(p project, shoot string) string {
+	return filepath.Join(a.location().Dir, shootkubeconfig.FileName(p.Name, shoot))
+}
+
+func (o *KubeconfigOptions) gardenloginKubeconfig(ctx context.Context, gd *garden, p project) ([]byte, error) {
+	return buildGardenloginKubeconfig(ctx, gd, p, o.Name, o.AccessLevel)
+}
+
+func buildGardenloginKubeconfig(ctx context.Context, gd *garden, p project, name, accessLevel string) ([]byte, error) {
+	s, err := getShoot(ctx, gd, p, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Status.AdvertisedAddresses) == 0 {
+		return nil, clierr.Failf("wait until the shoot is created: kubectl shoot wait "+name,
+			"shoot %s has no API server address yet (last operation: %s)", name, lastOp(s))
+	}
+	ca, err := clusterCA(ctx, gd, p, name)
+	if err != nil {
+		return nil, err
+	}
+	identity, err := gd.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := shootkubeconfig.Build(shootkubeconfig.Request{Shoot: s, CA: ca, GardenIdentity: identity, AccessLevel: accessLevel})
+	if err != nil {
+		return nil, clierr.Wrap(err, "building the kubeconfig of shoot %s", name)
+	}
+	return clientcmd.Write(*cfg)
+}
+
+// clusterCA reads the shoot's CA bundle from the <shoot>.ca-cluster ConfigMap, or from the Secret
+// of the same name that older landscapes use.
+func clusterCA(ctx context.Context, gd *garden, p project, shoot string) ([]byte, error) {
+	name := shootkubeconfig.CAName(shoot)
+	cm, err := gd.Kube.CoreV1().ConfigMaps(p.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if err == nil && cm.Data[shootkubeconfig.CAConfigMapKey] != "" {
+		return []byte(cm.Data[shootkubeconfig.CAConfigMapKey]), nil
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "configmaps", Namespace: p.Namespace, Name: name})
+	}
+	sec, serr := gd.Kube.CoreV1().Secrets(p.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if serr == nil && len(sec.Data[shootkubeconfig.CAConfigMapKey]) > 0 {
+		return sec.Data[shootkubeconfig.CAConfigMapKey], nil
+	}
+	return nil, clierr.Failf("wait until the shoot is created (kubectl shoot wait "+shoot+"); if it is, ask your landscape admin",
+		"the cluster CA of shoot %s is not published yet (no ConfigMap %s with %s in namespace %s)", shoot, name, shootkubeconfig.CAConfigMapKey, p.Namespace)
+}
+
+func lastOp(s *gardencorev1beta1.Shoot) string {
+	if lo := s.Status.LastOperation; lo != nil {
+		return fmt.Sprintf("%s %s (%d%%)", lo.Type, lo.State, lo.Progress)
+	}
+	return "none yet"
+}
+
+// adminKubeconfig posts an AdminKubeconfigRequest to the shoot's subresource.
+func (o *KubeconfigOptions) adminKubeconfig(ctx context.Context, gd *garden, p project) ([]byte, error) {
+	if _, err := getShoot(ctx, gd, p, o.Name); err != nil {
+		return nil, err
+	}
+	secs := int64(o.Expiration.Seconds())
+	req := authenticationv1alpha1.AdminKubeconfigRequest{
+		TypeMeta: metav1.TypeMeta{APIVersion: authenticationv1alpha1.SchemeGroupVersion.String(), Kind: "AdminKubeconfigRequest"},
+		Spec:     authenticationv1alpha1.AdminKubeconfigRequestSpec{ExpirationSeconds: &secs},
+	}
+	body, _ := json.Marshal(req)
+	raw, err := gd.Core.CoreV1beta1().RESTClient().Post().Namespace(p.Namespace).Resource("shoots").Name(o.Name).
+		SubResource("adminkubeconfig").SetHeader("Content-Type", "application/json").Body(body).DoRaw(ctx)
+	if err != nil {
+		if apierrors.IsForbidden(err) {
+			return nil, clierr.Failf("ask a project admin for the 'admin' role, or use the gardenlogin kubeconfig (without --admin) which falls back to viewer access",
+				"not allowed to create shoots/adminkubeconfig for %s in project %s", o.Name, p.Name)
+		}
+		return nil, clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "shoots/adminkubeconfig", Namespace: p.Namespace, Name: o.Name})
+	}
+	var resp authenticationv1alpha1.AdminKubeconfigRequest
+	if err := json.Unmarshal(raw, &resp); err != nil || len(resp.Status.Kubeconfig) == 0 {
+		return nil, clierr.Failf("retry; if it persists, report it to your landscape admin", "the Gardener API returned no admin kubeconfig for %s", o.Name)
+	}
+	if _, err := clientcmd.Load(resp.Status.Kubeconfig); err != nil {
+		return nil, clierr.Failf("retry; if it persists, report it to your landscape admin", "the admin kubeconfig returned for %s is not valid: %v", o.Name, err)
+	}
+	fmt.Fprintf(o.a.g.Streams.ErrOut, "admin kubeconfig for %s valid until %s\n", o.Name, resp.Status.ExpirationTimestamp.UTC().Format(time.RFC3339))
+	return resp.Status.Kubeconfig, nil
+}

@@ -1,0 +1,229 @@
+// Package doctor checks, without touching the network, what a user needs before Gardener access
+// can work: the gardenlogin and kubelogin kubectl plugins, the garden config, and the garden
+// kubeconfig it points at. Every failed check carries the fix for the user's OS and architecture.
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
+)
+
+// Check states.
+const (
+	OK   = "ok"
+	Warn = "warn"
+	Fail = "fail"
+)
+
+// Check is one line of the doctor's report.
+type Check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// Env is how the doctor sees the machine; tests give it their own PATH and files.
+type Env struct {
+	LookPath func(string) (string, error)
+	// Output runs a found tool with args (bounded by ctx) and returns its stdout.
+	Output       func(ctx context.Context, path string, args ...string) (string, error)
+	GOOS, GOARCH string
+	Home         string
+}
+
+// Garden is the garden the local checks settled on, for the API checks that follow.
+type Garden struct {
+	Identity       string
+	KubeconfigPath string
+	Context        string
+	Config         *clientcmdapi.Config
+}
+
+// Plugin names kubectl looks up on PATH.
+const (
+	Gardenlogin = "kubectl-gardenlogin"
+	Kubelogin   = "kubectl-oidc_login"
+)
+
+var semverish = regexp.MustCompile(`v?\d+\.\d+\.\d+[0-9A-Za-z.+-]*`)
+
+// Tools checks kubectl-gardenlogin and kubectl-oidc_login. kubelogin is needed only when the
+// garden kubeconfig uses it, so its absence is a warning unless needsKubelogin.
+func Tools(ctx context.Context, env Env, needsKubelogin bool) []Check {
+	var out []Check
+	gl := Check{Name: "gardenlogin"}
+	if p, err := env.LookPath(Gardenlogin); err == nil {
+		gl.Status, gl.Detail = OK, p
+		if v := version(ctx, env, p, "version", "--short"); v != "" {
+			gl.Detail += " (" + v + ")"
+		}
+	} else if p, err := env.LookPath("gardenlogin"); err == nil {
+		gl.Status = Fail
+		gl.Detail = "gardenlogin is installed at " + p + " but not as kubectl-gardenlogin, so shoot kubeconfigs cannot call it"
+		gl.Fix = linkFix(env, p)
+	} else {
+		gl.Status, gl.Detail, gl.Fix = Fail, Gardenlogin+" is not on PATH: shoot kubeconfigs (gardenlogin flavour) cannot get credentials", GardenloginFix(env.GOOS, env.GOARCH)
+	}
+	out = append(out, gl)
+
+	kl := Check{Name: "kubelogin"}
+	if p, err := env.LookPath(Kubelogin); err == nil {
+		kl.Status, kl.Detail = OK, p
+		if v := version(ctx, env, p, "--version"); v != "" {
+			kl.Detail += " (" + v + ")"
+		}
+	} else {
+		kl.Status = Warn
+		kl.Detail = Kubelogin + " is not on PATH"
+		if needsKubelogin {
+			kl.Status = Fail
+			kl.Detail += `: the garden kubeconfig logs in with "kubectl oidc-login", which fails with "unknown command oidc-login"`
+		}
+		kl.Fix = KubeloginFix(env.GOOS, env.GOARCH)
+	}
+	return append(out, kl)
+}
+
+func version(ctx context.Context, env Env, path string, args ...string) string {
+	if env.Output == nil {
+		return ""
+	}
+	out, err := env.Output(ctx, path, args...)
+	if err != nil {
+		return ""
+	}
+	return semverish.FindString(out)
+}
+
+// Config checks the garden config and picks the garden (by identity or alias, or the only one).
+func Config(loc gardenconfig.Location, want string) (Check, *gardenconfig.Config, *gardenconfig.Garden) {
+	c := Check{Name: "garden config"}
+	cfg, err := gardenconfig.Load(loc.Path)
+	switch {
+	case errors.Is(err, gardenconfig.ErrNotExist):
+		c.Status, c.Detail = Fail, loc.Path+" does not exist"
+		c.Fix = "download the garden kubeconfig from the Gardener dashboard (My Account > Access > Kubeconfig), then: kubectl shoot config set-garden <identity> --kubeconfig <path-to-it>"
+		return c, nil, nil
+	case err != nil:
+		c.Status, c.Detail = Fail, fmt.Sprintf("%s: %v", loc.Path, err)
+		c.Fix = "fix the file, or move it away and run: kubectl shoot config set-garden <identity> --kubeconfig <path>"
+		return c, nil, nil
+	case len(cfg.Gardens) == 0:
+		c.Status, c.Detail = Fail, loc.Path+" lists no gardens"
+		c.Fix = "kubectl shoot config set-garden <identity> --kubeconfig <path-to-garden-kubeconfig>"
+		return c, cfg, nil
+	}
+	g, err := Select(cfg, want)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Fail, err.Error(), "pass --garden with one of: "+strings.Join(cfg.Names(), ", ")
+		return c, cfg, nil
+	}
+	c.Status, c.Detail = OK, fmt.Sprintf("%s (garden %s)", loc.Path, g.Identity)
+	return c, cfg, &g
+}
+
+// Select returns the garden named want, or the only one when want is empty.
+func Select(cfg *gardenconfig.Config, want string) (gardenconfig.Garden, error) {
+	if want != "" {
+		if g, ok := cfg.Find(want); ok {
+			return g, nil
+		}
+		return gardenconfig.Garden{}, fmt.Errorf("garden %q is not in %s", want, cfg.Path)
+	}
+	if len(cfg.Gardens) == 1 {
+		return cfg.Gardens[0], nil
+	}
+	return gardenconfig.Garden{}, fmt.Errorf("%s lists %d gardens and --garden does not say which one to use", cfg.Path, len(cfg.Gardens))
+}
+
+// Kubeconfig checks that the garden's kubeconfig path resolves as gardenlogin resolves it, that
+// the file is readable and valid, and that its context exists.
+func Kubeconfig(env Env, g gardenconfig.Garden, configPath string) (Check, *Garden) {
+	c := Check{Name: "garden kubeconfig"}
+	if p := gardenconfig.PathProblem(g.Kubeconfig); p != "" {
+		c.Status, c.Detail = Fail, p
+		abs := strings.NewReplacer("$HOME", env.Home, "${HOME}", env.Home).Replace(g.Kubeconfig)
+		c.Fix = fmt.Sprintf("write the absolute path: kubectl shoot config set-garden %s --kubeconfig %s", g.Identity, quoteArg(abs))
+		return c, nil
+	}
+	path := gardenconfig.Resolve(g.Kubeconfig, env.Home)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		c.Status, c.Detail = Fail, fmt.Sprintf("cannot read %s: %v", path, errors.Unwrap(err))
+		c.Fix = "download the garden kubeconfig again from the Gardener dashboard (My Account > Access) to " + path
+		return c, nil
+	}
+	kc, err := clientcmd.Load(data)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("%s is not a valid kubeconfig: %v", path, err), "download it again from the Gardener dashboard"
+		return c, nil
+	}
+	ctxName := g.Context
+	if ctxName == "" {
+		ctxName = kc.CurrentContext
+	}
+	if _, ok := kc.Contexts[ctxName]; !ok {
+		c.Status = Fail
+		c.Detail = fmt.Sprintf("%s has no context %q", path, ctxName)
+		c.Fix = fmt.Sprintf("pick one of its contexts: kubectl shoot config set-garden %s --kubeconfig %s --context <name>", g.Identity, quoteArg(path))
+		return c, nil
+	}
+	c.Status, c.Detail = OK, fmt.Sprintf("%s (context %s)", path, ctxName)
+	return c, &Garden{Identity: g.Identity, KubeconfigPath: path, Context: ctxName, Config: kc}
+}
+
+// Exec checks the credential plugin the garden kubeconfig runs, if any, and reports whether it
+// is kubelogin (so the kubelogin check becomes mandatory).
+func Exec(env Env, g *Garden) (Check, bool) {
+	c := Check{Name: "garden login plugin"}
+	ctx := g.Config.Contexts[g.Context]
+	user := g.Config.AuthInfos[ctx.AuthInfo]
+	if user == nil || user.Exec == nil {
+		c.Status, c.Detail = OK, "the garden kubeconfig uses no credential plugin"
+		return c, false
+	}
+	cmd := user.Exec.Command
+	usesKubelogin := cmd == Kubelogin || (strings.TrimSuffix(baseName(cmd), ".exe") == "kubectl" && len(user.Exec.Args) > 0 && user.Exec.Args[0] == "oidc-login")
+	if _, err := env.LookPath(cmd); err != nil {
+		c.Status = Fail
+		c.Detail = fmt.Sprintf("the garden kubeconfig runs %q, which is not on PATH", cmd)
+		c.Fix = user.Exec.InstallHint
+		if usesKubelogin || cmd == "kubectl" {
+			c.Fix = "install kubectl (https://kubernetes.io/docs/tasks/tools/) and kubelogin: " + KubeloginFix(env.GOOS, env.GOARCH)
+		}
+		return c, usesKubelogin
+	}
+	c.Status, c.Detail = OK, fmt.Sprintf("%s %s", cmd, strings.Join(firstArgs(user.Exec.Args, 2), " "))
+	return c, usesKubelogin
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func firstArgs(a []string, n int) []string {
+	if len(a) > n {
+		return a[:n]
+	}
+	return a
+}
+
+func quoteArg(s string) string {
+	if strings.ContainsAny(s, " '\"$`\\;&|") {
+		return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+	}
+	return s
+}

@@ -1,0 +1,135 @@
+package shoot
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+func TestList(t *testing.T) {
+	r := shoot(t, "list")
+	if r.Code != 0 {
+		t.Fatalf("list: %d %s", r.Code, r.Stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "NAME CLOUDPROFILE PROVIDER REGION K8S VERSION HIBERNATION LAST OPERATION STATUS AGE" {
+		t.Fatalf("table:\n%s", r.Stdout)
+	}
+	for i, want := range []string{"eco-dev osc-openstack openstack eu-de-1 1.34.3 Awake Reconcile Succeeded (100%) healthy", "eco-sbx osc-openstack openstack eu-de-1 1.34.2 Awake Reconcile Succeeded (100%) healthy"} {
+		if got := strings.Join(strings.Fields(lines[i+1]), " "); !strings.HasPrefix(got, want) {
+			t.Errorf("row %d: %q, want prefix %q", i, got, want)
+		}
+	}
+
+	r = shoot(t, "list", "-o", "wide")
+	if !strings.Contains(r.Stdout, "SEED") || !strings.Contains(r.Stdout, "PURPOSE") || !strings.Contains(r.Stdout, "APISERVER") ||
+		!strings.Contains(r.Stdout, "development") || strings.Count(r.Stdout, "True") != 10 {
+		t.Fatalf("wide:\n%s", r.Stdout)
+	}
+
+	r = shoot(t, "list", "-o", "json")
+	var list struct {
+		APIVersion, Kind string
+		Items            []struct {
+			Project, Namespace, Name, CloudProfile, Region, KubernetesVersion, Hibernation, Status, Purpose string
+			LastOperation                                                                                   struct {
+				Type, State string
+				Progress    int
+			}
+			Conditions []struct{ Type, Status string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil {
+		t.Fatal(err, r.Stdout)
+	}
+	if list.APIVersion != "shoot.osc-coco.io/v1alpha1" || list.Kind != "ShootList" || len(list.Items) != 2 {
+		t.Fatalf("%+v", list)
+	}
+	sbx := list.Items[1]
+	if sbx.Name != "eco-sbx" || sbx.Project != "eco" || sbx.Namespace != "garden-eco" || sbx.LastOperation.Progress != 100 || sbx.Status != "healthy" ||
+		len(sbx.Conditions) != 5 || sbx.Conditions[0].Type != "APIServerAvailable" || sbx.Purpose != "evaluation" {
+		t.Fatalf("%+v", sbx)
+	}
+}
+
+func TestListBadInput(t *testing.T) {
+	r := shoot(t, "list", "-p", "ecoo")
+	if r.Code != 2 || !strings.Contains(r.Stderr, `project "ecoo" does not exist; did you mean "eco"?`) {
+		t.Fatalf("unknown project: %d %s", r.Code, r.Stderr)
+	}
+	r = shoot(t, "list", "-A")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "not allowed to list shoots.core.gardener.cloud at cluster scope") {
+		t.Fatalf("-A without cluster-wide rights: %d %s", r.Code, r.Stderr)
+	}
+	r = shoot(t, "list", "-o", "table")
+	if r.Code != 2 {
+		t.Fatalf("bad -o: %d %s", r.Code, r.Stderr)
+	}
+	r = shoot(t, "status", "eco-sbxx")
+	if r.Code != 1 || !strings.Contains(r.Stderr, `shoot "eco-sbxx" does not exist in project eco; did you mean "eco-sbx"?`) {
+		t.Fatalf("unknown shoot: %d %s", r.Code, r.Stderr)
+	}
+}
+
+func TestMachineTypesMatchTheGuide(t *testing.T) {
+	root, _ := harness.RepoRoot()
+	guide, err := os.ReadFile(filepath.Join(root, fixture, "guide-machine-types.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := shoot(t, "machine-types")
+	if r.Code != 0 {
+		t.Fatalf("%d %s", r.Code, r.Stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if strings.Join(strings.Fields(lines[0]), " ") != "NAME CPU GPU MEMORY STORAGE CLASS STORAGE SIZE ARCHITECTURE" {
+		t.Fatalf("header %q", lines[0])
+	}
+	var want []string
+	for _, l := range strings.Split(strings.TrimSpace(string(guide)), "\n") {
+		want = append(want, strings.Join(strings.Fields(strings.ReplaceAll(l, "|", " ")), " "))
+	}
+	var got []string
+	for _, l := range lines[1:] {
+		got = append(got, strings.Join(strings.Fields(l), " "))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("machine types differ from the guide's table:\n%s", r.Stdout)
+	}
+
+	r = shoot(t, "machine-types", "--min-cpu", "16", "--min-memory", "100Gi", "-o", "json")
+	var mt struct {
+		CloudProfile string
+		Items        []struct{ Name string }
+	}
+	_ = json.Unmarshal([]byte(r.Stdout), &mt)
+	if r.Code != 0 || mt.CloudProfile != "osc-openstack" || len(mt.Items) != 2 || mt.Items[1].Name != "vm-dedicated-16-236" {
+		t.Fatalf("filter: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = shoot(t, "machine-types", "--gpu", "--all")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "vm-gpu-16-128-1") || !strings.Contains(r.Stdout, "unavailable in every zone") {
+		t.Fatalf("--gpu --all: %s", r.Stdout)
+	}
+	r = shoot(t, "machine-types", "--region", "eu-de-1", "--zone", "eu-de-1b", "--min-cpu", "32")
+	if r.Code != 0 || strings.Contains(r.Stdout, "vm-dedicated-32-64 ") || !strings.Contains(r.Stdout, "vm-dedicated-sgx-32-32-32") {
+		t.Fatalf("zone filter:\n%s", r.Stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cloud-profile", "osc-openstak"}, `cloud profile "osc-openstak" does not exist; did you mean "osc-openstack"?`},
+		{[]string{"--region", "eu-de-2"}, `region "eu-de-2" does not exist; did you mean "eu-de-1"?`},
+		{[]string{"--min-memory", "lots"}, `--min-memory "lots" is not a quantity`},
+		{[]string{"--zone", "eu-de-1a"}, "--zone needs --region"},
+	} {
+		r := shoot(t, append([]string{"machine-types"}, tc.args...)...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
+			t.Errorf("%v: %d %s", tc.args, r.Code, r.Stderr)
+		}
+	}
+}

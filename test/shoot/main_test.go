@@ -37,10 +37,10 @@ const (
 )
 
 var (
-	garden   *gardenharness.Garden
-	core     gardencore.Interface
-	userKC   string // the garden kubeconfig of eco-user (context namespace garden-eco)
-	gctlHome string // GCTL_HOME with gardenctl-v2.yaml pointing at userKC
+	garden    *gardenharness.Garden
+	core      gardencore.Interface
+	userKC    string // the garden kubeconfig of eco-user (context namespace garden-eco)
+	gctlHome  string // GCTL_HOME with gardenctl-v2.yaml pointing at userKC
 	clusterCA []byte
 )
 

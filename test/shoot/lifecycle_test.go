@@ -109,7 +109,9 @@ func TestDeleteWait(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	done := make(chan harness.Result, 1)
-	go func() { done <- harness.Run(ctx, cmd.NewRoot, "", "delete", "eco-del2", "--yes", "--wait", "--timeout", "30s") }()
+	go func() {
+		done <- harness.Run(ctx, cmd.NewRoot, "", "delete", "eco-del2", "--yes", "--wait", "--timeout", "30s")
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for getShoot(t, "eco-del2").DeletionTimestamp == nil {
 		if time.Now().After(deadline) {

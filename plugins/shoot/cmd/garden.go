@@ -186,6 +186,9 @@ func (a *gardenAccess) resolveProject(ctx context.Context, gd *garden) (project,
 		if err == nil {
 			return projectOf(p), nil
 		}
+		if isMissingAPI(err) {
+			return project{}, notAGarden(gd)
+		}
 		if apierrors.IsNotFound(err) {
 			msg := fmt.Sprintf("project %q does not exist", a.project)
 			fix := "list your projects: kubectl get projects (on the garden), or see the Gardener dashboard"
@@ -217,6 +220,9 @@ func (a *gardenAccess) resolveProject(ctx context.Context, gd *garden) (project,
 		return project{Name: name, Namespace: ns}, nil
 	}
 	list, err := projects.List(ctx, metav1.ListOptions{})
+	if isMissingAPI(err) {
+		return project{}, notAGarden(gd)
+	}
 	if err != nil {
 		return project{}, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "projects.core.gardener.cloud"}), "finding your project (pass -p PROJECT)")
 	}
@@ -267,4 +273,20 @@ func getShoot(ctx context.Context, gd *garden, p project, name string) (*gardenc
 		return nil, &clierr.Error{Code: clierr.CodeFailure, Msg: msg, Fix: fix}
 	}
 	return nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: name})
+}
+
+// isMissingAPI is the 404 for a resource type the server does not serve (as opposed to a
+// missing object, whose error names it).
+func isMissingAPI(err error) bool {
+	var se apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &se) {
+		return false
+	}
+	st := se.Status()
+	return strings.Contains(st.Message, "the server could not find the requested resource") || st.Details == nil || st.Details.Name == ""
+}
+
+func notAGarden(gd *garden) error {
+	return clierr.Failf("point the garden config at the garden kubeconfig from the dashboard (My Account > Access), not at a shoot's: kubectl shoot config set-garden <identity> --kubeconfig <path>",
+		"the cluster at %s is not a Gardener garden (it serves no core.gardener.cloud API)", gd.Config.Host)
 }

@@ -3,7 +3,10 @@
 # pinned, and cached outside the repository keyed by version. Idempotent: a cached binary whose
 # version matches is kept.
 #
-#   hack/testbin.sh [all|kube-apiserver|etcd|kwok|kubelet|kubectl|path]
+#   hack/testbin.sh [all|kube-apiserver|etcd|kwok|kubelet|kubectl|controllers|path]
+#
+# "controllers" builds kube-controller-manager and kube-scheduler, for the tests that need
+# Deployments to make Pods and Pods to be scheduled.
 #
 # TESTBIN_DIR is printed by "path"; tests read it from the environment (the Makefile exports it).
 set -euo pipefail
@@ -53,17 +56,17 @@ k8s_module() {
       write_tools
       go mod tidy )
   fi
-  if ! grep -q cmd/kubectl "$d/tools.go"; then # a cache from before kubectl was added
+  if ! grep -q cmd/kube-scheduler "$d/tools.go"; then # a cache from before these were added
     ( cd "$d" && write_tools && go mod tidy )
   fi
   echo "$d"
 }
 
 write_tools() {
-  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n\t_ "k8s.io/kubernetes/cmd/kubelet"\n)\n' > tools.go
+  printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n\t_ "k8s.io/kubernetes/cmd/kubelet"\n)\n' > tools.go
 }
 
-build_k8s() { # $1 = kube-apiserver | kubelet | kubectl
+build_k8s() { # $1 = kube-apiserver | kube-controller-manager | kube-scheduler | kubelet | kubectl
   local name=$1
   local ask=(--version); [ "$name" = kubectl ] && ask=(version --client)
   if reports "v$K8S_VERSION" "$BIN/$name" "${ask[@]}"; then return; fi
@@ -106,9 +109,10 @@ build_kwok() {
 case "${1:-all}" in
   all) build_etcd; build_kwok; build_k8s kube-apiserver ;;
   kube-apiserver|kubelet|kubectl) build_k8s "$1" ;;
+  controllers) build_k8s kube-controller-manager; build_k8s kube-scheduler ;;
   etcd) build_etcd ;;
   kwok) build_kwok ;;
   path) ;;
-  *) echo "usage: $0 [all|kube-apiserver|etcd|kwok|kubelet|kubectl|path]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|kube-apiserver|etcd|kwok|kubelet|kubectl|controllers|path]" >&2; exit 2 ;;
 esac
 echo "$BIN"

@@ -32,8 +32,11 @@ import (
 
 // Source says where a chart comes from.
 type Source struct {
-	// Ref is oci://host/repo/name, an http(s) URL of a .tgz, or a local directory or .tgz.
-	Ref     string
+	// Ref is oci://host/repo/name, an http(s) URL of a .tgz, or a local directory or .tgz; with
+	// Repo set, it is the chart's name in that repository.
+	Ref string
+	// Repo is a classic chart repository URL (one that serves index.yaml).
+	Repo    string
 	Version string
 	// PlainHTTP talks HTTP, not HTTPS, to an OCI registry (a mirror inside a closed network).
 	PlainHTTP bool
@@ -45,6 +48,8 @@ const maxChartBytes = 20 << 20
 // LoadChart fetches and loads the chart.
 func LoadChart(ctx context.Context, s Source) (*chart.Chart, error) {
 	switch {
+	case s.Repo != "":
+		return loadFromRepo(ctx, s)
 	case strings.HasPrefix(s.Ref, "oci://"):
 		opts := []registry.ClientOption{registry.ClientOptWriter(io.Discard)}
 		if s.PlainHTTP {

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	helmregistry "helm.sh/helm/v4/pkg/registry"
+	repo "helm.sh/helm/v4/pkg/repo/v1"
 )
 
 // ChartRegistry is an OCI registry on loopback (go-containerregistry's in-memory registry)
@@ -75,3 +77,42 @@ type devNull struct{}
 func (devNull) Write(p []byte) (int, error) { return len(p), nil }
 
 func nilLogger() *log.Logger { return log.New(devNull{}, "", 0) }
+
+// ChartRepo is a classic Helm chart repository (index.yaml and .tgz files) served on loopback.
+type ChartRepo struct {
+	server *httptest.Server
+	dir    string
+	URL    string
+}
+
+// StartChartRepo packages the chart directories and serves them with an index, as
+// "helm repo index" would lay them out.
+func StartChartRepo(chartDirs ...string) (*ChartRepo, error) {
+	dir, err := os.MkdirTemp("", "chart-repo-")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range chartDirs {
+		ch, err := loader.LoadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := chartutil.Save(ch, dir); err != nil {
+			return nil, err
+		}
+	}
+	r := &ChartRepo{dir: dir}
+	r.server = httptest.NewServer(http.FileServer(http.Dir(dir)))
+	r.URL = r.server.URL
+	idx, err := repo.IndexDirectory(dir, r.URL)
+	if err != nil {
+		return nil, err
+	}
+	return r, idx.WriteFile(filepath.Join(dir, "index.yaml"), 0o644)
+}
+
+// Close stops serving and removes the files.
+func (r *ChartRepo) Close() {
+	r.server.Close()
+	_ = os.RemoveAll(r.dir)
+}

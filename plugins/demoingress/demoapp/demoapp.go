@@ -119,7 +119,7 @@ func Objects(o Options) ([]*unstructured.Unstructured, error) {
 	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: metav1.ObjectMeta{Name: App, Namespace: Namespace, Labels: labels()},
-		Spec: corev1.ServiceSpec{Selector: Selector(), Ports: []corev1.ServicePort{{Name: "http", Port: ServicePort, TargetPort: intstr.FromString("http")}}},
+		Spec:       corev1.ServiceSpec{Selector: Selector(), Ports: []corev1.ServicePort{{Name: "http", Port: ServicePort, TargetPort: intstr.FromString("http")}}},
 	}
 	objs := []runtime.Object{ns, dep, svc}
 	if o.Gateway {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the test node runs, as OCI tarballs, without any registry: a pause image
-# from test/images/pause and a busybox image from Debian's busybox-static. Cached outside the
+# from test/images/pause, the demo web server from test/images/demoweb, and a busybox image from
+# Debian's busybox-static. Cached outside the
 # repository, keyed by the inputs; prints the directory holding <name>.tar files.
 #
 #   hack/images.sh
@@ -14,9 +15,9 @@ BUSYBOX=/bin/busybox
 if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq busybox-static >/dev/null
 fi
-key=$(cat "$BUSYBOX" test/images/pause/main.go hack/mkimage/main.go hack/images.sh go.sum | sha256sum | cut -c1-16)
+key=$(cat "$BUSYBOX" test/images/pause/main.go test/images/demoweb/main.go hack/mkimage/main.go hack/images.sh go.sum | sha256sum | cut -c1-16)
 OUT=$CACHE_ROOT/images/$key
-if [ -f "$OUT/busybox.tar" ] && [ -f "$OUT/pause.tar" ] && [ -f "$OUT/slow-busybox.tar" ]; then echo "$OUT"; exit 0; fi
+if [ -f "$OUT/busybox.tar" ] && [ -f "$OUT/pause.tar" ] && [ -f "$OUT/slow-busybox.tar" ] && [ -f "$OUT/demoweb.tar" ]; then echo "$OUT"; exit 0; fi
 
 echo "images: building into $OUT" >&2
 mkdir -p "$OUT"
@@ -24,6 +25,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/mkimage" ./hack/mkimage
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pause" ./test/images/pause
 "$tmp/mkimage" -ref local/pause:1 -out "$OUT/pause.tar" -file "$tmp/pause=pause" -entrypoint /pause
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/demoweb" ./test/images/demoweb
+"$tmp/mkimage" -ref local/demoweb:1 -out "$OUT/demoweb.tar" -file "$tmp/demoweb=demoweb" -entrypoint /demoweb
 links=() slow=()
 for applet in $("$BUSYBOX" --list); do
   [ "$applet" = busybox ] && continue

@@ -46,6 +46,8 @@ type Options struct {
 	Interval time.Duration
 	// BodyBytes is how much of the body is kept.
 	BodyBytes int
+	// Host, if set, is sent as the Host header (a host-based rule on an IP address).
+	Host string
 	// OnAttempt, if set, sees each failed attempt (for progress).
 	OnAttempt func(Result)
 }
@@ -98,6 +100,9 @@ func once(ctx context.Context, client *http.Client, url string, o Options) Resul
 		return r
 	}
 	req.Header.Set("User-Agent", "kubectl-demoingress")
+	if o.Host != "" {
+		req.Host = o.Host
+	}
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {

@@ -1,0 +1,154 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
+)
+
+// DeleteOptions removes the demo, and with --controller the ingress controller.
+type DeleteOptions struct {
+	g          *cli.Globals
+	Controller bool
+	DryRun     bool
+	Wait       bool
+	Timeout    time.Duration
+}
+
+func newDeleteCommand(g *cli.Globals) *cobra.Command {
+	o := &DeleteOptions{g: g, Timeout: 5 * time.Minute}
+	cmd := &cobra.Command{
+		Use:   "delete [--controller]",
+		Short: "Remove the demo resources (and with --controller the ingress-nginx release and namespace)",
+		Long: `Deletes the demo's Ingress (or Gateway and HTTPRoute), service, deployment and namespace demo.
+--controller also uninstalls the ingress-nginx release and deletes its namespace: the cloud load
+balancer goes with it and its floating IP is released, unless it was installed with
+--keep-floating-ip. Running it again is harmless.`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Controller, "controller", false, "also uninstall ingress-nginx and delete its namespace")
+	f.BoolVar(&o.DryRun, "dry-run", false, "say what would be deleted, change nothing")
+	f.BoolVar(&o.Wait, "wait", false, "wait until the namespaces are gone")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
+	return cmd
+}
+
+// Complete has nothing to read.
+func (o *DeleteOptions) Complete([]string) error { return nil }
+
+// Validate checks --timeout.
+func (o *DeleteOptions) Validate() error {
+	if o.Timeout <= 0 {
+		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive")
+	}
+	return nil
+}
+
+// Run deletes.
+func (o *DeleteOptions) Run(ctx context.Context) error {
+	c, err := o.g.Clients()
+	if err != nil {
+		return err
+	}
+	out := o.g.Streams.Out
+	// Both route flavours, whichever was deployed; the class name does not matter for deletion.
+	ingressObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1})
+	gatewayObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1, Gateway: true, GatewayClass: "any"})
+	objs := append(ingressObjs, gatewayObjs[3:]...)
+	if o.DryRun {
+		for _, obj := range objs {
+			fmt.Fprintf(out, "%s %s/%s would be deleted (dry run)\n", obj.GetKind(), obj.GetNamespace(), obj.GetName())
+		}
+		if o.Controller {
+			fmt.Fprintf(out, "release %s and namespace %s would be deleted (dry run)\n", nginx.ReleaseName, nginx.Namespace)
+		}
+		return nil
+	}
+	a, err := apply.New(c.Config)
+	if err != nil {
+		return err
+	}
+	if err := a.Delete(ctx, objs); err != nil {
+		return clierr.Wrap(err, "deleting the demo")
+	}
+	fmt.Fprintf(out, "demo resources and namespace %s deleted\n", demoapp.Namespace)
+	namespaces := []string{demoapp.Namespace}
+	if o.Controller {
+		o.warnFloatingIP(ctx, c)
+		hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
+		if err != nil {
+			return clierr.Wrap(err, "connecting Helm to the cluster")
+		}
+		removed, err := hc.Uninstall(nginx.ReleaseName, o.Timeout)
+		if err != nil {
+			return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: nginx.Namespace}), "uninstalling %s", nginx.ReleaseName)
+		}
+		if removed {
+			fmt.Fprintf(out, "release %s uninstalled\n", nginx.ReleaseName)
+		} else {
+			fmt.Fprintf(out, "release %s was not installed\n", nginx.ReleaseName)
+		}
+		if err := c.Kube.CoreV1().Namespaces().Delete(ctx, nginx.Namespace, metav1.DeleteOptions{}); err == nil {
+			fmt.Fprintf(out, "namespace %s deleted\n", nginx.Namespace)
+		}
+		namespaces = append(namespaces, nginx.Namespace)
+	}
+	if !o.Wait {
+		return nil
+	}
+	for _, ns := range namespaces {
+		if err := waitNamespaceGone(ctx, c, ns, o.Timeout); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(out, "all gone")
+	return nil
+}
+
+func (o *DeleteOptions) warnFloatingIP(ctx context.Context, c *kube.Clients) {
+	svcs, err := c.Kube.CoreV1().Services(nginx.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector})
+	if err != nil {
+		return
+	}
+	for _, s := range svcs.Items {
+		if addr := serviceAddress(&s); addr != "" && s.Annotations[nginx.KeepFloatingIP] != "true" {
+			fmt.Fprintf(o.g.Streams.ErrOut, "Warning: the load balancer of %s goes, and its floating IP %s is released (install with --keep-floating-ip to keep it)\n", s.Name, addr)
+		}
+	}
+}
+
+func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	nss := c.Kube.CoreV1().Namespaces()
+	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nss.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nss.Watch(ctx, o) }, ns)
+	err := waitfor.Gone(ctx, lw, &corev1.Namespace{})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.Canceled):
+		return clierr.ErrInterrupted
+	case errors.Is(err, waitfor.ErrTimeout):
+		return clierr.Failf("kubectl get namespace "+ns+" -o yaml shows what blocks it (finalizers)", "namespace %s is still terminating after %s", ns, timeout)
+	}
+	return clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "namespaces", Name: ns})
+}

@@ -1,0 +1,201 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
+)
+
+// DeployOptions applies the demo resources.
+type DeployOptions struct {
+	g      *cli.Globals
+	out    output.Flags
+	format output.Format
+	app    demoapp.Options
+	DryRun string
+}
+
+func newDeployCommand(g *cli.Globals) *cobra.Command {
+	o := &DeployOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}},
+		app: demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, IngressClass: demoapp.DefaultIngressClass, Replicas: 1}}
+	cmd := &cobra.Command{
+		Use:   "deploy [--image IMG] [--path /demo] [--host H] [--gateway]",
+		Short: "Apply the demo app: namespace demo, deployment and service web, ingress demo-ip-ingress (or a Gateway API route)",
+		Long: `Applies the guide's demo.yaml server-side: namespace demo (Pod Security "restricted"),
+deployment web (an image that answers HTTP on every path; --image for a mirror), service web,
+and ingress demo-ip-ingress routing the path to it. --gateway creates a Gateway and an HTTPRoute
+instead, for clusters with the Gateway API. --dry-run -o yaml prints the manifests.`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.app.Image, "image", o.app.Image, "web server image; it is started with -listen=:5678 -text=TEXT (hashicorp/http-echo's flags)")
+	f.StringVar(&o.app.Path, "path", o.app.Path, "URL path routed to the demo")
+	f.StringVar(&o.app.Host, "host", "", "host name to route (default: any, so the IP works)")
+	f.StringVar(&o.app.Text, "text", "", "text the demo answers with")
+	f.Int32Var(&o.app.Replicas, "replicas", o.app.Replicas, "number of demo pods")
+	f.StringVar(&o.app.IngressClass, "ingress-class", o.app.IngressClass, "IngressClass of the Ingress")
+	f.BoolVar(&o.app.Gateway, "gateway", false, "use a Gateway and an HTTPRoute (Gateway API) instead of an Ingress")
+	f.StringVar(&o.app.GatewayClass, "gateway-class", "", "GatewayClass of the Gateway (default: the cluster's only one)")
+	f.StringVar(&o.DryRun, "dry-run", "none", `"client" prints the manifests; "server" has the API server check them without saving`)
+	f.Lookup("dry-run").NoOptDefVal = "client"
+	return cmd
+}
+
+// Complete reads -o.
+func (o *DeployOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o yaml or -o json", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks the options without the API.
+func (o *DeployOptions) Validate() error {
+	if err := o.app.Validate(); err != nil {
+		return clierr.Usagef("see 'kubectl demoingress deploy --help'", "%v", err)
+	}
+	switch o.DryRun {
+	case "none", "client", "server":
+	default:
+		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "unknown --dry-run value %q", o.DryRun)
+	}
+	return nil
+}
+
+var (
+	gatewayGV    = schema.GroupVersion{Group: "gateway.networking.k8s.io", Version: "v1"}
+	gatewayClass = gatewayGV.WithResource("gatewayclasses")
+)
+
+// Run applies the manifests.
+func (o *DeployOptions) Run(ctx context.Context) error {
+	if o.DryRun == "client" {
+		if o.app.Gateway && o.app.GatewayClass == "" {
+			o.app.GatewayClass = "<your-gateway-class>"
+		}
+		objs, err := demoapp.Objects(o.app)
+		if err != nil {
+			return clierr.Usagef("", "%v", err)
+		}
+		return printObjects(o.g, orYAML(o.format), objs)
+	}
+	c, err := o.g.Clients()
+	if err != nil {
+		return err
+	}
+	if o.app.Gateway {
+		if err := o.resolveGatewayClass(ctx, c); err != nil {
+			return err
+		}
+	}
+	if err := checkNotTerminating(ctx, c, demoapp.Namespace); err != nil {
+		return err
+	}
+	objs, err := demoapp.Objects(o.app)
+	if err != nil {
+		return clierr.Usagef("", "%v", err)
+	}
+	a, err := apply.New(c.Config)
+	if err != nil {
+		return err
+	}
+	if err := a.Apply(ctx, objs, apply.Options{FieldManager: "kubectl-demoingress", DryRun: o.DryRun == "server"}); err != nil {
+		return err
+	}
+	if o.format.Structured() {
+		return printObjects(o.g, o.format, objs)
+	}
+	suffix := "serverside-applied"
+	if o.DryRun == "server" {
+		suffix += " (server dry run)"
+	}
+	for _, obj := range objs {
+		fmt.Fprintf(o.g.Streams.Out, "%s/%s %s\n", strings.ToLower(obj.GetKind()), obj.GetName(), suffix)
+	}
+	if o.DryRun == "none" {
+		fmt.Fprintln(o.g.Streams.Out, "next: kubectl demoingress verify")
+	}
+	return nil
+}
+
+// resolveGatewayClass checks that the cluster serves the Gateway API and picks the class.
+func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients) error {
+	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	res, err := dc.ServerResourcesForGroupVersion(gatewayGV.String())
+	has := map[string]bool{}
+	if err == nil {
+		for _, r := range res.APIResources {
+			has[r.Name] = true
+		}
+	}
+	if !has["gateways"] || !has["httproutes"] {
+		return clierr.Failf("install the Gateway API CRDs and a Gateway controller (Envoy Gateway, Cilium, Istio, ...), or deploy without --gateway to use an Ingress",
+			"the cluster does not serve the Gateway API (%s gateways and httproutes)", gatewayGV)
+	}
+	if o.app.GatewayClass != "" {
+		return nil
+	}
+	dyn, err := dynamic.NewForConfig(c.Config)
+	if err != nil {
+		return err
+	}
+	list, err := dyn.Resource(gatewayClass).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "gatewayclasses.gateway.networking.k8s.io"}), "finding the GatewayClass (or pass --gateway-class)")
+	}
+	var names []string
+	for _, gc := range list.Items {
+		names = append(names, gc.GetName())
+	}
+	switch len(names) {
+	case 1:
+		o.app.GatewayClass = names[0]
+		return nil
+	case 0:
+		return clierr.Failf("install a Gateway controller: it creates a GatewayClass", "the cluster has no GatewayClass")
+	}
+	return clierr.Usagef("pass --gateway-class with one of: "+strings.Join(names, ", "), "the cluster has %d GatewayClasses", len(names))
+}
+
+func orYAML(f output.Format) output.Format {
+	if f.Structured() {
+		return f
+	}
+	return output.YAML
+}
+
+func printObjects(g *cli.Globals, f output.Format, objs []*unstructured.Unstructured) error {
+	if f == output.YAML {
+		data, err := apply.YAML(objs)
+		if err != nil {
+			return err
+		}
+		_, err = g.Streams.Out.Write(data)
+		return err
+	}
+	items := make([]any, len(objs))
+	for i, o := range objs {
+		items[i] = o.Object
+	}
+	return output.Print(g.Streams.Out, output.JSON, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+}

@@ -1,0 +1,185 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
+)
+
+// StatusOptions shows the controller, the demo and the last verification.
+type StatusOptions struct {
+	g      *cli.Globals
+	out    output.Flags
+	format output.Format
+}
+
+// StatusReport is the schema of "status -o json|yaml".
+type StatusReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Controller struct {
+		Installed      bool   `json:"installed"`
+		Release        string `json:"release,omitempty"`
+		Chart          string `json:"chart,omitempty"`
+		Status         string `json:"status,omitempty"`
+		Service        string `json:"service,omitempty"`
+		Address        string `json:"address,omitempty"`
+		KeepFloatingIP bool   `json:"keepFloatingIP"`
+	} `json:"controller"`
+	Demo struct {
+		Deployed  bool   `json:"deployed"`
+		Route     string `json:"route,omitempty"`
+		Address   string `json:"address,omitempty"`
+		Path      string `json:"path,omitempty"`
+		Available string `json:"available,omitempty"`
+	} `json:"demo"`
+	LastVerification *struct {
+		Time   string `json:"time"`
+		OK     bool   `json:"ok"`
+		URL    string `json:"url,omitempty"`
+		Detail string `json:"detail,omitempty"`
+	} `json:"lastVerification,omitempty"`
+	Ready bool `json:"ready"`
+}
+
+func newStatusCommand(g *cli.Globals) *cobra.Command {
+	o := &StatusOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the ingress controller, its address, the demo resources and the last verification",
+		Args:  cli.NoArgs,
+		RunE:  cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete reads -o.
+func (o *StatusOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+	}
+	return nil
+}
+
+// Validate has nothing to check.
+func (o *StatusOptions) Validate() error { return nil }
+
+// Run gathers the state; exit code 1 unless the demo has an address and an available deployment.
+func (o *StatusOptions) Run(ctx context.Context) error {
+	c, err := o.g.Clients()
+	if err != nil {
+		return err
+	}
+	r := StatusReport{APIVersion: APIVersion, Kind: "StatusReport"}
+	hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
+	if err != nil {
+		return clierr.Wrap(err, "connecting Helm to the cluster")
+	}
+	rel, err := hc.Get(nginx.ReleaseName)
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
+	}
+	if rel != nil {
+		r.Controller.Installed, r.Controller.Release = true, rel.Name
+		if rel.Chart != nil && rel.Chart.Metadata != nil {
+			r.Controller.Chart = rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version
+		}
+		if rel.Info != nil {
+			r.Controller.Status = string(rel.Info.Status)
+		}
+	}
+	svcs, err := c.Kube.CoreV1().Services(nginx.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector})
+	if err == nil {
+		for _, s := range svcs.Items {
+			r.Controller.Service = s.Name
+			r.Controller.Address = serviceAddress(&s)
+			r.Controller.KeepFloatingIP = s.Annotations[nginx.KeepFloatingIP] == "true"
+		}
+	}
+	var annotations map[string]string
+	if ing, err := c.Kube.NetworkingV1().Ingresses(demoapp.Namespace).Get(ctx, demoapp.IngressName, metav1.GetOptions{}); err == nil {
+		rt := ingressRoute(ing)
+		r.Demo.Deployed, r.Demo.Route, r.Demo.Address, r.Demo.Path = true, "ingress/"+rt.name, rt.addr, rt.path
+		annotations = ing.Annotations
+	} else if !apierrors.IsNotFound(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "ingresses.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.IngressName})
+	} else if dyn, derr := dynamic.NewForConfig(c.Config); derr == nil {
+		if gw, err := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Get(ctx, demoapp.GatewayName, metav1.GetOptions{}); err == nil {
+			rt := gatewayRoute(gw)
+			r.Demo.Deployed, r.Demo.Route, r.Demo.Address = true, "gateway/"+rt.name, rt.addr
+			annotations = gw.GetAnnotations()
+		}
+	}
+	if d, err := c.Kube.AppsV1().Deployments(demoapp.Namespace).Get(ctx, demoapp.App, metav1.GetOptions{}); err == nil {
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		r.Demo.Available = fmt.Sprintf("%d/%d", d.Status.AvailableReplicas, want)
+		r.Ready = r.Demo.Address != "" && d.Status.AvailableReplicas > 0
+	}
+	if v := annotations[demoapp.LastVerification]; v != "" {
+		lv := &struct {
+			Time   string `json:"time"`
+			OK     bool   `json:"ok"`
+			URL    string `json:"url,omitempty"`
+			Detail string `json:"detail,omitempty"`
+		}{}
+		if json.Unmarshal([]byte(v), lv) == nil {
+			r.LastVerification = lv
+		}
+	}
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.Ready)
+}
+
+func (o *StatusOptions) printHuman(r StatusReport) error {
+	w := o.g.Streams.Out
+	p := o.g.Palette(w)
+	orDash := func(s string) string {
+		if s == "" {
+			return p.Warn("-")
+		}
+		return s
+	}
+	if r.Controller.Installed {
+		fmt.Fprintf(w, "Controller:   %s (%s, %s)\n", r.Controller.Release, r.Controller.Chart, r.Controller.Status)
+	} else {
+		fmt.Fprintf(w, "Controller:   %s\n", p.Warn("ingress-nginx not installed by Helm (kubectl demoingress install)"))
+	}
+	if r.Controller.Service != "" {
+		keep := ""
+		if r.Controller.KeepFloatingIP {
+			keep = " (floating IP kept on delete)"
+		}
+		fmt.Fprintf(w, "Address:      %s%s  [service %s/%s]\n", orDash(r.Controller.Address), keep, nginx.Namespace, r.Controller.Service)
+	}
+	if r.Demo.Deployed {
+		fmt.Fprintf(w, "Demo:         %s, address %s, path %s, pods available %s\n", r.Demo.Route, orDash(r.Demo.Address), orDash(r.Demo.Path), orDash(r.Demo.Available))
+	} else {
+		fmt.Fprintf(w, "Demo:         %s\n", p.Warn("not deployed (kubectl demoingress deploy)"))
+	}
+	if lv := r.LastVerification; lv != nil {
+		verdict := p.Good("answered")
+		if !lv.OK {
+			verdict = p.Bad("failed")
+		}
+		fmt.Fprintf(w, "Last verify:  %s %s: %s\n", lv.Time, verdict, lv.Detail)
+	} else {
+		fmt.Fprintln(w, "Last verify:  never (kubectl demoingress verify)")
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package hops
+
+import (
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/httpcheck"
+)
+
+func TestDeploymentHop(t *testing.T) {
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "demo"}, Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)}}
+	crash := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-1"}, Status: corev1.PodStatus{Phase: corev1.PodRunning,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}},
+		ContainerStatuses: []corev1.ContainerStatus{{RestartCount: 4,
+			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off 40s restarting failed container"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error"}}}}}}
+	pull := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-2"}, Status: corev1.PodStatus{Phase: corev1.PodPending,
+		ContainerStatuses: []corev1.ContainerStatus{{State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: "pull access denied"}}}}}}
+	unsched := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-3"}, Status: corev1.PodStatus{Phase: corev1.PodPending,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Message: "0/3 nodes are available: 3 Insufficient cpu."}}}}
+	h := Deployment(d, []corev1.Pod{unsched, pull, crash})
+	for _, want := range []string{"0/2 available", "pod web-1: CrashLoopBackOff (back-off 40s restarting failed container), last exit code 1 (Error), restarted 4 times",
+		"pod web-2: ImagePullBackOff (pull access denied)", "pod web-3: not scheduled: 0/3 nodes are available: 3 Insufficient cpu."} {
+		if h.OK || !strings.Contains(h.Detail, want) {
+			t.Errorf("missing %q in %q", want, h.Detail)
+		}
+	}
+	d.Status.AvailableReplicas = 2
+	if h := Deployment(d, nil); !h.OK || !strings.Contains(h.Detail, "2/2 available") {
+		t.Fatal(h)
+	}
+	if h := Deployment(nil, nil); h.OK || h.Fix != "kubectl demoingress deploy" {
+		t.Fatal(h)
+	}
+}
+
+func TestEndpointsRouteHTTP(t *testing.T) {
+	if h := Endpoints("web", nil); h.OK {
+		t.Fatal(h)
+	}
+	s := discoveryv1.EndpointSlice{Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}, {Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(false)}}}}
+	if h := Endpoints("web", []discoveryv1.EndpointSlice{s}); !h.OK || !strings.Contains(h.Detail, "1 ready") {
+		t.Fatal(h)
+	}
+	if h := Route("ingress", "demo", "demo-ip-ingress", "", true); h.OK || !strings.Contains(h.Detail, "no address yet") {
+		t.Fatal(h)
+	}
+	if h := HTTP(httpcheck.Result{URL: "http://x/demo", Kind: httpcheck.HTTPError, Status: 404, Attempts: 3}); h.OK || !strings.Contains(h.Detail, "HTTP 404") {
+		t.Fatal(h)
+	}
+}

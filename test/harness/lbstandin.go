@@ -1,0 +1,100 @@
+package harness
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// UnallocatedIP is a floating IP the LoadBalancerStandIn treats as "not in your project": the
+// Service gets no address and a Warning event, as from the OpenStack cloud controller.
+const UnallocatedIP = "203.0.113.99"
+
+// LoadBalancerStandIn is a test helper playing what cannot run here: the cloud load balancer
+// (OpenStack cloud controller) and the ingress controller's publishService. A LoadBalancer
+// Service gets spec.loadBalancerIP, or 127.0.0.1, as its address; an Ingress of class nginx gets
+// the address of the ingress-nginx controller Service. It runs until ctx ends.
+func LoadBalancerStandIn(ctx context.Context, cs kubernetes.Interface) {
+	f := informers.NewSharedInformerFactory(cs, 30*time.Second)
+	svcs, ings := f.Core().V1().Services(), f.Networking().V1().Ingresses()
+	publish := func() {
+		addr := ""
+		if list, err := svcs.Lister().Services("ingress-nginx").List(labels.Everything()); err == nil {
+			for _, s := range list {
+				if len(s.Status.LoadBalancer.Ingress) > 0 {
+					addr = s.Status.LoadBalancer.Ingress[0].IP
+				}
+			}
+		}
+		list, err := ings.Lister().List(labels.Everything())
+		if err != nil {
+			return
+		}
+		for _, i := range list {
+			if i.Spec.IngressClassName == nil || *i.Spec.IngressClassName != "nginx" {
+				continue
+			}
+			cur := ""
+			if len(i.Status.LoadBalancer.Ingress) > 0 {
+				cur = i.Status.LoadBalancer.Ingress[0].IP
+			}
+			if cur == addr {
+				continue
+			}
+			i = i.DeepCopy()
+			i.Status.LoadBalancer.Ingress = nil
+			if addr != "" {
+				i.Status.LoadBalancer.Ingress = []networkingv1.IngressLoadBalancerIngress{{IP: addr}}
+			}
+			_, _ = cs.NetworkingV1().Ingresses(i.Namespace).UpdateStatus(ctx, i, metav1.UpdateOptions{})
+		}
+	}
+	balance := func(obj any) {
+		s, ok := obj.(*corev1.Service)
+		if !ok || s.Spec.Type != corev1.ServiceTypeLoadBalancer {
+			publish()
+			return
+		}
+		want := s.Spec.LoadBalancerIP
+		if want == "" {
+			want = "127.0.0.1"
+		}
+		cur := ""
+		if len(s.Status.LoadBalancer.Ingress) > 0 {
+			cur = s.Status.LoadBalancer.Ingress[0].IP
+		}
+		switch {
+		case want == UnallocatedIP && cur == "":
+			publish()
+			return
+		case want == UnallocatedIP:
+			_, _ = cs.CoreV1().Events(s.Namespace).Create(ctx, &corev1.Event{
+				ObjectMeta:     metav1.ObjectMeta{GenerateName: s.Name + "-", Namespace: s.Namespace},
+				InvolvedObject: corev1.ObjectReference{Kind: "Service", Namespace: s.Namespace, Name: s.Name, UID: s.UID, APIVersion: "v1"},
+				Reason:         "SyncLoadBalancerFailed", Type: corev1.EventTypeWarning, Source: corev1.EventSource{Component: "service-controller"},
+				Message:        "Error syncing load balancer: failed to ensure load balancer: floating IP " + want + " is not available",
+				FirstTimestamp: metav1.Now(), LastTimestamp: metav1.Now(), Count: 1,
+			}, metav1.CreateOptions{})
+			want = ""
+		case cur == want:
+			publish()
+			return
+		}
+		s = s.DeepCopy()
+		s.Status.LoadBalancer.Ingress = nil
+		if want != "" {
+			s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: want}}
+		}
+		_, _ = cs.CoreV1().Services(s.Namespace).UpdateStatus(ctx, s, metav1.UpdateOptions{})
+	}
+	_, _ = svcs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: balance, UpdateFunc: func(_, n any) { balance(n) }, DeleteFunc: func(any) { publish() }})
+	_, _ = ings.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: func(any) { publish() }, UpdateFunc: func(_, _ any) { publish() }})
+	f.Start(ctx.Done())
+}

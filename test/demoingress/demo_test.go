@@ -153,8 +153,14 @@ func TestDeployVerifyDelete(t *testing.T) {
 		t.Fatalf("delete: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
 	for _, check := range []error{
-		func() error { _, err := cp.Admin.AppsV1().Deployments("demo").Get(ctx, "web", metav1.GetOptions{}); return err }(),
-		func() error { _, err := cp.Admin.CoreV1().Namespaces().Get(ctx, "demo", metav1.GetOptions{}); return err }(),
+		func() error {
+			_, err := cp.Admin.AppsV1().Deployments("demo").Get(ctx, "web", metav1.GetOptions{})
+			return err
+		}(),
+		func() error {
+			_, err := cp.Admin.CoreV1().Namespaces().Get(ctx, "demo", metav1.GetOptions{})
+			return err
+		}(),
 	} {
 		if !apierrors.IsNotFound(check) {
 			t.Fatalf("left behind: %v", check)

@@ -209,4 +209,3 @@ func (o *VerifyOptions) record(c *kube.Clients, rt route, r VerifyReport) {
 		_, _ = dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
 	}
 }
-

@@ -42,11 +42,14 @@ type RealNode struct {
 	containerd *process
 	kubelet    *process
 	cp         *ControlPlane
+	ipForward  []byte // the host's net.ipv4.ip_forward before the node started
 }
+
+const ipForward = "/proc/sys/net/ipv4/ip_forward"
 
 // StartNode installs nothing (hack/node-deps.sh does, .ci/run calls it), builds the kubelet and
 // the images if needed, starts containerd and the kubelet, and waits until node "localhost" is
-// Ready. Pods on it must use hostNetwork or no network: its CNI is loopback-only.
+// Ready. Pods get an address on a host-only point-to-point link (no route off the machine).
 func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) {
 	if cp.node != nil {
 		return cp.node, nil
@@ -89,13 +92,25 @@ func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) 
 	if err := os.WriteFile(filepath.Join(dir, "cni/bin/loopback"), data, 0o755); err != nil {
 		return nil, err
 	}
-	if err := buildNetless(filepath.Join(dir, "cni/bin/netless")); err != nil {
+	for _, plugin := range []string{"ptp", "host-local"} {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(loopback), plugin))
+		if err != nil {
+			return nil, fmt.Errorf("CNI plugin %s: %w (hack/node-deps.sh installs containernetworking-plugins)", plugin, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cni/bin", plugin), data, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	// Pods get a point-to-point link to the host with an address from a host-only range, so the
+	// kubelet's probes reach them, and no route beyond the host: no pod traffic can leave the
+	// machine. ptp turns on IP forwarding; stop restores the host's setting.
+	if n.ipForward, err = os.ReadFile(ipForward); err != nil {
 		return nil, err
 	}
-	// Pods get lo and nothing else (the netless test helper reports a placeholder address):
-	// the node is Ready, and no pod traffic can leave the machine. hostNetwork pods also work.
-	if err := os.WriteFile(filepath.Join(dir, "cni/net.d/10-lo.conflist"),
-		[]byte(`{"cniVersion": "1.0.0", "name": "lo-only", "plugins": [{"type": "loopback"}, {"type": "netless"}]}`), 0o644); err != nil {
+	conf := fmt.Sprintf(`{"cniVersion": "1.0.0", "name": "host-only", "plugins": [{"type": "loopback"},
+  {"type": "ptp", "ipMasq": false, "ipam": {"type": "host-local", "dataDir": %q, "ranges": [[{"subnet": "10.88.7.0/24"}]]}}]}`,
+		filepath.Join(dir, "cni/ipam"))
+	if err := os.WriteFile(filepath.Join(dir, "cni/net.d/10-host-only.conflist"), []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "containerd.toml"), []byte(containerdConfig(dir)), 0o644); err != nil {
@@ -177,20 +192,6 @@ localStorageCapacityIsolation: false
 `, filepath.Join(dir, "containerd.sock"), port, filepath.Join(dir, "pod-logs"))
 }
 
-// buildNetless builds the netless CNI test helper (test/cni/netless).
-func buildNetless(out string) error {
-	root, err := RepoRoot()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command("go", "build", "-o", out, "./test/cni/netless")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if data, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build the netless CNI plugin: %v\n%s", err, data)
-	}
-	return nil
-}
 
 func findCNILoopback() (string, error) {
 	for _, p := range []string{"/usr/lib/cni/loopback", "/opt/cni/bin/loopback"} {
@@ -285,6 +286,9 @@ func (n *RealNode) Tasks() (map[string]int, error) {
 func (n *RealNode) stop() error {
 	if n.kubelet != nil {
 		_ = n.kubelet.stop(10 * time.Second)
+	}
+	if len(n.ipForward) > 0 {
+		defer func() { _ = os.WriteFile(ipForward, n.ipForward, 0o644) }()
 	}
 	var pids []int
 	if n.containerd != nil && !n.containerd.exited() {

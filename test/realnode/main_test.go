@@ -31,6 +31,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
+		if err := cp.StartControllers(); err != nil {
+			return err
+		}
 		var err error
 		if node, err = cp.StartNode(ctx); err != nil {
 			return fmt.Errorf("real node: %w", err)

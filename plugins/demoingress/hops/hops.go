@@ -50,6 +50,14 @@ func Deployment(d *appsv1.Deployment, pods []corev1.Pod) Hop {
 	}
 	if d.Status.AvailableReplicas >= 1 {
 		h.OK, h.Detail = true, fmt.Sprintf("deployment %s/%s: %d/%d available", d.Namespace, d.Name, d.Status.AvailableReplicas, want)
+		// Old pods still serve while a new version fails to roll out: say so.
+		if problems := PodProblems(pods); len(problems) > 0 {
+			note := "; some pods are not ready: "
+			if d.Status.Replicas > d.Status.AvailableReplicas {
+				note = "; the rollout of the new version is stuck: "
+			}
+			h.Detail += note + strings.Join(problems, "; ")
+		}
 		return h
 	}
 	h.Detail = fmt.Sprintf("deployment %s/%s: 0/%d available", d.Namespace, d.Name, want)

@@ -192,7 +192,6 @@ localStorageCapacityIsolation: false
 `, filepath.Join(dir, "containerd.sock"), port, filepath.Join(dir, "pod-logs"))
 }
 
-
 func findCNILoopback() (string, error) {
 	for _, p := range []string{"/usr/lib/cni/loopback", "/opt/cni/bin/loopback"} {
 		if _, err := os.Stat(p); err == nil {

@@ -42,7 +42,33 @@ type RealNode struct {
 	containerd *process
 	kubelet    *process
 	cp         *ControlPlane
-	ipForward  []byte // the host's net.ipv4.ip_forward before the node started
+	ipForward  []byte          // the host's net.ipv4.ip_forward before the node started
+	netnsSeen  map[string]bool // network namespaces that existed before the node started
+}
+
+// netnsDir is where containerd 1.6 mounts pod network namespaces (it cannot be moved).
+const netnsDir = "/var/run/netns"
+
+func listNetns() map[string]bool {
+	out := map[string]bool{}
+	entries, _ := os.ReadDir(netnsDir)
+	for _, e := range entries {
+		out[e.Name()] = true
+	}
+	return out
+}
+
+// removeNetns removes the pod network namespaces this node created: sandboxes are killed, not
+// stopped, so containerd never does it, and each namespace would keep the pod's link to the host.
+func (n *RealNode) removeNetns() {
+	for name := range listNetns() {
+		if n.netnsSeen[name] || !strings.HasPrefix(name, "cni-") {
+			continue
+		}
+		p := filepath.Join(netnsDir, name)
+		_ = syscall.Unmount(p, syscall.MNT_DETACH)
+		_ = os.Remove(p)
+	}
 }
 
 const ipForward = "/proc/sys/net/ipv4/ip_forward"
@@ -107,6 +133,7 @@ func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) 
 	if n.ipForward, err = os.ReadFile(ipForward); err != nil {
 		return nil, err
 	}
+	n.netnsSeen = listNetns()
 	conf := fmt.Sprintf(`{"cniVersion": "1.0.0", "name": "host-only", "plugins": [{"type": "loopback"},
   {"type": "ptp", "ipMasq": false, "ipam": {"type": "host-local", "dataDir": %q, "ranges": [[{"subnet": "10.88.7.0/24"}]]}}]}`,
 		filepath.Join(dir, "cni/ipam"))
@@ -311,6 +338,7 @@ func (n *RealNode) stop() error {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	n.unmountAll()
+	n.removeNetns()
 	var alive []string
 	for _, pid := range pids {
 		if syscall.Kill(pid, 0) == nil && !isZombie(pid) {

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,14 +29,16 @@ func TestRealNodeLifecycle(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	before := links(t)
 	node, err := cp.StartNode(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Not hostNetwork: the pod gets its own network namespace and a link to the host.
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: "default"},
 		Spec: corev1.PodSpec{
-			NodeName: RealNodeName, HostNetwork: true, RestartPolicy: corev1.RestartPolicyNever,
+			NodeName: RealNodeName, RestartPolicy: corev1.RestartPolicyNever,
 			AutomountServiceAccountToken: ptr.To(false),
 			Containers: []corev1.Container{{Name: "c", Image: BusyboxImage, ImagePullPolicy: corev1.PullNever,
 				Command: []string{"sh", "-c", "echo hello from $(uname -n); sleep 3600"}}},
@@ -56,6 +59,15 @@ func TestRealNodeLifecycle(t *testing.T) {
 	if logs == "" {
 		p, _ := cp.Admin.CoreV1().Pods("default").Get(context.Background(), "hello", metav1.GetOptions{})
 		t.Fatalf("no log from the pod: %v\npod status: %+v\n%s", ctx.Err(), p.Status, node.Diagnose())
+	}
+	var podLinks []string
+	for name := range links(t) {
+		if !before[name] {
+			podLinks = append(podLinks, name)
+		}
+	}
+	if len(podLinks) == 0 {
+		t.Fatal("the pod got no link to the host")
 	}
 	tasks, err := node.Tasks()
 	if err != nil || len(tasks) < 2 { // the sandbox and the container
@@ -80,4 +92,28 @@ func TestRealNodeLifecycle(t *testing.T) {
 			t.Errorf("pid %d survived Stop", pid)
 		}
 	}
+	after := links(t)
+	for _, l := range podLinks {
+		if after[l] {
+			t.Errorf("the pod's link %s survived Stop", l)
+		}
+	}
+	for name := range listNetns() {
+		if !node.netnsSeen[name] {
+			t.Errorf("pod network namespace %s survived Stop", name)
+		}
+	}
+}
+
+func links(t *testing.T) map[string]bool {
+	t.Helper()
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, i := range ifs {
+		out[i.Name] = true
+	}
+	return out
 }

@@ -31,10 +31,11 @@ install: build
 	install -m 0755 $(addprefix bin/kubectl-,$(PLUGINS)) $(PREFIX)/bin/
 	@echo "installed into $(PREFIX)/bin; try: kubectl teecheck version"
 
-## testbin: build the pinned kube-apiserver, etcd, kwok and kubelet, and the test images (cached outside the repo)
+## testbin: build the pinned kube-apiserver, controller manager, scheduler, etcd, kwok and kubelet, and the test images (cached outside the repo)
 testbin:
 	hack/testbin.sh all >/dev/null
 	hack/testbin.sh kubelet >/dev/null
+	hack/testbin.sh controllers >/dev/null
 	hack/images.sh >/dev/null
 
 # CGO_ENABLED=0: pure-Go static binaries (what krew ships); Gardener's test environment also pulls a

@@ -59,6 +59,7 @@ lint:
 ## fuzz: run every fuzz target for $(FUZZTIME)
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lib/tee/hostprobe
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugins/shoot/gardenconfig
 
 ## bench: benchmarks with figures for BENCHMARKS.md
 bench: testbin build

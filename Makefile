@@ -12,7 +12,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X $(MODULE)/lib/version.Version=$(VERSION) -X $(MODULE)/lib/version.GitCommit=$(COMMIT) -X $(MODULE)/lib/version.BuildDate=$(DATE)
 PREFIX   ?= $(HOME)/.local
 FUZZTIME ?= 15s
-TOOLS     = $(shell hack/tools.sh)
+TOOLS     = $(shell hack/tools.sh staticcheck)
 
 .PHONY: all build install test testbin node-deps lint fuzz bench demo clean
 

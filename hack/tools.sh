@@ -2,9 +2,12 @@
 # Installs pinned developer tools from the Go module proxy into a cache outside the repository
 # and prints the directory. Idempotent.
 #
-#   hack/tools.sh [staticcheck|all]
+#   hack/tools.sh [staticcheck|goreleaser|krew|govulncheck|all]
 set -euo pipefail
 STATICCHECK_VERSION=${STATICCHECK_VERSION:-v0.8.2}
+GORELEASER_VERSION=${GORELEASER_VERSION:-v2.15.1}
+KREW_VERSION=${KREW_VERSION:-v0.5.0}
+GOVULNCHECK_VERSION=${GOVULNCHECK_VERSION:-v1.9.0}
 CACHE_ROOT=${KUBECTL_COCO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-coco}
 TOOLS=$CACHE_ROOT/tools
 export PATH=/usr/local/go/bin:$PATH
@@ -20,7 +23,14 @@ install() { # name module version
 
 mkdir -p "$TOOLS"
 case "${1:-all}" in
-  staticcheck|all) install staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION" ;;
-  *) echo "usage: $0 [staticcheck|all]" >&2; exit 2 ;;
+  staticcheck) install staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION" ;;
+  goreleaser) install goreleaser github.com/goreleaser/goreleaser/v2 "$GORELEASER_VERSION" ;;
+  # krew itself and its manifest validator (cmd/validate-krew-manifest, which uses krew's internal
+  # validation), both from the krew module.
+  krew) install krew sigs.k8s.io/krew/cmd/krew "$KREW_VERSION"
+        install validate-krew-manifest sigs.k8s.io/krew/cmd/validate-krew-manifest "$KREW_VERSION" ;;
+  govulncheck) install govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION" ;;
+  all) "$0" staticcheck >/dev/null; "$0" goreleaser >/dev/null; "$0" krew >/dev/null ;;
+  *) echo "usage: $0 [staticcheck|goreleaser|krew|govulncheck|all]" >&2; exit 2 ;;
 esac
 echo "$TOOLS"

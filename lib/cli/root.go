@@ -139,6 +139,9 @@ func Execute(root *cobra.Command, streams genericiooptions.IOStreams) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
+	if args, ok := argsFromOS(); ok {
+		root.SetArgs(args)
+	}
 	return ExecuteContext(ctx, root, streams)
 }
 

@@ -34,7 +34,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	if err := harness.BuildPlugins(dir, TestVersion, "teecheck", "coco", "shoot"); err != nil {
+	if err := harness.BuildPlugins(dir, TestVersion, "teecheck", "coco", "shoot", "demoingress"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -68,6 +68,7 @@ func newLabelWorkersCommand(g *cli.Globals) *cobra.Command {
 	cmd.Flags().BoolVar(&o.All, "all", false, "label every node")
 	cmd.Flags().StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" shows what would change without asking the server, "server" lets the server check the change without saving it`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = dryRunClient
+	cmd.ValidArgsFunction = cli.CompleteNodes(o.g, 0)
 	return cmd
 }
 

@@ -60,6 +60,8 @@ its sandbox is reported with the kubelet's event.`,
 	f.StringVar(&o.Image, "image", o.Image, "image with uname (mirror it for air-gapped clusters)")
 	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "Always, IfNotPresent or Never")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the pod (a guest VM's first start can take minutes)")
+	_ = cmd.RegisterFlagCompletionFunc("runtime-class", cli.CompleteRuntimeClasses(o.g))
+	_ = cmd.RegisterFlagCompletionFunc("node", cli.CompleteNodes(o.g, 0))
 	return cmd
 }
 

@@ -14,7 +14,7 @@ PREFIX   ?= $(HOME)/.local
 FUZZTIME ?= 15s
 TOOLS     = $(shell hack/tools.sh staticcheck)
 
-.PHONY: all build install test testbin node-deps lint fuzz bench demo clean
+.PHONY: all build install test testbin node-deps lint fuzz bench demo clean release-check krew-index
 
 all: build
 
@@ -29,7 +29,17 @@ FORCE:
 install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 $(addprefix bin/kubectl-,$(PLUGINS)) $(PREFIX)/bin/
+	@# kubectl (1.26+) completes plugin arguments through kubectl_complete-<plugin>: the same binary.
+	@for p in $(PLUGINS); do ln -sf kubectl-$$p $(PREFIX)/bin/kubectl_complete-$$p; done
 	@echo "installed into $(PREFIX)/bin; try: kubectl teecheck version"
+
+## release-check: validate .goreleaser.yaml (CI also builds a snapshot and installs it with krew in test/krew)
+release-check:
+	$$(hack/tools.sh goreleaser)/goreleaser check
+
+## krew-index: render krew-index/plugins/*.yaml with goreleaser for TAG (e.g. make krew-index TAG=v0.1.0)
+krew-index:
+	hack/krew-index.sh $(TAG)
 
 ## testbin: build the pinned kube-apiserver, controller manager, scheduler, etcd, kwok and kubelet, and the test images (cached outside the repo)
 testbin:

@@ -1,0 +1,159 @@
+// Package krew builds the release archives and Krew manifests with goreleaser (a snapshot for
+// this machine's platform), validates every manifest with Krew's own validator, installs each
+// plugin with the real krew into a temporary KREW_ROOT (from the manifest, and once through a
+// custom index in a local git repository), and runs it through kubectl's plugin discovery.
+package krew
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+var plugins = []string{"teecheck", "coco", "shoot", "demoingress"}
+
+const snapshotTag = "v0.0.0" // goreleaser's tag in a snapshot of a repository without tags
+
+func tool(t *testing.T, root, name string) string {
+	t.Helper()
+	out, err := exec.Command("bash", filepath.Join(root, "hack", "tools.sh"), name).Output()
+	if err != nil {
+		t.Fatalf("hack/tools.sh %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func runCmd(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %v: %v\n%s\n%s", name, args, err, out.String(), errOut.String())
+	}
+	return out.String()
+}
+
+// snapshot runs goreleaser on .goreleaser.yaml narrowed to this platform.
+func snapshot(t *testing.T, root, tools string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	dist := filepath.Join(t.TempDir(), "dist")
+	cfg["dist"] = dist
+	for _, b := range cfg["builds"].([]any) {
+		m := b.(map[string]any)
+		m["goos"], m["goarch"] = []string{runtime.GOOS}, []string{runtime.GOARCH}
+		delete(m, "ignore")
+	}
+	out, _ := yaml.Marshal(cfg)
+	cfgPath := filepath.Join(t.TempDir(), "goreleaser-ci.yaml")
+	if err := os.WriteFile(cfgPath, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runCmd(t, root, nil, filepath.Join(tools, "goreleaser"), "check", "--config", filepath.Join(root, ".goreleaser.yaml"))
+	runCmd(t, root, []string{"GOFLAGS=-buildvcs=false"}, filepath.Join(tools, "goreleaser"), "release", "--snapshot", "--clean", "--skip=publish", "--config", cfgPath)
+	return dist
+}
+
+func TestKrewInstallsEveryPlugin(t *testing.T) {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools := tool(t, root, "krew")
+	tool(t, root, "goreleaser")
+	kubectlDir, err := harness.Binaries("kubectl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := snapshot(t, root, tools)
+	archive := func(p string) string {
+		ext := ".tar.gz"
+		if runtime.GOOS == "windows" {
+			ext = ".zip"
+		}
+		return filepath.Join(dist, fmt.Sprintf("kubectl-%s_%s_%s_%s%s", p, snapshotTag, runtime.GOOS, runtime.GOARCH, ext))
+	}
+	krewRoot := t.TempDir()
+	env := []string{"KREW_ROOT=" + krewRoot, "KREW_NO_UPGRADE_CHECK=1", "PATH=" + filepath.Join(krewRoot, "bin") + ":" + kubectlDir + ":/usr/bin:/bin"}
+	for _, p := range plugins {
+		manifest := filepath.Join(dist, "krew", p+".yaml")
+		runCmd(t, root, nil, filepath.Join(tools, "validate-krew-manifest"), "-manifest", manifest, "-skip-install")
+		var m struct {
+			Metadata struct{ Name string }
+			Spec     struct {
+				Version, ShortDescription, Caveats string
+				Platforms                          []struct {
+					URI, Sha256, Bin string
+				}
+			}
+		}
+		data, _ := os.ReadFile(manifest)
+		if err := yaml.Unmarshal(data, &m); err != nil || m.Metadata.Name != p || m.Spec.Version != snapshotTag || m.Spec.Caveats == "" ||
+			len(m.Spec.Platforms) != 1 || m.Spec.Platforms[0].Bin != "kubectl-"+p {
+			t.Fatalf("%s manifest: %v\n%s", p, err, data)
+		}
+		runCmd(t, root, env, filepath.Join(tools, "krew"), "install", "--manifest="+manifest, "--archive="+archive(p))
+		out := runCmd(t, root, env, filepath.Join(kubectlDir, "kubectl"), p, "version", "-o", "json")
+		var v struct{ Plugin, Version string }
+		if err := json.Unmarshal([]byte(out), &v); err != nil || v.Version != snapshotTag {
+			t.Fatalf("kubectl %s version: %v %s", p, err, out)
+		}
+	}
+	list := runCmd(t, root, env, filepath.Join(kubectlDir, "kubectl"), "plugin", "list", "--name-only")
+	for _, p := range plugins {
+		if !strings.Contains(list, "kubectl-"+p) {
+			t.Errorf("kubectl plugin list misses %s:\n%s", p, list)
+		}
+	}
+
+	// The custom index, as users add it: a git repository whose root has plugins/<name>.yaml.
+	index := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(index, "plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plugins {
+		data, _ := os.ReadFile(filepath.Join(dist, "krew", p+".yaml"))
+		if err := os.WriteFile(filepath.Join(index, "plugins", p+".yaml"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitEnv := []string{"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t"}
+	runCmd(t, index, gitEnv, "git", "init", "-q", "-b", "main")
+	runCmd(t, index, gitEnv, "git", "add", ".")
+	runCmd(t, index, gitEnv, "git", "commit", "-qm", "index")
+	krewRoot2 := t.TempDir()
+	env2 := []string{"KREW_ROOT=" + krewRoot2, "KREW_NO_UPGRADE_CHECK=1", "PATH=" + filepath.Join(krewRoot2, "bin") + ":" + kubectlDir + ":/usr/bin:/bin"}
+	runCmd(t, root, env2, filepath.Join(tools, "krew"), "index", "add", "osc-coco", index)
+	runCmd(t, root, env2, filepath.Join(tools, "krew"), "install", "osc-coco/shoot", "--archive="+archive("shoot"))
+	out := runCmd(t, root, env2, filepath.Join(kubectlDir, "kubectl"), "shoot", "version")
+	if !strings.Contains(out, snapshotTag) {
+		t.Fatalf("kubectl shoot version from the index install: %s", out)
+	}
+	if got := runCmd(t, root, env2, filepath.Join(tools, "krew"), "list"); !strings.Contains(got, "osc-coco/shoot") {
+		t.Fatalf("krew list: %s", got)
+	}
+}

@@ -46,6 +46,8 @@ testbin:
 	hack/testbin.sh all >/dev/null
 	hack/testbin.sh kubelet >/dev/null
 	hack/testbin.sh controllers >/dev/null
+	hack/tools.sh goreleaser >/dev/null
+	hack/tools.sh krew >/dev/null
 	hack/images.sh >/dev/null
 
 # CGO_ENABLED=0: pure-Go static binaries (what krew ships); Gardener's test environment also pulls a

@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,13 +132,17 @@ func TestKrewInstallsEveryPlugin(t *testing.T) {
 		}
 	}
 
-	// The custom index, as users add it: a git repository whose root has plugins/<name>.yaml.
+	// The custom index, as users add it: a git repository whose root has plugins/<name>.yaml. The
+	// release assets are served on loopback in place of GitHub's release download URL.
+	release := httptest.NewServer(http.FileServer(http.Dir(dist)))
+	defer release.Close()
 	index := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(index, "plugins"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range plugins {
 		data, _ := os.ReadFile(filepath.Join(dist, "krew", p+".yaml"))
+		data = []byte(strings.ReplaceAll(string(data), "https://github.com/osc-coco/kubectl-plugins/releases/download/"+snapshotTag, release.URL))
 		if err := os.WriteFile(filepath.Join(index, "plugins", p+".yaml"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +154,7 @@ func TestKrewInstallsEveryPlugin(t *testing.T) {
 	krewRoot2 := t.TempDir()
 	env2 := []string{"KREW_ROOT=" + krewRoot2, "KREW_NO_UPGRADE_CHECK=1", "PATH=" + filepath.Join(krewRoot2, "bin") + ":" + kubectlDir + ":/usr/bin:/bin"}
 	runCmd(t, root, env2, filepath.Join(tools, "krew"), "index", "add", "osc-coco", index)
-	runCmd(t, root, env2, filepath.Join(tools, "krew"), "install", "osc-coco/shoot", "--archive="+archive("shoot"))
+	runCmd(t, root, env2, filepath.Join(tools, "krew"), "install", "osc-coco/shoot")
 	out := runCmd(t, root, env2, filepath.Join(kubectlDir, "kubectl"), "shoot", "version")
 	if !strings.Contains(out, snapshotTag) {
 		t.Fatalf("kubectl shoot version from the index install: %s", out)

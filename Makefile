@@ -14,7 +14,7 @@ PREFIX   ?= $(HOME)/.local
 FUZZTIME ?= 15s
 TOOLS     = $(shell hack/tools.sh staticcheck)
 
-.PHONY: all build install test testbin node-deps lint fuzz bench demo clean release-check krew-index
+.PHONY: all build install test testbin node-deps lint fuzz bench demo clean release-check krew-index sandbox-down
 
 all: build
 
@@ -77,13 +77,14 @@ fuzz:
 bench: testbin build
 	hack/bench.sh
 
-## demo: the main job on this machine: build, then judge this host for CoCo
+## demo: the main job: a local sandbox (API server, OSC-like nodes, the Gardener API with project eco) and a narrated tour
 demo: build
-	@echo "== kubectl teecheck local (this machine) =="
-	@bin/kubectl-teecheck local || true
-	@echo
-	@echo "== kubectl teecheck local on a sample AMD SEV-SNP host (fixture) =="
-	@bin/kubectl-teecheck local --host-root lib/tee/hostprobe/testdata/hosts/snp-host --dmesg lib/tee/hostprobe/testdata/hosts/snp-host.dmesg || true
+	hack/demo.sh
+
+## sandbox-down: stop the sandbox that make demo started; no process is left behind
+sandbox-down:
+	CGO_ENABLED=0 go build -o bin/sandbox ./hack/sandbox
+	bin/sandbox down "$${SANDBOX_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kubectl-coco/sandbox}"
 
 clean:
 	rm -rf bin dist

@@ -58,11 +58,14 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 		if dir, err = os.MkdirTemp("", "kubectl-coco-cp-"); err != nil {
 			return nil, err
 		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
 	}
-	cp = &ControlPlane{Dir: dir, bin: bin}
+	started := &ControlPlane{Dir: dir, bin: bin}
+	cp = started
 	defer func() {
-		if err != nil {
-			_ = cp.Stop()
+		if err != nil { // "return nil, err" has cleared cp: stop what was started
+			_ = started.Stop()
 		}
 	}()
 	if cp.ca, err = newCA(); err != nil {

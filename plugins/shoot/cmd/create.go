@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -190,7 +191,7 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	}
 	out := o.a.g.Streams.Out
 	if o.DryRun == "client" {
-		return output.Print(out, orFormat(o.format, output.YAML), shoot)
+		return output.Print(out, orFormat(o.format, output.YAML), manifest(shoot))
 	}
 	opts := metav1.CreateOptions{FieldManager: "kubectl-shoot"}
 	if o.DryRun == "server" {
@@ -298,4 +299,17 @@ func completeMachineTypes(a *gardenAccess) func(*cobra.Command, []string, string
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// manifest is the Shoot as a user would write it: no empty status, no creation timestamp.
+func manifest(s *gardencorev1beta1.Shoot) map[string]any {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(s)
+	if err != nil {
+		return map[string]any{"error": err.Error()}
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	return m
 }

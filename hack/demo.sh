@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make demo: starts the local sandbox (hack/sandbox) in the background and gives a narrated tour
+# of the four plugins against it. Stop it with: make sandbox-down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
+CACHE_ROOT=${KUBECTL_COCO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-coco}
+STATE=${SANDBOX_DIR:-$CACHE_ROOT/sandbox}
+bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
+say() { echo; bold "== $*"; }
+run() { printf '$ %s\n' "$*"; "$@" || true; }
+
+say "Building what the sandbox runs (cached after the first time; the first build takes about 20 minutes)"
+hack/testbin.sh all >/dev/null
+hack/testbin.sh controllers >/dev/null
+hack/testbin.sh kubectl >/dev/null
+if [ "$(id -u)" = 0 ]; then
+  hack/node-deps.sh >/dev/null && hack/testbin.sh kubelet >/dev/null && hack/images.sh >/dev/null || echo "(no real node: its parts could not be installed)"
+fi
+CGO_ENABLED=0 go build -o bin/sandbox ./hack/sandbox
+
+mkdir -p "$STATE"
+if [ -f "$STATE/ready" ] && kill -0 "$(cat "$STATE/sandbox.pid" 2>/dev/null)" 2>/dev/null; then
+  say "The sandbox already runs ($STATE)"
+else
+  say "Starting the sandbox in the background (log: $STATE.log)"
+  KUBECTL_COCO_TESTBIN=$(hack/testbin.sh path) nohup bin/sandbox up "$STATE" >"$STATE.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    [ -f "$STATE/ready" ] && break
+    if ! kill -0 "$pid" 2>/dev/null; then echo "the sandbox failed to start:"; tail -20 "$STATE.log"; exit 1; fi
+    sleep 0.5
+  done
+  [ -f "$STATE/ready" ] || { echo "the sandbox did not get ready in 5 minutes; see $STATE.log"; exit 1; }
+  grep '^sandbox:' "$STATE.log" || true
+fi
+# shellcheck disable=SC1091
+source "$STATE/env.sh"
+
+say "1. Which TEE does each node have? (node labels, one LIST)"
+run kubectl teecheck nodes
+say "2. Is the cluster ready for Confidential Containers?"
+run kubectl coco preflight
+say "3. Which runtime classes could run where?"
+run kubectl coco runtimeclasses
+if [ "${SANDBOX_REAL_NODE:-no}" != no ]; then
+  say "4. The real node, probed from the inside by a short-lived pod"
+  run kubectl teecheck node "$SANDBOX_REAL_NODE" --deep
+fi
+say "5. Gardener: the garden access chain (gardenlogin and kubelogin are not installed here)"
+run kubectl shoot doctor
+say "6. Gardener: the project's shoots and the guide's machine types"
+run kubectl shoot list
+run kubectl shoot machine-types --min-cpu 8 --min-memory 32Gi
+say "7. Gardener: the shoot the guide's dashboard steps would create"
+run kubectl shoot create eco-tst --machine-type vm-dedicated-4-16 --dry-run
+say "8. The demo app behind the static IP, as manifests"
+run kubectl demoingress deploy --dry-run
+
+say "Keep exploring"
+cat <<MSG
+  source $STATE/env.sh        # KUBECONFIG, GCTL_HOME and PATH for the sandbox
+  kubectl teecheck node osc-snp-1
+  kubectl shoot create eco-tst --machine-type vm-dedicated-4-16 && kubectl shoot status eco-tst
+  kubectl shoot kubeconfig eco-sbx -o -
+  kubectl demoingress deploy && kubectl demoingress status
+Stop it (every process it started ends): make sandbox-down
+MSG

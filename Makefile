@@ -65,6 +65,7 @@ lint:
 	@for m in api apimachinery client-go cli-runtime; do \
 	  v=$$(go list -m -f '{{.Version}}' k8s.io/$$m); case $$v in v0.36.*) ;; *) echo "k8s.io/$$m is $$v: keep k8s.io/* on v0.36 (Gardener v1.150 and Helm v4.2 need it)"; exit 1;; esac; done
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go mod verify
 	go vet ./...
 	$(TOOLS)/staticcheck ./...
 

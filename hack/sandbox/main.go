@@ -1,3 +1,5 @@
+//go:build !cgo
+
 // Command sandbox runs the local sandbox behind "make demo": the real kube-apiserver, etcd,
 // controller manager and scheduler with kwok nodes shaped like OSC machines (SEV-SNP, TDX,
 // s390x Secure Execution, plain), the real kubelet node when this machine can run it, and the

@@ -3,7 +3,6 @@ package hostprobe
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,9 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // CollectOptions says where Collect reads from.
@@ -101,9 +97,8 @@ func Collect(opts CollectOptions) ([]byte, error) {
 
 func unameOf(root string) (machine, release string) {
 	if filepath.Clean(root) == "/" {
-		var u unix.Utsname
-		if unix.Uname(&u) == nil {
-			return unix.ByteSliceToString(u.Machine[:]), unix.ByteSliceToString(u.Release[:])
+		if m, r, ok := localUname(); ok {
+			return m, r
 		}
 	}
 	// A mounted host root: the kernel tells its release and (since 6.1) its arch under /proc.
@@ -150,33 +145,6 @@ func kernelLog(root, file string) ([]string, string) {
 		return nil, fmt.Sprintf("cannot read /dev/kmsg: %v (run as root or with CAP_SYSLOG)", err)
 	}
 	return lines, ""
-}
-
-// readKmsg reads every record /dev/kmsg holds without blocking, formatted like dmesg.
-func readKmsg(path string) ([]string, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	var lines []string
-	buf := make([]byte, 8192)
-	total := 0
-	for total < MaxDumpBytes {
-		n, err := unix.Read(fd, buf)
-		if errors.Is(err, syscall.EPIPE) { // records were overwritten while we read: go on
-			continue
-		}
-		if errors.Is(err, syscall.EAGAIN) || n <= 0 {
-			break
-		}
-		if err != nil {
-			return lines, err
-		}
-		total += n
-		lines = append(lines, formatKmsgRecord(string(buf[:n]))...)
-	}
-	return lines, nil
 }
 
 // formatKmsgRecord turns "6,123,4567890,-;text\n KEY=value" into "[    4.567890] text".

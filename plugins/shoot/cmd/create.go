@@ -134,11 +134,7 @@ func (o *CreateOptions) Validate() error {
 
 // Run builds, checks and creates the shoot.
 func (o *CreateOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

@@ -64,11 +64,7 @@ func (o *DeleteOptions) Validate() error {
 
 // Run confirms, annotates and deletes.
 func (o *DeleteOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

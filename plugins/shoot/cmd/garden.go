@@ -139,6 +139,16 @@ func (a *gardenAccess) connect() (*garden, error) {
 	return gd, nil
 }
 
+// connectProject connects to the garden and resolves the project: what most commands start with.
+func (a *gardenAccess) connectProject(ctx context.Context) (*garden, project, error) {
+	gd, err := a.connect()
+	if err != nil {
+		return nil, project{}, err
+	}
+	p, err := a.resolveProject(ctx, gd)
+	return gd, p, err
+}
+
 // selectGarden reads the garden config and picks the garden.
 func (a *gardenAccess) selectGarden() (gardenconfig.Garden, error) {
 	loc := a.location()

@@ -75,11 +75,7 @@ func (o *KubeconfigOptions) Validate() error {
 
 // Run fetches what the kubeconfig needs and writes it.
 func (o *KubeconfigOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

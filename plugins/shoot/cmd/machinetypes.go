@@ -100,11 +100,7 @@ func (o *MachineTypesOptions) Validate() error {
 
 // Run reads the profile and prints the table.
 func (o *MachineTypesOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

@@ -52,11 +52,7 @@ func (o *StatusOptions) Validate() error { return nil }
 
 // Run prints the status; exit code 1 when the shoot is not healthy or its operation failed.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

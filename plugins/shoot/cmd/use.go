@@ -64,11 +64,7 @@ func (o *UseOptions) Validate() error {
 
 // Run writes the kubeconfig when missing and prints the export line.
 func (o *UseOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

@@ -52,11 +52,7 @@ func (o *WaitOptions) Validate() error {
 
 // Run waits.
 func (o *WaitOptions) Run(ctx context.Context) error {
-	gd, err := o.a.connect()
-	if err != nil {
-		return err
-	}
-	p, err := o.a.resolveProject(ctx, gd)
+	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,16 @@
 package shoot
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -141,5 +146,49 @@ func TestMachineTypesMatchTheGuide(t *testing.T) {
 		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
 			t.Errorf("%v: %d %s", tc.args, r.Code, r.Stderr)
 		}
+	}
+}
+
+// TestNamespacedCloudProfile: a project's NamespacedCloudProfile adds a machine type to its
+// parent; machine-types and create read the merged spec from its status.
+func TestNamespacedCloudProfile(t *testing.T) {
+	ctx := context.Background()
+	ncp := &gardencorev1beta1.NamespacedCloudProfile{
+		ObjectMeta: metav1.ObjectMeta{Name: "osc-eco", Namespace: ns},
+		Spec: gardencorev1beta1.NamespacedCloudProfileSpec{Parent: gardencorev1beta1.CloudProfileReference{Kind: "CloudProfile", Name: "osc-openstack"},
+			MachineTypes: []gardencorev1beta1.MachineType{{Name: "vm-eco-special-8-32", CPU: resource.MustParse("8"), GPU: resource.MustParse("0"),
+				Memory: resource.MustParse("32Gi"), Usable: ptr(true), Architecture: ptr("amd64")}}},
+	}
+	created, err := core.CoreV1beta1().NamespacedCloudProfiles(ns).Create(ctx, ncp, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = core.CoreV1beta1().NamespacedCloudProfiles(ns).Delete(ctx, "osc-eco", metav1.DeleteOptions{}) }()
+	// Before the controller merged it, the parent's types are what the project can use.
+	r := shoot(t, "machine-types", "--cloud-profile", "osc-eco", "-o", "json")
+	if r.Code != 0 || strings.Contains(r.Stdout, "vm-eco-special") || !strings.Contains(r.Stdout, "vm-dedicated-2-4") {
+		t.Fatalf("unmerged: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	// The merged spec, as the NamespacedCloudProfile controller writes it.
+	parent, err := core.CoreV1beta1().CloudProfiles().Get(ctx, "osc-openstack", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Status.CloudProfileSpec = parent.Spec
+	created.Status.CloudProfileSpec.MachineTypes = append(created.Status.CloudProfileSpec.MachineTypes, ncp.Spec.MachineTypes...)
+	if _, err := core.CoreV1beta1().NamespacedCloudProfiles(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r = shoot(t, "machine-types", "--cloud-profile", "osc-eco", "--min-cpu", "8", "--min-memory", "32Gi")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "vm-eco-special-8-32") {
+		t.Fatalf("merged: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = shoot(t, "create", "eco-ncp", "--cloud-profile", "osc-eco", "--machine-type", "vm-eco-special-8-32", "--dry-run=server")
+	if r.Code != 0 {
+		t.Fatalf("create with the namespaced profile: %d %s", r.Code, r.Stderr)
+	}
+	r = shoot(t, "create", "eco-ncp", "--cloud-profile", "osc-eco", "--machine-type", "vm-eco-special-8-32", "--dry-run", "-o", "json")
+	if !strings.Contains(r.Stdout, `"kind": "NamespacedCloudProfile"`) {
+		t.Fatalf("cloudProfile reference: %s", r.Stdout)
 	}
 }

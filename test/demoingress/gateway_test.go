@@ -1,0 +1,91 @@
+package demoingress
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+// TestGatewayAPI: with the Gateway API served (our minimal CRDs) and one GatewayClass, deploy
+// --gateway creates a Gateway and an HTTPRoute; the address a Gateway controller would publish
+// is written by the test; verify follows the Gateway.
+func TestGatewayAPI(t *testing.T) {
+	ctx := context.Background()
+	root, _ := harness.RepoRoot()
+	data, err := os.ReadFile(filepath.Join(root, "test", "fixtures", "gateway-api", "crds.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds, err := apply.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := apply.New(cp.AdminConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(ctx, crds, apply.Options{FieldManager: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cp.AdminConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gv := schema.GroupVersion{Group: "gateway.networking.k8s.io", Version: "v1"}
+	class := &unstructured.Unstructured{Object: map[string]any{"apiVersion": gv.String(), "kind": "GatewayClass",
+		"metadata": map[string]any{"name": "test-gateways"}, "spec": map[string]any{"controllerName": "test.osc-coco.io/gateway"}}}
+	if _, err := dyn.Resource(gv.WithResource("gatewayclasses")).Create(ctx, class, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	r := run(t, "deploy", "--gateway", "--image", "local/demoweb:1")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "gateway/demo-gateway serverside-applied") || !strings.Contains(r.Stdout, "httproute/demo-route serverside-applied") {
+		t.Fatalf("deploy --gateway: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	defer run(t, "delete", "--wait", "--timeout", "1m")
+	gws := dyn.Resource(gv.WithResource("gateways")).Namespace("demo")
+	gw, err := gws.Get(ctx, "demo-gateway", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _, _ := unstructured.NestedString(gw.Object, "spec", "gatewayClassName"); c != "test-gateways" {
+		t.Fatalf("gateway class %q", c)
+	}
+	route, err := dyn.Resource(gv.WithResource("httproutes")).Namespace("demo").Get(ctx, "demo-route", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs"); len(p) != 1 {
+		t.Fatalf("route %v", route.Object)
+	}
+	// Played by the test: the Gateway controller's published address.
+	_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "IPAddress", "value": "127.0.0.1"}}, "status", "addresses")
+	if _, err := gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("gateway says hello on " + r.URL.Path))
+	}))
+	defer good.Close()
+	r = run(t, "verify", "--port", strconv.Itoa(good.Listener.Addr().(*net.TCPAddr).Port), "--timeout", "1m")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "✓ route       gateway demo/demo-gateway has address 127.0.0.1") || !strings.Contains(r.Stdout, `"gateway says hello on /demo"`) {
+		t.Fatalf("verify via the gateway: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := run(t, "status"); !strings.Contains(r.Stdout, "gateway/demo-gateway") {
+		t.Fatalf("status: %s", r.Stdout)
+	}
+}

@@ -163,7 +163,9 @@ func TestNamespacedCloudProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = core.CoreV1beta1().NamespacedCloudProfiles(ns).Delete(ctx, "osc-eco", metav1.DeleteOptions{}) }()
+	defer func() {
+		_ = core.CoreV1beta1().NamespacedCloudProfiles(ns).Delete(ctx, "osc-eco", metav1.DeleteOptions{})
+	}()
 	// Before the controller merged it, the parent's types are what the project can use.
 	r := shoot(t, "machine-types", "--cloud-profile", "osc-eco", "-o", "json")
 	if r.Code != 0 || strings.Contains(r.Stdout, "vm-eco-special") || !strings.Contains(r.Stdout, "vm-dedicated-2-4") {

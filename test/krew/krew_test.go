@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +162,51 @@ func TestKrewInstallsEveryPlugin(t *testing.T) {
 	}
 	if got := runCmd(t, root, env2, filepath.Join(tools, "krew"), "list"); !strings.Contains(got, "osc-coco/shoot") {
 		t.Fatalf("krew list: %s", got)
+	}
+}
+
+// TestCommittedIndexIsValid: the manifests in krew-index/plugins pass Krew's validator, are named
+// after their file, and offer every platform Krew supports that the release builds (Krew has no
+// linux/s390x: those users take the release archive directly).
+func TestCommittedIndexIsValid(t *testing.T) {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools := tool(t, root, "krew")
+	want := map[string][]string{
+		"teecheck":    {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "linux/s390x", "windows/amd64", "windows/arm64"},
+		"coco":        {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "linux/s390x", "windows/amd64", "windows/arm64"},
+		"shoot":       {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
+		"demoingress": {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
+	}
+	for p, platforms := range want {
+		path := filepath.Join(root, "krew-index", "plugins", p+".yaml")
+		runCmd(t, root, nil, filepath.Join(tools, "validate-krew-manifest"), "-manifest", path, "-skip-install")
+		data, _ := os.ReadFile(path)
+		var m struct {
+			Metadata struct{ Name string }
+			Spec     struct {
+				Version   string
+				Platforms []struct {
+					Selector struct{ MatchLabels map[string]string } `json:"selector"`
+					Sha256   string
+				}
+			}
+		}
+		if err := yaml.Unmarshal(data, &m); err != nil || m.Metadata.Name != p || !strings.HasPrefix(m.Spec.Version, "v") {
+			t.Fatalf("%s: %v %+v", p, err, m)
+		}
+		var got []string
+		for _, pl := range m.Spec.Platforms {
+			got = append(got, pl.Selector.MatchLabels["os"]+"/"+pl.Selector.MatchLabels["arch"])
+			if len(pl.Sha256) != 64 {
+				t.Errorf("%s: sha256 %q", p, pl.Sha256)
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, " ") != strings.Join(platforms, " ") {
+			t.Errorf("%s platforms: %v", p, got)
+		}
 	}
 }

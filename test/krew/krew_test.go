@@ -175,8 +175,8 @@ func TestCommittedIndexIsValid(t *testing.T) {
 	}
 	tools := tool(t, root, "krew")
 	want := map[string][]string{
-		"teecheck":    {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "linux/s390x", "windows/amd64", "windows/arm64"},
-		"coco":        {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "linux/s390x", "windows/amd64", "windows/arm64"},
+		"teecheck":    {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
+		"coco":        {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
 		"shoot":       {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
 		"demoingress": {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
 	}

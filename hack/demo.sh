@@ -45,7 +45,11 @@ say "3. Which runtime classes could run where?"
 run kubectl coco runtimeclasses
 if [ "${SANDBOX_REAL_NODE:-no}" != no ]; then
   say "4. The real node, probed from the inside by a short-lived pod"
-  run kubectl teecheck node "$SANDBOX_REAL_NODE" --deep
+  # The sandbox node has no registry access: the probe uses the busybox image imported into it.
+  run kubectl teecheck node "$SANDBOX_REAL_NODE" --deep --image local/busybox:1 --image-pull-policy Never
+  say "4b. A CoCo smoke test on the real node: it has no Kata runtime, and the kubelet's own event says so"
+  printf 'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: kata-qemu-coco-dev}\nhandler: kata-qemu-coco-dev\n' | kubectl apply -f - >/dev/null
+  run kubectl coco smoke-test --runtime-class kata-qemu-coco-dev --node "$SANDBOX_REAL_NODE" --image local/busybox:1 --image-pull-policy Never --timeout 2m
 fi
 say "5. Gardener: the garden access chain (gardenlogin and kubelogin are not installed here)"
 run kubectl shoot doctor

@@ -11,6 +11,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/discovery"
@@ -26,6 +28,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
@@ -148,7 +151,12 @@ func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured, o 
 	if o.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	if _, err := ri.Apply(ctx, u.GetName(), u, opts); err != nil {
+	// Right after a CRD is Established the API server can still answer 404 for its resource
+	// for a moment (its handler is installed asynchronously): retry that case, briefly.
+	err = retry.OnError(wait.Backoff{Steps: 8, Duration: 50 * time.Millisecond, Factor: 2, Cap: 2 * time.Second},
+		func(err error) bool { return apierrors.IsNotFound(err) && ctx.Err() == nil },
+		func() error { _, err := ri.Apply(ctx, u.GetName(), u, opts); return err })
+	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: resourceName(m.Resource), Namespace: u.GetNamespace(), Name: u.GetName()})
 	}
 	return nil

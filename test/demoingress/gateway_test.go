@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
@@ -46,9 +48,26 @@ func TestGatewayAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	gv := schema.GroupVersion{Group: "gateway.networking.k8s.io", Version: "v1"}
+	// The test's own precondition: API discovery lists the new resources (a moment after the CRDs
+	// are Established), as it long does on a cluster where the Gateway API was installed earlier.
+	dc, err := discovery.NewDiscoveryClientForConfig(cp.AdminConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		res, err := dc.ServerResourcesForGroupVersion(gv.String())
+		if err == nil && len(res.APIResources) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("discovery does not list %s: %v", gv, err)
+		}
+	}
 	class := &unstructured.Unstructured{Object: map[string]any{"apiVersion": gv.String(), "kind": "GatewayClass",
 		"metadata": map[string]any{"name": "test-gateways"}, "spec": map[string]any{"controllerName": "test.osc-coco.io/gateway"}}}
-	if _, err := dyn.Resource(gv.WithResource("gatewayclasses")).Create(ctx, class, metav1.CreateOptions{}); err != nil {
+	// Applied like any manifest: lib/apply waits for the CRDs and rides out the moment after
+	// Established in which the API server still answers 404 for the new resource.
+	if err := a.Apply(ctx, []*unstructured.Unstructured{class}, apply.Options{FieldManager: "test"}); err != nil {
 		t.Fatal(err)
 	}
 

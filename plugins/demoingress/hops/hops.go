@@ -4,6 +4,7 @@ package hops
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -83,6 +84,7 @@ func Deployment(d *appsv1.Deployment, pods []corev1.Pod) Hop {
 // PodProblems says, per pod, why it is not ready.
 func PodProblems(pods []corev1.Pod) []string {
 	var out []string
+	pods = slices.Clone(pods) // sorted for a stable report, without reordering the caller's slice
 	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
 	for _, p := range pods {
 		if ready(p) {

@@ -81,7 +81,7 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 	var kcCheck, execCheck doctor.Check
 	usesKubelogin := false
 	if g != nil {
-		kcCheck, gd = doctor.Kubeconfig(env, *g, o.a.location().Path)
+		kcCheck, gd = doctor.Kubeconfig(env, *g)
 		if gd != nil {
 			execCheck, usesKubelogin = doctor.Exec(env, gd)
 		}

@@ -148,7 +148,7 @@ func Select(cfg *gardenconfig.Config, want string) (gardenconfig.Garden, error) 
 
 // Kubeconfig checks that the garden's kubeconfig path resolves as gardenlogin resolves it, that
 // the file is readable and valid, and that its context exists.
-func Kubeconfig(env Env, g gardenconfig.Garden, configPath string) (Check, *Garden) {
+func Kubeconfig(env Env, g gardenconfig.Garden) (Check, *Garden) {
 	c := Check{Name: "garden kubeconfig"}
 	if p := gardenconfig.PathProblem(g.Kubeconfig); p != "" {
 		c.Status, c.Detail = Fail, p

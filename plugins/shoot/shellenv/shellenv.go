@@ -41,9 +41,6 @@ func Export(shell, name, value string) (string, error) {
 	return "", fmt.Errorf("unknown shell %q: use one of %s", shell, strings.Join(Shells, ", "))
 }
 
-// Comment returns the shell's comment line (for the eval hint).
-func Comment(shell, text string) string { return "# " + text }
-
 // posixQuote wraps in single quotes; each single quote inside closes the string, adds an
 // escaped quote and reopens it.
 func posixQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

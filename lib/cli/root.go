@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -49,6 +50,7 @@ func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*c
 		SilenceUsage:  true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl " + plugin},
 		PersistentPreRunE: func(*cobra.Command, []string) error {
+			capVerbosity(klogFlags, streams.ErrOut)
 			quietKlog(klogFlags)
 			if err := output.ValidateColorMode(g.Color); err != nil {
 				return clierr.Usagef("use --color auto, always or never", "%v", err)
@@ -81,6 +83,22 @@ func quietKlog(fs *flag.FlagSet) {
 	_ = fs.Set("alsologtostderr", "false")
 	_ = fs.Set("stderrthreshold", "FATAL")
 	klog.SetOutput(io.Discard)
+}
+
+// MaxVerbosity is the highest -v honoured. client-go logs request and response bodies from -v=8
+// on: Secrets, admin kubeconfigs and token requests would reach the terminal. Up to 7 it logs
+// requests, status codes, timings and headers, with Authorization values masked.
+const MaxVerbosity = 7
+
+func capVerbosity(fs *flag.FlagSet, errOut io.Writer) {
+	v := fs.Lookup("v")
+	if v == nil {
+		return
+	}
+	if n, err := strconv.Atoi(v.Value.String()); err == nil && n > MaxVerbosity {
+		_ = fs.Set("v", strconv.Itoa(MaxVerbosity))
+		fmt.Fprintf(errOut, "note: -v=%d is capped at %d: higher levels log API bodies, which may hold credentials\n", n, MaxVerbosity)
+	}
 }
 
 func displayPath(c *cobra.Command) string {

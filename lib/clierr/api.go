@@ -38,6 +38,10 @@ func FromAPI(err error, a Action) error {
 	if err == nil {
 		return nil
 	}
+	var explained *Error
+	if errors.As(err, &explained) { // already says what happened and what to do
+		return err
+	}
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ErrInterrupted
@@ -55,6 +59,9 @@ func FromAPI(err error, a Action) error {
 	case apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded):
 		return &Error{Code: CodeFailure, Err: err, Msg: fmt.Sprintf("timed out trying to %s %s", a.Verb, a.object()),
 			Fix: "the API server is slow or unreachable: retry, or raise --request-timeout / --timeout"}
+	case strings.Contains(err.Error(), "getting credentials: exec"):
+		return &Error{Code: CodeFailure, Err: err, Msg: "the kubeconfig's credential plugin failed",
+			Fix: "install the plugin the kubeconfig names under users[].user.exec.command (kubelogin: kubectl krew install oidc-login; gardenlogin: see kubectl shoot doctor), or fix its path"}
 	case isConnection(err):
 		return &Error{Code: CodeFailure, Err: err, Msg: "cannot reach the Kubernetes API server",
 			Fix: "check --context / --kubeconfig, that the cluster is running, and your network or VPN"}
@@ -68,6 +75,10 @@ func listHint(a Action) string {
 	}
 	return a.Resource + " -n " + a.Namespace
 }
+
+// IsConnection reports whether err is a failure to reach the server at all (refused, reset,
+// DNS, a cut connection), as opposed to an answer from it.
+func IsConnection(err error) bool { return isConnection(err) }
 
 func isConnection(err error) bool {
 	var opErr *net.OpError

@@ -21,6 +21,7 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/kube"
 	"helm.sh/helm/v4/pkg/registry"
+	rcommon "helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	"helm.sh/helm/v4/pkg/strvals"
@@ -145,6 +146,7 @@ func merge(dst, src map[string]any) {
 type Client struct {
 	cfg       *action.Configuration
 	namespace string
+	getter    genericclioptions.RESTClientGetter
 }
 
 // NewClient connects Helm to the cluster of the kubectl flags. Helm's own log goes nowhere
@@ -158,11 +160,37 @@ func NewClient(getter genericclioptions.RESTClientGetter, namespace string, verb
 	if err := cfg.Init(getter, namespace, "secret"); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, namespace: namespace}, nil
+	return &Client{cfg: cfg, namespace: namespace, getter: getter}, nil
+}
+
+// Bounded runs fn but returns when ctx ends, with ctx's error: Helm's Get and Uninstall take no
+// context, and a command must keep to its --timeout and to Ctrl-C even when the API server hangs.
+// The process exits soon after; an operation Helm leaves pending is completed by the next run.
+func Bounded[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // Get returns the release, or nil when there is none.
-func (c *Client) Get(name string) (*release.Release, error) {
+func (c *Client) Get(ctx context.Context, name string) (*release.Release, error) {
+	return Bounded(ctx, func() (*release.Release, error) { return c.get(name) })
+}
+
+func (c *Client) get(name string) (*release.Release, error) {
 	r, err := action.NewGet(c.cfg).Run(name)
 	if errors.Is(err, driver.ErrReleaseNotFound) {
 		return nil, nil
@@ -183,6 +211,8 @@ type Options struct {
 	Timeout time.Duration
 	// DryRun renders (client side) and applies nothing.
 	DryRun bool
+	// Notice, if set, is told when Install recovers a release an interrupted run left pending.
+	Notice func(string)
 }
 
 // Outcome says what Install did.
@@ -198,10 +228,33 @@ const (
 // Install installs the chart, upgrades a release whose chart version or values differ, and
 // leaves an identical one alone. It does not wait for workloads: callers wait for what proves
 // their install (Helm's readiness rules do not know kata-deploy's).
+//
+// It returns when ctx ends even if Helm does not: some of Helm's calls run on a context of their
+// own and retry; a release it leaves pending is completed by the next Install.
 func (c *Client) Install(ctx context.Context, ch *chart.Chart, vals map[string]any, o Options) (*release.Release, Outcome, error) {
-	existing, err := c.Get(o.Name)
-	if err != nil {
-		return nil, "", err
+	type result struct {
+		rel     *release.Release
+		outcome Outcome
+	}
+	r, err := Bounded(ctx, func() (result, error) {
+		rel, outcome, err := c.install(ctx, ch, vals, o)
+		return result{rel, outcome}, err
+	})
+	return r.rel, r.outcome, err
+}
+
+func (c *Client) install(ctx context.Context, ch *chart.Chart, vals map[string]any, o Options) (*release.Release, Outcome, error) {
+	var existing *release.Release
+	if !o.DryRun { // a client-side render needs no access to the cluster's releases
+		var err error
+		if existing, err = c.Get(ctx, o.Name); err != nil {
+			return nil, "", err
+		}
+	}
+	if existing != nil && existing.Info != nil && existing.Info.Status.IsPending() && !o.DryRun {
+		if err := c.unstick(existing, o.Notice); err != nil {
+			return nil, "", err
+		}
 	}
 	if o.DryRun || existing == nil {
 		in := action.NewInstall(c.cfg)
@@ -234,6 +287,23 @@ func (c *Client) Install(ctx context.Context, ch *chart.Chart, vals map[string]a
 	return rel, Upgraded, nil
 }
 
+// unstick marks a release that an interrupted run (Ctrl-C, a lost API server) left in a
+// pending state as failed, so that the upgrade that follows can finish the job: Helm refuses any
+// operation on a pending release, and only its own run could ever have completed it. Resources
+// the interrupted run did not create are created by that upgrade.
+func (c *Client) unstick(rel *release.Release, notice func(string)) error {
+	was := rel.Info.Status
+	rel.Info.Status = rcommon.StatusFailed
+	rel.Info.Description = fmt.Sprintf("left %s by an interrupted run; marked failed to be completed", was)
+	if err := c.cfg.Releases.Update(rel); err != nil {
+		return fmt.Errorf("release %s is %s and cannot be recovered: %w", rel.Name, was, err)
+	}
+	if notice != nil {
+		notice(fmt.Sprintf("release %s (revision %d) was left %s by an interrupted run: completing it", rel.Name, rel.Version, was))
+	}
+	return nil
+}
+
 // normalize round-trips values through YAML so that equal values compare equal whatever
 // their Go types (int vs float64).
 func normalize(m map[string]any) map[string]any {
@@ -244,14 +314,14 @@ func normalize(m map[string]any) map[string]any {
 }
 
 // Uninstall removes the release; it reports false when there was none.
-func (c *Client) Uninstall(name string, timeout time.Duration) (bool, error) {
-	rel, err := c.Get(name)
+func (c *Client) Uninstall(ctx context.Context, name string, timeout time.Duration) (bool, error) {
+	rel, err := c.Get(ctx, name)
 	if err != nil || rel == nil {
 		return false, err
 	}
 	u := action.NewUninstall(c.cfg)
 	u.Timeout, u.WaitStrategy = timeout, kube.HookOnlyStrategy
-	if _, err := u.Run(name); err != nil {
+	if _, err := Bounded(ctx, func() (any, error) { return u.Run(name) }); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -2,10 +2,18 @@
 package kube
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
 	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 
 	// Auth providers of kubeconfigs (OIDC and the cloud ones); exec plugins such as kubelogin and
 	// gardenlogin are built into client-go.
@@ -33,6 +41,11 @@ func AddFlags(flags *genericclioptions.ConfigFlags, fs *pflag.FlagSet) { flags.A
 // New builds clients; wrap, if not nil, wraps the config before the clientset is made (used to
 // count requests in benchmarks).
 func New(flags *genericclioptions.ConfigFlags, wrap func(*rest.Config)) (*Clients, error) {
+	if flags.APIServer == nil || *flags.APIServer == "" {
+		if err := HasCluster(flags.ToRawKubeConfigLoader(), describeSource(flags)); err != nil {
+			return nil, err
+		}
+	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, err
@@ -53,4 +66,48 @@ func New(flags *genericclioptions.ConfigFlags, wrap func(*rest.Config)) (*Client
 		return nil, err
 	}
 	return &Clients{Config: cfg, Kube: cs, Namespace: ns, NamespaceExplicit: explicit}, nil
+}
+
+// HasCluster fails when the kubeconfig defines no cluster at all (an empty or comment-only
+// file): client-go would then quietly talk to http://localhost:8080. Inside a pod, with no
+// kubeconfig, the in-cluster config is fine.
+func HasCluster(loader clientcmd.ClientConfig, source string) error {
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return err // the loader's own message names the file and the problem
+	}
+	if len(raw.Clusters) == 0 {
+		return fmt.Errorf("%s defines no cluster", source)
+	}
+	return nil
+}
+
+func describeSource(flags *genericclioptions.ConfigFlags) string {
+	switch {
+	case flags.KubeConfig != nil && *flags.KubeConfig != "":
+		return "the kubeconfig " + *flags.KubeConfig
+	case os.Getenv("KUBECONFIG") != "":
+		return "$KUBECONFIG (" + os.Getenv("KUBECONFIG") + ")"
+	}
+	return "~/.kube/config"
+}
+
+// Unreachable returns the error of a short /version request when the API server cannot be
+// reached at all, nil when it answers: after an operation failed with a message that does not
+// say why (Helm's), it tells an outage from other failures.
+func (c *Clients) Unreachable(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	err := c.Kube.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
+	if err == nil {
+		return nil
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) { // it answered, even if with an error
+		return nil
+	}
+	return err
 }

@@ -73,9 +73,9 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 			if interrupted {
 				code = clierr.CodeInterrupted
 			}
+			// The fix is in the message: a joined error shows only the first error's fix.
 			err = errors.Join(err, &clierr.Error{Code: code, Err: delErr,
-				Msg: fmt.Sprintf("pod %s/%s could not be deleted", ns, name),
-				Fix: fmt.Sprintf("delete it by hand: kubectl delete pod -n %s %s", ns, name)})
+				Msg: fmt.Sprintf("pod %s/%s is left on the server (delete it by hand: kubectl delete pod -n %s %s)", ns, name, ns, name)})
 		}
 	}()
 
@@ -92,9 +92,13 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 	defer events.wait() // after cancel below has ended the event watch
 	defer cancel()
 	var stuck error
+	leaseChecked, hadLease := false, false
 	final, err := waitfor.Pod(podCtx, cs, ns, name, func(p *corev1.Pod, deleted bool) (bool, error) {
 		if deleted {
 			return false, fmt.Errorf("pod %s/%s was deleted by someone else while it ran", ns, name)
+		}
+		if p.Spec.NodeName != "" && !leaseChecked {
+			leaseChecked, hadLease = true, HasLease(podCtx, cs, p.Spec.NodeName)
 		}
 		status(Describe(p))
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
@@ -108,11 +112,17 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 	if final != nil {
 		res.Phase, res.Node = final.Status.Phase, final.Spec.NodeName
 	}
+	var why string
 	switch {
 	case ctx.Err() == nil && events.Fatal() != nil:
 		return res, events.Fatal()
 	case errors.Is(err, context.Canceled):
 		return res, clierr.ErrInterrupted
+	case errors.Is(err, waitfor.ErrTimeout) && res.Node != "" && unreachable(ctx, cs, res.Node, hadLease, &why):
+		return res, &clierr.Error{Code: clierr.CodeFailure,
+			Msg: fmt.Sprintf("node %s is unreachable: %s; pod %s/%s did not finish within %s. The pod is deleted from the API, but its container may keep running on the node until the kubelet is back (the kubelet then stops it; activeDeadlineSeconds also ends it)",
+				res.Node, why, ns, name, opts.Timeout),
+			Fix: fmt.Sprintf("check the node: kubectl get node %s; kubectl describe node %s (on the host: systemctl status kubelet)", res.Node, res.Node)}
 	case errors.Is(err, waitfor.ErrTimeout):
 		state := "never seen"
 		if final != nil {
@@ -141,6 +151,11 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		return res, &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("pod %s/%s failed: %s", ns, name, Describe(final))}
 	}
 	return res, nil
+}
+
+func unreachable(ctx context.Context, cs kubernetes.Interface, node string, hadLease bool, why *string) bool {
+	*why = NodeUnreachable(ctx, cs, node, hadLease)
+	return *why != ""
 }
 
 func explainCreate(err error, ns string) error {

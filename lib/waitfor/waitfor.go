@@ -26,14 +26,17 @@ var ErrTimeout = errors.New("timed out waiting for the condition")
 type Condition = watchtools.ConditionFunc
 
 // Until waits on a ListerWatcher until cond holds, ctx ends (Ctrl-C) or its deadline passes.
+// If the API server stopped answering and the deadline passes before it is back, the error says
+// so (a *clierr.Error, not ErrTimeout).
 func Until(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, cond Condition) (*watch.Event, error) {
-	ev, err := watchtools.UntilWithSync(ctx, lw, objType, nil, cond)
+	rec := record(lw)
+	ev, err := watchtools.UntilWithSync(ctx, rec.lw(), objType, nil, cond)
 	if err == nil {
 		return ev, nil
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), wait.Interrupted(err) && ctx.Err() == nil:
-		return ev, ErrTimeout
+		return ev, rec.outage(ErrTimeout)
 	case errors.Is(ctx.Err(), context.Canceled):
 		return ev, context.Canceled
 	}
@@ -92,12 +95,13 @@ func UntilAll(ctx context.Context, lw cache.ListerWatcher, objType runtime.Objec
 		return check(s.List())
 	}
 	// The informer behind UntilWithSync updates its store before it delivers the event.
-	_, err := watchtools.UntilWithSync(ctx, lw, objType, pre, func(watch.Event) (bool, error) { return check(store.List()) })
+	rec := record(lw)
+	_, err := watchtools.UntilWithSync(ctx, rec.lw(), objType, pre, func(watch.Event) (bool, error) { return check(store.List()) })
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return ErrTimeout
+		return rec.outage(ErrTimeout)
 	case errors.Is(ctx.Err(), context.Canceled):
 		return context.Canceled
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -30,6 +31,7 @@ type ControlPlane struct {
 	AdminConfig     *rest.Config
 
 	bin     string
+	apiArgs []string
 	ca      *ca
 	servCA  []byte
 	procs   []*process
@@ -108,6 +110,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 		"--authorization-mode", "Node,RBAC", "--disable-admission-plugins", "ServiceAccount",
 	}
 	args = append(args, opts.ExtraAPIServerArgs...)
+	cp.apiArgs = args
 	api, err := startProcess("kube-apiserver", filepath.Join(dir, "kube-apiserver.log"), filepath.Join(bin, "kube-apiserver"), args...)
 	if err != nil {
 		return nil, err
@@ -175,6 +178,53 @@ func (cp *ControlPlane) UserKubeconfig(user string, groups ...string) (string, e
 		return "", err
 	}
 	return path, os.Chmod(path, 0o600)
+}
+
+// StopAPIServer kills kube-apiserver as a crash or a lost machine would (no graceful shutdown:
+// its connections break at once; etcd and the data stay); StartAPIServer brings it back on the
+// same address with the same certificates.
+func (cp *ControlPlane) StopAPIServer() error {
+	api := cp.procs[1]
+	if err := api.stop(0); err != nil {
+		return err
+	}
+	if api.alive() {
+		return fmt.Errorf("kube-apiserver (pid %d) still runs", api.cmd.Process.Pid)
+	}
+	return nil
+}
+
+// StartAPIServer restarts a stopped kube-apiserver and waits until it is ready.
+func (cp *ControlPlane) StartAPIServer() error {
+	if !cp.procs[1].exited() {
+		return fmt.Errorf("kube-apiserver is running")
+	}
+	api, err := startProcess("kube-apiserver", filepath.Join(cp.Dir, "kube-apiserver-restarted.log"), filepath.Join(cp.bin, "kube-apiserver"), cp.apiArgs...)
+	if err != nil {
+		return err
+	}
+	cp.procs[1] = api
+	return cp.waitReady(api, cp.procs[0], filepath.Join(cp.Dir, "certs", "apiserver.crt"), 90*time.Second)
+}
+
+// HostPort is the API server's address without the scheme (for a FaultProxy).
+func (cp *ControlPlane) HostPort() string { return strings.TrimPrefix(cp.Server, "https://") }
+
+// KubeconfigVia copies a kubeconfig with every cluster's server replaced by https://addr (a
+// FaultProxy in front of the API server; the serving certificate is for 127.0.0.1 too).
+func KubeconfigVia(path, addr string) (string, error) {
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cfg.Clusters {
+		c.Server = "https://" + addr
+	}
+	out := path + "-via-" + strings.ReplaceAll(addr, ":", "-")
+	if err := clientcmd.WriteToFile(*cfg, out); err != nil {
+		return "", err
+	}
+	return out, os.Chmod(out, 0o600)
 }
 
 // Pids returns the process IDs the control plane started (for tests of Stop).

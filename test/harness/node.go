@@ -41,6 +41,7 @@ type RealNode struct {
 	Socket     string
 	containerd *process
 	kubelet    *process
+	kubeletCmd []string // binary and arguments, to start it again after StopKubelet
 	cp         *ControlPlane
 	ipForward  []byte          // the host's net.ipv4.ip_forward before the node started
 	netnsSeen  map[string]bool // network namespaces that existed before the node started
@@ -165,9 +166,10 @@ func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) 
 	if err := os.WriteFile(filepath.Join(dir, "kubelet.yaml"), []byte(kubeletConfig(dir, ports[0])), 0o644); err != nil {
 		return nil, err
 	}
-	if n.kubelet, err = startProcess("kubelet", filepath.Join(dir, "kubelet.log"), filepath.Join(bin, "kubelet"),
+	n.kubeletCmd = []string{filepath.Join(bin, "kubelet"),
 		"--config", filepath.Join(dir, "kubelet.yaml"), "--kubeconfig", kubeconfig, "--hostname-override", RealNodeName,
-		"--root-dir", filepath.Join(dir, "kubelet"), "--cert-dir", filepath.Join(dir, "kubelet", "pki")); err != nil {
+		"--root-dir", filepath.Join(dir, "kubelet"), "--cert-dir", filepath.Join(dir, "kubelet", "pki")}
+	if n.kubelet, err = startProcess("kubelet", filepath.Join(dir, "kubelet.log"), n.kubeletCmd[0], n.kubeletCmd[1:]...); err != nil {
 		return nil, err
 	}
 	if err := cp.waitRealNodeReady(ctx, n); err != nil {
@@ -281,6 +283,28 @@ func (cp *ControlPlane) waitRealNodeReady(ctx context.Context, n *RealNode) erro
 		return fmt.Errorf("node %s not Ready: %w\nkubelet:\n%s", RealNodeName, err, n.kubelet.logTail(15))
 	}
 	return nil
+}
+
+// StopKubelet stops the kubelet as a crash or an outage of the node would; containerd and the
+// containers it runs stay.
+func (n *RealNode) StopKubelet() error {
+	_ = n.kubelet.stop(10 * time.Second)
+	if n.kubelet.alive() {
+		return fmt.Errorf("kubelet (pid %d) still runs", n.kubelet.cmd.Process.Pid)
+	}
+	return nil
+}
+
+// StartKubelet starts a stopped kubelet again and waits until the node is Ready.
+func (n *RealNode) StartKubelet(ctx context.Context) error {
+	if !n.kubelet.exited() {
+		return fmt.Errorf("kubelet is running")
+	}
+	var err error
+	if n.kubelet, err = startProcess("kubelet", filepath.Join(n.Dir, "kubelet-restarted.log"), n.kubeletCmd[0], n.kubeletCmd[1:]...); err != nil {
+		return err
+	}
+	return n.cp.waitRealNodeReady(ctx, n)
 }
 
 // ctr runs containerd's CLI against this node's containerd, in the CRI namespace.

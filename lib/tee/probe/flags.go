@@ -27,7 +27,7 @@ func NewFlags() Flags {
 // AddFlags registers the flags.
 func (f *Flags) AddFlags(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.BoolVar(&f.Deep, "deep", false, "probe the hosts with a short-lived privileged pod per node")
+	fs.BoolVar(&f.Deep, "deep", false, "probe the hosts with a short-lived pod per node (read-only host mounts, CAP_SYSLOG only)")
 	fs.StringVar(&f.Image, "image", f.Image, "probe image: any image with a POSIX shell, awk and dmesg (mirror it for air-gapped clusters)")
 	fs.StringVar(&f.PullPolicy, "image-pull-policy", f.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
 	fs.DurationVar(&f.Timeout, "timeout", f.Timeout, "how long to wait for each probe pod to finish")

@@ -1,4 +1,4 @@
-// Package probe runs the host probe: a short-lived privileged pod pinned to a node that prints
+// Package probe runs the host probe: a short-lived pod pinned to a node that prints
 // the node's TEE evidence (hostprobe.Script), read back through the API server and judged by
 // hostprobe. RBAC and Pod Security are checked before anything is created.
 package probe
@@ -40,9 +40,13 @@ type PodOptions struct {
 	ManagedBy string
 }
 
-// Pod builds the probe pod. It is privileged only to read the kernel log and device nodes: the
-// host's /proc, /sys and /dev are mounted read-only, its own root filesystem is read-only, it has
-// no service account token, no host network and no host PID namespace.
+// Pod builds the probe pod with the least it needs. It is not privileged: it runs as root (some
+// sysfs files are root-only) with every capability dropped except CAP_SYSLOG (the kernel log,
+// when kernel.dmesg_restrict is set), no privilege escalation, the runtime's default seccomp
+// profile, a read-only root filesystem, no service account token, no host network, PID or IPC
+// namespace. The host's /proc, /sys and /dev are mounted read-only; of /dev it only tests that
+// device nodes exist (device access is not granted). hostPath volumes are what makes it need a
+// namespace whose Pod Security level is "privileged".
 func Pod(o PodOptions) *corev1.Pod {
 	if o.Image == "" {
 		o.Image = DefaultImage
@@ -84,9 +88,13 @@ func Pod(o PodOptions) *corev1.Pod {
 				ImagePullPolicy: o.PullPolicy,
 				Command:         []string{"sh", "-c", hostprobe.Script(hostprobe.HostMountPrefix)},
 				SecurityContext: &corev1.SecurityContext{
-					Privileged:             ptr.To(true),
-					ReadOnlyRootFilesystem: ptr.To(true),
-					RunAsUser:              ptr.To(int64(0)),
+					Privileged:               ptr.To(false),
+					AllowPrivilegeEscalation: ptr.To(false),
+					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"SYSLOG"}},
+					SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					ReadOnlyRootFilesystem:   ptr.To(true),
+					RunAsUser:                ptr.To(int64(0)),
+					RunAsNonRoot:             ptr.To(false),
 				},
 				Resources: corev1.ResourceRequirements{
 					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi")},

@@ -92,7 +92,7 @@ installed cluster changes nothing; different values or versions upgrade the rele
 	f.StringArrayVarP(&o.ValuesFiles, "values", "f", nil, "chart values file (repeatable, as helm -f)")
 	f.BoolVar(&o.SkipPreflight, "skip-preflight", false, "install even when the preflight checks fail")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be applied (-o yaml: the rendered manifests) and apply nothing")
-	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the nodes and runtime classes")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole install may take, waiting for the nodes and runtime classes included")
 	_ = cmd.RegisterFlagCompletionFunc("platform", cobra.FixedCompletions([]string{"auto", "x86_64", "s390x", "aarch64", "peer-pods"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -171,6 +171,9 @@ func releaseNamespace(g *cli.Globals) string {
 
 // Run checks, installs, waits and reports.
 func (o *InstallOptions) Run(ctx context.Context) error {
+	// --timeout bounds the whole command, also when the API server hangs or goes away.
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
 	c, err := o.g.Clients()
 	if err != nil {
 		return err
@@ -216,32 +219,27 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return err
 	}
 	step.Done(ch.Metadata.Name + " " + ch.Metadata.Version)
-	if !o.DryRun {
-		reqs := []access.Request{
-			{Verb: "create", Resource: "secrets", Namespace: ns},
-			{Verb: "create", Group: "apps", Resource: "daemonsets", Namespace: ns},
-			{Verb: "create", Group: "node.k8s.io", Resource: "runtimeclasses"}}
-		// Helm creates the namespace only when it is missing (or when we cannot even see it).
-		if _, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{}); err != nil {
-			reqs = append(reqs, access.Request{Verb: "create", Resource: "namespaces"})
-		}
-		if err := access.Check(ctx, c.Kube, reqs...); err != nil {
-			return clierr.Wrap(err, "installing CoCo needs these permissions")
-		}
-	}
-	if !o.DryRun {
-		if err := waitNamespaceGone(ctx, c, ns, o.Timeout, prog); err != nil {
-			return err
-		}
-	}
 	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
+	if !o.DryRun {
+		if err := hc.Preflight(ctx, c.Config, c.Kube, ch, vals, chartvalues.ReleaseName); err != nil {
+			return err
+		}
+		if err := waitNamespaceGone(ctx, c, ns, o.Timeout, prog); err != nil {
+			return err
+		}
+	}
 	step = prog.Start(fmt.Sprintf("installing release %s in namespace %s (%s)", chartvalues.ReleaseName, ns, platform))
-	rel, outcome, err := hc.Install(ctx, ch, vals, helmrelease.Options{Name: chartvalues.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun})
+	rel, outcome, err := hc.Install(ctx, ch, vals, helmrelease.Options{Name: chartvalues.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun,
+		Notice: func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }})
 	if err != nil {
 		step.Fail("failed")
+		if down := c.Unreachable(ctx); down != nil {
+			return &clierr.Error{Code: clierr.CodeFailure, Err: down, Msg: "the API server stopped answering during helm install",
+				Fix: "check that the cluster is reachable, then run the same command again: it completes the release"}
+		}
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "install", Resource: "helm release " + chartvalues.ReleaseName, Namespace: ns}), "helm install")
 	}
 	step.Done(string(outcome))

@@ -83,7 +83,9 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 				workers = append(workers, n)
 			}
 		}
-		if err := probe.Nodes(ctx, c.Kube, o.Flags.Options(c.Namespace, managedBy()), workers, nodecheck.Options{}, o.Parallel, o.g.Progress()); err != nil {
+		base := o.Flags.Options(c.Namespace, managedBy())
+		base.Notice = func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }
+		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.Progress()); err != nil {
 			return err
 		}
 		for _, w := range workers {

@@ -99,7 +99,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
-	rel, err := hc.Get(chartvalues.ReleaseName)
+	rel, err := hc.Get(ctx, chartvalues.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -64,6 +65,9 @@ func (o *UninstallOptions) Validate() error {
 
 // Run removes what the release made.
 func (o *UninstallOptions) Run(ctx context.Context) error {
+	// --timeout bounds the whole command, also when the API server hangs.
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
 	c, err := o.g.Clients()
 	if err != nil {
 		return err
@@ -74,7 +78,7 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
-	rel, err := hc.Get(chartvalues.ReleaseName)
+	rel, err := hc.Get(ctx, chartvalues.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
@@ -96,13 +100,19 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 	}
 	prog := o.g.Progress()
 	step := prog.Start("uninstalling release " + rel.Name)
-	if _, err := hc.Uninstall(chartvalues.ReleaseName, o.Timeout); err != nil {
+	if _, err := hc.Uninstall(ctx, chartvalues.ReleaseName, o.Timeout); err != nil {
 		step.Fail("failed")
+		if errors.Is(err, context.DeadlineExceeded) {
+			return clierr.Failf("the API server is slow or unreachable; run the same command again (it picks up where it stopped), or raise --timeout",
+				"helm uninstall did not finish within %s", o.Timeout)
+		}
+		if down := c.Unreachable(ctx); clierr.IsConnection(err) || down != nil {
+			return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: "the API server stopped answering during helm uninstall",
+				Fix: "check that the cluster is reachable, then run the same command again: it completes the uninstall"}
+		}
 		return clierr.Wrap(err, "helm uninstall")
 	}
 	step.Done("")
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
 	if err := o.waitClean(ctx, c.Kube, classes, prog); err != nil {
 		return err
 	}
@@ -189,8 +199,6 @@ func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, cha
 		access.Request{Verb: "delete", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}); err != nil {
 		return clierr.Wrap(err, "uninstalling the CoCo operator needs these permissions")
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
 	if err := removeOperator(ctx, c, ccrs, o.g.Progress()); err != nil {
 		return err
 	}

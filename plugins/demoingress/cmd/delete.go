@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -86,6 +87,14 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	reqs := a.AccessRequests(objs, demoapp.Namespace, "delete")
+	if o.Controller {
+		reqs = append(reqs, access.Request{Verb: "delete", Resource: "secrets", Namespace: nginx.Namespace},
+			access.Request{Verb: "delete", Resource: "namespaces"})
+	}
+	if err := access.Check(ctx, c.Kube, reqs...); err != nil {
+		return clierr.Wrap(err, "deleting the demo needs these permissions")
+	}
 	if err := a.Delete(ctx, objs); err != nil {
 		return clierr.Wrap(err, "deleting the demo")
 	}
@@ -97,7 +106,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return clierr.Wrap(err, "connecting Helm to the cluster")
 		}
-		removed, err := hc.Uninstall(nginx.ReleaseName, o.Timeout)
+		removed, err := hc.Uninstall(ctx, nginx.ReleaseName, o.Timeout)
 		if err != nil {
 			return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: nginx.Namespace}), "uninstalling %s", nginx.ReleaseName)
 		}

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +14,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -27,11 +30,13 @@ type DeployOptions struct {
 	format output.Format
 	app    demoapp.Options
 	DryRun string
+	// Timeout bounds the whole apply (a slow or vanishing API server).
+	Timeout time.Duration
 }
 
 func newDeployCommand(g *cli.Globals) *cobra.Command {
 	o := &DeployOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}},
-		app: demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, IngressClass: demoapp.DefaultIngressClass, Replicas: 1}}
+		app: demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, IngressClass: demoapp.DefaultIngressClass, Replicas: 1}, Timeout: 2 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "deploy [--image IMG] [--path /demo] [--host H] [--gateway]",
 		Short: "Apply the demo app: namespace demo, deployment and service web, ingress demo-ip-ingress (or a Gateway API route)",
@@ -52,6 +57,7 @@ instead, for clusters with the Gateway API. --dry-run -o yaml prints the manifes
 	f.StringVar(&o.app.IngressClass, "ingress-class", o.app.IngressClass, "IngressClass of the Ingress")
 	f.BoolVar(&o.app.Gateway, "gateway", false, "use a Gateway and an HTTPRoute (Gateway API) instead of an Ingress")
 	f.StringVar(&o.app.GatewayClass, "gateway-class", "", "GatewayClass of the Gateway (default: the cluster's only one)")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "give up if the API server has not taken every object by then (run again to finish: applying is idempotent)")
 	f.StringVar(&o.DryRun, "dry-run", "none", `"client" prints the manifests; "server" has the API server check them without saving`)
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	return cmd
@@ -70,6 +76,9 @@ func (o *DeployOptions) Complete([]string) error {
 func (o *DeployOptions) Validate() error {
 	if err := o.app.Validate(); err != nil {
 		return clierr.Usagef("see 'kubectl demoingress deploy --help'", "%v", err)
+	}
+	if o.Timeout <= 0 {
+		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive")
 	}
 	switch o.DryRun {
 	case "none", "client", "server":
@@ -96,6 +105,23 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 		}
 		return printObjects(o.g, orYAML(o.format), objs)
 	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	err := o.apply(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return clierr.Failf("the API server is slow or unreachable; run the same command again (it is idempotent), or raise --timeout",
+			"the demo app was not fully applied within %s", o.Timeout)
+	case clierr.IsConnection(err):
+		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: "cannot reach the Kubernetes API server: the demo app was not fully applied",
+			Fix: "check that the cluster is reachable (--context, VPN), then run the same command again (it is idempotent)"}
+	}
+	return err
+}
+
+func (o *DeployOptions) apply(ctx context.Context) error {
 	c, err := o.g.Clients()
 	if err != nil {
 		return err
@@ -115,6 +141,10 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 	a, err := apply.New(c.Config)
 	if err != nil {
 		return err
+	}
+	// Server-side apply is a patch, and a create where the object is new.
+	if err := access.Check(ctx, c.Kube, a.AccessRequests(objs, demoapp.Namespace, "create", "patch")...); err != nil {
+		return clierr.Wrap(err, "deploying the demo app needs these permissions")
 	}
 	if err := a.Apply(ctx, objs, apply.Options{FieldManager: "kubectl-demoingress", DryRun: o.DryRun == "server"}); err != nil {
 		return err

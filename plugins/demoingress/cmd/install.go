@@ -122,7 +122,13 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
-	rel, outcome, err := hc.Install(ctx, ch, o.vals, helmrelease.Options{Name: nginx.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun})
+	if !o.DryRun {
+		if err := hc.Preflight(ctx, c.Config, c.Kube, ch, o.vals, nginx.ReleaseName); err != nil {
+			return err
+		}
+	}
+	rel, outcome, err := hc.Install(ctx, ch, o.vals, helmrelease.Options{Name: nginx.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun,
+		Notice: func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return clierr.ErrInterrupted

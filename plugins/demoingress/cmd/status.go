@@ -89,7 +89,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
-	rel, err := hc.Get(nginx.ReleaseName)
+	rel, err := hc.Get(ctx, nginx.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
 	}

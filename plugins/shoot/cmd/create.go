@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
@@ -189,6 +190,9 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if o.DryRun == "client" {
 		return output.Print(out, orFormat(o.format, output.YAML), manifest(shoot))
 	}
+	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "create", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
+		return clierr.Wrap(err, "creating a shoot in project %s", p.Name)
+	}
 	opts := metav1.CreateOptions{FieldManager: "kubectl-shoot"}
 	if o.DryRun == "server" {
 		opts.DryRun = []string{metav1.DryRunAll}
@@ -254,6 +258,9 @@ func (o *CreateOptions) exists(ctx context.Context, gd *garden, p project, s *ga
 		var err error
 		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.Progress(), o.a.g.Streams.ErrOut); err != nil {
 			return err
+		}
+		if !o.format.Structured() {
+			fmt.Fprintf(w, "shoot %s is ready: kubectl shoot use %s\n", o.Name, o.Name)
 		}
 	}
 	if o.format.Structured() {

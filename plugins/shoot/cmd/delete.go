@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
@@ -82,6 +83,12 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 		return nil
 	}
 	if s.DeletionTimestamp == nil {
+		// Both before asking for the name: a refusal after the user typed it helps no one.
+		if err := access.Check(ctx, gd.Kube,
+			access.Request{Verb: "patch", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace},
+			access.Request{Verb: "delete", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
+			return clierr.Wrap(err, "deleting shoot %s (Gardener needs the confirmation annotation, then the delete)", o.Name)
+		}
 		if !o.Yes {
 			if err := o.confirm(p); err != nil {
 				return err

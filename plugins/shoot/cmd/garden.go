@@ -20,6 +20,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/version"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cloudprofile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/doctor"
@@ -114,9 +115,20 @@ func (a *gardenAccess) connect() (*garden, error) {
 		}
 		loader = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(&clientcmd.ClientConfigLoadingRules{ExplicitPath: path}, overrides)
 	}
+	badFile := func(err error) error {
+		return clierr.Wrap(clierr.Usagef("check the garden kubeconfig (kubectl shoot doctor); download a fresh one from the Gardener dashboard (My Account > Access)",
+			"cannot load the garden kubeconfig"), "%v", err)
+	}
+	source := "the garden kubeconfig"
+	if !a.explicitKubeconfig() {
+		source += " of " + identity
+	}
+	if err := kube.HasCluster(loader, source); err != nil {
+		return nil, badFile(err)
+	}
 	cfg, err := loader.ClientConfig()
 	if err != nil {
-		return nil, clierr.Wrap(clierr.Failf("check the garden kubeconfig (kubectl shoot doctor)", "cannot load the garden kubeconfig"), "%v", err)
+		return nil, badFile(err)
 	}
 	cfg.UserAgent = fmt.Sprintf("kubectl-%s/%s", PluginName, version.Version)
 	if cfg.QPS == 0 {
@@ -128,7 +140,7 @@ func (a *gardenAccess) connect() (*garden, error) {
 	ns, _, _ := loader.Namespace()
 	gd := &garden{Identity: identity, Config: cfg, Namespace: ns}
 	if gd.Core, err = gardencore.NewForConfig(cfg); err != nil {
-		return nil, err
+		return nil, badFile(err)
 	}
 	if gd.Security, err = gardensecurity.NewForConfig(cfg); err != nil {
 		return nil, err

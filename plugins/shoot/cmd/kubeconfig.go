@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/atomicfile"
@@ -181,6 +182,10 @@ func lastOp(s *gardencorev1beta1.Shoot) string {
 func (o *KubeconfigOptions) adminKubeconfig(ctx context.Context, gd *garden, p project) ([]byte, error) {
 	if _, err := getShoot(ctx, gd, p, o.Name); err != nil {
 		return nil, err
+	}
+	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "create", Group: "core.gardener.cloud", Resource: "shoots",
+		Subresource: "adminkubeconfig", Namespace: p.Namespace}); err != nil {
+		return nil, clierr.Wrap(err, "an admin kubeconfig for shoot %s (without --admin you get the gardenlogin one, which needs only get)", o.Name)
 	}
 	secs := int64(o.Expiration.Seconds())
 	req := authenticationv1alpha1.AdminKubeconfigRequest{

@@ -1,7 +1,9 @@
 package shellenv
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,20 +17,36 @@ var hostile = []string{
 	"/tmp/new\nline/k.yaml",
 }
 
-func TestBashEvaluatesToTheLiteralPath(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Fatal("bash is needed for this test:", err)
-	}
-	for _, p := range hostile {
-		line, err := Export("bash", "KUBECONFIG", p)
+// Every shell we can run here (hack/node-deps.sh installs zsh and fish) reads back exactly the
+// path, whatever it holds; none runs any part of it. PowerShell is not packaged for Debian and
+// cannot be fetched here: its quoting is checked by TestQuoting only.
+func TestShellsEvaluateToTheLiteralPath(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "pwned")
+	paths := append(hostile, "/tmp/$(touch "+marker+")/k.yaml", "/tmp/`touch "+marker+"`/k.yaml",
+		`/tmp/*/~/{a,b}/!!/%s/\\/\'/k.yaml`, "/tmp/ünïcödé ✓/k.yaml", `/tmp/\$HOME/k.yaml`)
+	for _, sh := range []struct{ shell, bin, print string }{
+		{"bash", "bash", `printf %s "$KUBECONFIG"`},
+		{"sh", "dash", `printf %s "$KUBECONFIG"`},
+		{"zsh", "zsh", `printf %s "$KUBECONFIG"`},
+		{"fish", "fish", `printf %s "$KUBECONFIG"`},
+	} {
+		bin, err := exec.LookPath(sh.bin)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s is needed for this test (hack/node-deps.sh installs it): %v", sh.bin, err)
 		}
-		out, err := exec.Command(bash, "-c", line+"\nprintf %s \"$KUBECONFIG\"").Output()
-		if err != nil || string(out) != p {
-			t.Errorf("%q: bash read %q (%v) from %s", p, out, err, line)
+		for _, p := range paths {
+			line, err := Export(sh.shell, "KUBECONFIG", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(bin, "-c", line+"\n"+sh.print).Output()
+			if err != nil || string(out) != p {
+				t.Errorf("%s: %q read back as %q (%v) from %s", sh.bin, p, out, err, line)
+			}
 		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a shell ran a command substitution from the path")
 	}
 }
 

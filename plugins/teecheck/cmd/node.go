@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -34,12 +35,13 @@ func newNodeCommand(g *cli.Globals) *cobra.Command {
 		Use:   "node NAME... | --all-nodes [--deep]",
 		Short: "TEE and CoCo readiness of one or more nodes; --deep probes the host",
 		Long: `Judges nodes from their Node objects, like "nodes". With --deep it also runs a short-lived
-privileged probe pod on each node (host /proc, /sys and /dev mounted read-only, no service
-account token, no host network) that prints the host's TEE evidence; the plugin reads the
+probe pod on each node (not privileged: all capabilities dropped but CAP_SYSLOG, the runtime's
+seccomp profile, host /proc, /sys and /dev mounted read-only, no service account token, no host
+network) that prints the host's TEE evidence; the plugin reads the
 pod's log, judges it, and deletes the pod, also on errors, timeouts and Ctrl-C.
 
 --deep needs: create, watch, delete pods and get pods/log in the namespace (-n), and a
-namespace whose Pod Security admission allows privileged pods. Both are checked first.`,
+namespace whose Pod Security admission allows hostPath volumes (level privileged). Both are checked first.`,
 		Example: `  kubectl teecheck node worker-1
   kubectl teecheck node worker-1 --deep -n kube-system
   kubectl teecheck node --all-nodes -l node.kubernetes.io/worker --deep --parallel 8 -o json
@@ -102,6 +104,7 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 	}
 	if o.Deep && len(nodes) > 0 {
 		base := o.Flags.Options(o.clients.Namespace, "kubectl-"+PluginName)
+		base.Notice = func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }
 		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.Progress()); err != nil {
 			return err
 		}

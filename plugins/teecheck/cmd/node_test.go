@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -115,8 +116,15 @@ func checkProbePodSpec(t *testing.T, pod *corev1.Pod, node, image string) {
 		t.Errorf("tolerations %+v", s.Tolerations)
 	}
 	c := s.Containers[0]
-	if c.Image != image || c.SecurityContext == nil || !*c.SecurityContext.Privileged || !*c.SecurityContext.ReadOnlyRootFilesystem {
-		t.Errorf("container: image %q security %+v", c.Image, c.SecurityContext)
+	sc := c.SecurityContext
+	if c.Image != image || sc == nil || sc.Privileged == nil || *sc.Privileged || !*sc.ReadOnlyRootFilesystem ||
+		sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		t.Errorf("container: image %q security %+v", c.Image, sc)
+	}
+	// Least privilege: every capability dropped but CAP_SYSLOG (dmesg), the runtime's seccomp profile.
+	if sc == nil || sc.Capabilities == nil || fmt.Sprint(sc.Capabilities.Drop) != "[ALL]" || fmt.Sprint(sc.Capabilities.Add) != "[SYSLOG]" ||
+		sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault || s.HostIPC {
+		t.Errorf("capabilities/seccomp: %+v", sc)
 	}
 	mounts := map[string]bool{}
 	for _, m := range c.VolumeMounts {

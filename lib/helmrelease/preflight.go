@@ -1,0 +1,65 @@
+package helmrelease
+
+import (
+	"context"
+
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+)
+
+// Preflight asks the API server, before anything is created, whether the user may install (or
+// upgrade) the release: it renders the chart with these values and checks every kind in it, the
+// release's own Secret and, when missing, the namespace. A refusal names each missing
+// permission.
+func (c *Client) Preflight(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, ch *chart.Chart, vals map[string]any, name string) error {
+	// Helm keeps its releases in Secrets: it must list them to install at all.
+	reqs := []access.Request{{Verb: "list", Resource: "secrets", Namespace: c.namespace}, {Verb: "create", Resource: "secrets", Namespace: c.namespace}}
+	existing, err := c.Get(ctx, name)
+	if err != nil && !apierrors.IsForbidden(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: c.namespace})
+	}
+	// A client-side dry run swaps its configuration's cluster client and release store for
+	// in-memory ones: render with a configuration of its own, never the one that installs.
+	renderer, err := NewClient(c.getter, c.namespace, false)
+	if err != nil {
+		return err
+	}
+	rendered, _, err := renderer.Install(ctx, ch, vals, Options{Name: name, DryRun: true})
+	if err != nil {
+		return clierr.Wrap(err, "rendering chart %s", ch.Metadata.Name)
+	}
+	objs, err := apply.Parse([]byte(rendered.Manifest))
+	if err != nil {
+		return clierr.Wrap(err, "reading the rendered chart")
+	}
+	a, err := apply.New(cfg)
+	if err != nil {
+		return err
+	}
+	verb := "create"
+	if existing != nil {
+		verb = "patch"
+	}
+	if existing != nil {
+		reqs = append(reqs, access.Request{Verb: "update", Resource: "secrets", Namespace: c.namespace})
+	}
+	if _, err := cs.CoreV1().Namespaces().Get(ctx, c.namespace, metav1.GetOptions{}); err != nil && (apierrors.IsNotFound(err) || apierrors.IsForbidden(err)) {
+		reqs = append(reqs, access.Request{Verb: "create", Resource: "namespaces"})
+	}
+	reqs = append(reqs, a.AccessRequests(objs, c.namespace, verb)...)
+	if err := access.Check(ctx, cs, reqs...); err != nil {
+		doing := "installing"
+		if existing != nil {
+			doing = "upgrading"
+		}
+		return clierr.Wrap(err, "%s release %s of chart %s needs these permissions", doing, name, ch.Metadata.Name)
+	}
+	return nil
+}

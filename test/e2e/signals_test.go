@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+// Ctrl-C (SIGINT) and SIGTERM in the middle of each long command of the built binaries: the exit
+// code is 130, the message says what was cleaned up or what stays, and no pod of ours is left.
+// (teecheck node --deep has its own test above; shoot's file writes are tested in test/shoot.)
+func TestLongCommandsInterruptedBySignal(t *testing.T) {
+	ctx := context.Background()
+	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-e2e-signal"}, Handler: "kata-e2e-signal"}
+	if _, err := cp.Admin.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Admin.NodeV1().RuntimeClasses().Delete(ctx, rc.Name, metav1.DeleteOptions{})
+	root, err := harness.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart := filepath.Join(root, "test", "charts", "confidential-containers")
+
+	podIn := func(ns string) func() bool {
+		return func() bool {
+			pods, err := cp.Admin.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			return err == nil && len(pods.Items) > 0
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		plugin  string
+		args    func(ns string) []string
+		started func(ns string) func() bool
+		says    string
+	}{
+		{"coco smoke-test", "coco", func(ns string) []string {
+			return []string{"smoke-test", "-n", ns, "--node", "e2e-snp", "--runtime-class", "kata-e2e-signal", "--timeout", "2m"}
+		}, podIn, "was deleted"},
+		{"coco preflight --deep", "coco", func(ns string) []string {
+			return []string{"preflight", "--deep", "-n", ns, "--timeout", "2m"}
+		}, podIn, "was deleted"},
+		{"coco install", "coco", func(string) []string {
+			return []string{"install", "--chart", chart, "--timeout", "2m"}
+		}, func(string) func() bool {
+			return func() bool {
+				s, err := cp.Admin.CoreV1().Secrets("coco-system").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
+				return err == nil && len(s.Items) > 0
+			}
+		}, "interrupted"},
+	} {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+			t.Run(tc.name+"/"+sig.String(), func(t *testing.T) {
+				ns := "e2e-sig-" + strings.ToLower(strings.NewReplacer(" ", "-", "--", "").Replace(tc.name)) + "-" + map[syscall.Signal]string{syscall.SIGINT: "int", syscall.SIGTERM: "term"}[sig]
+				if _, err := cp.Admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command(filepath.Join(binDir, "kubectl-"+tc.plugin), append([]string{"--kubeconfig", cp.AdminKubeconfig}, tc.args(ns)...)...)
+				var errOut bytes.Buffer
+				cmd.Stderr = &errOut
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				started := tc.started(ns)
+				deadline := time.Now().Add(time.Minute)
+				for !started() {
+					if time.Now().After(deadline) {
+						_ = cmd.Process.Kill()
+						t.Fatalf("%s did not get going:\n%s", tc.name, errOut.String())
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				_ = cmd.Process.Signal(sig)
+				err := cmd.Wait()
+				ee, ok := err.(*exec.ExitError)
+				if !ok || ee.ExitCode() != 130 {
+					t.Fatalf("exit %v, want 130\n%s", err, errOut.String())
+				}
+				if !strings.Contains(errOut.String(), tc.says) {
+					t.Errorf("stderr does not say %q:\n%s", tc.says, errOut.String())
+				}
+				if pods, err := cp.Admin.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{}); err != nil || len(pods.Items) != 0 {
+					t.Errorf("pods left in %s: %d %v", ns, len(pods.Items), err)
+				}
+				if tc.plugin == "coco" && tc.args("")[0] == "install" {
+					// The release stays (the message says so); remove it for the next run.
+					if r := plugin(t, "coco", nil, "--kubeconfig", cp.AdminKubeconfig, "uninstall", "--timeout", "1m"); r.code != 0 {
+						t.Fatalf("uninstall after the interrupted install: %d\n%s", r.code, r.stderr)
+					}
+					finalizeNamespace(t, "coco-system")
+				}
+			})
+		}
+	}
+}
+
+// finalizeNamespace plays the namespace controller (this control plane runs none) for a
+// namespace being deleted: it clears the finalizers so that the API server removes it.
+func finalizeNamespace(t *testing.T, name string) {
+	t.Helper()
+	ns, err := cp.Admin.CoreV1().Namespaces().Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	ns.Spec.Finalizers = nil
+	if _, err := cp.Admin.CoreV1().Namespaces().Finalize(context.Background(), ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,141 @@
+package faults
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/test/harness"
+)
+
+func coco(ctx context.Context, kubeconfig string, args ...string) harness.Result {
+	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+}
+
+func helmRecords(t *testing.T) map[string]string {
+	t.Helper()
+	list, err := cp.Admin.CoreV1().Secrets("coco-system").List(context.Background(), metav1.ListOptions{LabelSelector: "owner=helm,name=coco"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, s := range list.Items {
+		out[s.Labels["version"]] = s.Labels["status"]
+	}
+	return out
+}
+
+// The API server goes away in the middle of coco install and of coco uninstall. Each fails
+// within its --timeout saying the server stopped answering; run again once the server is back,
+// each finishes: one deployed release, its runtime classes, both workers labelled, then
+// nothing left.
+func TestAPIServerStoppedDuringCocoInstallAndUninstall(t *testing.T) {
+	install := []string{"install", "--chart", chartRef, "--version", "0.21.0", "--plain-http", "--timeout", "12s", "-o", "json"}
+
+	// The first run goes through a slow link (100 ms per chunk) so that the server stops while
+	// Helm is still applying the chart: the release is then recorded as pending-install. The
+	// kata-deploy stand-in starts only after the outage, so the run cannot finish before it.
+	proxy, err := harness.StartFaultProxy(cp.HostPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	proxy.SetDelay(100 * time.Millisecond)
+	slow, err := harness.KubeconfigVia(cp.AdminKubeconfig, proxy.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := async(func(ctx context.Context) harness.Result { return coco(ctx, slow, install...) })
+	eventually(t, "helm release recorded", time.Minute, func() bool { return len(helmRecords(t)) > 0 })
+	restart := outage(t)
+	res := <-done
+	if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
+		t.Errorf("install during outage: exit %d\n%s", res.Code, res.Stderr)
+	}
+	if res.took > 12*time.Second+5*time.Second {
+		t.Errorf("install took %s with --timeout 12s\n%s", res.took, res.Stderr)
+	}
+	restart()
+	wasPending := strings.HasPrefix(helmRecords(t)["1"], "pending")
+	t.Logf("after the outage: release records %v", helmRecords(t))
+
+	ctx, stopStandIn := context.WithCancel(context.Background())
+	defer stopStandIn()
+	if err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
+		t.Fatal(err)
+	}
+
+	res = <-async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, install...) })
+	var out struct {
+		Outcome        string
+		RuntimeClasses []string
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &out); res.Code != 0 || err != nil {
+		t.Fatalf("install after the outage: exit %d %v\n%s\n%s", res.Code, err, res.Stdout, res.Stderr)
+	}
+	if wasPending && !strings.Contains(res.Stderr, "left pending-install by an interrupted run: completing it") {
+		t.Errorf("the rerun did not say it completed the interrupted release:\n%s", res.Stderr)
+	}
+	recs := helmRecords(t)
+	deployed := 0
+	for _, status := range recs {
+		if status == "deployed" {
+			deployed++
+		}
+		if strings.HasPrefix(status, "pending") {
+			t.Errorf("a release record is still %s: %v", status, recs)
+		}
+	}
+	if deployed != 1 {
+		t.Errorf("release records %v: want exactly one deployed", recs)
+	}
+	rcs, err := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(rcs.Items) != len(out.RuntimeClasses) || len(rcs.Items) < 5 {
+		t.Errorf("runtime classes after install: %d (want %v) %v", len(rcs.Items), out.RuntimeClasses, err)
+	}
+	dss, _ := cp.Admin.AppsV1().DaemonSets("coco-system").List(context.Background(), metav1.ListOptions{})
+	if len(dss.Items) != 1 {
+		t.Errorf("%d DaemonSets", len(dss.Items))
+	}
+
+	// Uninstall: the server goes once Helm has deleted the DaemonSet.
+	uninstall := []string{"uninstall", "--timeout", "12s"}
+	done = async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, uninstall...) })
+	eventually(t, "kata-deploy deleted", time.Minute, func() bool {
+		_, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(context.Background(), "kata-deploy", metav1.GetOptions{})
+		return err != nil
+	})
+	restart = outage(t)
+	res = <-done
+	if res.Code == 0 {
+		// The uninstall may have finished in the moment before the server stopped: then the rerun
+		// below must say so; either way nothing may be left.
+		t.Logf("uninstall finished before the outage:\n%s", res.Stdout)
+	} else if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
+		t.Errorf("uninstall during outage: exit %d\n%s", res.Code, res.Stderr)
+	}
+	if res.took > 12*time.Second+5*time.Second {
+		t.Errorf("uninstall took %s with --timeout 12s", res.took)
+	}
+	restart()
+	res = <-async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, uninstall...) })
+	if res.Code != 0 {
+		t.Fatalf("uninstall after the outage: exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	if recs := helmRecords(t); len(recs) != 0 {
+		t.Errorf("release records left: %v", recs)
+	}
+	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
+		t.Errorf("%d runtime classes left", len(rcs.Items))
+	}
+	eventually(t, "kata labels removed", 20*time.Second, func() bool {
+		nodes, err := cp.Admin.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: tee.KataRuntime})
+		return err == nil && len(nodes.Items) == 0
+	})
+}

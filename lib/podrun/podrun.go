@@ -39,7 +39,7 @@ type Result struct {
 }
 
 // cleanupTimeout bounds deletion after the command's own context has ended.
-const cleanupTimeout = 15 * time.Second
+const cleanupTimeout = 5 * time.Second
 
 // Name returns a pod name with a random suffix. It is chosen on the client (not generateName)
 // so that a pod created just as the user pressed Ctrl-C can still be found and deleted.
@@ -92,13 +92,9 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 	defer events.wait() // after cancel below has ended the event watch
 	defer cancel()
 	var stuck error
-	leaseChecked, hadLease := false, false
 	final, err := waitfor.Pod(podCtx, cs, ns, name, func(p *corev1.Pod, deleted bool) (bool, error) {
 		if deleted {
 			return false, fmt.Errorf("pod %s/%s was deleted by someone else while it ran", ns, name)
-		}
-		if p.Spec.NodeName != "" && !leaseChecked {
-			leaseChecked, hadLease = true, HasLease(podCtx, cs, p.Spec.NodeName)
 		}
 		status(Describe(p))
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
@@ -118,7 +114,7 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		return res, events.Fatal()
 	case errors.Is(err, context.Canceled):
 		return res, clierr.ErrInterrupted
-	case errors.Is(err, waitfor.ErrTimeout) && res.Node != "" && unreachable(ctx, cs, res.Node, hadLease, &why):
+	case errors.Is(err, waitfor.ErrTimeout) && res.Node != "" && unreachable(ctx, cs, res.Node, &why):
 		return res, &clierr.Error{Code: clierr.CodeFailure,
 			Msg: fmt.Sprintf("node %s is unreachable: %s; pod %s/%s did not finish within %s. The pod is deleted from the API, but its container may keep running on the node until the kubelet is back (the kubelet then stops it; activeDeadlineSeconds also ends it)",
 				res.Node, why, ns, name, opts.Timeout),
@@ -142,7 +138,7 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 
 	status("reading the log of " + name)
 	req := cs.CoreV1().Pods(ns).GetLogs(name, &corev1.PodLogOptions{LimitBytes: &opts.MaxLogBytes})
-	logs, err := req.DoRaw(ctx)
+	logs, err := req.DoRaw(waitCtx) // the whole run, log included, keeps to the timeout
 	if err != nil {
 		return res, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "pods/log", Namespace: ns, Name: name})
 	}
@@ -153,8 +149,8 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 	return res, nil
 }
 
-func unreachable(ctx context.Context, cs kubernetes.Interface, node string, hadLease bool, why *string) bool {
-	*why = NodeUnreachable(ctx, cs, node, hadLease)
+func unreachable(ctx context.Context, cs kubernetes.Interface, node string, why *string) bool {
+	*why = NodeUnreachable(ctx, cs, node)
 	return *why != ""
 }
 

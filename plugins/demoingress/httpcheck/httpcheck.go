@@ -71,7 +71,13 @@ func Check(ctx context.Context, url string, o Options) Result {
 	var last Result
 	wait := o.Interval
 	for attempt := 1; ; attempt++ {
-		last = once(ctx, client, url, o)
+		r := once(ctx, client, url, o)
+		if r.Kind == Timeout && ctx.Err() != nil && attempt > 1 && last.Kind != Timeout {
+			// The overall deadline cut this attempt short: the previous answer says more.
+			last.Attempts = attempt
+			return last
+		}
+		last = r
 		last.Attempts = attempt
 		if last.Kind == OK {
 			return last

@@ -5,7 +5,6 @@ package bench
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,19 +16,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/rest"
-
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	"github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
-
-// NodeCount is the size of the simulated cluster.
-const NodeCount = 1000
 
 var (
 	cp     *harness.ControlPlane
@@ -51,7 +40,7 @@ func setupAndRun(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	if err := harness.BuildPlugins(binDir, "v0.0.0-bench", "teecheck"); err != nil {
+	if err := harness.BuildPlugins(binDir, "v0.0.0-bench", "teecheck", "coco", "shoot", "demoingress"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -60,20 +49,6 @@ func setupAndRun(m *testing.M) int {
 		return 1
 	}
 	defer cp.Cleanup()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	nodes := make([]harness.Node, NodeCount)
-	teeLabels := []string{"cpu-security.sev.snp.enabled", "cpu-security.tdx.enabled", "cpu-security.se.enabled", "cpu-cpuid.AVX2"}
-	for i := range nodes {
-		nodes[i] = harness.Node{Name: fmt.Sprintf("osc-node-%04d", i), CPU: "16", Memory: "64Gi",
-			Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + teeLabels[i%len(teeLabels)]: "true", tee.InstanceType: "vm-dedicated-16-64"}}
-	}
-	start := time.Now()
-	if err := cp.AddNodes(ctx, nodes...); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "bench: %d kwok nodes Ready in %s\n", NodeCount, time.Since(start).Round(time.Millisecond))
 	return m.Run()
 }
 
@@ -86,35 +61,6 @@ type countingTransport struct {
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.next.RoundTrip(r)
-}
-
-// BenchmarkNodes1000InProcess runs "kubectl teecheck nodes" over 1,000 nodes and reports the
-// API requests it made per run.
-func BenchmarkNodes1000InProcess(b *testing.B) {
-	var requests atomic.Int64
-	for b.Loop() {
-		var out bytes.Buffer
-		streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &bytes.Buffer{}}
-		root, g := cmd.NewRootWithGlobals(streams)
-		g.WrapConfig = func(c *rest.Config) {
-			c.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, n: &requests} })
-		}
-		root.SetArgs([]string{"--kubeconfig", cp.AdminKubeconfig, "nodes", "-o", "json"})
-		if code := cli.ExecuteContext(context.Background(), root, streams); code != 0 {
-			b.Fatalf("exit %d", code)
-		}
-	}
-	b.ReportMetric(float64(requests.Load())/float64(b.N), "requests/op")
-}
-
-// BenchmarkNodes1000Binary execs the built binary as a user would (process start included) and
-// reports its peak memory.
-func BenchmarkNodes1000Binary(b *testing.B) {
-	var peak int64
-	for b.Loop() {
-		peak = max(peak, runMeasured(b, filepath.Join(binDir, "kubectl-teecheck"), "--kubeconfig", cp.AdminKubeconfig, "nodes"))
-	}
-	b.ReportMetric(float64(peak)/1024, "peak-MiB")
 }
 
 // runMeasured runs argv under GNU time and returns the child's peak RSS in KiB. The rusage Go
@@ -138,8 +84,8 @@ func runMeasured(b *testing.B, argv ...string) int64 {
 	return kib
 }
 
-// BenchmarkStartup compares "kubectl-teecheck version" with "kubectl version --client" in the
-// same run.
+// BenchmarkStartup compares each plugin's "version" with "kubectl version --client" in the same
+// run: wall time per start and peak memory.
 func BenchmarkStartup(b *testing.B) {
 	kubectl := os.Getenv("KUBECTL")
 	if kubectl == "" {
@@ -150,6 +96,9 @@ func BenchmarkStartup(b *testing.B) {
 		argv []string
 	}{
 		{"kubectl-teecheck_version", []string{filepath.Join(binDir, "kubectl-teecheck"), "version"}},
+		{"kubectl-coco_version", []string{filepath.Join(binDir, "kubectl-coco"), "version"}},
+		{"kubectl-shoot_version", []string{filepath.Join(binDir, "kubectl-shoot"), "version"}},
+		{"kubectl-demoingress_version", []string{filepath.Join(binDir, "kubectl-demoingress"), "version"}},
 		{"kubectl_version_--client", []string{kubectl, "version", "--client"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

@@ -32,6 +32,13 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	chart := filepath.Join(root, "test", "charts", "confidential-containers")
+	if r := plugin(t, "demoingress", nil, "--kubeconfig", cp.AdminKubeconfig, "deploy"); r.code != 0 {
+		t.Fatalf("deploy: %d\n%s", r.code, r.stderr)
+	}
+	defer func() {
+		plugin(t, "demoingress", nil, "--kubeconfig", cp.AdminKubeconfig, "delete")
+		finalizeNamespace(t, "demo")
+	}()
 
 	podIn := func(ns string) func() bool {
 		return func() bool {
@@ -59,6 +66,13 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 				s, err := cp.Admin.CoreV1().Secrets("coco-system").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
 				return err == nil && len(s.Items) > 0
 			}
+		}, "interrupted"},
+		// The demo is deployed but never becomes ready here (no controllers): verify waits.
+		{"demoingress verify", "demoingress", func(string) []string {
+			return []string{"verify", "--timeout", "2m"}
+		}, func(string) func() bool {
+			start := time.Now()
+			return func() bool { return time.Since(start) > 1500*time.Millisecond }
 		}, "interrupted"},
 	} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -147,5 +150,34 @@ func TestKubeconfigInterruptedLeavesNoHalfFile(t *testing.T) {
 			}
 			t.Errorf("%v: files next to the kubeconfig: %v", args, names)
 		}
+	}
+}
+
+// Ctrl-C while shoot wait and delete --wait follow a shoot: exit 130, and the message says that
+// Gardener carries on and how to follow it again.
+func TestWaitsInterrupted(t *testing.T) {
+	create(t, "eco-sigdel")
+	// gardenlet keeps a shoot with its finalizer until the cluster is gone: the wait goes on.
+	patch := []byte(`{"metadata":{"finalizers":["gardener"]}}`)
+	if _, err := core.CoreV1beta1().Shoots(ns).Patch(context.Background(), "eco-sigdel", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_, _ = core.CoreV1beta1().Shoots(ns).Patch(context.Background(), "eco-sigdel", types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`), metav1.PatchOptions{})
+	}()
+	for _, args := range [][]string{
+		{"wait", "eco-sbx", "--for", "deleted"},
+		{"delete", "eco-sigdel", "--yes", "--wait"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { time.Sleep(1500 * time.Millisecond); cancel() }()
+		r := harness.Run(ctx, cmd.NewRoot, "", args...)
+		cancel()
+		if r.Code != 130 || !strings.Contains(r.Stderr, "interrupted") || !strings.Contains(r.Stderr, "kubectl shoot wait") {
+			t.Errorf("%v: exit %d, want 130 with how to follow it\n%s", args, r.Code, r.Stderr)
+		}
+	}
+	if s := getShoot(t, "eco-sbx"); s.DeletionTimestamp != nil {
+		t.Error("waiting for a deletion deleted the shoot")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -58,7 +59,10 @@ func runMain(m *testing.M) int {
 	defer repo.Close()
 	nginxRepo = repo.URL
 	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
-		rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}
+		if err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
+			return err
+		}
+		rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-rbac-test"}, Handler: "kata-rbac-test"}
 		if _, err := cp.Admin.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{}); err != nil {
 			return err
 		}
@@ -142,7 +146,7 @@ func TestRestrictedUsers(t *testing.T) {
 		{viewer, coco.NewRoot, cocoInstall, 1, []string{`create secrets in namespace "coco-system"`, "create namespaces at cluster scope",
 			`create daemonsets.apps in namespace "coco-system"`, "create runtimeclasses.node.k8s.io at cluster scope"}},
 		{viewer, coco.NewRoot, []string{"label-workers", "w2"}, 1, []string{"patch nodes at cluster scope"}},
-		{viewer, coco.NewRoot, []string{"smoke-test", "--runtime-class", "kata-qemu-snp", "--timeout", "10s"}, 1, []string{`create pods in namespace "default"`}},
+		{viewer, coco.NewRoot, []string{"smoke-test", "--runtime-class", "kata-rbac-test", "--timeout", "10s"}, 1, []string{`create pods in namespace "default"`}},
 		{viewer, demoingress.NewRoot, nginxInstall, 1, []string{`create secrets in namespace "ingress-nginx"`, "create namespaces at cluster scope",
 			`create services in namespace "ingress-nginx"`, "create ingressclasses.networking.k8s.io at cluster scope"}},
 		{viewer, demoingress.NewRoot, []string{"deploy"}, 1, []string{`create deployments.apps in namespace "demo"`, `patch ingresses.networking.k8s.io in namespace "demo"`}},
@@ -162,5 +166,48 @@ func TestRestrictedUsers(t *testing.T) {
 		if after := snapshot(t); after != before {
 			t.Errorf("%s as %s changed the server:\nbefore:\n%s\nafter:\n%s", name, tc.user, before, after)
 		}
+	}
+}
+
+// With CoCo installed (by an admin), the viewer may neither uninstall it nor install the
+// operator beside it; the server keeps the release exactly as it was.
+func TestRestrictedUserWithARelease(t *testing.T) {
+	ctx := context.Background()
+	if r := harness.Run(ctx, coco.NewRoot, cp.AdminKubeconfig, "install", "--chart", cocoChart, "--version", "0.21.0", "--plain-http", "--timeout", "1m"); r.Code != 0 {
+		t.Fatalf("install as admin: %d\n%s", r.Code, r.Stderr)
+	}
+	viewer, err := cp.Grant("viewer2", rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := harness.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args    []string
+		missing []string
+	}{
+		{[]string{"uninstall", "--timeout", "20s"}, []string{`delete secrets in namespace "coco-system"`, `delete daemonsets.apps in namespace "coco-system"`,
+			"delete runtimeclasses.node.k8s.io at cluster scope", "delete namespaces at cluster scope"}},
+		{[]string{"install", "--method", "operator", "--version", "v0.10.0", "--source", filepath.Join(root, "test", "fixtures", "operator-src"), "--timeout", "20s"},
+			[]string{"create namespaces at cluster scope", "create customresourcedefinitions.apiextensions.k8s.io at cluster scope"}},
+	} {
+		before := snapshot(t)
+		r := harness.Run(ctx, coco.NewRoot, viewer, tc.args...)
+		if r.Code != 1 {
+			t.Errorf("%v: exit %d\n%s", tc.args, r.Code, r.Stderr)
+		}
+		for _, m := range tc.missing {
+			if !strings.Contains(r.Stderr, m) {
+				t.Errorf("%v: the message does not name %q:\n%s", tc.args, m, r.Stderr)
+			}
+		}
+		if after := snapshot(t); after != before {
+			t.Errorf("%v changed the server:\nbefore:\n%s\nafter:\n%s", tc.args, before, after)
+		}
+	}
+	if r := harness.Run(ctx, coco.NewRoot, cp.AdminKubeconfig, "uninstall", "--timeout", "1m"); r.Code != 0 {
+		t.Fatalf("uninstall as admin: %d\n%s", r.Code, r.Stderr)
 	}
 }

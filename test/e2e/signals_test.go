@@ -74,6 +74,16 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 			start := time.Now()
 			return func() bool { return time.Since(start) > 1500*time.Millisecond }
 		}, "interrupted"},
+		// Then its deletion: the namespace stays terminating here (no namespace controller).
+		{"demoingress delete --wait", "demoingress", func(string) []string {
+			return []string{"delete", "--wait", "--timeout", "2m"}
+		}, func(string) func() bool {
+			start := time.Now() // and the signal handler is surely installed
+			return func() bool {
+				n, err := cp.Admin.CoreV1().Namespaces().Get(ctx, "demo", metav1.GetOptions{})
+				return err == nil && n.DeletionTimestamp != nil && time.Since(start) > time.Second
+			}
+		}, "interrupted"},
 	} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 			t.Run(tc.name+"/"+sig.String(), func(t *testing.T) {

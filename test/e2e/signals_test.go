@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -36,8 +37,9 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 		t.Fatalf("deploy: %d\n%s", r.code, r.stderr)
 	}
 	defer func() {
-		plugin(t, "demoingress", nil, "--kubeconfig", cp.AdminKubeconfig, "delete")
+		plugin(t, "demoingress", nil, "--kubeconfig", cp.AdminKubeconfig, "delete", "--controller")
 		finalizeNamespace(t, "demo")
+		finalizeNamespace(t, "ingress-nginx")
 	}()
 
 	podIn := func(ns string) func() bool {
@@ -46,19 +48,32 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 			return err == nil && len(pods.Items) > 0
 		}
 	}
+	nginxChart := filepath.Join(root, "test", "charts", "ingress-nginx")
+	repo, err := harness.StartChartRepo(nginxChart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	after := func(seconds float64) func(string) func() bool {
+		return func(string) func() bool {
+			start := time.Now()
+			return func() bool { return time.Since(start).Seconds() > seconds }
+		}
+	}
 	for _, tc := range []struct {
 		name    string
 		plugin  string
 		args    func(ns string) []string
 		started func(ns string) func() bool
 		says    string
+		setup   func(t *testing.T)
 	}{
 		{"coco smoke-test", "coco", func(ns string) []string {
 			return []string{"smoke-test", "-n", ns, "--node", "e2e-snp", "--runtime-class", "kata-e2e-signal", "--timeout", "2m"}
-		}, podIn, "was deleted"},
+		}, podIn, "was deleted", nil},
 		{"coco preflight --deep", "coco", func(ns string) []string {
 			return []string{"preflight", "--deep", "-n", ns, "--timeout", "2m"}
-		}, podIn, "was deleted"},
+		}, podIn, "was deleted", nil},
 		{"coco install", "coco", func(string) []string {
 			return []string{"install", "--chart", chart, "--timeout", "2m"}
 		}, func(string) func() bool {
@@ -66,14 +81,37 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 				s, err := cp.Admin.CoreV1().Secrets("coco-system").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
 				return err == nil && len(s.Items) > 0
 			}
-		}, "interrupted"},
+		}, "interrupted", nil},
 		// The demo is deployed but never becomes ready here (no controllers): verify waits.
 		{"demoingress verify", "demoingress", func(string) []string {
 			return []string{"verify", "--timeout", "2m"}
 		}, func(string) func() bool {
 			start := time.Now()
 			return func() bool { return time.Since(start) > 1500*time.Millisecond }
-		}, "interrupted"},
+		}, "interrupted", nil},
+		// No load balancer here: install waits for the controller's address.
+		{"demoingress install", "demoingress", func(string) []string {
+			return []string{"install", "--chart-repo", repo.URL, "--timeout", "2m"}
+		}, after(2), "interrupted", nil},
+		// A node kata-deploy never cleans (no stand-in here): uninstall waits for its label to go.
+		{"coco uninstall", "coco", func(string) []string {
+			return []string{"uninstall", "--timeout", "2m"}
+		}, after(2), "interrupted", func(t *testing.T) {
+			finalizeNamespace(t, "coco-system")
+			// The install itself times out (no kata-deploy here to label nodes) but leaves the release.
+			plugin(t, "coco", nil, "--kubeconfig", cp.AdminKubeconfig, "install", "--chart", chart, "--timeout", "3s")
+			if s, err := cp.Admin.CoreV1().Secrets("coco-system").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm,status=deployed"}); err != nil || len(s.Items) == 0 {
+				t.Fatalf("no deployed release to uninstall: %v", err)
+			}
+			patch := []byte(`{"metadata":{"labels":{"katacontainers.io/kata-runtime":"true"}}}`)
+			if _, err := cp.Admin.CoreV1().Nodes().Patch(ctx, "e2e-snp", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				unlabel := []byte(`{"metadata":{"labels":{"katacontainers.io/kata-runtime":null}}}`)
+				_, _ = cp.Admin.CoreV1().Nodes().Patch(ctx, "e2e-snp", types.MergePatchType, unlabel, metav1.PatchOptions{})
+			})
+		}},
 		// Then its deletion: the namespace stays terminating here (no namespace controller).
 		{"demoingress delete --wait", "demoingress", func(string) []string {
 			return []string{"delete", "--wait", "--timeout", "2m"}
@@ -83,13 +121,16 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 				n, err := cp.Admin.CoreV1().Namespaces().Get(ctx, "demo", metav1.GetOptions{})
 				return err == nil && n.DeletionTimestamp != nil && time.Since(start) > time.Second
 			}
-		}, "interrupted"},
+		}, "interrupted", nil},
 	} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 			t.Run(tc.name+"/"+sig.String(), func(t *testing.T) {
 				ns := "e2e-sig-" + strings.ToLower(strings.NewReplacer(" ", "-", "--", "").Replace(tc.name)) + "-" + map[syscall.Signal]string{syscall.SIGINT: "int", syscall.SIGTERM: "term"}[sig]
 				if _, err := cp.Admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 					t.Fatal(err)
+				}
+				if tc.setup != nil {
+					tc.setup(t)
 				}
 				cmd := exec.Command(filepath.Join(binDir, "kubectl-"+tc.plugin), append([]string{"--kubeconfig", cp.AdminKubeconfig}, tc.args(ns)...)...)
 				var errOut bytes.Buffer

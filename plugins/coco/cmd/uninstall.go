@@ -162,6 +162,10 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 	})
 	if err != nil {
 		step.Fail("")
+		if errors.Is(err, context.Canceled) {
+			return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for kata-deploy's clean-up: the release is uninstalled, nodes still labelled " + tee.KataRuntime + ": " + strings.Join(still, ", "),
+				Fix: "run kubectl coco uninstall again to keep waiting, or remove the label by hand (kubectl label node NODE " + tee.KataRuntime + "-)"}
+		}
 		return waitError(err, "nodes still labelled "+tee.KataRuntime+": "+strings.Join(still, ", "),
 			"kata-deploy's clean-up did not finish: check the nodes, then remove the label by hand (kubectl label node NODE "+tee.KataRuntime+"-)")
 	}

@@ -300,7 +300,9 @@ func TestAPIServerStoppedDuringDeepProbe(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", want, errOut.String())
 		}
 	}
-	if took > 8*time.Second+6*time.Second { // the timeout, then at most the clean-up budget (5 s) and a second
+	// The timeout, then clean-up against a dead server: client-go retries a read on a reset
+	// connection (seen once at 16 s on CI), so the bound here is loose; faults pins --timeout.
+	if took > 8*time.Second+12*time.Second {
 		t.Errorf("--timeout 8s, took %s", took)
 	}
 	restarted = true

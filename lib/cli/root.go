@@ -113,6 +113,9 @@ func (g *Globals) Palette(w any) output.Palette {
 	return output.NewPalette(false)
 }
 
+// Note prints a one-line note for the user on stderr (what a command noticed and handled).
+func (g *Globals) Note(s string) { fmt.Fprintln(g.Streams.ErrOut, "note: "+s) }
+
 // Progress returns the progress writer for stderr (silent unless stderr is a terminal).
 func (g *Globals) Progress() *progress.Progress {
 	return progress.New(g.Streams.ErrOut, g.Palette(g.Streams.ErrOut))

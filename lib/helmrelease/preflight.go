@@ -46,8 +46,6 @@ func (c *Client) Preflight(ctx context.Context, cfg *rest.Config, cs kubernetes.
 	verb := "create"
 	if existing != nil {
 		verb = "patch"
-	}
-	if existing != nil {
 		reqs = append(reqs, access.Request{Verb: "update", Resource: "secrets", Namespace: c.namespace})
 	}
 	if _, err := cs.CoreV1().Namespaces().Get(ctx, c.namespace, metav1.GetOptions{}); err != nil && (apierrors.IsNotFound(err) || apierrors.IsForbidden(err)) {

@@ -108,16 +108,19 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 	if final != nil {
 		res.Phase, res.Node = final.Status.Phase, final.Spec.NodeName
 	}
-	var why string
+	var unreachable string // why the pod's node seems gone, if it does
+	if errors.Is(err, waitfor.ErrTimeout) && res.Node != "" {
+		unreachable = NodeUnreachable(ctx, cs, res.Node)
+	}
 	switch {
 	case ctx.Err() == nil && events.Fatal() != nil:
 		return res, events.Fatal()
 	case errors.Is(err, context.Canceled):
 		return res, clierr.ErrInterrupted
-	case errors.Is(err, waitfor.ErrTimeout) && res.Node != "" && unreachable(ctx, cs, res.Node, &why):
+	case unreachable != "":
 		return res, &clierr.Error{Code: clierr.CodeFailure,
 			Msg: fmt.Sprintf("node %s is unreachable: %s; pod %s/%s did not finish within %s. The pod is deleted from the API, but its container may keep running on the node until the kubelet is back (the kubelet then stops it; activeDeadlineSeconds also ends it)",
-				res.Node, why, ns, name, opts.Timeout),
+				res.Node, unreachable, ns, name, opts.Timeout),
 			Fix: fmt.Sprintf("check the node: kubectl get node %s; kubectl describe node %s (on the host: systemctl status kubelet)", res.Node, res.Node)}
 	case errors.Is(err, waitfor.ErrTimeout):
 		state := "never seen"
@@ -147,11 +150,6 @@ func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Opt
 		return res, &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("pod %s/%s failed: %s", ns, name, Describe(final))}
 	}
 	return res, nil
-}
-
-func unreachable(ctx context.Context, cs kubernetes.Interface, node string, why *string) bool {
-	*why = NodeUnreachable(ctx, cs, node)
-	return *why != ""
 }
 
 func explainCreate(err error, ns string) error {

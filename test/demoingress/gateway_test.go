@@ -56,7 +56,14 @@ func TestGatewayAPI(t *testing.T) {
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		res, err := dc.ServerResourcesForGroupVersion(gv.String())
-		if err == nil && len(res.APIResources) >= 3 {
+		listed := map[string]bool{}
+		if err == nil {
+			for _, r := range res.APIResources {
+				listed[r.Name] = true
+			}
+		}
+		// Each of the three kinds, not just any three entries (status subresources count too).
+		if listed["gatewayclasses"] && listed["gateways"] && listed["httproutes"] {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -233,7 +233,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	}
 	step = prog.Start(fmt.Sprintf("installing release %s in namespace %s (%s)", chartvalues.ReleaseName, ns, platform))
 	rel, outcome, err := hc.Install(ctx, ch, vals, helmrelease.Options{Name: chartvalues.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun,
-		Notice: func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }})
+		Notice: o.g.Note})
 	if err != nil {
 		step.Fail("failed")
 		if down := c.Unreachable(ctx); down != nil {

@@ -84,7 +84,7 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 			}
 		}
 		base := o.Flags.Options(c.Namespace, managedBy())
-		base.Notice = func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }
+		base.Notice = o.g.Note
 		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.Progress()); err != nil {
 			return err
 		}

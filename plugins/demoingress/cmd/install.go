@@ -128,7 +128,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		}
 	}
 	rel, outcome, err := hc.Install(ctx, ch, o.vals, helmrelease.Options{Name: nginx.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun,
-		Notice: func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }})
+		Notice: o.g.Note})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return clierr.ErrInterrupted

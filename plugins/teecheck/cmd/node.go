@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -104,7 +103,7 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 	}
 	if o.Deep && len(nodes) > 0 {
 		base := o.Flags.Options(o.clients.Namespace, "kubectl-"+PluginName)
-		base.Notice = func(s string) { fmt.Fprintln(o.g.Streams.ErrOut, "note: "+s) }
+		base.Notice = o.g.Note
 		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.Progress()); err != nil {
 			return err
 		}

@@ -90,3 +90,19 @@ func isConnection(err error) bool {
 	return strings.Contains(s, "connection refused") || strings.Contains(s, "no such host") ||
 		strings.Contains(s, "i/o timeout") || strings.Contains(s, "EOF")
 }
+
+// CannotTell turns a failed read into the words a verdict must use instead of "fine" or
+// "absent": "cannot tell: list pods in namespace "x" forbidden", "... the API server is
+// unreachable", or "... <error>".
+func CannotTell(err error, a Action) string {
+	call := fmt.Sprintf("%s %s %s", a.Verb, a.object(), a.scope())
+	switch {
+	case apierrors.IsForbidden(err):
+		return "cannot tell: " + call + " forbidden"
+	case apierrors.IsUnauthorized(err):
+		return "cannot tell: " + call + ": credentials rejected (401)"
+	case isConnection(err) || errors.Is(err, context.DeadlineExceeded) || apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err):
+		return "cannot tell: " + call + ": the API server is unreachable"
+	}
+	return "cannot tell: " + call + ": " + err.Error()
+}

@@ -25,6 +25,7 @@ import (
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	"helm.sh/helm/v4/pkg/strvals"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"sigs.k8s.io/yaml"
 
@@ -211,8 +212,13 @@ type Options struct {
 	Timeout time.Duration
 	// DryRun renders (client side) and applies nothing.
 	DryRun bool
-	// Notice, if set, is told when Install recovers a release an interrupted run left pending.
+	// Notice, if set, is told when Install takes over a release another run left pending.
 	Notice func(string)
+	// A release pending-install/-upgrade is Helm's lock: another run may still be applying it.
+	// Install takes it over only when its last update is older than TakeOverAfter (the caller's
+	// --timeout: a run that honours its own timeout is over by then), or with Force.
+	TakeOverAfter time.Duration
+	Force         bool
 }
 
 // Outcome says what Install did.
@@ -252,7 +258,7 @@ func (c *Client) install(ctx context.Context, ch *chart.Chart, vals map[string]a
 		}
 	}
 	if existing != nil && existing.Info != nil && existing.Info.Status.IsPending() && !o.DryRun {
-		if err := c.unstick(existing, o.Notice); err != nil {
+		if err := c.takeOver(ctx, existing, o); err != nil {
 			return nil, "", err
 		}
 	}
@@ -287,21 +293,52 @@ func (c *Client) install(ctx context.Context, ch *chart.Chart, vals map[string]a
 	return rel, Upgraded, nil
 }
 
-// unstick marks a release that an interrupted run (Ctrl-C, a lost API server) left in a
-// pending state as failed, so that the upgrade that follows can finish the job: Helm refuses any
-// operation on a pending release, and only its own run could ever have completed it. Resources
-// the interrupted run did not create are created by that upgrade.
-func (c *Client) unstick(rel *release.Release, notice func(string)) error {
+// takeOver marks a release that another run left pending as failed, so that the upgrade that
+// follows can finish the job (Helm refuses any operation on a pending release), but only once
+// that run must be over: its last update is older than TakeOverAfter, or Force says so. Resources
+// the other run did not create are created by the upgrade.
+func (c *Client) takeOver(ctx context.Context, rel *release.Release, o Options) error {
 	was := rel.Info.Status
-	rel.Info.Status = rcommon.StatusFailed
-	rel.Info.Description = fmt.Sprintf("left %s by an interrupted run; marked failed to be completed", was)
-	if err := c.cfg.Releases.Update(rel); err != nil {
-		return fmt.Errorf("release %s is %s and cannot be recovered: %w", rel.Name, was, err)
+	since := rel.Info.LastDeployed
+	if since.IsZero() {
+		since = rel.Info.FirstDeployed
 	}
-	if notice != nil {
-		notice(fmt.Sprintf("release %s (revision %d) was left %s by an interrupted run: completing it", rel.Name, rel.Version, was))
+	age := time.Since(since).Round(time.Second)
+	who := c.lastWriter(ctx, rel)
+	if age < o.TakeOverAfter && !o.Force {
+		return &clierr.Error{Code: clierr.CodeFailure,
+			Msg: fmt.Sprintf("release %s revision %d is %s since %s (%s ago%s): another run may still be applying it",
+				rel.Name, rel.Version, was, since.Format("15:04:05"), age, who),
+			Fix: fmt.Sprintf("wait for that run to finish (kubectl coco status shows the release); if none is running any more, run again with --force, "+
+				"or after %s, when a pending release is taken over by itself", (o.TakeOverAfter - age).Round(time.Second))}
+	}
+	rel.Info.Status = rcommon.StatusFailed
+	rel.Info.Description = fmt.Sprintf("left %s by another run; marked failed to be completed", was)
+	if err := c.cfg.Releases.Update(rel); err != nil {
+		return fmt.Errorf("release %s is %s and cannot be taken over: %w", rel.Name, was, err)
+	}
+	if o.Notice != nil {
+		why := fmt.Sprintf("longer ago than --timeout %s", o.TakeOverAfter)
+		if age < o.TakeOverAfter {
+			why = "--force"
+		}
+		o.Notice(fmt.Sprintf("release %s (revision %d) was left %s %s ago%s (%s): taking it over to complete it", rel.Name, rel.Version, was, age, who, why))
 	}
 	return nil
+}
+
+// lastWriter names the program that last wrote the release's record (the field manager of its
+// Secret, which client-go takes from the program's name), or "" when it cannot be read.
+func (c *Client) lastWriter(ctx context.Context, rel *release.Release) string {
+	cs, err := c.cfg.KubernetesClientSet()
+	if err != nil {
+		return ""
+	}
+	s, err := cs.CoreV1().Secrets(c.namespace).Get(ctx, fmt.Sprintf("sh.helm.release.v1.%s.v%d", rel.Name, rel.Version), metav1.GetOptions{})
+	if err != nil || len(s.ManagedFields) == 0 {
+		return ""
+	}
+	return ", written by " + s.ManagedFields[len(s.ManagedFields)-1].Manager
 }
 
 // normalize round-trips values through YAML so that equal values compare equal whatever

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
+	release "helm.sh/helm/v4/pkg/release/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -19,23 +20,28 @@ import (
 // release's own Secret and, when missing, the namespace. A refusal names each missing
 // permission.
 func (c *Client) Preflight(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, ch *chart.Chart, vals map[string]any, name string) error {
+	rendered, err := Render(ctx, ch, vals, name, c.namespace)
+	if err != nil {
+		return clierr.Wrap(err, "rendering chart %s", ch.Metadata.Name)
+	}
+	return c.PreflightRendered(ctx, cfg, cs, rendered)
+}
+
+// PreflightRendered is Preflight for a chart already rendered (Render): its manifest and its
+// hooks' objects are checked.
+func (c *Client) PreflightRendered(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, rendered *release.Release) error {
+	name := rendered.Name
 	// Helm keeps its releases in Secrets: it must list them to install at all.
 	reqs := []access.Request{{Verb: "list", Resource: "secrets", Namespace: c.namespace}, {Verb: "create", Resource: "secrets", Namespace: c.namespace}}
 	existing, err := c.Get(ctx, name)
 	if err != nil && !apierrors.IsForbidden(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: c.namespace})
 	}
-	// A client-side dry run swaps its configuration's cluster client and release store for
-	// in-memory ones: render with a configuration of its own, never the one that installs.
-	renderer, err := NewClient(c.getter, c.namespace, false)
-	if err != nil {
-		return err
+	manifest := rendered.Manifest
+	for _, h := range rendered.Hooks {
+		manifest += "\n---\n" + h.Manifest
 	}
-	rendered, _, err := renderer.Install(ctx, ch, vals, Options{Name: name, DryRun: true})
-	if err != nil {
-		return clierr.Wrap(err, "rendering chart %s", ch.Metadata.Name)
-	}
-	objs, err := apply.Parse([]byte(rendered.Manifest))
+	objs, err := apply.Parse([]byte(manifest))
 	if err != nil {
 		return clierr.Wrap(err, "reading the rendered chart")
 	}
@@ -57,7 +63,7 @@ func (c *Client) Preflight(ctx context.Context, cfg *rest.Config, cs kubernetes.
 		if existing != nil {
 			doing = "upgrading"
 		}
-		return clierr.Wrap(err, "%s release %s of chart %s needs these permissions", doing, name, ch.Metadata.Name)
+		return clierr.Wrap(err, "%s release %s of chart %s needs these permissions", doing, name, rendered.Chart.Metadata.Name)
 	}
 	return nil
 }

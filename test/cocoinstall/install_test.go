@@ -25,6 +25,7 @@ import (
 var (
 	cp       *harness.ControlPlane
 	chartRef string
+	standIn  *harness.StandIn
 )
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -32,13 +33,9 @@ func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 func runMain(m *testing.M) int {
 	reg := harness.StartChartRegistry()
 	defer reg.Close()
-	dir, err := harness.TestChart("confidential-containers")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if chartRef, err = reg.Push(dir, "charts"); err != nil {
-		fmt.Fprintln(os.Stderr, "push chart:", err)
+	var err error
+	if chartRef, err = reg.PushCocoCharts(); err != nil {
+		fmt.Fprintln(os.Stderr, "push charts:", err)
 		return 1
 	}
 	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
@@ -48,7 +45,9 @@ func runMain(m *testing.M) int {
 			harness.Node{Name: "cp1", CPU: "2", Memory: "4Gi"}); err != nil {
 			return err
 		}
-		return harness.KataDeployStandIn(ctx, cp.Admin, "coco-system")
+		var err error
+		standIn, err = harness.KataDeployStandIn(ctx, cp.Admin, "coco-system")
+		return err
 	})
 }
 
@@ -237,7 +236,7 @@ func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {
 func stuckPod(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	ds, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(ctx, "kata-deploy", metav1.GetOptions{})
+	ds, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(ctx, "kata-as-coco-runtime", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +244,7 @@ func stuckPod(t *testing.T) {
 	if _, err := cp.Admin.AppsV1().DaemonSets("coco-system").UpdateStatus(ctx, ds, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "kata-deploy-stuck", Namespace: "coco-system", Labels: map[string]string{"name": "kata-deploy"}},
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "kata-deploy-stuck", Namespace: "coco-system", Labels: map[string]string{"name": "kata-as-coco-runtime"}},
 		Spec: corev1.PodSpec{NodeName: "w3-gone", Containers: []corev1.Container{{Name: "c", Image: "registry.invalid/x"}}}}
 	if _, err := cp.Admin.CoreV1().Pods("coco-system").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)

@@ -26,13 +26,9 @@ func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 func runMain(m *testing.M) int {
 	reg := harness.StartChartRegistry()
 	defer reg.Close()
-	dir, err := harness.TestChart("confidential-containers")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if chartRef, err = reg.Push(dir, "charts"); err != nil {
-		fmt.Fprintln(os.Stderr, "push chart:", err)
+	var err error
+	if chartRef, err = reg.PushCocoCharts(); err != nil {
+		fmt.Fprintln(os.Stderr, "push charts:", err)
 		return 1
 	}
 	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {

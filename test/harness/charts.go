@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	helmregistry "helm.sh/helm/v4/pkg/registry"
@@ -39,6 +40,11 @@ func (r *ChartRegistry) Push(chartDir, repo string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return r.PushChart(ch, repo)
+}
+
+// PushChart packages a loaded chart and pushes it under repo.
+func (r *ChartRegistry) PushChart(ch *chart.Chart, repo string) (string, error) {
 	tmp, err := os.MkdirTemp("", "chart-")
 	if err != nil {
 		return "", err

@@ -37,13 +37,9 @@ func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 func runMain(m *testing.M) int {
 	reg := harness.StartChartRegistry()
 	defer reg.Close()
-	dir, err := harness.TestChart("confidential-containers")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if cocoChart, err = reg.Push(dir, "charts"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	var err error
+	if cocoChart, err = reg.PushCocoCharts(); err != nil {
+		fmt.Fprintln(os.Stderr, "push charts:", err)
 		return 1
 	}
 	nginxDir, err := harness.TestChart("ingress-nginx")
@@ -59,7 +55,7 @@ func runMain(m *testing.M) int {
 	defer repo.Close()
 	nginxRepo = repo.URL
 	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
-		if err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
+		if _, err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
 			return err
 		}
 		rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-rbac-test"}, Handler: "kata-rbac-test"}

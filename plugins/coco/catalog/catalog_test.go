@@ -27,7 +27,9 @@ func TestHardwareFit(t *testing.T) {
 		{"kata-qemu-se", report("s390x", tee.Found, tee.SE), Yes},
 		{"kata-qemu-se", snp, No},
 		{"kata-qemu-coco-dev", report("s390x", tee.None), Yes},
-		{"kata-qemu-coco-dev-runtime-rs", report("s390x", tee.None), No},
+		{"kata-qemu-coco-dev-runtime-rs", report("s390x", tee.None), Yes},
+		{"kata-qemu-coco-dev", report("arm64", tee.None), No}, // kata-deploy builds it for amd64 and s390x only
+		{"kata-qemu-coco-dev-runtime-rs", report("arm64", tee.None), Yes},
 		{"kata-remote", report("arm64", tee.None), Yes},
 		{"kata-qemu-tdx", nodecheck.Report{Architecture: "amd64", TEE: tee.TEEReport{Status: tee.Found, Kinds: []tee.Kind{tee.TDX}, ConfidentialGuest: true}}, No},
 	}
@@ -52,5 +54,8 @@ func TestBest(t *testing.T) {
 	}
 	if got := Best([]string{"kata-qemu-coco-dev"}, []nodecheck.Report{report("amd64", tee.Found, tee.SEVSNP)}); got != "kata-qemu-coco-dev" {
 		t.Errorf("snp class not installed: %s", got)
+	}
+	if got := Best([]string{"kata-qemu-coco-dev-runtime-rs"}, []nodecheck.Report{report("arm64", tee.None)}); got != "kata-qemu-coco-dev-runtime-rs" {
+		t.Errorf("arm64 worker: %s", got)
 	}
 }

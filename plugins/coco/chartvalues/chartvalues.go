@@ -14,7 +14,7 @@ import (
 // Defaults of "kubectl coco install".
 const (
 	DefaultChart   = "oci://ghcr.io/confidential-containers/charts/confidential-containers"
-	DefaultVersion = "0.21.0"
+	DefaultVersion = "0.22.0"
 	ReleaseName    = "coco"
 	Namespace      = "coco-system"
 	// SubChart is the alias of kata-deploy in the umbrella chart.
@@ -49,36 +49,6 @@ func PlatformForArch(arch string) Platform {
 		return p
 	}
 	return X86
-}
-
-// shims per platform: the kata-deploy shim names (runtime class "kata-<shim>").
-var shims = map[Platform][]string{
-	X86:     {"qemu-coco-dev", "qemu-coco-dev-runtime-rs", "qemu-snp", "qemu-tdx", "qemu-nvidia-gpu-snp", "qemu-nvidia-gpu-tdx"},
-	S390x:   {"qemu-coco-dev", "qemu-se", "qemu-se-runtime-rs"},
-	Aarch64: {"qemu-coco-dev"},
-	Peer:    {"remote"},
-}
-
-// ForPlatform returns the values for a platform: only its shims enabled, the distribution, and
-// the node selector that limits kata-deploy to CoCo's worker nodes.
-func ForPlatform(p Platform, k8sDistribution string, nodeSelector map[string]string) map[string]any {
-	enabled := map[string]any{"disableAll": true}
-	for _, s := range shims[p] {
-		enabled[s] = map[string]any{"enabled": true}
-	}
-	sel := map[string]any{}
-	for k, v := range nodeSelector {
-		sel[k] = v
-	}
-	return map[string]any{
-		"architecture": string(p),
-		SubChart: map[string]any{
-			"enabled":         true,
-			"k8sDistribution": k8sDistribution,
-			"nodeSelector":    sel,
-			"shims":           enabled,
-		},
-	}
 }
 
 // DefaultNodeSelector puts CoCo's runtime on worker-labelled nodes, as the prerequisites say.

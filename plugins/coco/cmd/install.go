@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	release "helm.sh/helm/v4/pkg/release/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -18,6 +21,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
@@ -41,10 +45,13 @@ type InstallOptions struct {
 	ValuesFiles     []string
 	SkipPreflight   bool
 	DryRun          bool
+	Force           bool
 	Timeout         time.Duration
 
-	format   output.Format
-	selector map[string]string
+	format    output.Format
+	selector  map[string]string
+	user      map[string]any
+	daemonSet string
 }
 
 // InstallResult is the schema of "install -o json|yaml".
@@ -55,6 +62,7 @@ type InstallResult struct {
 	Namespace      string   `json:"namespace"`
 	Chart          string   `json:"chart"`
 	Version        string   `json:"version"`
+	KataDeploy     string   `json:"kataDeploy,omitempty"`
 	Outcome        string   `json:"outcome"`
 	Nodes          []string `json:"nodes"`
 	RuntimeClasses []string `json:"runtimeClasses"`
@@ -93,6 +101,7 @@ installed cluster changes nothing; different values or versions upgrade the rele
 	f.BoolVar(&o.SkipPreflight, "skip-preflight", false, "install even when the preflight checks fail")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be applied (-o yaml: the rendered manifests) and apply nothing")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole install may take, waiting for the nodes and runtime classes included")
+	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending-install/-upgrade although its last update is younger than --timeout")
 	_ = cmd.RegisterFlagCompletionFunc("platform", cobra.FixedCompletions([]string{"auto", "x86_64", "s390x", "aarch64", "peer-pods"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -112,7 +121,9 @@ func (o *InstallOptions) Complete([]string) error {
 	if o.selector, err = labels.ConvertSelectorToLabelsMap(o.NodeSelector); err != nil {
 		return clierr.Usagef("use key=value[,key=value]", "invalid --node-selector %q: %v", o.NodeSelector, err)
 	}
-	return nil
+	// The user's own values, read before anything goes to the network.
+	o.user, err = helmrelease.Values(nil, o.ValuesFiles, o.Sets)
+	return err
 }
 
 // Validate checks the flags without I/O.
@@ -207,33 +218,160 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		}
 		return o.runOperator(ctx, c, o.operatorPlatform(), prog)
 	}
-	platform := o.platform(nodes.Items)
-	vals, err := helmrelease.Values(chartvalues.ForPlatform(platform, o.K8sDistribution, o.selector), o.ValuesFiles, o.Sets)
+	plan, err := o.chartPlan(ctx, nodes.Items, prog)
 	if err != nil {
 		return err
 	}
+	if o.DryRun {
+		return o.printDryRun(plan)
+	}
+	return o.install(ctx, c, ns, plan, prog)
+}
+
+// chartPlan is what the chart install will apply, checked against the chart's contract.
+type chartPlan struct {
+	chart    *chart.Chart
+	info     chartvalues.ChartInfo
+	platform chartvalues.Platform
+	vals     map[string]any
+	rendered *release.Release
+	targets  []string
+	classes  []string
+}
+
+// chartPlan loads the chart, builds the values from what it offers for the platform, renders it
+// and holds the result to kata-deploy's contract, all before anything is applied.
+func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, prog *progress.Progress) (*chartPlan, error) {
 	step := prog.Start("loading chart " + o.Chart + " " + o.Version)
 	ch, err := helmrelease.LoadChart(ctx, helmrelease.Source{Ref: o.Chart, Version: o.Version, PlainHTTP: o.PlainHTTP})
 	if err != nil {
 		step.Fail("failed")
+		return nil, err
+	}
+	p := &chartPlan{chart: ch, platform: o.platform(nodes)}
+	if p.info, err = chartvalues.Inspect(ch); err == nil {
+		err = p.info.CheckDialect()
+	}
+	if err != nil {
+		step.Fail(ch.Metadata.Name + " " + ch.Metadata.Version)
+		return nil, chartRefused(err)
+	}
+	step.Done(p.info.Describe()[len("chart "):])
+	if chartvalues.Newer(p.info.KataDeploy) {
+		o.g.Note(fmt.Sprintf("kata-deploy %s is newer than %s, the newest this kubectl coco was checked against; its values and DaemonSet passed the contract check",
+			p.info.KataDeploy, chartvalues.NewestKataDeploy))
+	}
+	targets, arches := matchingNodes(nodes, o.selector)
+	if len(targets) == 0 && !o.DryRun {
+		return nil, clierr.Failf("label workers (kubectl coco label-workers NODE) or change --node-selector; nothing was applied",
+			"no node matches the node selector %q: kata-deploy would run nowhere", labels.SelectorFromSet(o.selector).String())
+	}
+	if len(arches) == 0 && chartvalues.NodeArch(p.platform) != "" {
+		arches = []string{chartvalues.NodeArch(p.platform)}
+	}
+	plan, err := chartvalues.ForPlatform(p.platform, p.info, o.K8sDistribution, o.selector)
+	if err != nil {
+		return nil, chartRefused(err)
+	}
+	if err := chartvalues.CheckKeys(plan.Values, o.user, p.info); err != nil {
+		return nil, chartRefused(err)
+	}
+	if p.vals, err = helmrelease.Values(plan.Values, o.ValuesFiles, o.Sets); err != nil {
+		return nil, err
+	}
+	if p.rendered, err = helmrelease.Render(ctx, ch, p.vals, chartvalues.ReleaseName, releaseNamespace(o.g)); err != nil {
+		return nil, clierr.Wrap(err, "rendering %s", p.info.Describe())
+	}
+	if err := checkDaemonSet(p.rendered.Manifest, arches, plan.Shims, p.info); err != nil {
+		return nil, err
+	}
+	p.targets = targets
+	if p.classes = chartvalues.RuntimeClassesIn(p.rendered.Manifest); len(p.classes) == 0 {
+		p.classes = chartvalues.RuntimeClasses(p.vals)
+	}
+	return p, nil
+}
+
+// chartRefused is a contract mismatch: exit 1, nothing applied.
+func chartRefused(err error) error {
+	return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: err.Error() + "; nothing was applied",
+		Fix: "use a supported chart version (--version " + chartvalues.DefaultVersion + "), or set the values your chart needs with --set"}
+}
+
+// checkDaemonSet holds the rendered kata-deploy DaemonSet to kata-deploy's start-up check for
+// the architectures of the nodes it will run on.
+func checkDaemonSet(manifest string, arches, shims []string, info chartvalues.ChartInfo) error {
+	ds, err := chartvalues.KataDeployDaemonSet(manifest)
+	if err != nil {
 		return err
 	}
-	step.Done(ch.Metadata.Name + " " + ch.Metadata.Version)
+	if ds == nil {
+		return chartRefused(fmt.Errorf("%s renders no kata-deploy DaemonSet with these values (deploymentMode job is not followed by kubectl coco)", info.Describe()))
+	}
+	if err := chartvalues.CheckEnv(chartvalues.Env(ds), arches, shims); err != nil {
+		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: fmt.Sprintf("%s: %v; nothing was applied", info.Describe(), err),
+			Fix: "choose --platform for the nodes' architecture or narrow --node-selector to nodes of one architecture; if you set shims with --set, set kata-as-coco-runtime.defaultShim.<arch> to one of them"}
+	}
+	return nil
+}
+
+// matchingNodes are the nodes the selector picks and their architectures.
+func matchingNodes(nodes []corev1.Node, selector map[string]string) (names, arches []string) {
+	sel := labels.SelectorFromSet(selector)
+	for _, n := range nodes {
+		if !sel.Matches(labels.Set(n.Labels)) {
+			continue
+		}
+		names = append(names, n.Name)
+		a := n.Labels[corev1.LabelArchStable]
+		if a == "" {
+			a = n.Status.NodeInfo.Architecture
+		}
+		if a != "" && !slices.Contains(arches, a) {
+			arches = append(arches, a)
+		}
+	}
+	sort.Strings(arches)
+	return names, arches
+}
+
+// printDryRun prints the rendered manifest and hooks (YAML) or them and the values (JSON).
+func (o *InstallOptions) printDryRun(p *chartPlan) error {
+	var b strings.Builder
+	b.WriteString(p.rendered.Manifest)
+	for _, h := range p.rendered.Hooks {
+		fmt.Fprintf(&b, "---\n# Hook %s (%s): Helm creates it at %s\n%s\n", h.Name, h.Path, hookEvents(h), strings.TrimPrefix(h.Manifest, "---\n"))
+	}
+	if o.format == output.YAML || o.format == output.Human {
+		_, err := fmt.Fprint(o.g.Streams.Out, b.String())
+		return err
+	}
+	return output.Print(o.g.Streams.Out, o.format, map[string]any{"manifest": b.String(), "values": p.vals, "chart": p.info.Describe()})
+}
+
+func hookEvents(h *release.Hook) string {
+	var ev []string
+	for _, e := range h.Events {
+		ev = append(ev, string(e))
+	}
+	return strings.Join(ev, ",")
+}
+
+// install applies the plan and waits until the nodes run it.
+func (o *InstallOptions) install(ctx context.Context, c *kube.Clients, ns string, p *chartPlan, prog *progress.Progress) error {
 	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
-	if !o.DryRun {
-		if err := hc.Preflight(ctx, c.Config, c.Kube, ch, vals, chartvalues.ReleaseName); err != nil {
-			return err
-		}
-		if err := waitNamespaceGone(ctx, c, ns, o.Timeout, prog); err != nil {
-			return err
-		}
+	if err := hc.PreflightRendered(ctx, c.Config, c.Kube, p.rendered); err != nil {
+		return err
 	}
-	step = prog.Start(fmt.Sprintf("installing release %s in namespace %s (%s)", chartvalues.ReleaseName, ns, platform))
-	rel, outcome, err := hc.Install(ctx, ch, vals, helmrelease.Options{Name: chartvalues.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun,
-		Notice: o.g.Note})
+	if err := waitNamespaceGone(ctx, c, ns, o.Timeout, prog); err != nil {
+		return err
+	}
+	step := prog.Start(fmt.Sprintf("installing release %s in namespace %s (%s)", chartvalues.ReleaseName, ns, p.platform))
+	rel, outcome, err := hc.Install(ctx, p.chart, p.vals, helmrelease.Options{Name: chartvalues.ReleaseName, Timeout: o.Timeout,
+		Notice: o.g.Note, TakeOverAfter: o.Timeout, Force: o.Force})
 	if err != nil {
 		step.Fail("failed")
 		if down := c.Unreachable(ctx); down != nil {
@@ -243,29 +381,39 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "install", Resource: "helm release " + chartvalues.ReleaseName, Namespace: ns}), "helm install")
 	}
 	step.Done(string(outcome))
-	if o.DryRun {
-		if o.format == output.YAML || o.format == output.Human {
-			_, err := fmt.Fprint(o.g.Streams.Out, rel.Manifest)
-			return err
-		}
-		return output.Print(o.g.Streams.Out, o.format, map[string]any{"manifest": rel.Manifest, "values": vals})
+	if ds, _ := chartvalues.KataDeployDaemonSet(rel.Manifest); ds != nil {
+		o.daemonSet = ds.Name
 	}
-	expected := chartvalues.RuntimeClasses(vals)
-	targets, err := waitInstalled(ctx, c, ns, o.selector, expected, o.Timeout, prog)
+	targets, err := waitInstalled(ctx, c, ns, o.selector, p.classes, o.Timeout, prog)
 	if err != nil {
-		return err
+		return o.explainWait(c, ns, err)
 	}
 	res := InstallResult{APIVersion: preflight.APIVersion, Kind: "InstallResult", Release: chartvalues.ReleaseName, Namespace: ns,
-		Chart: o.Chart, Version: ch.Metadata.Version, Outcome: string(outcome), Nodes: targets, RuntimeClasses: expected}
+		Chart: o.Chart, Version: p.chart.Metadata.Version, KataDeploy: p.info.KataDeploy, Outcome: string(outcome), Nodes: targets, RuntimeClasses: p.classes}
 	if o.format.Structured() {
 		return output.Print(o.g.Streams.Out, o.format, res)
 	}
 	msg := map[helmrelease.Outcome]string{helmrelease.Installed: "installed", helmrelease.Upgraded: "upgraded",
 		helmrelease.Unchanged: "already installed with these values: nothing changed"}[outcome]
-	fmt.Fprintf(o.g.Streams.Out, "CoCo %s %s (release %s in %s) on %d node(s): %s\n\n", ch.Metadata.Version, msg, chartvalues.ReleaseName, ns,
-		len(targets), strings.Join(targets, ", "))
+	fmt.Fprintf(o.g.Streams.Out, "CoCo %s %s (release %s in %s, kata-deploy %s) on %d node(s): %s\n\n", p.chart.Metadata.Version, msg, chartvalues.ReleaseName, ns,
+		p.info.KataDeploy, len(targets), strings.Join(targets, ", "))
 	rc := &RuntimeClassesOptions{g: o.g, format: output.Human}
 	return rc.Run(ctx)
+}
+
+// explainWait adds what kata-deploy's pods say to a wait that did not finish: their crash loop
+// is where kata-deploy prints why it refuses to start.
+func (o *InstallOptions) explainWait(c *kube.Clients, ns string, err error) error {
+	var ce *clierr.Error
+	if o.daemonSet == "" || !errorsAs(err, &ce) || ce.Code == clierr.CodeInterrupted {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if problems := daemonSetPods(ctx, c.Kube, ns, o.daemonSet); len(problems) > 0 {
+		ce.Msg += "; kata-deploy: " + strings.Join(problems, "; ")
+	}
+	return err
 }
 
 func (o *InstallOptions) preflight(c *kube.Clients, nodes []corev1.Node) error {

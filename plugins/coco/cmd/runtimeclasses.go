@@ -158,12 +158,9 @@ func (o *RuntimeClassesOptions) print(l RuntimeClassList) error {
 	for _, r := range l.Items {
 		platform, teeKind, confidential, desc := "-", "-", "?", "not a CoCo runtime class"
 		if r.Class != nil {
-			platform, teeKind, confidential, desc = teeprint.Dash(r.Class.Arch), teeprint.Dash(string(r.Class.TEE)), teeprint.YesNo(r.Class.Confidential), r.Class.Description
-			if r.Class.Arch == "" {
-				platform = "amd64,s390x,arm64" // a Kata class built for every platform
-				if r.Class.Name == "kata-remote" {
-					platform = "any (peer pods)"
-				}
+			platform, teeKind, confidential, desc = teeprint.Dash(strings.Join(r.Class.Arches, ",")), teeprint.Dash(string(r.Class.TEE)), teeprint.YesNo(r.Class.Confidential), r.Class.Description
+			if r.Class.Name == "kata-remote" {
+				platform = "any (peer pods)"
 			}
 		}
 		nodes := output.Cell{Text: fmt.Sprint(len(r.Nodes)), Paint: p.Good}

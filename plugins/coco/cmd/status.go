@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	release "helm.sh/helm/v4/pkg/release/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -59,8 +60,12 @@ type StatusReport struct {
 		Present  []string `json:"present"`
 		Missing  []string `json:"missing"`
 	} `json:"runtimeClasses"`
-	Problems []string `json:"problems"`
-	Healthy  bool     `json:"healthy"`
+	// DaemonSet is kata-deploy's, as the release's manifest names it.
+	DaemonSet string   `json:"daemonSet,omitempty"`
+	Problems  []string `json:"problems"`
+	// CannotTell lists what could not be read (forbidden, unreachable): no healthy verdict then.
+	CannotTell []string `json:"cannotTell"`
+	Healthy    bool     `json:"healthy"`
 }
 
 func newStatusCommand(g *cli.Globals) *cobra.Command {
@@ -94,7 +99,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	ns := releaseNamespace(o.g)
-	r := StatusReport{APIVersion: preflight.APIVersion, Kind: "StatusReport", Namespace: ns, Nodes: []NodeState{}, Problems: []string{}}
+	r := StatusReport{APIVersion: preflight.APIVersion, Kind: "StatusReport", Namespace: ns, Nodes: []NodeState{}, Problems: []string{}, CannotTell: []string{}}
 	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
@@ -104,22 +109,54 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
 	if rel != nil {
-		r.Installed, r.Method, r.Release, r.Revision = true, "chart", rel.Name, rel.Version
-		if rel.Chart != nil && rel.Chart.Metadata != nil {
-			r.Chart, r.Version = rel.Chart.Metadata.Name, rel.Chart.Metadata.Version
+		o.chartStatus(ctx, c.Kube, rel, &r)
+	}
+	if rel == nil {
+		if err := o.operatorStatus(ctx, c, &r); err != nil {
+			return err
 		}
-		if rel.Info != nil {
-			r.ReleaseStatus = string(rel.Info.Status)
-			if r.ReleaseStatus != "deployed" {
-				r.Problems = append(r.Problems, "release status is "+r.ReleaseStatus+": "+rel.Info.Description)
+	}
+	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"}))
+	} else {
+		for _, rc := range rcs.Items {
+			r.RuntimeClasses.Present = append(r.RuntimeClasses.Present, rc.Name)
+		}
+		for _, e := range r.RuntimeClasses.Expected {
+			if !slices.Contains(r.RuntimeClasses.Present, e) {
+				r.RuntimeClasses.Missing = append(r.RuntimeClasses.Missing, e)
 			}
 		}
-		r.RuntimeClasses.Expected = chartvalues.RuntimeClasses(rel.Config)
-		sel := labels.SelectorFromSet(chartvalues.NodeSelector(rel.Config)).String()
-		nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: sel})
-		if err != nil {
-			return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
+	}
+	if len(r.RuntimeClasses.Missing) > 0 {
+		r.Problems = append(r.Problems, "runtime classes missing: "+strings.Join(r.RuntimeClasses.Missing, ", "))
+	}
+	r.Healthy = r.Installed && len(r.Problems) == 0 && len(r.CannotTell) == 0
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
+}
+
+// chartStatus fills the report for the Helm release: its state, the target nodes, and
+// kata-deploy's DaemonSet as the release's own manifest names it.
+func (o *StatusOptions) chartStatus(ctx context.Context, cs kubernetes.Interface, rel *release.Release, r *StatusReport) {
+	r.Installed, r.Method, r.Release, r.Revision = true, "chart", rel.Name, rel.Version
+	if rel.Chart != nil && rel.Chart.Metadata != nil {
+		r.Chart, r.Version = rel.Chart.Metadata.Name, rel.Chart.Metadata.Version
+	}
+	if rel.Info != nil {
+		r.ReleaseStatus = string(rel.Info.Status)
+		if r.ReleaseStatus != "deployed" {
+			r.Problems = append(r.Problems, "release status is "+r.ReleaseStatus+": "+rel.Info.Description)
 		}
+	}
+	if r.RuntimeClasses.Expected = chartvalues.RuntimeClassesIn(rel.Manifest); len(r.RuntimeClasses.Expected) == 0 {
+		r.RuntimeClasses.Expected = chartvalues.RuntimeClasses(rel.Config)
+	}
+	sel := labels.SelectorFromSet(chartvalues.NodeSelector(rel.Config)).String()
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "nodes"}))
+	} else {
 		var waiting []string
 		for _, n := range nodes.Items {
 			r.Nodes = append(r.Nodes, NodeState{Node: n.Name, KataRuntime: n.Labels[tee.KataRuntime]})
@@ -130,66 +167,90 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		if len(waiting) > 0 {
 			r.Problems = append(r.Problems, fmt.Sprintf("nodes without %s=true: %s", tee.KataRuntime, strings.Join(waiting, ", ")))
 		}
-		r.Problems = append(r.Problems, o.daemonSetProblems(ctx, c.Kube, ns)...)
 	}
-	if rel == nil {
-		if err := o.operatorStatus(ctx, c, &r); err != nil {
-			return err
-		}
+	ds, err := chartvalues.KataDeployDaemonSet(rel.Manifest)
+	switch {
+	case err != nil:
+		r.CannotTell = append(r.CannotTell, "cannot tell: the release's manifest does not parse: "+err.Error())
+	case ds == nil:
+		r.Problems = append(r.Problems, "the release has no kata-deploy DaemonSet (deploymentMode job?)")
+	default:
+		r.DaemonSet = ds.Name
+		problems, unknown := daemonSetState(ctx, cs, r.Namespace, ds.Name)
+		r.Problems, r.CannotTell = append(r.Problems, problems...), append(r.CannotTell, unknown...)
 	}
-	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"})
-	}
-	for _, rc := range rcs.Items {
-		r.RuntimeClasses.Present = append(r.RuntimeClasses.Present, rc.Name)
-	}
-	for _, e := range r.RuntimeClasses.Expected {
-		if !slices.Contains(r.RuntimeClasses.Present, e) {
-			r.RuntimeClasses.Missing = append(r.RuntimeClasses.Missing, e)
-		}
-	}
-	if len(r.RuntimeClasses.Missing) > 0 {
-		r.Problems = append(r.Problems, "runtime classes missing: "+strings.Join(r.RuntimeClasses.Missing, ", "))
-	}
-	r.Healthy = r.Installed && len(r.Problems) == 0
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
 }
 
-// daemonSetProblems names kata-deploy pods that are not ready, and quotes their warning events.
-func (o *StatusOptions) daemonSetProblems(ctx context.Context, cs kubernetes.Interface, ns string) []string {
-	ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, "kata-deploy", metav1.GetOptions{})
+// daemonSetPods names kata-deploy pods that are not ready, with their last warning event and,
+// when they crash-loop, their last log line: that is where kata-deploy says why it refuses to
+// start. What cannot be read is left out.
+func daemonSetPods(ctx context.Context, cs kubernetes.Interface, ns, name string) []string {
+	problems, _ := daemonSetState(ctx, cs, ns, name)
+	return problems
+}
+
+// daemonSetState reads the DaemonSet and its pods: problems found, and what could not be read.
+func daemonSetState(ctx context.Context, cs kubernetes.Interface, ns, name string) (problems, unknown []string) {
+	ds, err := cs.AppsV1().DaemonSets(ns).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return []string{"DaemonSet " + ns + "/kata-deploy is missing"}
+		return []string{"DaemonSet " + ns + "/" + name + " (in the release's manifest) is missing"}, nil
 	}
-	if err != nil || ds.Spec.Selector == nil {
-		return nil
+	if err != nil {
+		return nil, []string{clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "daemonsets.apps", Namespace: ns, Name: name})}
 	}
-	var out []string
 	if ds.Status.DesiredNumberScheduled > 0 && ds.Status.NumberReady < ds.Status.DesiredNumberScheduled {
-		out = append(out, fmt.Sprintf("DaemonSet %s/kata-deploy: %d of %d pods ready", ns, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled))
+		problems = append(problems, fmt.Sprintf("DaemonSet %s/%s: %d of %d pods ready", ns, name, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled))
 	}
 	sel, err := metav1.LabelSelectorAsSelector(ds.Spec.Selector)
 	if err != nil {
-		return out
+		return problems, []string{"cannot tell: DaemonSet " + name + " has an invalid selector: " + err.Error()}
 	}
 	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
-		return out
+		return problems, []string{clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "pods", Namespace: ns})}
 	}
-	for _, p := range pods.Items {
-		if podReady(&p) {
+	for i := range pods.Items {
+		if p := &pods.Items[i]; !podReady(p) {
+			problems = append(problems, podProblem(ctx, cs, p))
+		}
+	}
+	return problems, nil
+}
+
+func podProblem(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod) string {
+	msg := fmt.Sprintf("pod %s on %s: %s", p.Name, dashIfEmpty(p.Spec.NodeName, "no node"), podrun.Describe(p))
+	for _, st := range p.Status.ContainerStatuses {
+		if st.RestartCount == 0 && st.State.Terminated == nil {
 			continue
 		}
-		msg := fmt.Sprintf("pod %s on %s: %s", p.Name, dashIfEmpty(p.Spec.NodeName, "no node"), podrun.Describe(&p))
-		evs, err := cs.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: fields.Set{"involvedObject.name": p.Name, "type": corev1.EventTypeWarning}.String()})
-		if err == nil && len(evs.Items) > 0 {
-			e := evs.Items[len(evs.Items)-1]
-			msg += "; last event " + e.Reason + ": " + e.Message
+		if line, err := lastLogLine(ctx, cs, p, st.Name, st.RestartCount > 0 && st.State.Terminated == nil); err != nil {
+			msg += "; its log: " + clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "pods/log", Namespace: p.Namespace, Name: p.Name})
+		} else if line != "" {
+			msg += fmt.Sprintf("; container %s last said: %q", st.Name, line)
 		}
-		out = append(out, msg)
 	}
-	return out
+	evs, err := cs.CoreV1().Events(p.Namespace).List(ctx, metav1.ListOptions{FieldSelector: fields.Set{"involvedObject.name": p.Name, "type": corev1.EventTypeWarning}.String()})
+	if err == nil && len(evs.Items) > 0 {
+		e := evs.Items[len(evs.Items)-1]
+		msg += "; last event " + e.Reason + ": " + e.Message
+	}
+	return msg
+}
+
+// lastLogLine is the last non-empty line a container wrote (of its previous run when it is
+// restarting), read with a bounded tail.
+func lastLogLine(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, container string, previous bool) (string, error) {
+	tail, limit := int64(20), int64(16<<10)
+	data, err := cs.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: container, Previous: previous, TailLines: &tail, LimitBytes: &limit}).DoRaw(ctx)
+	if err != nil {
+		return "", err
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if len(last) > 300 {
+		last = last[:300] + "…"
+	}
+	return last, nil
 }
 
 func podReady(p *corev1.Pod) bool {
@@ -238,9 +299,16 @@ func (o *StatusOptions) print(r StatusReport) error {
 		fmt.Fprintf(w, "Status: %s\n", p.Good("healthy"))
 		return nil
 	}
-	fmt.Fprintf(w, "Status: %s\n", p.Bad("problems found"))
+	if len(r.Problems) > 0 {
+		fmt.Fprintf(w, "Status: %s\n", p.Bad("problems found"))
+	} else {
+		fmt.Fprintf(w, "Status: %s\n", p.Warn("cannot tell"))
+	}
 	for _, pr := range r.Problems {
 		fmt.Fprintf(w, "  %s %s\n", p.Bad("✗"), pr)
+	}
+	for _, u := range r.CannotTell {
+		fmt.Fprintf(w, "  %s %s\n", p.Warn("?"), u)
 	}
 	return nil
 }
@@ -266,10 +334,12 @@ func (o *StatusOptions) operatorStatus(ctx context.Context, c *kube.Clients, r *
 	switch {
 	case apierrors.IsNotFound(err):
 		r.Problems = append(r.Problems, "the operator deployment "+operator.Namespace+"/"+operator.Deployment+" is missing")
-	case err == nil:
-		if cs := dep.Spec.Template.Spec.Containers; len(cs) > 0 {
-			if i := strings.LastIndex(cs[0].Image, ":"); i > 0 {
-				r.Version = cs[0].Image[i+1:]
+	case err != nil:
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "deployments.apps", Namespace: operator.Namespace, Name: operator.Deployment}))
+	default:
+		for _, ct := range dep.Spec.Template.Spec.Containers {
+			if ct.Name == operator.ManagerContainer {
+				r.Version = operator.ImageVersion(ct.Image)
 			}
 		}
 		if dep.Status.AvailableReplicas == 0 && !deploymentAvailable(dep) {
@@ -280,6 +350,8 @@ func (o *StatusOptions) operatorStatus(ctx context.Context, c *kube.Clients, r *
 		label := ""
 		if node, err := c.Kube.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{}); err == nil {
 			label = node.Labels[tee.KataRuntime]
+		} else {
+			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "nodes", Name: n}))
 		}
 		r.Nodes = append(r.Nodes, NodeState{Node: n, KataRuntime: label})
 	}

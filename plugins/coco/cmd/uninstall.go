@@ -31,9 +31,10 @@ import (
 
 // UninstallOptions removes the CoCo release and its namespace.
 type UninstallOptions struct {
-	g       *cli.Globals
-	DryRun  bool
-	Timeout time.Duration
+	g          *cli.Globals
+	DryRun     bool
+	RemoveKept bool
+	Timeout    time.Duration
 }
 
 func newUninstallCommand(g *cli.Globals) *cobra.Command {
@@ -48,7 +49,8 @@ the namespace. Running it when CoCo is not installed changes nothing.`,
 		RunE: cli.RunE(o),
 	}
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print what would be removed, remove nothing")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the clean-up")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole uninstall may take, the chart's hooks and the nodes' clean-up included")
+	cmd.Flags().BoolVar(&o.RemoveKept, "remove-kept", false, "also delete what the chart keeps on uninstall (helm.sh/resource-policy: keep) when its post-delete hook could not")
 	return cmd
 }
 
@@ -83,37 +85,51 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
 	if rel == nil {
+		if handled, err := o.leftovers(ctx, c, ns); handled || err != nil {
+			return err
+		}
 		return o.runOperator(ctx, c, ns)
 	}
-	classes := chartvalues.RuntimeClasses(rel.Config)
+	classes := chartvalues.RuntimeClassesIn(rel.Manifest)
+	if len(classes) == 0 {
+		classes = chartvalues.RuntimeClasses(rel.Config)
+	}
+	hooks, kept := helmrelease.HookJobs(rel, "post-delete"), helmrelease.Kept(rel)
 	if o.DryRun {
 		fmt.Fprintf(out, "would uninstall release %s (chart %s) from %s, removing runtime classes %s, then delete namespace %s\n",
 			rel.Name, rel.Chart.Metadata.Version, ns, strings.Join(classes, ", "), ns)
+		for _, h := range hooks {
+			fmt.Fprintf(out, "  the chart's post-delete hook %s runs after the release's objects are deleted\n", h)
+		}
+		if len(kept) > 0 {
+			fmt.Fprintf(out, "  kept by the chart's resource policy (its post-delete hook removes them; --remove-kept if it cannot): %s\n", objectList(kept))
+		}
 		return nil
 	}
 	if err := access.Check(ctx, c.Kube,
 		access.Request{Verb: "delete", Resource: "secrets", Namespace: ns},
 		access.Request{Verb: "delete", Group: "apps", Resource: "daemonsets", Namespace: ns},
 		access.Request{Verb: "delete", Group: "node.k8s.io", Resource: "runtimeclasses"},
+		access.Request{Verb: "create", Group: "batch", Resource: "jobs", Namespace: ns},
 		access.Request{Verb: "delete", Resource: "namespaces"}); err != nil {
 		return clierr.Wrap(err, "uninstalling CoCo needs these permissions")
 	}
 	prog := o.g.Progress()
-	step := prog.Start("uninstalling release " + rel.Name)
-	if _, err := hc.Uninstall(ctx, chartvalues.ReleaseName, o.Timeout); err != nil {
+	what := "uninstalling release " + rel.Name
+	if len(hooks) > 0 {
+		what += " (then the chart's post-delete hook " + hooks[0].String() + ")"
+	}
+	step := prog.Start(what)
+	if _, err := hc.Uninstall(ctx, chartvalues.ReleaseName, helmTimeout(ctx)); err != nil {
 		step.Fail("failed")
-		if errors.Is(err, context.DeadlineExceeded) {
-			return clierr.Failf("the API server is slow or unreachable; run the same command again (it picks up where it stopped), or raise --timeout",
-				"helm uninstall did not finish within %s", o.Timeout)
-		}
-		if down := c.Unreachable(ctx); clierr.IsConnection(err) || down != nil {
-			return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: "the API server stopped answering during helm uninstall",
-				Fix: "check that the cluster is reachable, then run the same command again: it completes the uninstall"}
-		}
-		return clierr.Wrap(err, "helm uninstall")
+		return o.uninstallFailed(ctx, c, hooks, kept, err)
 	}
 	step.Done("")
 	if err := o.waitClean(ctx, c.Kube, classes, prog); err != nil {
+		return err
+	}
+	left, err := o.removeKept(ctx, c, kept)
+	if err != nil {
 		return err
 	}
 	err = c.Kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
@@ -121,7 +137,21 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "namespaces", Name: ns})
 	}
 	fmt.Fprintf(out, "CoCo uninstalled: release %s removed, runtime classes gone, nodes cleaned, namespace %s deleted\n", rel.Name, ns)
+	if len(left) > 0 {
+		fmt.Fprintf(out, "Left by the chart's resource policy (its post-delete hook did not remove them): %s\nRemove them with: kubectl coco uninstall --remove-kept\n", objectList(left))
+	}
 	return nil
+}
+
+// helmTimeout leaves Helm's own waits (deleted objects, hook Jobs) two seconds less than the
+// command, so that a hook that does not finish is reported by Helm, naming it, before the
+// command's deadline.
+func helmTimeout(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 10 * time.Minute
+	}
+	return max(time.Until(d)-2*time.Second, time.Second)
 }
 
 // waitClean follows runtime classes and nodes with watches until the release's classes are gone
@@ -192,9 +222,13 @@ func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, cha
 	for _, ccr := range ccrs {
 		names = append(names, ccr.GetName())
 	}
+	ccrText := "CcRuntime(s) " + strings.Join(names, ", ")
+	if len(names) == 0 {
+		ccrText = "no CcRuntime (none is left)"
+	}
 	if o.DryRun {
-		fmt.Fprintf(out, "would delete CcRuntime(s) %s, wait for the nodes to be cleaned, then remove the operator (namespace %s, CRD %s, cluster roles %s*)\n",
-			strings.Join(names, ", "), operator.Namespace, operator.CRDName, operator.NamePrefix)
+		fmt.Fprintf(out, "would delete %s, wait for the nodes to be cleaned, then remove the operator (namespace %s, CRD %s, cluster roles %s*)\n",
+			ccrText, operator.Namespace, operator.CRDName, operator.NamePrefix)
 		return nil
 	}
 	if err := access.Check(ctx, c.Kube,
@@ -206,6 +240,10 @@ func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, cha
 	if err := removeOperator(ctx, c, ccrs, o.g.Progress()); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "CoCo operator uninstalled: CcRuntime(s) %s removed, nodes cleaned, operator deleted\n", strings.Join(names, ", "))
+	if len(names) == 0 {
+		fmt.Fprintln(out, "CoCo operator uninstalled: no CcRuntime was left, operator deleted")
+		return nil
+	}
+	fmt.Fprintf(out, "CoCo operator uninstalled: %s removed, nodes cleaned, operator deleted\n", ccrText)
 	return nil
 }

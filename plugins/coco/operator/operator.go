@@ -193,3 +193,23 @@ func ReadStatus(u *unstructured.Unstructured) Status {
 	}
 	return s
 }
+
+// ManagerContainer is the operator's own container in its Deployment; the kube-rbac-proxy
+// sidecar of config/default (manager_auth_proxy_patch.yaml) comes before it.
+const ManagerContainer = "manager"
+
+// ImageVersion reads the version an image reference carries: its tag (a registry port such as
+// host:5000 is not one), else the start of its digest; "" when it has neither.
+func ImageVersion(ref string) string {
+	digest := ""
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref, digest = ref[:i], ref[i+1:]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[i+1:]
+	}
+	if d := strings.TrimPrefix(digest, "sha256:"); d != "" {
+		return "sha256:" + d[:min(12, len(d))]
+	}
+	return ""
+}

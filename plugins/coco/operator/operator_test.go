@@ -35,3 +35,18 @@ func TestReadStatus(t *testing.T) {
 		t.Error("an empty status is done")
 	}
 }
+
+func TestImageVersion(t *testing.T) {
+	for ref, want := range map[string]string{
+		"quay.io/confidential-containers/operator:v0.10.0":                     "v0.10.0",
+		"registry.internal:5000/coco/operator:v0.17.0":                         "v0.17.0",
+		"registry.internal:5000/coco/operator":                                 "",
+		"quay.io/confidential-containers/operator@sha256:0123456789abcdef0123": "sha256:0123456789ab",
+		"quay.io/confidential-containers/operator:v0.10.0@sha256:0123456789ab": "v0.10.0",
+		"operator": "",
+	} {
+		if got := ImageVersion(ref); got != want {
+			t.Errorf("ImageVersion(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}

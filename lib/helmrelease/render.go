@@ -1,0 +1,32 @@
+package helmrelease
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"helm.sh/helm/v4/pkg/action"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	kubefake "helm.sh/helm/v4/pkg/kube/fake"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
+)
+
+// Render renders the chart with these values as "helm template" does (a client-side dry run):
+// no cluster is involved, lookup finds nothing. The release holds the manifest and the hooks.
+func Render(ctx context.Context, ch *chart.Chart, vals map[string]any, name, namespace string) (*release.Release, error) {
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(slog.DiscardHandler))
+	mem := driver.NewMemory()
+	mem.SetNamespace(namespace)
+	cfg.Releases = storage.Init(mem)
+	cfg.KubeClient = &kubefake.PrintingKubeClient{Out: io.Discard}
+	in := action.NewInstall(cfg)
+	in.ReleaseName, in.Namespace, in.DryRunStrategy, in.Replace = name, namespace, action.DryRunClient, true
+	r, err := in.RunWithContext(ctx, ch, vals)
+	if err != nil {
+		return nil, err
+	}
+	rel, _ := r.(*release.Release)
+	return rel, nil
+}

@@ -235,3 +235,21 @@ func YAML(objs []*unstructured.Unstructured) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// Exists tells whether the object is on the server; a kind the server does not serve (a CRD not
+// installed) does not exist. Other errors are returned.
+func (a *Applier) Exists(ctx context.Context, u *unstructured.Unstructured) (bool, error) {
+	ri, _, err := a.resource(u)
+	var ce *clierr.Error
+	if errors.As(err, &ce) && meta.IsNoMatchError(ce.Err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, err = ri.Get(ctx, u.GetName(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -101,8 +101,13 @@ func capVerbosity(fs *flag.FlagSet, errOut io.Writer) {
 	}
 }
 
+// displayPath is the command as the user typed it: "kubectl teecheck nodes" (cobra's path
+// already starts with the root's display name, "kubectl teecheck").
 func displayPath(c *cobra.Command) string {
-	return strings.Replace(c.CommandPath(), c.Root().Name(), "kubectl "+c.Root().Name(), 1)
+	if p := c.CommandPath(); strings.HasPrefix(p, "kubectl ") {
+		return p
+	}
+	return "kubectl " + c.CommandPath()
 }
 
 // Palette colours text for w according to --color.

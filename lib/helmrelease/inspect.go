@@ -1,13 +1,10 @@
 package helmrelease
 
 import (
-	"bufio"
-	"io"
-	"strings"
-
 	release "helm.sh/helm/v4/pkg/release/v1"
-	"k8s.io/apimachinery/pkg/util/yaml"
-	sigyaml "sigs.k8s.io/yaml"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
 )
 
 // Object names one object of a release.
@@ -22,28 +19,9 @@ func (o Object) String() string {
 	return o.Kind + " " + o.Namespace + "/" + o.Name
 }
 
-type objectMeta struct {
-	Kind     string `json:"kind"`
-	Metadata struct {
-		Name        string            `json:"name"`
-		Namespace   string            `json:"namespace"`
-		Annotations map[string]string `json:"annotations"`
-	} `json:"metadata"`
-}
-
-func objectsOf(manifest string) []objectMeta {
-	var out []objectMeta
-	r := yaml.NewYAMLReader(bufio.NewReader(strings.NewReader(manifest)))
-	for {
-		doc, err := r.Read()
-		if err == io.EOF || err != nil {
-			return out
-		}
-		var m objectMeta
-		if sigyaml.Unmarshal(doc, &m) == nil && m.Kind != "" && m.Metadata.Name != "" {
-			out = append(out, m)
-		}
-	}
+func objectsOf(manifest string) []*unstructured.Unstructured {
+	objs, _ := apply.Parse([]byte(manifest))
+	return objs
 }
 
 // Kept lists the objects of the release that Helm leaves behind on uninstall: those annotated
@@ -52,14 +30,14 @@ func objectsOf(manifest string) []objectMeta {
 func Kept(rel *release.Release) []Object {
 	var out []Object
 	for _, m := range objectsOf(rel.Manifest) {
-		if m.Metadata.Annotations["helm.sh/resource-policy"] != "keep" {
+		if m.GetAnnotations()["helm.sh/resource-policy"] != "keep" {
 			continue
 		}
-		ns := m.Metadata.Namespace
-		if ns == "" && m.Kind != "ClusterRole" && m.Kind != "ClusterRoleBinding" && m.Kind != "Namespace" {
+		ns := m.GetNamespace()
+		if ns == "" && m.GetKind() != "ClusterRole" && m.GetKind() != "ClusterRoleBinding" && m.GetKind() != "Namespace" {
 			ns = rel.Namespace
 		}
-		out = append(out, Object{Kind: m.Kind, Namespace: ns, Name: m.Metadata.Name})
+		out = append(out, Object{Kind: m.GetKind(), Namespace: ns, Name: m.GetName()})
 	}
 	return out
 }
@@ -75,8 +53,8 @@ func HookJobs(rel *release.Release, event string) []Object {
 			if string(e) == event {
 				ns := rel.Namespace
 				for _, m := range objectsOf(h.Manifest) {
-					if m.Metadata.Namespace != "" {
-						ns = m.Metadata.Namespace
+					if m.GetNamespace() != "" {
+						ns = m.GetNamespace()
 					}
 				}
 				out = append(out, Object{Kind: "Job", Namespace: ns, Name: h.Name})

@@ -2,8 +2,10 @@ package helmrelease
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"helm.sh/helm/v4/pkg/action"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
@@ -29,4 +31,20 @@ func Render(ctx context.Context, ch *chart.Chart, vals map[string]any, name, nam
 	}
 	rel, _ := r.(*release.Release)
 	return rel, nil
+}
+
+// ManifestWithHooks is the release's manifest followed by its hooks' objects, each marked as a
+// hook with the events at which Helm creates it: what a dry run shows, since Helm keeps hooks
+// out of the manifest.
+func ManifestWithHooks(rel *release.Release) string {
+	var b strings.Builder
+	b.WriteString(rel.Manifest)
+	for _, h := range rel.Hooks {
+		var ev []string
+		for _, e := range h.Events {
+			ev = append(ev, string(e))
+		}
+		fmt.Fprintf(&b, "\n---\n# Hook %s (%s): Helm creates it at %s\n%s\n", h.Name, h.Path, strings.Join(ev, ","), strings.TrimSpace(strings.TrimPrefix(h.Manifest, "---")))
+	}
+	return b.String()
 }

@@ -6,6 +6,8 @@ package waitfor
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -20,6 +22,9 @@ import (
 
 // ErrTimeout is returned when the context's deadline passed before the condition held.
 var ErrTimeout = errors.New("timed out waiting for the condition")
+
+// shutdownGrace is how long a wait whose context ended waits for its informer to stop.
+const shutdownGrace = 200 * time.Millisecond
 
 // Condition is called with every event, starting with the object as listed. It returns true to
 // stop waiting.
@@ -89,14 +94,46 @@ func Pod(ctx context.Context, cs kubernetes.Interface, namespace, name string, c
 // checked once the first list is in, and again after every change. Unlike Until it also ends
 // when nothing ever changes (the state was reached before the wait began).
 func UntilAll(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, check func(objs []any) (bool, error)) error {
-	var store cache.Store
+	var (
+		store   cache.Store
+		mu      sync.Mutex
+		stopped bool // once UntilAll has returned, check is not called again
+	)
+	guarded := func(objs func() []any) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return false, nil
+		}
+		return check(objs())
+	}
 	pre := func(s cache.Store) (bool, error) {
 		store = s
-		return check(s.List())
+		return guarded(s.List)
 	}
 	// The informer behind UntilWithSync updates its store before it delivers the event.
 	rec := record(lw)
-	_, err := watchtools.UntilWithSync(ctx, rec.lw(), objType, pre, func(watch.Event) (bool, error) { return check(store.List()) })
+	done := make(chan error, 1)
+	go func() {
+		_, err := watchtools.UntilWithSync(ctx, rec.lw(), objType, pre, func(watch.Event) (bool, error) { return guarded(store.List) })
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		// UntilWithSync then waits for its informer to stop, and a list or watch in flight to a
+		// server that went away can outlast the deadline (client-go retries a GET on a reset
+		// connection, sleeping without looking at the context): the caller's deadline wins.
+		select {
+		case err = <-done:
+		case <-time.After(shutdownGrace):
+			err = ctx.Err()
+		}
+	}
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
 	switch {
 	case err == nil:
 		return nil

@@ -11,6 +11,7 @@ import (
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"sigs.k8s.io/yaml"
 )
 
@@ -90,4 +91,13 @@ func EditKataDeployValues(ch *chart.Chart, edit func(map[string]any)) error {
 		}
 	}
 	return nil
+}
+
+// SaveCocoChart packs CocoChart(coco) as a .tgz into dir (a chart path users pass to --chart).
+func SaveCocoChart(dir, coco string) (string, error) {
+	ch, err := CocoChart(coco)
+	if err != nil {
+		return "", err
+	}
+	return chartutil.Save(ch, dir)
 }

@@ -78,6 +78,23 @@ func TestGatewayAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A dry run takes the cluster's only GatewayClass, not a placeholder the server would accept.
+	if r := run(t, "deploy", "--gateway", "--dry-run", "-o", "yaml"); r.Code != 0 || !strings.Contains(r.Stdout, "gatewayClassName: test-gateways") {
+		t.Fatalf("deploy --gateway --dry-run: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	// With two classes it does not guess.
+	other := class.DeepCopy()
+	other.SetName("other-gateways")
+	other.SetResourceVersion("")
+	if err := a.Apply(ctx, []*unstructured.Unstructured{other}, apply.Options{FieldManager: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "deploy", "--gateway", "--dry-run"); r.Code != 2 || !strings.Contains(r.Stderr, "pass --gateway-class with one of: other-gateways, test-gateways") || strings.Contains(r.Stdout, "gatewayClassName") {
+		t.Errorf("two classes: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if err := dyn.Resource(gv.WithResource("gatewayclasses")).Delete(ctx, "other-gateways", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	r := run(t, "deploy", "--gateway", "--image", "local/demoweb:1")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "gateway/demo-gateway serverside-applied") || !strings.Contains(r.Stdout, "httproute/demo-route serverside-applied") {
 		t.Fatalf("deploy --gateway: %d %s %s", r.Code, r.Stdout, r.Stderr)
@@ -97,6 +114,23 @@ func TestGatewayAPI(t *testing.T) {
 	}
 	if p, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs"); len(p) != 1 {
 		t.Fatalf("route %v", route.Object)
+	}
+	// No Gateway controller has taken it yet (the Gateway API's Accepted=Unknown "Waiting for
+	// controller"): status and verify say so.
+	_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "Accepted", "status": "Unknown", "reason": "Pending", "message": "Waiting for controller",
+		"lastTransitionTime": "2026-12-01T00:00:00Z"}}, "status", "conditions")
+	if gw, err = gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "status"); !strings.Contains(r.Stdout, "path /demo") || !strings.Contains(r.Stdout, "Accepted=Unknown Pending: Waiting for controller") {
+		t.Errorf("status of a pending gateway:\n%s", r.Stdout)
+	}
+	if r := run(t, "verify", "--timeout", "2s"); r.Code != 1 || !strings.Contains(r.Stdout, "(Accepted=Unknown Pending: Waiting for controller)") ||
+		!strings.Contains(r.Stdout, "Gateway controller") || strings.Contains(r.Stdout, "the ingress controller publishes") {
+		t.Errorf("verify of a pending gateway: %d\n%s", r.Code, r.Stdout)
+	}
+	if gw, err = gws.Get(ctx, "demo-gateway", metav1.GetOptions{}); err != nil { // verify recorded its result on it
+		t.Fatal(err)
 	}
 	// Played by the test: the Gateway controller's published address.
 	_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "IPAddress", "value": "127.0.0.1"}}, "status", "addresses")

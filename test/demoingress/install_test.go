@@ -2,6 +2,8 @@ package demoingress
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -20,8 +23,15 @@ func TestInstallIdempotentAndUpgrade(t *testing.T) {
 	}
 	ctx := context.Background()
 	svc, err := cp.Admin.CoreV1().Services("ingress-nginx").Get(ctx, "ingress-nginx-controller", metav1.GetOptions{})
-	if err != nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || svc.Annotations["test.osc-coco.io/publish-service"] != "true" {
+	if err != nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		t.Fatalf("service %v %+v", err, svc)
+	}
+	dep, err := cp.Admin.AppsV1().Deployments("ingress-nginx").Get(ctx, "ingress-nginx-controller", metav1.GetOptions{})
+	if err != nil || !slices.Contains(dep.Spec.Template.Spec.Containers[0].Args, "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller") {
+		t.Fatalf("publishService not set: %v %+v", err, dep)
+	}
+	if !strings.Contains(r.Stdout, "controller deployment ingress-nginx/ingress-nginx-controller available") {
+		t.Errorf("install did not wait for the controller:\n%s", r.Stdout)
 	}
 	if _, err := cp.Admin.NetworkingV1().IngressClasses().Get(ctx, "nginx", metav1.GetOptions{}); err != nil {
 		t.Fatal(err)
@@ -36,6 +46,19 @@ func TestInstallIdempotentAndUpgrade(t *testing.T) {
 	svc, _ = cp.Admin.CoreV1().Services("ingress-nginx").Get(ctx, "ingress-nginx-controller", metav1.GetOptions{})
 	if svc.Spec.LoadBalancerIP != "160.44.12.35" || svc.Annotations["loadbalancer.openstack.org/keep-floatingip"] != "true" {
 		t.Fatalf("static IP values not applied: %+v", svc)
+	}
+	if !strings.Contains(r.Stderr, "kubernetes/cloud-provider-openstack#2443") || !strings.Contains(r.Stderr, "160.44.12.35 will not move the floating IP") {
+		t.Errorf("changing the IP of an installed controller: no note\n%s", r.Stderr)
+	}
+	// status reads the controller's Service (the release has two with its component label: the
+	// admission Service comes first), its address and the keep-floating-IP annotation.
+	r = run(t, "status", "-o", "json")
+	var st cmd.StatusReport
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatal(err, r.Stdout, r.Stderr)
+	}
+	if st.Controller.Service != "ingress-nginx-controller" || st.Controller.Address != "160.44.12.35" || !st.Controller.KeepFloatingIP {
+		t.Errorf("status controller %+v", st.Controller)
 	}
 	// Back to the loopback address the other tests use.
 	if r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stdout, "external address: 127.0.0.1") {

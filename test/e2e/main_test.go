@@ -38,7 +38,14 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error { return cp.AddNodes(ctx, e2eNodes...) })
+	return harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error {
+		if err := cp.AddNodes(ctx, e2eNodes...); err != nil {
+			return err
+		}
+		// No kata-deploy runs here (nodes stay unlabelled), but the chart's post-delete hook Job
+		// must finish for an uninstall to: a test helper plays it.
+		return harness.CleanupJobStandIn(ctx, cp.Admin, "coco-system")
+	})
 }
 
 type result struct {

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/osc-coco/kubectl-plugins/test/charts"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -32,7 +33,10 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chart := filepath.Join(root, "test", "charts", "confidential-containers")
+	chart, err := charts.SaveCocoChart(t.TempDir(), "0.22.0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r := plugin(t, "demoingress", nil, "--kubeconfig", cp.AdminKubeconfig, "deploy"); r.code != 0 {
 		t.Fatalf("deploy: %d\n%s", r.code, r.stderr)
 	}
@@ -87,7 +91,7 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 			return []string{"verify", "--timeout", "2m"}
 		}, func(string) func() bool {
 			start := time.Now()
-			return func() bool { return time.Since(start) > 1500*time.Millisecond }
+			return func() bool { return time.Since(start) > 3*time.Second } // its signal handler is installed by then, also on a loaded machine
 		}, "interrupted", nil},
 		// No load balancer here: install waits for the controller's address.
 		{"demoingress install", "demoingress", func(string) []string {

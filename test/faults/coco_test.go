@@ -73,7 +73,9 @@ func TestAPIServerStoppedDuringCocoInstallAndUninstall(t *testing.T) {
 
 	// --force: the interrupted run is known to be over (its pending release may still be younger
 	// than --timeout, the age at which it is taken over without asking).
-	res = <-async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, append(install, "--force")...) })
+	res = <-async(func(ctx context.Context) harness.Result {
+		return coco(ctx, cp.AdminKubeconfig, append(install, "--force")...)
+	})
 	var out struct {
 		Outcome        string
 		RuntimeClasses []string

@@ -150,7 +150,7 @@ func (cp *ControlPlane) StartNode(ctx context.Context) (n *RealNode, err error) 
 	if err := waitForFile(n.Socket, n.containerd, 30*time.Second); err != nil {
 		return nil, err
 	}
-	for _, img := range []string{"pause.tar", "busybox.tar", "slow-busybox.tar", "demoweb.tar"} {
+	for _, img := range []string{"pause.tar", "busybox.tar", "slow-busybox.tar", "demoweb.tar", "kata-deploy-standin.tar"} {
 		if out, err := n.ctr("images", "import", filepath.Join(images, img)); err != nil {
 			return nil, fmt.Errorf("import %s: %v\n%s", img, err, out)
 		}

@@ -22,6 +22,13 @@ import (
 // StandIn is a running KataDeployStandIn.
 type StandIn struct {
 	skipCleanupJob atomic.Bool
+	onlyHooks      bool
+}
+
+// CleanupJobStandIn plays only the chart's post-delete hook Job (see KataDeployStandIn), for
+// tests whose nodes must stay unlabelled (no kata-deploy runs) but whose uninstall must finish.
+func CleanupJobStandIn(ctx context.Context, cs kubernetes.Interface, namespace string) error {
+	return (&StandIn{onlyHooks: true}).run(ctx, cs, namespace)
 }
 
 // SkipCleanupJob leaves the chart's post-delete hook Job alone from now on (skip true), as on a
@@ -42,8 +49,27 @@ func (s *StandIn) SkipCleanupJob(skip bool) { s.skipCleanupJob.Store(skip) }
 // It runs until ctx ends and follows the API server through outages (fault tests stop it).
 func KataDeployStandIn(ctx context.Context, cs kubernetes.Interface, namespace string) (*StandIn, error) {
 	s := &StandIn{}
+	return s, s.run(ctx, cs, namespace)
+}
+
+func (s *StandIn) run(ctx context.Context, cs kubernetes.Interface, namespace string) error {
+	if !s.onlyHooks {
+		if err := s.followDaemonSets(ctx, cs, namespace); err != nil {
+			return err
+		}
+	}
+	jobs := cs.BatchV1().Jobs(namespace)
+	return follow(ctx, func() (watch.Interface, error) { return jobs.Watch(ctx, metav1.ListOptions{}) }, func() {},
+		func(ev watch.Event) {
+			if j, ok := ev.Object.(*batchv1.Job); ok && ev.Type == watch.Added && strings.HasSuffix(j.Name, "-rb-cleanup") && !s.skipCleanupJob.Load() {
+				playCleanupJob(ctx, cs, j)
+			}
+		})
+}
+
+func (s *StandIn) followDaemonSets(ctx context.Context, cs kubernetes.Interface, namespace string) error {
 	dss := cs.AppsV1().DaemonSets(namespace)
-	if err := follow(ctx, func() (watch.Interface, error) { return dss.Watch(ctx, metav1.ListOptions{}) },
+	return follow(ctx, func() (watch.Interface, error) { return dss.Watch(ctx, metav1.ListOptions{}) },
 		func() { // after a lost watch: a DaemonSet deleted meanwhile leaves labels behind
 			if l, err := dss.List(ctx, metav1.ListOptions{}); err == nil && !hasKataDeploy(l.Items) {
 				labelKataNodes(ctx, cs, nil, nil)
@@ -56,15 +82,6 @@ func KataDeployStandIn(ctx context.Context, cs kubernetes.Interface, namespace s
 				} else {
 					labelKataNodes(ctx, cs, ds, kataEnv(ds))
 				}
-			}
-		}); err != nil {
-		return nil, err
-	}
-	jobs := cs.BatchV1().Jobs(namespace)
-	return s, follow(ctx, func() (watch.Interface, error) { return jobs.Watch(ctx, metav1.ListOptions{}) }, func() {},
-		func(ev watch.Event) {
-			if j, ok := ev.Object.(*batchv1.Job); ok && ev.Type == watch.Added && strings.HasSuffix(j.Name, "-rb-cleanup") && !s.skipCleanupJob.Load() {
-				playCleanupJob(ctx, cs, j)
 			}
 		})
 }

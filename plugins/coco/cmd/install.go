@@ -337,24 +337,12 @@ func matchingNodes(nodes []corev1.Node, selector map[string]string) (names, arch
 
 // printDryRun prints the rendered manifest and hooks (YAML) or them and the values (JSON).
 func (o *InstallOptions) printDryRun(p *chartPlan) error {
-	var b strings.Builder
-	b.WriteString(p.rendered.Manifest)
-	for _, h := range p.rendered.Hooks {
-		fmt.Fprintf(&b, "---\n# Hook %s (%s): Helm creates it at %s\n%s\n", h.Name, h.Path, hookEvents(h), strings.TrimPrefix(h.Manifest, "---\n"))
-	}
+	manifest := helmrelease.ManifestWithHooks(p.rendered)
 	if o.format == output.YAML || o.format == output.Human {
-		_, err := fmt.Fprint(o.g.Streams.Out, b.String())
+		_, err := fmt.Fprint(o.g.Streams.Out, manifest)
 		return err
 	}
-	return output.Print(o.g.Streams.Out, o.format, map[string]any{"manifest": b.String(), "values": p.vals, "chart": p.info.Describe()})
-}
-
-func hookEvents(h *release.Hook) string {
-	var ev []string
-	for _, e := range h.Events {
-		ev = append(ev, string(e))
-	}
-	return strings.Join(ev, ",")
+	return output.Print(o.g.Streams.Out, o.format, map[string]any{"manifest": manifest, "values": p.vals, "chart": p.info.Describe()})
 }
 
 // install applies the plan and waits until the nodes run it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -210,11 +211,23 @@ func daemonSetState(ctx context.Context, cs kubernetes.Interface, ns, name strin
 		return problems, []string{clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "pods", Namespace: ns})}
 	}
 	for i := range pods.Items {
-		if p := &pods.Items[i]; !podReady(p) {
+		if p := &pods.Items[i]; !podReady(p) || recentlyCrashed(p, time.Now()) {
 			problems = append(problems, podProblem(ctx, cs, p))
 		}
 	}
 	return problems, nil
+}
+
+// recentlyCrashed: a container of the pod exited with an error in the last five minutes. A
+// crash-looping pod is Ready for a moment after each restart; kata-deploy, once installed, runs
+// on and is not restarted.
+func recentlyCrashed(p *corev1.Pod, now time.Time) bool {
+	for _, st := range p.Status.ContainerStatuses {
+		if t := st.LastTerminationState.Terminated; t != nil && t.ExitCode != 0 && now.Sub(t.FinishedAt.Time) < 5*time.Minute {
+			return true
+		}
+	}
+	return false
 }
 
 func podProblem(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod) string {
@@ -222,6 +235,9 @@ func podProblem(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod) str
 	for _, st := range p.Status.ContainerStatuses {
 		if st.RestartCount == 0 && st.State.Terminated == nil {
 			continue
+		}
+		if t := st.LastTerminationState.Terminated; st.RestartCount > 0 && t != nil {
+			msg += fmt.Sprintf("; container %s restarted %d times (last exit code %d)", st.Name, st.RestartCount, t.ExitCode)
 		}
 		if line, err := lastLogLine(ctx, cs, p, st.Name, st.RestartCount > 0 && st.State.Terminated == nil); err != nil {
 			msg += "; its log: " + clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "pods/log", Namespace: p.Namespace, Name: p.Name})

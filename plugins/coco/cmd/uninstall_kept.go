@@ -20,6 +20,10 @@ import (
 // uninstallFailed explains a helm uninstall that did not finish: the chart's post-delete hook
 // Job Helm waits for (kata-deploy's rb-cleanup), or an API server that went away.
 func (o *UninstallOptions) uninstallFailed(ctx context.Context, c *kube.Clients, hooks, kept []helmrelease.Object, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return &clierr.Error{Code: clierr.CodeInterrupted, Err: err, Msg: "interrupted during helm uninstall",
+			Fix: "run kubectl coco uninstall again: it completes the uninstall"}
+	}
 	probe, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if down := c.Unreachable(probe); clierr.IsConnection(err) || down != nil {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -74,18 +76,12 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	ingressObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1})
 	gatewayObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1, Gateway: true, GatewayClass: "any"})
 	objs := append(ingressObjs, gatewayObjs[3:]...)
-	if o.DryRun {
-		for _, obj := range objs {
-			fmt.Fprintf(out, "%s %s/%s would be deleted (dry run)\n", obj.GetKind(), obj.GetNamespace(), obj.GetName())
-		}
-		if o.Controller {
-			fmt.Fprintf(out, "release %s and namespace %s would be deleted (dry run)\n", nginx.ReleaseName, nginx.Namespace)
-		}
-		return nil
-	}
 	a, err := apply.New(c.Config)
 	if err != nil {
 		return err
+	}
+	if o.DryRun {
+		return o.dryRun(ctx, a, objs)
 	}
 	reqs := a.AccessRequests(objs, demoapp.Namespace, "delete")
 	if o.Controller {
@@ -160,4 +156,45 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 		return clierr.Failf("kubectl get namespace "+ns+" -o yaml shows what blocks it (finalizers)", "namespace %s is still terminating after %s", ns, timeout)
 	}
 	return clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "namespaces", Name: ns})
+}
+
+// dryRun lists what delete would remove: the objects that exist, and the release.
+func (o *DeleteOptions) dryRun(ctx context.Context, a *apply.Applier, objs []*unstructured.Unstructured) error {
+	out := o.g.Streams.Out
+	n := 0
+	for _, obj := range objs {
+		exists, err := a.Exists(ctx, obj)
+		if err != nil {
+			return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: strings.ToLower(obj.GetKind()) + "s", Namespace: obj.GetNamespace(), Name: obj.GetName()})
+		}
+		if !exists {
+			continue
+		}
+		n++
+		if obj.GetNamespace() == "" {
+			fmt.Fprintf(out, "%s %s would be deleted (dry run)\n", obj.GetKind(), obj.GetName())
+		} else {
+			fmt.Fprintf(out, "%s %s/%s would be deleted (dry run)\n", obj.GetKind(), obj.GetNamespace(), obj.GetName())
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(out, "no demo resources to delete (dry run)")
+	}
+	if !o.Controller {
+		return nil
+	}
+	hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
+	if err != nil {
+		return clierr.Wrap(err, "connecting Helm to the cluster")
+	}
+	rel, err := hc.Get(ctx, nginx.ReleaseName)
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
+	}
+	if rel == nil {
+		fmt.Fprintf(out, "no release %s to uninstall (dry run)\n", nginx.ReleaseName)
+		return nil
+	}
+	fmt.Fprintf(out, "release %s and namespace %s would be deleted (dry run)\n", nginx.ReleaseName, nginx.Namespace)
+	return nil
 }

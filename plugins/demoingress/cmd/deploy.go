@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,7 +21,9 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
 
 // DeployOptions applies the demo resources.
@@ -96,8 +99,15 @@ var (
 // Run applies the manifests.
 func (o *DeployOptions) Run(ctx context.Context) error {
 	if o.DryRun == "client" {
+		// The API server accepts any class name: a placeholder would make a Gateway nothing serves.
 		if o.app.Gateway && o.app.GatewayClass == "" {
-			o.app.GatewayClass = "<your-gateway-class>"
+			c, err := o.g.Clients()
+			if err != nil {
+				return err
+			}
+			if err := o.resolveGatewayClass(ctx, c); err != nil {
+				return clierr.Wrap(err, "a dry run with --gateway takes the cluster's only GatewayClass, or --gateway-class")
+			}
 		}
 		objs, err := demoapp.Objects(o.app)
 		if err != nil {
@@ -146,8 +156,21 @@ func (o *DeployOptions) apply(ctx context.Context) error {
 	if err := access.Check(ctx, c.Kube, a.AccessRequests(objs, demoapp.Namespace, "create", "patch")...); err != nil {
 		return clierr.Wrap(err, "deploying the demo app needs these permissions")
 	}
-	if err := a.Apply(ctx, objs, apply.Options{FieldManager: "kubectl-demoingress", DryRun: o.DryRun == "server"}); err != nil {
+	checkedIn, err := o.serverDryRunNamespace(ctx, c, objs)
+	if err != nil {
 		return err
+	}
+	if err := a.Apply(ctx, objs, apply.Options{FieldManager: "kubectl-demoingress", DryRun: o.DryRun == "server"}); err != nil {
+		return o.explainApplyError(ctx, c, err)
+	}
+	if checkedIn != "" {
+		fmt.Fprintf(o.g.Streams.ErrOut, "note: namespace %s does not exist yet, and a dry run cannot create it for the requests after it: the server checked the objects in it in namespace %s\n",
+			demoapp.Namespace, checkedIn)
+		for _, obj := range objs {
+			if obj.GetNamespace() == checkedIn {
+				obj.SetNamespace(demoapp.Namespace)
+			}
+		}
 	}
 	if o.format.Structured() {
 		return printObjects(o.g, o.format, objs)
@@ -163,6 +186,54 @@ func (o *DeployOptions) apply(ctx context.Context) error {
 		fmt.Fprintln(o.g.Streams.Out, "next: kubectl demoingress verify")
 	}
 	return nil
+}
+
+// serverDryRunNamespace: a server dry run into a namespace that does not exist yet fails on the
+// first namespaced object ("namespaces demo not found"): the Namespace is dry-run as it is, the
+// objects in it are checked in namespace default. It returns that namespace, or "".
+func (o *DeployOptions) serverDryRunNamespace(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured) (string, error) {
+	if o.DryRun != "server" {
+		return "", nil
+	}
+	_, err := c.Kube.CoreV1().Namespaces().Get(ctx, demoapp.Namespace, metav1.GetOptions{})
+	if err == nil {
+		return "", nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "namespaces", Name: demoapp.Namespace})
+	}
+	for _, obj := range objs {
+		if obj.GetNamespace() == demoapp.Namespace {
+			obj.SetNamespace(metav1.NamespaceDefault)
+		}
+	}
+	return metav1.NamespaceDefault, nil
+}
+
+// explainApplyError names an admission webhook the API server could not call: ingress-nginx's
+// validates every Ingress with failurePolicy Fail and is served by the controller's pods, so
+// until one is ready the API server refuses the Ingress (after the objects before it were applied).
+func (o *DeployOptions) explainApplyError(ctx context.Context, c *kube.Clients, err error) error {
+	name, cause, ok := nginx.WebhookFailure(err)
+	if !ok {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
+	pods := "no controller pod found"
+	if list, lerr := c.Kube.CoreV1().Pods(nginx.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector}); lerr != nil {
+		pods = clierr.CannotTell(lerr, clierr.Action{Verb: "list", Resource: "pods", Namespace: nginx.Namespace})
+	} else if len(list.Items) > 0 {
+		var states []string
+		for i := range list.Items {
+			states = append(states, list.Items[i].Name+": "+podrun.Describe(&list.Items[i]))
+		}
+		pods = "controller pods: " + strings.Join(states, "; ")
+	}
+	return &clierr.Error{Code: clierr.CodeFailure, Err: err,
+		Msg: fmt.Sprintf("the API server could not call admission webhook %q (it validates every Ingress; with failurePolicy Fail it refuses them while the webhook does not answer): %s; %s. Namespace, Deployment and Service may already be applied",
+			name, cause, pods),
+		Fix: "wait until the ingress controller is ready (kubectl demoingress install waits for it; kubectl -n " + nginx.Namespace + " get pods), then run deploy again: it is idempotent"}
 }
 
 // resolveGatewayClass checks that the cluster serves the Gateway API and picks the class.

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -37,6 +39,7 @@ type InstallOptions struct {
 	ValuesFiles    []string
 	Timeout        time.Duration
 	DryRun         bool
+	Force          bool
 	vals           map[string]any
 }
 
@@ -51,7 +54,12 @@ Service until the cloud load balancer gives it an address, and prints it.
 
 --load-balancer-ip asks the OpenStack cloud controller for an existing floating IP (the static IP
 of the guide); --keep-floating-ip keeps that IP in your project when the Service is deleted.
-A second run upgrades the release if the chart or values changed, and otherwise says so.`,
+The cloud controller applies spec.loadBalancerIP only when it creates the load balancer
+(kubernetes/cloud-provider-openstack#2443): a new --load-balancer-ip on an installed controller
+does not move the floating IP; delete the controller without --keep-floating-ip, then install
+again. Install waits for the address and for the controller Deployment to be available (its pods
+serve the chart's admission webhook). A second run upgrades the release if the chart or values
+changed, and otherwise says so.`,
 		Example: `  kubectl demoingress install
   kubectl demoingress install --load-balancer-ip 160.44.12.35 --keep-floating-ip`,
 		Args: cli.NoArgs,
@@ -67,7 +75,8 @@ A second run upgrades the release if the chart or values changed, and otherwise 
 	f.StringArrayVar(&o.Sets, "set", nil, "extra chart value KEY=VALUE (repeatable)")
 	f.StringArrayVarP(&o.ValuesFiles, "values", "f", nil, "extra values file (repeatable)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the external address")
-	f.BoolVar(&o.DryRun, "dry-run", false, "print the rendered manifests, change nothing")
+	f.BoolVar(&o.DryRun, "dry-run", false, "print the rendered manifests and the chart's hooks, change nothing")
+	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending-install/-upgrade although its last update is younger than --timeout")
 	_ = cmd.RegisterFlagCompletionFunc("controller", cobra.FixedCompletions(nginx.Controllers, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -118,17 +127,24 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return err
 	}
 	step.Done(fmt.Sprintf("chart %s %s", ch.Metadata.Name, ch.Metadata.Version))
+	if o.DryRun { // the manifest and the chart's hooks, marked as such; nothing is applied
+		rel, err := helmrelease.Render(ctx, ch, o.vals, nginx.ReleaseName, nginx.Namespace)
+		if err != nil {
+			return clierr.Wrap(err, "rendering chart %s", ch.Metadata.Name)
+		}
+		_, err = fmt.Fprint(o.g.Streams.Out, helmrelease.ManifestWithHooks(rel))
+		return err
+	}
 	hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
 	if err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
-	if !o.DryRun {
-		if err := hc.Preflight(ctx, c.Config, c.Kube, ch, o.vals, nginx.ReleaseName); err != nil {
-			return err
-		}
+	if err := hc.Preflight(ctx, c.Config, c.Kube, ch, o.vals, nginx.ReleaseName); err != nil {
+		return err
 	}
-	rel, outcome, err := hc.Install(ctx, ch, o.vals, helmrelease.Options{Name: nginx.ReleaseName, Timeout: o.Timeout, DryRun: o.DryRun,
-		Notice: o.g.Note})
+	o.noteFloatingIPChange(ctx, hc)
+	rel, outcome, err := hc.Install(ctx, ch, o.vals, helmrelease.Options{Name: nginx.ReleaseName, Timeout: o.Timeout,
+		Notice: o.g.Note, TakeOverAfter: o.Timeout, Force: o.Force})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return clierr.ErrInterrupted
@@ -136,14 +152,18 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "the chart's objects", Namespace: nginx.Namespace}), "installing %s", nginx.ReleaseName)
 	}
 	out := o.g.Streams.Out
-	if o.DryRun {
-		_, err := fmt.Fprint(out, rel.Manifest)
-		return err
-	}
 	fmt.Fprintf(out, "release %s %s (chart %s, revision %d)\n", nginx.ReleaseName, outcome, ch.Metadata.Version, rel.Version)
 	addr, err := waitAddress(ctx, c, o.Timeout, prog)
 	if err != nil {
 		return err
+	}
+	// Its pods serve the chart's admission webhook (failurePolicy Fail): until one is ready, the
+	// API server refuses every Ingress, and a deploy right after install would fail.
+	if dep := nginx.ControllerDeployment(rel.Manifest); dep != "" {
+		if err := waitAvailable(ctx, c, nginx.Namespace, dep, o.Timeout, prog); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "controller deployment %s/%s available (its pods serve the admission webhook)\n", nginx.Namespace, dep)
 	}
 	fmt.Fprintf(out, "external address: %s\n", addr)
 	if o.LoadBalancerIP != "" && addr != o.LoadBalancerIP {
@@ -151,6 +171,59 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	}
 	fmt.Fprintln(out, "next: kubectl demoingress deploy && kubectl demoingress verify")
 	return nil
+}
+
+// noteFloatingIPChange warns when --load-balancer-ip differs from the installed release's: the
+// OpenStack cloud controller reads spec.loadBalancerIP only when it creates the load balancer.
+func (o *InstallOptions) noteFloatingIPChange(ctx context.Context, hc *helmrelease.Client) {
+	if o.LoadBalancerIP == "" {
+		return
+	}
+	rel, err := hc.Get(ctx, nginx.ReleaseName)
+	if err != nil || rel == nil {
+		return
+	}
+	was, _, _ := unstructured.NestedString(rel.Config, "controller", "service", "loadBalancerIP")
+	if was != o.LoadBalancerIP {
+		o.g.Note(fmt.Sprintf("the controller is installed (with load balancer IP %q): the OpenStack cloud controller applies spec.loadBalancerIP only when it creates the load balancer (kubernetes/cloud-provider-openstack#2443), so %s will not move the floating IP; to move it, run kubectl demoingress delete --controller (without --keep-floating-ip), then install again",
+			was, o.LoadBalancerIP))
+	}
+}
+
+// waitAvailable follows a Deployment until it is Available.
+func waitAvailable(ctx context.Context, c *kube.Clients, ns, name string, timeout time.Duration, prog *progress.Progress) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	deps := c.Kube.AppsV1().Deployments(ns)
+	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return deps.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return deps.Watch(ctx, o) }, name)
+	step := prog.Start("waiting for the controller Deployment " + name + " to be available (its pods serve the admission webhook)")
+	err := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
+		for _, obj := range objs {
+			if d, ok := obj.(*appsv1.Deployment); ok {
+				for _, cond := range d.Status.Conditions {
+					if cond.Type == appsv1.DeploymentAvailable && cond.Status == corev1.ConditionTrue {
+						return true, nil
+					}
+				}
+			}
+		}
+		return false, nil
+	})
+	switch {
+	case err == nil:
+		step.Done("")
+		return nil
+	case errors.Is(err, context.Canceled):
+		step.Fail("interrupted")
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for the controller Deployment", Fix: "the release stays installed; run install again to keep waiting"}
+	case errors.Is(err, waitfor.ErrTimeout):
+		step.Fail("timed out")
+		return clierr.Failf(fmt.Sprintf("kubectl -n %s get pods -l %s shows why; until a controller pod is ready the API server refuses Ingresses (admission webhook, failurePolicy Fail)", ns, nginx.ControllerSelector),
+			"the controller Deployment %s/%s is not available after %s", ns, name, timeout)
+	}
+	step.Fail(err.Error())
+	return clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "deployments.apps", Namespace: ns})
 }
 
 // waitAddress follows the controller Service(s) until one has an external address.

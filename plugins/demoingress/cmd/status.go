@@ -6,9 +6,13 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -44,6 +48,8 @@ type StatusReport struct {
 		Address   string `json:"address,omitempty"`
 		Path      string `json:"path,omitempty"`
 		Available string `json:"available,omitempty"`
+		// Condition says why a Gateway has no address (its Accepted condition).
+		Condition string `json:"condition,omitempty"`
 	} `json:"demo"`
 	LastVerification *struct {
 		Time   string `json:"time"`
@@ -51,7 +57,9 @@ type StatusReport struct {
 		URL    string `json:"url,omitempty"`
 		Detail string `json:"detail,omitempty"`
 	} `json:"lastVerification,omitempty"`
-	Ready bool `json:"ready"`
+	// CannotTell lists what could not be read (forbidden, unreachable).
+	CannotTell []string `json:"cannotTell,omitempty"`
+	Ready      bool     `json:"ready"`
 }
 
 func newStatusCommand(g *cli.Globals) *cobra.Command {
@@ -102,14 +110,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 			r.Controller.Status = string(rel.Info.Status)
 		}
 	}
-	svcs, err := c.Kube.CoreV1().Services(nginx.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector})
-	if err == nil {
-		for _, s := range svcs.Items {
-			r.Controller.Service = s.Name
-			r.Controller.Address = serviceAddress(&s)
-			r.Controller.KeepFloatingIP = s.Annotations[nginx.KeepFloatingIP] == "true"
-		}
-	}
+	o.controllerService(ctx, c.Kube, rel, &r)
 	var annotations map[string]string
 	if ing, err := c.Kube.NetworkingV1().Ingresses(demoapp.Namespace).Get(ctx, demoapp.IngressName, metav1.GetOptions{}); err == nil {
 		rt := ingressRoute(ing)
@@ -118,13 +119,11 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	} else if !apierrors.IsNotFound(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "ingresses.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.IngressName})
 	} else if dyn, derr := dynamic.NewForConfig(c.Config); derr == nil {
-		if gw, err := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Get(ctx, demoapp.GatewayName, metav1.GetOptions{}); err == nil {
-			rt := gatewayRoute(gw)
-			r.Demo.Deployed, r.Demo.Route, r.Demo.Address = true, "gateway/"+rt.name, rt.addr
-			annotations = gw.GetAnnotations()
-		}
+		annotations = o.gatewayStatus(ctx, dyn, &r)
 	}
-	if d, err := c.Kube.AppsV1().Deployments(demoapp.Namespace).Get(ctx, demoapp.App, metav1.GetOptions{}); err == nil {
+	if d, err := c.Kube.AppsV1().Deployments(demoapp.Namespace).Get(ctx, demoapp.App, metav1.GetOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "deployments.apps", Namespace: demoapp.Namespace, Name: demoapp.App}))
+	} else if err == nil {
 		want := int32(1)
 		if d.Spec.Replicas != nil {
 			want = *d.Spec.Replicas
@@ -143,7 +142,73 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 			r.LastVerification = lv
 		}
 	}
+	r.Ready = r.Ready && len(r.CannotTell) == 0
 	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.Ready)
+}
+
+// gatewayStatus fills the demo from the Gateway and its HTTPRoute, and returns the Gateway's
+// annotations (the last verification).
+func (o *StatusOptions) gatewayStatus(ctx context.Context, dyn dynamic.Interface, r *StatusReport) map[string]string {
+	gw, err := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Get(ctx, demoapp.GatewayName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+		return nil
+	}
+	if err != nil {
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "gateways.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.GatewayName}))
+		return nil
+	}
+	rt := gatewayRoute(gw)
+	r.Demo.Deployed, r.Demo.Route, r.Demo.Address = true, "gateway/"+rt.name, rt.addr
+	if rt.addr == "" {
+		r.Demo.Condition = rt.why
+	}
+	hr, err := dyn.Resource(gatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		_, r.Demo.Path = httpRouteMatch(hr)
+	case !apierrors.IsNotFound(err):
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "httproutes.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.RouteName}))
+	}
+	return gw.GetAnnotations()
+}
+
+// controllerService reads the controller's Service as the release's manifest names it (the
+// LoadBalancer one: the chart's admission Service carries the same component label), or, with
+// no release, the LoadBalancer Service of the controller's labels.
+func (o *StatusOptions) controllerService(ctx context.Context, cs kubernetes.Interface, rel *release.Release, r *StatusReport) {
+	svcs := cs.CoreV1().Services(nginx.Namespace)
+	var svc *corev1.Service
+	if rel != nil {
+		name := nginx.ControllerService(rel.Manifest)
+		if name == "" {
+			return
+		}
+		s, err := svcs.Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			r.Controller.Service = name + " (missing)"
+			return
+		case err != nil:
+			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "services", Namespace: nginx.Namespace, Name: name}))
+			return
+		}
+		svc = s
+	} else {
+		list, err := svcs.List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector})
+		if err != nil {
+			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "services", Namespace: nginx.Namespace}))
+			return
+		}
+		for i := range list.Items {
+			if list.Items[i].Spec.Type == corev1.ServiceTypeLoadBalancer {
+				svc = &list.Items[i]
+			}
+		}
+	}
+	if svc != nil {
+		r.Controller.Service, r.Controller.Address = svc.Name, serviceAddress(svc)
+		r.Controller.KeepFloatingIP = svc.Annotations[nginx.KeepFloatingIP] == "true"
+	}
 }
 
 func (o *StatusOptions) printHuman(r StatusReport) error {
@@ -169,8 +234,14 @@ func (o *StatusOptions) printHuman(r StatusReport) error {
 	}
 	if r.Demo.Deployed {
 		fmt.Fprintf(w, "Demo:         %s, address %s, path %s, pods available %s\n", r.Demo.Route, orDash(r.Demo.Address), orDash(r.Demo.Path), orDash(r.Demo.Available))
+		if r.Demo.Condition != "" {
+			fmt.Fprintf(w, "              %s\n", p.Warn(r.Demo.Condition))
+		}
 	} else {
 		fmt.Fprintf(w, "Demo:         %s\n", p.Warn("not deployed (kubectl demoingress deploy)"))
+	}
+	for _, u := range r.CannotTell {
+		fmt.Fprintf(w, "%s %s\n", p.Warn("?"), u)
 	}
 	if lv := r.LastVerification; lv != nil {
 		verdict := p.Good("answered")

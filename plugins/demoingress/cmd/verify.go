@@ -91,6 +91,8 @@ func (o *VerifyOptions) Validate() error {
 type route struct {
 	kind, name, host, path, addr string
 	exists                       bool
+	// why the route has no address yet, when its status says (a Gateway not accepted)
+	why string
 }
 
 // Run walks the hops.
@@ -109,7 +111,7 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 		return err
 	}
 	r.Route, r.Address = rt.kind+"/"+rt.name, rt.addr
-	routeHop := hops.Route(rt.kind, demoapp.Namespace, rt.name, rt.addr, rt.exists)
+	routeHop := hops.Route(rt.kind, demoapp.Namespace, rt.name, rt.addr, rt.exists, rt.why)
 	r.Hops = append(r.Hops, routeHop)
 
 	dep, pods, err := o.waitDeployment(ctx, c, prog)

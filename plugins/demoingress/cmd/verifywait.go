@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -83,23 +84,21 @@ func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog 
 	}
 	gws := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace)
 	gw, err := gws.Get(ctx, demoapp.GatewayName, metav1.GetOptions{})
-	if err != nil {
+	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 		return missing, nil // neither an Ingress nor a Gateway: the route hop says "deploy"
 	}
+	if err != nil {
+		return missing, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "gateways.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.GatewayName})
+	}
 	rt := gatewayRoute(gw)
-	if hr, err := dyn.Resource(gatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{}); err == nil {
-		if hs, _, _ := unstructured.NestedStringSlice(hr.Object, "spec", "hostnames"); len(hs) > 0 {
-			rt.host = hs[0]
+	hr, err := dyn.Resource(gatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		if host, path := httpRouteMatch(hr); path != "" {
+			rt.host, rt.path = host, path
 		}
-		if rules, _, _ := unstructured.NestedSlice(hr.Object, "spec", "rules"); len(rules) > 0 {
-			if m, ok := rules[0].(map[string]any); ok {
-				if matches, _, _ := unstructured.NestedSlice(m, "matches"); len(matches) > 0 {
-					if v, _, _ := unstructured.NestedString(matches[0].(map[string]any), "path", "value"); v != "" {
-						rt.path = v
-					}
-				}
-			}
-		}
+	case !apierrors.IsNotFound(err):
+		return missing, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "httproutes.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.RouteName})
 	}
 	if rt.addr != "" {
 		return rt, nil
@@ -120,8 +119,44 @@ func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog 
 	return rt, endStep(step, werr, rt.addr)
 }
 
+// httpRouteMatch reads the first hostname and the first rule's first path of an HTTPRoute.
+func httpRouteMatch(hr *unstructured.Unstructured) (host, path string) {
+	if hs, _, _ := unstructured.NestedStringSlice(hr.Object, "spec", "hostnames"); len(hs) > 0 {
+		host = hs[0]
+	}
+	rules, _, _ := unstructured.NestedSlice(hr.Object, "spec", "rules")
+	if len(rules) == 0 {
+		return host, ""
+	}
+	rule, _ := rules[0].(map[string]any)
+	matches, _, _ := unstructured.NestedSlice(rule, "matches")
+	if len(matches) == 0 {
+		return host, ""
+	}
+	match, _ := matches[0].(map[string]any)
+	path, _, _ = unstructured.NestedString(match, "path", "value")
+	return host, path
+}
+
+// gatewayAccepted is "" when the Gateway's Accepted condition is True, else that condition
+// (Gateway API: a Gateway no controller has taken is Accepted=Unknown, reason Pending, "Waiting for controller").
+func gatewayAccepted(u *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] != "Accepted" {
+			continue
+		}
+		if m["status"] == "True" {
+			return ""
+		}
+		return fmt.Sprintf("Accepted=%v %v: %v", m["status"], m["reason"], m["message"])
+	}
+	return "no Accepted condition: no Gateway controller has seen it"
+}
+
 func gatewayRoute(u *unstructured.Unstructured) route {
-	rt := route{kind: "gateway", name: u.GetName(), exists: true, path: demoapp.DefaultPath}
+	rt := route{kind: "gateway", name: u.GetName(), exists: true, path: demoapp.DefaultPath, why: gatewayAccepted(u)}
 	addrs, _, _ := unstructured.NestedSlice(u.Object, "status", "addresses")
 	for _, a := range addrs {
 		if m, ok := a.(map[string]any); ok {

@@ -23,12 +23,18 @@ type Hop struct {
 	Fix    string `json:"fix,omitempty"`
 }
 
-// Route judges the route's address.
-func Route(kind, ns, name, addr string, exists bool) Hop {
+// Route judges the route's address; why is what the route's status says about it, if anything.
+func Route(kind, ns, name, addr string, exists bool, why string) Hop {
 	h := Hop{Name: "route"}
 	switch {
 	case !exists:
 		h.Detail, h.Fix = fmt.Sprintf("%s %s/%s does not exist", kind, ns, name), "kubectl demoingress deploy"
+	case addr == "" && kind == "gateway":
+		h.Detail = fmt.Sprintf("gateway %s/%s has no address yet", ns, name)
+		if why != "" {
+			h.Detail += " (" + why + ")"
+		}
+		h.Fix = fmt.Sprintf("a Gateway controller accepts the Gateway and publishes its address: is one installed for its class (kubectl get gatewayclass)? kubectl -n %s describe gateway %s", ns, name)
 	case addr == "":
 		h.Detail = fmt.Sprintf("%s %s/%s has no address yet", kind, ns, name)
 		h.Fix = "the ingress controller publishes its load balancer's address: check kubectl demoingress status (is the controller installed, does its Service have an external IP?)"

@@ -48,7 +48,11 @@ func TestEndpointsRouteHTTP(t *testing.T) {
 	if h := Endpoints("web", []discoveryv1.EndpointSlice{s}); !h.OK || !strings.Contains(h.Detail, "1 ready") {
 		t.Fatal(h)
 	}
-	if h := Route("ingress", "demo", "demo-ip-ingress", "", true); h.OK || !strings.Contains(h.Detail, "no address yet") {
+	if h := Route("gateway", "demo", "demo-gateway", "", true, "Accepted=Unknown Pending: Waiting for controller"); h.OK ||
+		!strings.Contains(h.Detail, "(Accepted=Unknown Pending: Waiting for controller)") || !strings.Contains(h.Fix, "Gateway controller") || strings.Contains(h.Fix, "ingress controller") {
+		t.Errorf("gateway without address: %+v", h)
+	}
+	if h := Route("ingress", "demo", "demo-ip-ingress", "", true, ""); h.OK || !strings.Contains(h.Detail, "no address yet") {
 		t.Fatal(h)
 	}
 	if h := HTTP(httpcheck.Result{URL: "http://x/demo", Kind: httpcheck.HTTPError, Status: 404, Attempts: 3}); h.OK || !strings.Contains(h.Detail, "HTTP 404") {

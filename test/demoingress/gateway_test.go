@@ -119,7 +119,7 @@ func TestGatewayAPI(t *testing.T) {
 	// controller"): status and verify say so.
 	_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "Accepted", "status": "Unknown", "reason": "Pending", "message": "Waiting for controller",
 		"lastTransitionTime": "2026-12-01T00:00:00Z"}}, "status", "conditions")
-	if gw, err = gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
+	if _, err := gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if r := run(t, "status"); !strings.Contains(r.Stdout, "path /demo") || !strings.Contains(r.Stdout, "Accepted=Unknown Pending: Waiting for controller") {

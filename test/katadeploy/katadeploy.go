@@ -69,6 +69,7 @@ func StartupCheck(env map[string]string, nodeArch, version string) (Result, erro
 	}
 	// validate(): shims first, then the default shim among them.
 	if len(r.Shims) == 0 {
+		//lint:ignore ST1005 kata-deploy's own message, word for word
 		return r, fmt.Errorf("No runtimes configured. Please provide at least one shim via SHIMS or enable custom runtimes with CUSTOM_RUNTIMES_ENABLED=true")
 	}
 	if !slices.Contains(r.Shims, r.DefaultShim) {

@@ -309,8 +309,8 @@ func (c *Client) takeOver(ctx context.Context, rel *release.Release, o Options) 
 		return &clierr.Error{Code: clierr.CodeFailure,
 			Msg: fmt.Sprintf("release %s revision %d is %s since %s (%s ago%s): another run may still be applying it",
 				rel.Name, rel.Version, was, since.Format("15:04:05"), age, who),
-			Fix: fmt.Sprintf("wait for that run to finish (kubectl coco status shows the release); if none is running any more, run again with --force, "+
-				"or after %s, when a pending release is taken over by itself", (o.TakeOverAfter - age).Round(time.Second))}
+			Fix: fmt.Sprintf("wait for that run to finish (helm status %s -n %s); if none is running any more, run again with --force, "+
+				"or after %s, when a pending release is taken over by itself", rel.Name, c.namespace, (o.TakeOverAfter - age).Round(time.Second))}
 	}
 	rel.Info.Status = rcommon.StatusFailed
 	rel.Info.Description = fmt.Sprintf("left %s by another run; marked failed to be completed", was)

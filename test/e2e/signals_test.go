@@ -93,9 +93,10 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 			start := time.Now()
 			return func() bool { return time.Since(start) > 3*time.Second } // its signal handler is installed by then, also on a loaded machine
 		}, "interrupted", nil},
-		// No load balancer here: install waits for the controller's address.
+		// No Job controller and no load balancer here: install waits (the chart's pre-install hook Job).
 		{"demoingress install", "demoingress", func(string) []string {
-			return []string{"install", "--chart-repo", repo.URL, "--timeout", "2m"}
+			// --force: the interrupted run before it left its release pending, and is known to be gone.
+			return []string{"install", "--chart-repo", repo.URL, "--timeout", "2m", "--force"}
 		}, after(2), "interrupted", nil},
 		// A node kata-deploy never cleans (no stand-in here): uninstall waits for its label to go.
 		{"coco uninstall", "coco", func(string) []string {

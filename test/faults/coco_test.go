@@ -1,8 +1,11 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,21 @@ import (
 
 func coco(ctx context.Context, kubeconfig string, args ...string) harness.Result {
 	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+}
+
+// cocoProcess runs the built kubectl-coco as a process.
+func cocoProcess(ctx context.Context, kubeconfig string, args ...string) harness.Result {
+	c := exec.CommandContext(ctx, filepath.Join(binDir, "kubectl-coco"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	err := c.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		code, errOut = -1, *bytes.NewBufferString(err.Error())
+	}
+	return harness.Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
 }
 
 func helmRecords(t *testing.T) map[string]string {
@@ -36,7 +54,10 @@ func helmRecords(t *testing.T) map[string]string {
 // each finishes: one deployed release, its runtime classes, both workers labelled, then
 // nothing left.
 func TestAPIServerStoppedDuringCocoInstallAndUninstall(t *testing.T) {
-	install := []string{"install", "--chart", chartRef, "--version", "0.21.0", "--plain-http", "--timeout", "12s", "-o", "json"}
+	// A new process through the slow link spends longer in discovery and preflight than an
+	// in-process run: its --timeout leaves room for Helm to start applying.
+	const installTimeout = 40 * time.Second
+	install := []string{"install", "--chart", chartRef, "--version", "0.21.0", "--plain-http", "--timeout", installTimeout.String(), "-o", "json"}
 
 	// The first run goes through a slow link (100 ms per chunk) so that the server stops while
 	// Helm is still applying the chart: the release is then recorded as pending-install. The
@@ -51,15 +72,27 @@ func TestAPIServerStoppedDuringCocoInstallAndUninstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := async(func(ctx context.Context) harness.Result { return coco(ctx, slow, install...) })
-	eventually(t, "helm release recorded", time.Minute, func() bool { return len(helmRecords(t)) > 0 })
+	done := async(func(ctx context.Context) harness.Result { return cocoProcess(ctx, slow, install...) })
+	var early *outcome
+	eventually(t, "helm release recorded", time.Minute, func() bool {
+		select {
+		case r := <-done:
+			early = &r
+			return true
+		default:
+		}
+		return len(helmRecords(t)) > 0
+	})
+	if early != nil {
+		t.Fatalf("install ended before it recorded a release: exit %d\n%s\n%s", early.Code, early.Stdout, early.Stderr)
+	}
 	restart := outage(t)
 	res := <-done
 	if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
 		t.Errorf("install during outage: exit %d\n%s", res.Code, res.Stderr)
 	}
-	if res.took > 12*time.Second+5*time.Second {
-		t.Errorf("install took %s with --timeout 12s\n%s", res.took, res.Stderr)
+	if res.took > installTimeout+5*time.Second {
+		t.Errorf("install took %s with --timeout %s\n%s", res.took, installTimeout, res.Stderr)
 	}
 	restart()
 	wasPending := strings.HasPrefix(helmRecords(t)["1"], "pending")
@@ -110,7 +143,7 @@ func TestAPIServerStoppedDuringCocoInstallAndUninstall(t *testing.T) {
 
 	// Uninstall: the server goes once Helm has deleted the DaemonSet.
 	uninstall := []string{"uninstall", "--timeout", "12s"}
-	done = async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, uninstall...) })
+	done = async(func(ctx context.Context) harness.Result { return cocoProcess(ctx, cp.AdminKubeconfig, uninstall...) })
 	eventually(t, "kata-deploy deleted", time.Minute, func() bool {
 		_, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(context.Background(), "kata-as-coco-runtime", metav1.GetOptions{})
 		return err != nil

@@ -19,14 +19,27 @@ import (
 var (
 	cp       *harness.ControlPlane
 	chartRef string
+	// binDir holds the built kubectl-coco: a run cut off by an outage is a process that ends,
+	// as a user's is (in-process, Helm's own goroutines would outlive the command and finish its
+	// work once the server is back).
+	binDir string
 )
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
+	var err error
+	if binDir, err = os.MkdirTemp("", "kubectl-coco-faults-bin-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(binDir)
+	if err := harness.BuildPlugins(binDir, "v0.0.0-faults", "coco"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	reg := harness.StartChartRegistry()
 	defer reg.Close()
-	var err error
 	if chartRef, err = reg.PushCocoCharts(); err != nil {
 		fmt.Fprintln(os.Stderr, "push charts:", err)
 		return 1

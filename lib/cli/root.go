@@ -121,6 +121,9 @@ func (g *Globals) Palette(w any) output.Palette {
 // Note prints a one-line note for the user on stderr (what a command noticed and handled).
 func (g *Globals) Note(s string) { fmt.Fprintln(g.Streams.ErrOut, "note: "+s) }
 
+// Warn prints a one-line warning on stderr (what the user should fix, though the command went on).
+func (g *Globals) Warn(s string) { fmt.Fprintln(g.Streams.ErrOut, "warning: "+s) }
+
 // Progress returns the progress writer for stderr (silent unless stderr is a terminal).
 func (g *Globals) Progress() *progress.Progress {
 	return progress.New(g.Streams.ErrOut, g.Palette(g.Streams.ErrOut))

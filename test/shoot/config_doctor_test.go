@@ -12,11 +12,16 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// newHome gives the test its own GCTL_HOME.
+// newHome gives the test its own GCTL_HOME and an empty HOME (so no ~/.garden of the machine
+// takes part in gardenlogin's search).
 func newHome(t *testing.T, config string) string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("GCTL_HOME", dir)
+	t.Setenv("HOME", t.TempDir())
+	for _, v := range []string{"GL_HOME", "GL_CONFIG_NAME", "GCTL_CONFIG_NAME"} {
+		t.Setenv(v, "")
+	}
 	if config != "" {
 		if err := os.WriteFile(filepath.Join(dir, "gardenctl-v2.yaml"), []byte(config), 0o600); err != nil {
 			t.Fatal(err)
@@ -33,8 +38,11 @@ gardens:
   - ^(?P<shoot>[^/]+)$
   accessRestrictions:
   - key: seed.gardener.cloud/eu-access
-    notifyIf: true
     msg: EU access only
+    options:
+    - key: support.gardener.cloud/eu-access-for-cluster-nodes
+      notifyIf: false
+      msg: no node access from outside the EU
 provider:
   openstack:
     allowedPatterns:
@@ -121,7 +129,7 @@ func TestConfigBadInput(t *testing.T) {
 	}{
 		{[]string{"set-garden", "fg1", "--kubeconfig", "/does/not/exist.yaml"}, "is not a readable kubeconfig: no such file or directory"},
 		{[]string{"set-garden", "fg1", "--kubeconfig", userKC, "--context", "nope"}, `has no context "nope"`},
-		{[]string{"set-garden", "fg 1", "--kubeconfig", userKC}, `garden identity "fg 1" is not valid`},
+		{[]string{"set-garden", "fg 1", "--kubeconfig", userKC}, `garden identity "fg 1" must contain only letters, digits, '_' and '-', starting and ending with a letter or digit (e.g. fg1, osc-prod)`},
 		{[]string{"set-garden", "fg9"}, "--kubeconfig is required"},
 		{[]string{"set-garden"}, "expected the garden identity"},
 	} {
@@ -176,7 +184,12 @@ type doctorReport struct {
 
 func doctor(t *testing.T) (doctorReport, int) {
 	t.Helper()
-	r := shoot(t, "doctor", "-o", "json")
+	return doctorWith(t)
+}
+
+func doctorWith(t *testing.T, args ...string) (doctorReport, int) {
+	t.Helper()
+	r := shoot(t, append([]string{"doctor", "-o", "json"}, args...)...)
 	var rep doctorReport
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatalf("%v: %s %s", err, r.Stdout, r.Stderr)
@@ -197,7 +210,7 @@ func TestDoctorAllGood(t *testing.T) {
 	newHome(t, "gardens:\n- identity: fg1\n  kubeconfig: "+userKC+"\n")
 	tools(t, "kubectl-gardenlogin", "kubectl-oidc_login")
 	rep, code := doctor(t)
-	if code != 0 || !rep.OK || len(rep.Checks) != 6 {
+	if code != 0 || !rep.OK || len(rep.Checks) != 7 {
 		t.Fatalf("%d %+v", code, rep)
 	}
 	if c := rep.check("gardenlogin"); !strings.Contains(c.Detail, "(v0.8.0)") {

@@ -73,6 +73,10 @@ func setup(ctx context.Context) error {
 		return err
 	}
 	os.Setenv("GCTL_HOME", gctlHome)
+	// The machine's ~/.garden (a gardenlogin.yaml there) must not take part.
+	os.Setenv("HOME", filepath.Join(garden.Dir, "home"))
+	os.Unsetenv("GL_HOME")
+	os.Unsetenv("GL_CONFIG_NAME")
 	os.Unsetenv("GCTL_CONFIG_NAME")
 	return writeGardenConfig(userKC)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/doctor"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
 )
 
@@ -43,7 +44,9 @@ func newDoctorCommand(a *gardenAccess) *cobra.Command {
 		Use:   "doctor",
 		Short: "Check gardenlogin, kubelogin, the garden config and kubeconfig, and that the garden answers",
 		Long: `Checks, in order: kubectl-gardenlogin on PATH (and its version), kubectl-oidc_login (kubelogin),
-the garden config, the garden kubeconfig it points at (a "$HOME" in the path is not expanded
+the garden config (gardenctl's rules), the file gardenlogin reads (its own search order:
+$GL_HOME, ~/.garden/gardenlogin.yaml, then gardenctl-v2.yaml) and whether it has the garden,
+the garden kubeconfig it points at (a "$HOME" in the path is not expanded
 by gardenlogin), the credential plugin that kubeconfig runs, and finally that the garden
 answers and who you are (SelfSubjectReview; this may open your browser for the OIDC login).
 Every failed check prints the fix for this OS and architecture. Exit code 1 if any check fails.`,
@@ -76,7 +79,8 @@ func (o *DoctorOptions) Validate() error {
 func (o *DoctorOptions) Run(ctx context.Context) error {
 	env := doctor.Env{LookPath: exec.LookPath, Output: runTool, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Home: home()}
 	var checks []doctor.Check
-	cfgCheck, _, g := doctor.Config(o.a.location(), o.a.garden)
+	loc := o.a.location()
+	cfgCheck, _, g := doctor.Config(loc, o.a.garden, gardenconfig.OSEnv())
 	var gd *doctor.Garden
 	var kcCheck, execCheck doctor.Check
 	usesKubelogin := false
@@ -89,7 +93,7 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 	checks = append(checks, doctor.Tools(ctx, env, usesKubelogin)...)
 	checks = append(checks, cfgCheck)
 	if g != nil {
-		checks = append(checks, kcCheck)
+		checks = append(checks, doctor.GardenloginConfig(gardenconfig.OSEnv(), loc.Path, *g), kcCheck)
 	}
 	if gd != nil {
 		checks = append(checks, execCheck)

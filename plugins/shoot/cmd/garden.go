@@ -38,7 +38,7 @@ type gardenAccess struct {
 func (a *gardenAccess) addFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVar(&a.garden, "garden", "", "garden identity or alias from the garden config (default: the only one)")
-	f.StringVar(&a.configFile, "garden-config", "", "garden config file (default: $GCTL_HOME or ~/.garden, file $GCTL_CONFIG_NAME or gardenctl-v2, .yaml)")
+	f.StringVar(&a.configFile, "garden-config", "", "garden config file (default: as gardenctl finds it: $GCTL_CONFIG_NAME or gardenctl-v2, .yaml, in $GCTL_HOME, then ~/.garden)")
 	f.StringVarP(&a.project, "project", "p", "", "Gardener project (default: from the garden kubeconfig's namespace, or the only project you can see)")
 	_ = root.RegisterFlagCompletionFunc("garden", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		cfg, err := gardenconfig.Load(a.location().Path)
@@ -62,7 +62,7 @@ func home() string {
 }
 
 func (a *gardenAccess) location() gardenconfig.Location {
-	return gardenconfig.Locate(a.configFile, os.Getenv, home())
+	return gardenconfig.Locate(a.configFile, gardenconfig.OSEnv())
 }
 
 // explicitKubeconfig is true when --kubeconfig or --context was given: the user names the
@@ -80,6 +80,9 @@ type garden struct {
 	Security  gardensecurity.Interface
 	Kube      kubernetes.Interface
 	Namespace string // the kubeconfig context's namespace, if any
+	// Garden is the garden's entry in the garden config (access level defaults, access
+	// restrictions), nil when --kubeconfig names a garden the config does not list.
+	Garden *gardenconfig.Garden
 }
 
 // connect builds clients for the garden: from --kubeconfig/--context when given, else from the
@@ -87,11 +90,12 @@ type garden struct {
 func (a *gardenAccess) connect() (*garden, error) {
 	var loader clientcmd.ClientConfig
 	identity := ""
+	var entry *gardenconfig.Garden
 	if a.explicitKubeconfig() {
 		loader = a.g.ConfigFlags.ToRawKubeConfigLoader()
 		if cfg, err := gardenconfig.Load(a.location().Path); err == nil {
 			if g, err := doctor.Select(cfg, a.garden); err == nil {
-				identity = g.Identity
+				identity, entry = g.Identity, &g
 			}
 		}
 	} else {
@@ -99,7 +103,7 @@ func (a *gardenAccess) connect() (*garden, error) {
 		if err != nil {
 			return nil, err
 		}
-		identity = g.Identity
+		identity, entry = g.Identity, &g
 		path := gardenconfig.Resolve(g.Kubeconfig, home())
 		if p := gardenconfig.PathProblem(g.Kubeconfig); p != "" {
 			return nil, clierr.Failf(fmt.Sprintf("write the absolute path: kubectl shoot config set-garden %s --kubeconfig <absolute path>", g.Identity),
@@ -138,7 +142,7 @@ func (a *gardenAccess) connect() (*garden, error) {
 		a.g.WrapConfig(cfg)
 	}
 	ns, _, _ := loader.Namespace()
-	gd := &garden{Identity: identity, Config: cfg, Namespace: ns}
+	gd := &garden{Identity: identity, Config: cfg, Namespace: ns, Garden: entry}
 	if gd.Core, err = gardencore.NewForConfig(cfg); err != nil {
 		return nil, badFile(err)
 	}
@@ -161,22 +165,43 @@ func (a *gardenAccess) connectProject(ctx context.Context) (*garden, project, er
 	return gd, p, err
 }
 
-// selectGarden reads the garden config and picks the garden.
-func (a *gardenAccess) selectGarden() (gardenconfig.Garden, error) {
+// loadConfig reads the garden config. gardenctl's warnings go to stderr; so do the problems
+// gardenctl refuses the file for, unless they are the garden's own (then the garden is refused).
+func (a *gardenAccess) loadConfig() (*gardenconfig.Config, error) {
 	loc := a.location()
 	cfg, err := gardenconfig.Load(loc.Path)
 	switch {
 	case errors.Is(err, gardenconfig.ErrNotExist):
-		return gardenconfig.Garden{}, clierr.Failf("download the garden kubeconfig from the Gardener dashboard (My Account > Access), then: kubectl shoot config set-garden <identity> --kubeconfig <path>",
+		return nil, clierr.Failf("download the garden kubeconfig from the Gardener dashboard (My Account > Access), then: kubectl shoot config set-garden <identity> --kubeconfig <path>",
 			"no garden is configured: %s does not exist", loc.Path)
 	case err != nil:
-		return gardenconfig.Garden{}, clierr.Usagef("fix the file, or check it with: kubectl shoot doctor", "the garden config %s is not valid: %v", loc.Path, err)
-	case len(cfg.Gardens) == 0:
-		return gardenconfig.Garden{}, clierr.Failf("kubectl shoot config set-garden <identity> --kubeconfig <path>", "the garden config %s lists no gardens", loc.Path)
+		return nil, clierr.Usagef("fix the file, or check it with: kubectl shoot doctor", "the garden config %s is not valid: %v", loc.Path, err)
+	}
+	for _, w := range cfg.Warnings {
+		a.g.Warn(fmt.Sprintf("%s %s (%s)", loc.Path, w, w.Fix))
+	}
+	return cfg, nil
+}
+
+// selectGarden reads the garden config and picks the garden.
+func (a *gardenAccess) selectGarden() (gardenconfig.Garden, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return gardenconfig.Garden{}, err
+	}
+	if len(cfg.Gardens) == 0 {
+		return gardenconfig.Garden{}, clierr.Failf("kubectl shoot config set-garden <identity> --kubeconfig <path>", "the garden config %s lists no gardens", cfg.Path)
 	}
 	g, err := doctor.Select(cfg, a.garden)
 	if err != nil {
 		return g, clierr.Usagef("pass --garden with one of: "+strings.Join(cfg.Names(), ", "), "%v", err)
+	}
+	own, others := cfg.ProblemsOf(g.Identity)
+	if len(own) > 0 {
+		return g, clierr.Usagef(own[0].Fix, "the garden config %s: %s, so gardenctl and gardenlogin refuse it", cfg.Path, own[0])
+	}
+	for _, p := range others {
+		a.g.Warn(fmt.Sprintf("gardenctl refuses %s until this is fixed: %s (%s)", cfg.Path, p, p.Fix))
 	}
 	return g, nil
 }
@@ -192,7 +217,12 @@ func (gd *garden) identity(ctx context.Context) (string, error) {
 		return "", clierr.Failf("add the garden to the garden config (kubectl shoot config set-garden) or pass --garden",
 			"cannot tell the garden's identity: it is not in the garden config and the garden's kube-system/cluster-identity ConfigMap cannot be read")
 	}
-	return cm.Data["cluster-identity"], nil
+	id := cm.Data["cluster-identity"]
+	if err := gardenconfig.ValidateName(id); err != nil {
+		return "", clierr.Failf("add the garden to the garden config under a valid identity (kubectl shoot config set-garden) and pass --garden",
+			"the garden's cluster identity %q %v, so gardenlogin would refuse a kubeconfig naming it", id, err)
+	}
+	return id, nil
 }
 
 // project is a resolved Gardener project.

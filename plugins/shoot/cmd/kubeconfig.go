@@ -12,6 +12,7 @@ import (
 	authenticationv1alpha1 "github.com/gardener/gardener/pkg/apis/authentication/v1alpha1"
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -32,17 +33,22 @@ type KubeconfigOptions struct {
 	AccessLevel string
 	Admin       bool
 	Expiration  time.Duration
+	flags       *pflag.FlagSet
 }
 
 func newKubeconfigCommand(a *gardenAccess) *cobra.Command {
-	o := &KubeconfigOptions{a: a, AccessLevel: "auto", Expiration: time.Hour}
+	o := &KubeconfigOptions{a: a, Expiration: time.Hour}
 	cmd := &cobra.Command{
 		Use:   "kubeconfig NAME [-o FILE|-]",
 		Short: "Write a shoot's gardenlogin kubeconfig (or, with --admin, a short-lived admin kubeconfig)",
 		Long: `Writes the kubeconfig the dashboard offers as "Kubeconfig - Gardenlogin": no credentials inside,
 kubectl-gardenlogin fetches a short-lived client certificate through your garden login each time.
+As gardenctl writes it: a cluster and context for each kube-apiserver address (external,
+internal, unmanaged; the first is current), namespace default, and the access level from
+--access-level, else the garden's kubeconfigAccessLevelDefaults, else gardenlogin's own (auto).
 By default it goes to kubeconfig-gardenlogin--<project>--<shoot>.yaml in the garden directory
-(~/.garden or $GCTL_HOME), written atomically with mode 0600; -o - prints it.
+(~/.garden or $GCTL_HOME), written atomically with mode 0600; -o - prints it. The garden's
+access restrictions that apply to the shoot are shown on stderr.
 
 --admin instead asks the Gardener API (shoots/adminkubeconfig) for a kubeconfig with a client
 certificate valid for --expiration; it contains a private key, so it is only written to a file
@@ -52,8 +58,9 @@ certificate valid for --expiration; it contains a private key, so it is only wri
 		RunE:              cli.RunE(o),
 	}
 	f := cmd.Flags()
+	o.flags = f
 	f.StringVarP(&o.Output, "output", "o", "", "file to write, or - for stdout (default: the garden directory)")
-	f.StringVar(&o.AccessLevel, "access-level", o.AccessLevel, "gardenlogin access level: auto, admin or viewer")
+	f.StringVar(&o.AccessLevel, "access-level", "", "gardenlogin access level: auto, admin or viewer (default: the garden's kubeconfigAccessLevelDefaults, else gardenlogin's auto)")
 	f.BoolVar(&o.Admin, "admin", false, "write a short-lived admin kubeconfig (shoots/adminkubeconfig) instead")
 	f.DurationVar(&o.Expiration, "expiration", o.Expiration, "validity of the --admin certificate (at least 10m)")
 	_ = cmd.RegisterFlagCompletionFunc("access-level", cobra.FixedCompletions(shootkubeconfig.AccessLevels, cobra.ShellCompDirectiveNoFileComp))
@@ -65,7 +72,7 @@ func (o *KubeconfigOptions) Complete(args []string) error { o.Name = args[0]; re
 
 // Validate checks the access level and expiration.
 func (o *KubeconfigOptions) Validate() error {
-	if !slices.Contains(shootkubeconfig.AccessLevels, o.AccessLevel) {
+	if o.AccessLevel != "" && !slices.Contains(shootkubeconfig.AccessLevels, o.AccessLevel) {
 		return clierr.Usagef("use auto, admin or viewer", "unknown --access-level %q", o.AccessLevel)
 	}
 	if o.Admin && o.Expiration < 10*time.Minute {
@@ -125,31 +132,25 @@ func (a *gardenAccess) defaultKubeconfigPath(p project, shoot string) string {
 }
 
 func (o *KubeconfigOptions) gardenloginKubeconfig(ctx context.Context, gd *garden, p project) ([]byte, error) {
-	return buildGardenloginKubeconfig(ctx, gd, p, o.Name, o.AccessLevel)
-}
-
-func buildGardenloginKubeconfig(ctx context.Context, gd *garden, p project, name, accessLevel string) ([]byte, error) {
-	s, err := getShoot(ctx, gd, p, name)
+	var flag *string
+	if o.flags != nil && o.flags.Changed("access-level") {
+		flag = &o.AccessLevel
+	}
+	s, err := getShoot(ctx, gd, p, o.Name)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Status.AdvertisedAddresses) == 0 {
-		return nil, clierr.Failf("wait until the shoot is created: kubectl shoot wait "+name,
-			"shoot %s has no API server address yet (last operation: %s)", name, lastOp(s))
-	}
-	ca, err := clusterCA(ctx, gd, p, name)
+	kc, err := buildGardenloginKubeconfig(ctx, gd, p, s, flag)
 	if err != nil {
 		return nil, err
 	}
-	identity, err := gd.identity(ctx)
-	if err != nil {
-		return nil, err
+	if msgs := restrictions(gd, kc.Shoot); len(msgs) > 0 {
+		printRestrictions(o.a.g.Streams.ErrOut, o.Name, msgs)
 	}
-	cfg, err := shootkubeconfig.Build(shootkubeconfig.Request{Shoot: s, CA: ca, GardenIdentity: identity, AccessLevel: accessLevel})
-	if err != nil {
-		return nil, clierr.Wrap(err, "building the kubeconfig of shoot %s", name)
+	if flag == nil && kc.AccessLevel != "" {
+		o.a.g.Note(fmt.Sprintf("access level %s, the default of garden %s (kubeconfigAccessLevelDefaults); --access-level overrides it", kc.AccessLevel, gd.Identity))
 	}
-	return clientcmd.Write(*cfg)
+	return kc.Data, nil
 }
 
 // clusterCA reads the shoot's CA bundle from the <shoot>.ca-cluster ConfigMap, or from the Secret

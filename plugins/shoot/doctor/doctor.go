@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -105,8 +106,10 @@ func version(ctx context.Context, env Env, path string, args ...string) string {
 	return semverish.FindString(out)
 }
 
-// Config checks the garden config and picks the garden (by identity or alias, or the only one).
-func Config(loc gardenconfig.Location, want string) (Check, *gardenconfig.Config, *gardenconfig.Garden) {
+// Config checks the garden config as gardenctl-v2 reads it and picks the garden (by identity or
+// alias, or the only one). What gardenctl refuses the file for fails the check when it is the
+// garden's own problem and warns otherwise; what gardenctl warns about, warns.
+func Config(loc gardenconfig.Location, want string, env gardenconfig.Env) (Check, *gardenconfig.Config, *gardenconfig.Garden) {
 	c := Check{Name: "garden config"}
 	cfg, err := gardenconfig.Load(loc.Path)
 	switch {
@@ -128,8 +131,70 @@ func Config(loc gardenconfig.Location, want string) (Check, *gardenconfig.Config
 		c.Status, c.Detail, c.Fix = Fail, err.Error(), "pass --garden with one of: "+strings.Join(cfg.Names(), ", ")
 		return c, cfg, nil
 	}
+	own, others := cfg.ProblemsOf(g.Identity)
+	if len(own) > 0 {
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("%s: %s; gardenctl and gardenlogin refuse it", loc.Path, own[0]), own[0].Fix
+		return c, cfg, nil
+	}
 	c.Status, c.Detail = OK, fmt.Sprintf("%s (garden %s)", loc.Path, g.Identity)
+	var notes, fixes []string
+	for _, p := range others {
+		notes, fixes = append(notes, "gardenctl refuses the file: "+p.String()), append(fixes, p.Fix)
+	}
+	for _, w := range cfg.Warnings {
+		notes, fixes = append(notes, w.String()), append(fixes, w.Fix)
+	}
+	if name := env.Getenv(gardenconfig.EnvConfigName); hasConfigExt(name) {
+		notes = append(notes, fmt.Sprintf("%s=%s names a file with extension; gardenctl adds its own (%s.yaml)", gardenconfig.EnvConfigName, name, name))
+		fixes = append(fixes, fmt.Sprintf("export %s=%s", gardenconfig.EnvConfigName, strings.TrimSuffix(name, filepath.Ext(name))))
+	}
+	if len(notes) > 0 {
+		c.Status = Warn
+		c.Detail += "; " + strings.Join(notes, "; ")
+		c.Fix = strings.Join(fixes, "; ")
+	}
 	return c, cfg, &g
+}
+
+func hasConfigExt(name string) bool {
+	switch filepath.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// GardenloginConfig checks the file gardenlogin reads, resolved as gardenlogin resolves it: every shoot
+// kubeconfig runs gardenlogin, which looks the garden up there by identity.
+func GardenloginConfig(env gardenconfig.Env, ourPath string, g gardenconfig.Garden) Check {
+	c := Check{Name: "gardenlogin config"}
+	v := gardenconfig.SeenByGardenlogin(env, ourPath, g)
+	lost := fmt.Sprintf("shoot kubeconfigs fail with \"no garden cluster configured for cluster identity: %s\"", g.Identity)
+	addFix := fmt.Sprintf("kubectl shoot config set-garden %s --kubeconfig %s --garden-config %s", g.Identity, quoteArg(gardenconfig.Resolve(g.Kubeconfig, env.Home)), quoteArg(v.File))
+	if v.GLHome != "" {
+		addFix += fmt.Sprintf(", or export %s=%s", gardenconfig.EnvGardenloginHome, quoteArg(v.GLHome))
+	}
+	switch {
+	case v.Same:
+		c.Status, c.Detail = OK, fmt.Sprintf("gardenlogin reads %s too", ourPath)
+	case v.File == "":
+		c.Status, c.Detail = Fail, "gardenlogin finds no config file: "+lost
+		c.Fix = fmt.Sprintf("export %s=%s", gardenconfig.EnvGardenloginHome, quoteArg(v.GLHome))
+		if v.GLHome == "" {
+			c.Fix = fmt.Sprintf("kubectl shoot config set-garden %s --kubeconfig <path> --garden-config ~/.garden/gardenlogin.yaml", g.Identity)
+		}
+	case v.Err != nil:
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("gardenlogin reads %s, which it cannot use: %v", v.File, v.Err), "fix that file, or move it away"
+	case v.Garden == nil:
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("gardenlogin reads %s, not %s, and it has no garden %s: %s", v.File, ourPath, g.Identity, lost), addFix
+	case !v.SameKubeconfig:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("gardenlogin reads %s, whose garden %s uses kubeconfig %s (context %q), not %s (context %q)", v.File, g.Identity, v.Garden.Kubeconfig, v.Garden.Context, g.Kubeconfig, g.Context)
+		c.Fix = addFix
+	default:
+		c.Status, c.Detail = OK, fmt.Sprintf("gardenlogin reads %s, which has garden %s with the same kubeconfig", v.File, g.Identity)
+	}
+	return c
 }
 
 // Select returns the garden named want, or the only one when want is empty.

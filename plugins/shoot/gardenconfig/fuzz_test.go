@@ -5,9 +5,11 @@ import (
 )
 
 // FuzzParse: any input either fails with an error or parses into a config that renders and
-// parses again to the same gardens.
+// parses again to the same gardens, problems and warnings.
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(withUnknown))
+	for _, name := range []string{"gardenctl-written.yaml", "hand-written.yaml"} {
+		f.Add(fixture(f, name))
+	}
 	f.Add([]byte("gardens:\n- identity: fg1\n  kubeconfig: /k\n"))
 	f.Add([]byte("gardens: [\n"))
 	f.Add([]byte("- a\n"))
@@ -25,7 +27,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("rendered config does not parse: %v\n%s", err, out)
 		}
-		if len(again.Gardens) != len(c.Gardens) {
+		if len(again.Gardens) != len(c.Gardens) || len(again.Problems) != len(c.Problems) || len(again.Warnings) != len(c.Warnings) {
 			t.Fatalf("gardens %d -> %d", len(c.Gardens), len(again.Gardens))
 		}
 		for i := range c.Gardens {

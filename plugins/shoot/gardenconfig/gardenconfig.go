@@ -1,82 +1,51 @@
 // Package gardenconfig reads and edits gardenctl-v2's garden config (~/.garden/gardenctl-v2.yaml),
 // which gardenlogin also reads. It edits the YAML tree in place so that fields and comments this
-// tool does not own (patterns, accessRestrictions, provider settings, ...) survive a write.
+// tool does not own (patterns, accessRestrictions, provider settings, ...) survive a write, and
+// writes a file gardenctl wrote the way gardenctl writes it.
 package gardenconfig
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// Environment variables and defaults shared with gardenctl-v2.
-const (
-	EnvHome        = "GCTL_HOME"        // directory searched first
-	EnvConfigName  = "GCTL_CONFIG_NAME" // file name without extension
-	DefaultName    = "gardenctl-v2"
-	HomeFolder     = ".garden"
-	fileExtension  = ".yaml"
-	GardenloginCfg = "gardenlogin.yaml" // gardenlogin reads this before gardenctl-v2.yaml
-)
-
-// Garden is one entry of gardens[]: the fields this tool reads.
+// Garden is one entry of gardens[]: the fields this tool reads (gardenctl-v2 config.Garden).
 type Garden struct {
-	Identity   string   `yaml:"identity" json:"identity"`
-	Name       string   `yaml:"name,omitempty" json:"name,omitempty"`
-	Kubeconfig string   `yaml:"kubeconfig" json:"kubeconfig"`
-	Context    string   `yaml:"context,omitempty" json:"context,omitempty"`
-	Patterns   []string `yaml:"patterns,omitempty" json:"patterns,omitempty"`
+	Identity            string              `yaml:"identity" json:"identity"`
+	Alias               string              `yaml:"name,omitempty" json:"name,omitempty"`
+	Kubeconfig          string              `yaml:"kubeconfig" json:"kubeconfig"`
+	Context             string              `yaml:"context,omitempty" json:"context,omitempty"`
+	Patterns            []string            `yaml:"patterns,omitempty" json:"patterns,omitempty"`
+	AccessRestrictions  []AccessRestriction `yaml:"accessRestrictions,omitempty" json:"accessRestrictions,omitempty"`
+	AccessLevelDefaults *AccessLevels       `yaml:"kubeconfigAccessLevelDefaults,omitempty" json:"kubeconfigAccessLevelDefaults,omitempty"`
+}
+
+// AccessLevels is kubeconfigAccessLevelDefaults: the access level a kubeconfig asks gardenlogin
+// for when no --access-level is given, per target scope ("" means gardenlogin's default).
+type AccessLevels struct {
+	Shoots string `yaml:"shoots,omitempty" json:"shoots,omitempty"`
+	Seeds  string `yaml:"seeds,omitempty" json:"seeds,omitempty"`
 }
 
 // Config is a parsed garden config and the YAML tree it came from.
 type Config struct {
 	Path    string
 	Gardens []Garden
-	doc     *yaml.Node
-}
+	// Problems are what gardenctl-v2 refuses the whole file for; Warnings what it warns about.
+	Problems []Finding
+	Warnings []Finding
 
-// Location says where the config is read from and written to.
-type Location struct {
-	// Path is the config file (it may not exist yet).
-	Path string
-	// Dir is the garden home directory: $GCTL_HOME or ~/.garden. Shoot kubeconfigs go here.
-	Dir string
-}
-
-// Locate finds the config as gardenctl-v2 does: an explicit file wins; otherwise $GCTL_HOME is
-// searched before ~/.garden for $GCTL_CONFIG_NAME (default gardenctl-v2) plus ".yaml". When no file
-// exists yet, the first search directory is where a new one is written.
-func Locate(explicit string, getenv func(string) string, home string) Location {
-	dirs := []string{}
-	if h := getenv(EnvHome); h != "" {
-		dirs = append(dirs, ExpandTilde(h, home))
-	}
-	dirs = append(dirs, filepath.Join(home, HomeFolder))
-	if explicit != "" {
-		p := ExpandTilde(explicit, home)
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		return Location{Path: p, Dir: dirs[0]}
-	}
-	name := getenv(EnvConfigName)
-	if name == "" {
-		name = DefaultName
-	}
-	if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
-		name += fileExtension
-	}
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, name)); err == nil {
-			return Location{Path: filepath.Join(d, name), Dir: d}
-		}
-	}
-	return Location{Path: filepath.Join(dirs[0], name), Dir: dirs[0]}
+	doc   *yaml.Node
+	lines []int // line of each garden entry
+	// asGardenctl: the file is exactly what gardenctl's Save writes (sigs.k8s.io/yaml: keys
+	// sorted, long strings folded, no comments), so it is written back that way.
+	asGardenctl bool
 }
 
 // ErrNotExist is returned by Load when the file is missing.
@@ -99,7 +68,8 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse checks the document's shape and reads gardens[].
+// Parse checks the document's shape and reads gardens[]. Only a document that cannot be a
+// garden config is an error; what gardenctl's rules refuse is in Problems.
 func Parse(data []byte) (*Config, error) {
 	c := &Config{}
 	var doc yaml.Node
@@ -113,43 +83,80 @@ func Parse(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("the top level must be a mapping with a gardens: list")
 	}
 	c.doc = &doc
-	gardens := lookup(doc.Content[0], "gardens")
-	if gardens == nil || (gardens.Kind == yaml.ScalarNode && gardens.Tag == "!!null") {
-		return c, nil
+	if err := c.read(); err != nil {
+		return nil, err
 	}
-	if gardens.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("line %d: gardens must be a list", gardens.Line)
-	}
-	seen := map[string]int{}
-	for i, n := range gardens.Content {
-		var g Garden
-		if n.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("line %d: gardens[%d] must be a mapping with identity and kubeconfig", n.Line, i)
-		}
-		if err := n.Decode(&g); err != nil {
-			return nil, fmt.Errorf("line %d: gardens[%d]: %w", n.Line, i, err)
-		}
-		if g.Identity == "" {
-			return nil, fmt.Errorf("line %d: gardens[%d] has no identity", n.Line, i)
-		}
-		for _, key := range []string{g.Identity, g.Name} {
-			if key == "" {
-				continue
-			}
-			if j, dup := seen[key]; dup {
-				return nil, fmt.Errorf("line %d: gardens[%d] reuses %q from gardens[%d]", n.Line, i, key, j)
-			}
-			seen[key] = i
-		}
-		c.Gardens = append(c.Gardens, g)
-	}
+	c.asGardenctl = len(data) > 0 && writtenByGardenctl(data)
 	return c, nil
 }
 
-// Find returns the garden with this identity or alias name.
+// read decodes gardens[] from the tree and checks the rules.
+func (c *Config) read() error {
+	c.Gardens, c.lines = nil, nil
+	gardens := lookup(c.doc.Content[0], "gardens")
+	if gardens == nil || (gardens.Kind == yaml.ScalarNode && gardens.Tag == "!!null") {
+		c.check()
+		return nil
+	}
+	if gardens.Kind != yaml.SequenceNode {
+		return fmt.Errorf("line %d: gardens must be a list", gardens.Line)
+	}
+	for i, n := range gardens.Content {
+		var g Garden
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: gardens[%d] must be a mapping with identity and kubeconfig", n.Line, i)
+		}
+		if err := n.Decode(&g); err != nil {
+			return fmt.Errorf("line %d: gardens[%d]: %w", n.Line, i, err)
+		}
+		c.Gardens = append(c.Gardens, g)
+		c.lines = append(c.lines, n.Line)
+	}
+	c.check()
+	return nil
+}
+
+// writtenByGardenctl tells whether data is a fixed point of gardenctl's writer.
+func writtenByGardenctl(data []byte) bool {
+	j, err := sigsyaml.YAMLToJSON(data)
+	if err != nil {
+		return false
+	}
+	again, err := sigsyaml.JSONToYAML(j)
+	return err == nil && bytes.Equal(again, data)
+}
+
+// Find returns the garden named so, as gardenctl-v2 Config.Garden picks it: an identity wins,
+// else the first garden with that alias.
 func (c *Config) Find(nameOrIdentity string) (Garden, bool) {
+	if i := c.index(nameOrIdentity); i >= 0 {
+		return c.Gardens[i], true
+	}
+	return Garden{}, false
+}
+
+func (c *Config) index(name string) int {
+	if name == "" {
+		return -1
+	}
+	for i, g := range c.Gardens {
+		if g.Identity == name {
+			return i
+		}
+	}
+	for i, g := range c.Gardens {
+		if g.Alias == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// FindIdentity returns the garden as gardenlogin's Config.FindGarden does: the first with this
+// identity (aliases play no part).
+func (c *Config) FindIdentity(identity string) (Garden, bool) {
 	for _, g := range c.Gardens {
-		if g.Identity == nameOrIdentity || (g.Name != "" && g.Name == nameOrIdentity) {
+		if g.Identity == identity {
 			return g, true
 		}
 	}
@@ -160,8 +167,8 @@ func (c *Config) Find(nameOrIdentity string) (Garden, bool) {
 func (c *Config) Names() []string {
 	var out []string
 	for _, g := range c.Gardens {
-		if g.Name != "" {
-			out = append(out, g.Identity+" ("+g.Name+")")
+		if g.Alias != "" && g.Alias != g.Identity {
+			out = append(out, g.Identity+" ("+g.Alias+")")
 		} else {
 			out = append(out, g.Identity)
 		}
@@ -169,70 +176,20 @@ func (c *Config) Names() []string {
 	return out
 }
 
-// SetGarden adds the garden or updates the fields given (non-empty) of the one with the same
-// identity; every other field of the entry and of the file is kept. It reports whether the
-// garden is new and whether anything changed.
-func (c *Config) SetGarden(g Garden) (created, changed bool) {
-	root := c.doc.Content[0]
-	gardens := lookup(root, "gardens")
-	if gardens == nil || gardens.Kind != yaml.SequenceNode {
-		gardens = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		setKey(root, "gardens", gardens)
-	}
-	var entry *yaml.Node
-	for _, n := range gardens.Content {
-		if id := lookup(n, "identity"); id != nil && id.Value == g.Identity {
-			entry = n
-		}
-	}
-	if entry == nil {
-		entry = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		setKey(entry, "identity", scalar(g.Identity))
-		gardens.Content = append(gardens.Content, entry)
-		created, changed = true, true
-	}
-	for _, kv := range [][2]string{{"name", g.Name}, {"kubeconfig", g.Kubeconfig}, {"context", g.Context}} {
-		if kv[1] == "" {
-			continue
-		}
-		if cur := lookup(entry, kv[0]); cur != nil && cur.Kind == yaml.ScalarNode && cur.Value == kv[1] {
-			continue
-		}
-		setKey(entry, kv[0], scalar(kv[1]))
-		changed = true
-	}
-	if len(g.Patterns) > 0 {
-		seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, p := range g.Patterns {
-			seq.Content = append(seq.Content, scalar(p))
-		}
-		if cur := lookup(entry, "patterns"); cur == nil || !sameScalars(cur, g.Patterns) {
-			setKey(entry, "patterns", seq)
-			changed = true
-		}
-	}
-	c.reread()
-	return created, changed
-}
-
-// DeleteGarden removes the garden with this identity; it reports whether there was one.
-func (c *Config) DeleteGarden(identity string) bool {
-	gardens := lookup(c.doc.Content[0], "gardens")
-	if gardens == nil || gardens.Kind != yaml.SequenceNode {
-		return false
-	}
-	for i, n := range gardens.Content {
-		if id := lookup(n, "identity"); id != nil && id.Value == identity {
-			gardens.Content = append(gardens.Content[:i], gardens.Content[i+1:]...)
-			c.reread()
-			return true
-		}
-	}
-	return false
-}
-
-// Marshal renders the edited document.
+// Marshal renders the edited document: as gardenctl writes it when gardenctl wrote the file,
+// else with its comments and key order kept.
 func (c *Config) Marshal() ([]byte, error) {
+	if c.asGardenctl {
+		var v any
+		if err := c.doc.Decode(&v); err != nil {
+			return nil, err
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return sigsyaml.JSONToYAML(j)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -244,52 +201,4 @@ func (c *Config) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func (c *Config) reread() {
-	c.Gardens = nil
-	if gardens := lookup(c.doc.Content[0], "gardens"); gardens != nil {
-		for _, n := range gardens.Content {
-			var g Garden
-			if n.Decode(&g) == nil {
-				c.Gardens = append(c.Gardens, g)
-			}
-		}
-	}
-}
-
-func lookup(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func setKey(m *yaml.Node, key string, v *yaml.Node) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content[i+1] = v
-			return
-		}
-	}
-	m.Content = append(m.Content, scalar(key), v)
-}
-
-func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
-
-func sameScalars(n *yaml.Node, want []string) bool {
-	if n.Kind != yaml.SequenceNode || len(n.Content) != len(want) {
-		return false
-	}
-	for i, c := range n.Content {
-		if c.Value != want[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -79,3 +79,40 @@ func TestBuildRejects(t *testing.T) {
 		t.Fatal("names")
 	}
 }
+
+// Only kube-apiserver addresses become clusters, in the order of the status, as gardenctl does;
+// contexts carry namespace default; "" writes no --access-level, "auto" writes it.
+func TestBuildKeepsOnlyAPIServerAddresses(t *testing.T) {
+	s := &gardencorev1beta1.Shoot{ObjectMeta: metav1.ObjectMeta{Name: "eco-sbx", Namespace: "garden-eco"}}
+	s.Status.AdvertisedAddresses = []gardencorev1beta1.ShootAdvertisedAddress{
+		{Name: "service-account-issuer", URL: "https://discovery.osc.test/projects/eco/shoots/uid/issuer"},
+		{Name: "external", URL: "https://api.eco-sbx.eco.shoot.example"},
+		{Name: "wildcard-tls-seed-bound", URL: "https://api-eco-sbx.ingress.seed.example"},
+		{Name: "internal", URL: "https://api.eco-sbx.eco.internal.example"},
+		{Name: "unmanaged", URL: "https://203.0.113.7"},
+	}
+	cfg, err := Build(Request{Shoot: s, CA: []byte("CA"), GardenIdentity: "fg1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.CurrentContext != "garden-eco--eco-sbx-external" || len(cfg.Clusters) != 3 || len(cfg.Contexts) != 3 {
+		t.Fatalf("current %q, clusters %v", cfg.CurrentContext, cfg.Clusters)
+	}
+	for _, name := range []string{"external", "internal", "unmanaged"} {
+		ctx := cfg.Contexts["garden-eco--eco-sbx-"+name]
+		if ctx == nil || ctx.Namespace != "default" {
+			t.Fatalf("context %s: %+v", name, ctx)
+		}
+	}
+	if args := cfg.AuthInfos["garden-eco--eco-sbx"].Exec.Args; strings.Join(args, " ") != "get-client-certificate" {
+		t.Fatalf("no access level: %v", args)
+	}
+	cfg, _ = Build(Request{Shoot: s, CA: []byte("CA"), GardenIdentity: "fg1", AccessLevel: "auto"})
+	if args := cfg.AuthInfos["garden-eco--eco-sbx"].Exec.Args; strings.Join(args, " ") != "get-client-certificate --access-level=auto" {
+		t.Fatalf("auto: %v", args)
+	}
+	s.Status.AdvertisedAddresses = s.Status.AdvertisedAddresses[:1]
+	if _, err := Build(Request{Shoot: s, CA: []byte("CA"), GardenIdentity: "fg1"}); !errors.Is(err, ErrNoAddress) {
+		t.Fatalf("only an issuer address: %v", err)
+	}
+}

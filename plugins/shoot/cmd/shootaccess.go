@@ -80,7 +80,11 @@ func accessLevel(ctx context.Context, gd *garden, s *gardencorev1beta1.Shoot, fl
 	if gd.Garden == nil || gd.Garden.AccessLevelDefaults == nil {
 		return "", nil
 	}
-	seed, err := backsManagedSeed(ctx, gd, s)
+	cs, err := seedmanagement.NewForConfig(gd.Config)
+	if err != nil {
+		return "", err
+	}
+	seed, err := backsManagedSeed(ctx, cs, s)
 	if err != nil {
 		return "", err
 	}
@@ -89,13 +93,9 @@ func accessLevel(ctx context.Context, gd *garden, s *gardencorev1beta1.Shoot, fl
 
 // backsManagedSeed follows gardenctl-v2's IsManagedSeed: ManagedSeeds in namespace garden whose
 // spec.shoot.name is the shoot.
-func backsManagedSeed(ctx context.Context, gd *garden, s *gardencorev1beta1.Shoot) (bool, error) {
+func backsManagedSeed(ctx context.Context, cs seedmanagement.Interface, s *gardencorev1beta1.Shoot) (bool, error) {
 	if s.Namespace != gardenNamespace {
 		return false, nil
-	}
-	cs, err := seedmanagement.NewForConfig(gd.Config)
-	if err != nil {
-		return false, err
 	}
 	list, err := cs.SeedmanagementV1alpha1().ManagedSeeds(gardenNamespace).List(ctx, metav1.ListOptions{
 		FieldSelector: fields.OneTermEqualSelector("spec.shoot.name", s.Name).String()})

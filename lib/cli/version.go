@@ -37,7 +37,7 @@ func (o *VersionOptions) Complete([]string) error { return nil }
 func (o *VersionOptions) Validate() error {
 	f, err := o.out.Format()
 	if err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	o.format = f
 	return nil

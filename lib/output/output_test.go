@@ -61,3 +61,20 @@ func TestFormat(t *testing.T) {
 		t.Errorf("yaml = %q, %v", buf.String(), err)
 	}
 }
+
+func TestHumanBytes(t *testing.T) {
+	for in, want := range map[string]string{"24581184Ki": "23.4Gi", "16Gi": "16Gi", "512Mi": "512Mi", "1536Mi": "1.5Gi", "100": "100", "": "", "n/a": "n/a", "2Ti": "2Ti"} {
+		if got := HumanBytes(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTableNoHeaders(t *testing.T) {
+	tb := Table{Headers: []string{"name", "status"}, NoHeaders: true}
+	tb.Add(C("a"), C("ready"))
+	var buf bytes.Buffer
+	if err := tb.Render(&buf); err != nil || buf.String() != "a      ready\n" {
+		t.Fatalf("%q %v", buf.String(), err)
+	}
+}

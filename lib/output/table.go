@@ -19,6 +19,9 @@ func C(s string) Cell { return Cell{Text: s} }
 type Table struct {
 	Headers []string
 	Rows    [][]Cell
+	// NoHeaders leaves out the header line (--no-headers); the widths still count the headers,
+	// as kubectl's do.
+	NoHeaders bool
 }
 
 // Add appends a row.
@@ -59,7 +62,9 @@ func (t *Table) Render(w io.Writer) error {
 	for i, h := range t.Headers {
 		hdr[i] = C(strings.ToUpper(h))
 	}
-	writeRow(hdr)
+	if !t.NoHeaders {
+		writeRow(hdr)
+	}
 	for _, r := range t.Rows {
 		writeRow(r)
 	}

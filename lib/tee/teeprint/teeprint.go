@@ -18,6 +18,8 @@ type Printer struct {
 	W    io.Writer
 	P    output.Palette
 	Wide bool
+	// NoHeaders prints the table's rows only (--no-headers): no header, no notes below it.
+	NoHeaders bool
 }
 
 // maxProblemNodes bounds the per-node problem list under the table on big clusters.
@@ -26,20 +28,20 @@ const maxProblemNodes = 10
 // NodeTable prints one row per node, then the problems of nodes that are not ready (all
 // problems with Wide), at most maxProblemNodes of them.
 func (pr Printer) NodeTable(items []nodecheck.Report) error {
-	t := output.Table{Headers: []string{"name", "arch", "tee", "kubelet", "runtime", "cpu", "memory", "worker", "coco"}}
+	t := output.Table{Headers: []string{"name", "arch", "tee", "kubelet", "runtime", "cpu", "memory", "worker", "coco"}, NoHeaders: pr.NoHeaders}
 	if pr.Wide {
 		t.Headers = append(t.Headers, "os-image", "kernel", "instance-type", "kata", "runtime-classes")
 	}
 	for _, r := range items {
 		row := []output.Cell{output.C(r.Name), output.C(r.Architecture), pr.TEECell(r.TEE), output.C(r.KubeletVersion),
-			output.C(r.ContainerRuntime), output.C(r.Allocatable.CPU), output.C(r.Allocatable.Memory), output.C(YesNo(r.Worker)), pr.ReadyCell(r.Ready)}
+			output.C(r.ContainerRuntime), output.C(r.Allocatable.CPU), output.C(output.HumanBytes(r.Allocatable.Memory)), output.C(YesNo(r.Worker)), pr.ReadyCell(r.Ready)}
 		if pr.Wide {
 			row = append(row, output.C(r.OSImage), output.C(r.KernelVersion), output.C(Dash(r.InstanceType)), output.C(Dash(r.KataRuntime)),
 				output.C(Dash(strings.Join(r.RuntimeClasses, ","))))
 		}
 		t.Add(row...)
 	}
-	if err := t.Render(pr.W); err != nil {
+	if err := t.Render(pr.W); err != nil || pr.NoHeaders {
 		return err
 	}
 	shown := 0

@@ -116,7 +116,7 @@ func (o *InstallOptions) Complete([]string) error {
 	}
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	if o.selector, err = labels.ConvertSelectorToLabelsMap(o.NodeSelector); err != nil {
 		return clierr.Usagef("use key=value[,key=value]", "invalid --node-selector %q: %v", o.NodeSelector, err)

@@ -77,7 +77,7 @@ func (o *LabelWorkersOptions) Complete(args []string) error {
 	o.Names = args
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }

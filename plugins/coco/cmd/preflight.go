@@ -49,7 +49,7 @@ host with a short-lived pod (SELinux, KVM, TEE firmware and kernel; see kubectl 
 func (o *PreflightOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }

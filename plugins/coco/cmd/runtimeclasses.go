@@ -69,7 +69,7 @@ func newRuntimeClassesCommand(g *cli.Globals) *cobra.Command {
 func (o *RuntimeClassesOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (o *RuntimeClassesOptions) print(l RuntimeClassList) error {
 	w := o.g.Streams.Out
 	p := o.g.Palette(w)
 	wide := o.format == output.Wide
-	t := output.Table{Headers: []string{"name", "handler", "platform", "tee", "confidential", "nodes", "description"}}
+	t := output.Table{Headers: []string{"name", "handler", "platform", "tee", "confidential", "nodes", "description"}, NoHeaders: o.out.NoHeaders}
 	if wide {
 		t.Headers = append(t.Headers, "overhead", "node-selector", "node-names")
 	}
@@ -199,4 +199,13 @@ func mapText(m map[string]string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// ObjectNames gives -o name as kubectl names RuntimeClasses.
+func (l RuntimeClassList) ObjectNames() []string {
+	out := make([]string, 0, len(l.Items))
+	for _, r := range l.Items {
+		out = append(out, "runtimeclass.node.k8s.io/"+r.Name)
+	}
+	return out
 }

@@ -70,7 +70,7 @@ instead, for clusters with the Gateway API. --dry-run -o yaml prints the manifes
 func (o *DeployOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o yaml or -o json", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }
@@ -298,5 +298,5 @@ func printObjects(g *cli.Globals, f output.Format, objs []*unstructured.Unstruct
 	for i, o := range objs {
 		items[i] = o.Object
 	}
-	return output.Print(g.Streams.Out, output.JSON, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+	return output.Print(g.Streams.Out, f, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 }

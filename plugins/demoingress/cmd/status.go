@@ -78,7 +78,7 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 func (o *StatusOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }

@@ -71,7 +71,7 @@ no answer). Exit code 0 only for a 2xx answer. The result is recorded on the rou
 func (o *VerifyOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }

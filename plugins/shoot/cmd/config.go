@@ -55,7 +55,7 @@ func newConfigViewCommand(a *gardenAccess) *cobra.Command {
 func (o *ConfigViewOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o yaml or -o json", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }
@@ -83,12 +83,12 @@ func (o *ConfigViewOptions) Run(context.Context) error {
 	for _, p := range cfg.Problems {
 		o.a.g.Warn(fmt.Sprintf("gardenctl refuses this file until this is fixed: %s (%s)", p, p.Fix))
 	}
-	if o.format == output.JSON {
+	if o.format.Structured() && o.format != output.YAML {
 		j, err := yaml.YAMLToJSON(data)
 		if err != nil {
 			return err
 		}
-		return output.Print(o.a.g.Streams.Out, output.JSON, jsonRaw(j))
+		return output.Print(o.a.g.Streams.Out, o.format, jsonRaw(j))
 	}
 	_, err = o.a.g.Streams.Out.Write(data)
 	return err

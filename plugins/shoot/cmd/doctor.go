@@ -62,7 +62,7 @@ Every failed check prints the fix for this OS and architecture. Exit code 1 if a
 func (o *DoctorOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ five shoot conditions.`,
 func (o *ListOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, json or yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }
@@ -110,7 +110,9 @@ func (o *ListOptions) Run(ctx context.Context) error {
 		_, err := w.Write([]byte("No shoots " + where + ".\n"))
 		return err
 	}
-	return shootTable(r.Items, o.AllNamespaces, o.format == output.Wide, o.a.g.Palette(w)).Render(w)
+	t := shootTable(r.Items, o.AllNamespaces, o.format == output.Wide, o.a.g.Palette(w))
+	t.NoHeaders = o.out.NoHeaders
+	return t.Render(w)
 }
 
 func projectName(projects map[string]string, ns string) string {
@@ -190,4 +192,13 @@ func conditionPaint(v string, p output.Palette) func(string) string {
 		return p.Warn
 	}
 	return nil
+}
+
+// ObjectNames gives -o name as kubectl names shoots on the garden.
+func (l ShootList) ObjectNames() []string {
+	out := make([]string, 0, len(l.Items))
+	for _, s := range l.Items {
+		out = append(out, "shoot.core.gardener.cloud/"+s.Name)
+	}
+	return out
 }

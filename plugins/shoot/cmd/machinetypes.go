@@ -66,7 +66,7 @@ func newMachineTypesCommand(a *gardenAccess) *cobra.Command {
 func (o *MachineTypesOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, json or yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	o.filter = cloudprofile.Filter{Region: o.Region, Zone: o.Zone, Arch: o.Arch, GPU: o.GPU, All: o.All}
 	for _, q := range []struct {
@@ -125,7 +125,7 @@ func (o *MachineTypesOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(w, "No machine type of cloud profile %s matches%s.\n", prof.Name, o.describe())
 		return nil
 	}
-	t := &output.Table{Headers: []string{"NAME", "CPU", "GPU", "MEMORY", "STORAGE CLASS", "STORAGE SIZE", "ARCHITECTURE"}}
+	t := &output.Table{Headers: []string{"NAME", "CPU", "GPU", "MEMORY", "STORAGE CLASS", "STORAGE SIZE", "ARCHITECTURE"}, NoHeaders: o.out.NoHeaders}
 	if o.All || o.format == output.Wide {
 		t.Headers = append(t.Headers, "NOTE")
 	}

@@ -42,7 +42,7 @@ func (o *StatusOptions) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef("use -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	return nil
 }

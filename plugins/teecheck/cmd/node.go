@@ -108,7 +108,7 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return printNodeReports(o.g, o.format, reports, o.Selector)
+	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector)
 }
 
 func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {

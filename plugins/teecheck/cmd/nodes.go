@@ -68,7 +68,7 @@ func (o *NodesOptions) Run(ctx context.Context) error {
 	for i := range nodes {
 		reports[i] = nodecheck.Evaluate(&nodes[i], nodecheck.Options{Require: o.require})
 	}
-	return printNodeReports(o.g, o.format, reports, o.Selector)
+	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector)
 }
 
 // listNodes makes the single LIST; no chunking, so that the answer is one consistent snapshot.
@@ -80,7 +80,8 @@ func listNodes(ctx context.Context, c *kube.Clients, selector string) ([]corev1.
 	return list.Items, nil
 }
 
-func printNodeReports(g *cli.Globals, format output.Format, reports []nodecheck.Report, selector string) error {
+func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Report, selector string) error {
+	format := v.format
 	l := newNodeReportList(reports)
 	if len(reports) == 0 {
 		what := "no nodes in the cluster"
@@ -95,14 +96,14 @@ func printNodeReports(g *cli.Globals, format output.Format, reports []nodecheck.
 		return clierr.Failf("check the selector with kubectl get nodes --show-labels", "%s", what)
 	}
 	var err error
-	pr := teeprint.Printer{W: g.Streams.Out, P: g.Palette(g.Streams.Out), Wide: format == output.Wide}
+	pr := teeprint.Printer{W: g.Streams.Out, P: g.Palette(g.Streams.Out), Wide: format == output.Wide, NoHeaders: v.out.NoHeaders}
 	switch {
 	case format.Structured():
 		err = output.Print(g.Streams.Out, format, l)
 	case len(reports) == 1:
 		err = pr.NodeDetail(reports[0])
 	default:
-		if err = pr.NodeTable(reports); err == nil {
+		if err = pr.NodeTable(reports); err == nil && !pr.NoHeaders {
 			_, err = fmt.Fprintf(g.Streams.Out, "\n%s\n", l.Summary.line(pr.P))
 		}
 	}

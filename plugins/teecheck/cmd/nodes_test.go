@@ -138,3 +138,56 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// The machine formats scripts use, on the schema -o json documents: the values they print are
+// those of the JSON output.
+func TestNodesOutputFormats(t *testing.T) {
+	ctx := context.Background()
+	res := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "json")
+	var l NodeReportList
+	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	var names, nodeNames []string
+	for _, r := range l.Items {
+		names = append(names, r.Name)
+		nodeNames = append(nodeNames, "node/"+r.Name)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", "name"}, strings.Join(nodeNames, "\n") + "\n"},
+		{[]string{"-o", "jsonpath={.items[*].name}"}, strings.Join(names, " ")},
+		{[]string{"-o", "jsonpath={.summary.ready}"}, "5"},
+		{[]string{"-o", `go-template={{range .items}}{{.name}}{{"\n"}}{{end}}`}, strings.Join(names, "\n") + "\n"},
+		{[]string{"-o", "custom-columns=NAME:.name,ARCH:.architecture", "--no-headers"}, alignRows(l)},
+	} {
+		r := run(ctx, cp.AdminKubeconfig, append([]string{"nodes", "-l", tee.WorkerLabel}, tc.args...)...)
+		if r.code != 0 || r.stdout != tc.want {
+			t.Errorf("%v: exit %d\n%q\nwant\n%q\n%s", tc.args, r.code, r.stdout, tc.want, r.stderr)
+		}
+	}
+	// --no-headers drops exactly the header line of the table, and the notes below it.
+	with := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel)
+	without := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "--no-headers")
+	table := strings.SplitN(with.stdout, "\n\n", 2)[0] + "\n"
+	if !strings.HasPrefix(table, "NAME") || without.stdout != strings.SplitN(table, "\n", 2)[1] {
+		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.stdout, with.stdout)
+	}
+	if r := run(ctx, cp.AdminKubeconfig, "nodes", "-o", "jsonpath"); r.code != 2 || !strings.Contains(r.stderr, "needs an argument") {
+		t.Fatalf("bad -o: %d %s", r.code, r.stderr)
+	}
+}
+
+func alignRows(l NodeReportList) string {
+	w := len("NAME")
+	for _, r := range l.Items {
+		w = max(w, len(r.Name))
+	}
+	var b strings.Builder
+	for _, r := range l.Items {
+		b.WriteString(r.Name + strings.Repeat(" ", w-len(r.Name)+3) + r.Architecture + "\n")
+	}
+	return b.String()
+}

@@ -81,3 +81,13 @@ func (s Summary) line(p output.Palette) string {
 	}
 	return b.String()
 }
+
+// ObjectNames gives -o name as kubectl names the nodes ("node/NAME"), so the result feeds
+// kubectl get, label and cordon.
+func (l NodeReportList) ObjectNames() []string {
+	out := make([]string, 0, len(l.Items))
+	for _, r := range l.Items {
+		out = append(out, "node/"+r.Name)
+	}
+	return out
+}

@@ -26,7 +26,7 @@ func (v *verdictFlags) addFlags(cmd *cobra.Command) {
 func (v *verdictFlags) complete() error {
 	var err error
 	if v.format, err = v.out.Format(); err != nil {
-		return clierr.Usagef("use -o wide, -o json or -o yaml", "%v", err)
+		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
 	if v.require, err = tee.ParseRequirement(v.Require); err != nil {
 		return clierr.Usagef("e.g. --require snp", "%v", err)

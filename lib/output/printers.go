@@ -1,0 +1,158 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/kubectl/pkg/cmd/get"
+)
+
+// templatePrinter builds the printer for a jsonpath, go-template or custom-columns format, with
+// kubectl's own flags' behaviour (missing keys allowed, jsonpath-as-json, files).
+func templatePrinter(format Format) (printers.ResourcePrinter, error) {
+	kind, arg := format.Kind(), format.arg()
+	switch kind {
+	case "jsonpath", "jsonpath-as-json", "jsonpath-file":
+		allow := true
+		return (&genericclioptions.JSONPathPrintFlags{TemplateArgument: &arg, AllowMissingKeys: &allow}).ToPrinter(kind)
+	case "go-template", "go-template-file", "template", "templatefile":
+		allow := true
+		return (&genericclioptions.GoTemplatePrintFlags{TemplateArgument: &arg, AllowMissingKeys: &allow}).ToPrinter(kind)
+	case "custom-columns":
+		return get.NewCustomColumnsPrinterFromSpec(arg, unstructured.UnstructuredJSONScheme, strings.Contains(string(format), noHeadersSuffix))
+	case "custom-columns-file":
+		f, err := os.Open(arg)
+		if err != nil {
+			return nil, fmt.Errorf("custom-columns-file: %w", err)
+		}
+		defer f.Close()
+		p, err := get.NewCustomColumnsPrinterFromTemplate(f, unstructured.UnstructuredJSONScheme)
+		if err == nil && strings.Contains(string(format), noHeadersSuffix) {
+			p.NoHeaders = true
+		}
+		return p, err
+	}
+	return nil, fmt.Errorf("unknown output format %q", format)
+}
+
+// asObject turns a report into the unstructured object its JSON is, so the printers see the
+// documented schema; a report with items is a list whose items are the objects.
+func asObject(v any) (runtime.Object, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("the report is not an object: %w", err)
+	}
+	u := &unstructured.Unstructured{Object: m}
+	if _, ok := m["items"].([]any); ok {
+		list := &unstructured.UnstructuredList{Object: map[string]any{}}
+		for k, val := range m {
+			if k != "items" {
+				list.Object[k] = val
+			}
+		}
+		for _, it := range m["items"].([]any) {
+			if im, ok := it.(map[string]any); ok {
+				list.Items = append(list.Items, unstructured.Unstructured{Object: im})
+			}
+		}
+		if list.Items == nil {
+			list.Items = []unstructured.Unstructured{}
+		}
+		return &listWithFields{UnstructuredList: list, full: u}, nil
+	}
+	return u, nil
+}
+
+// listWithFields is a list for custom-columns (which prints its items) that jsonpath and
+// templates still see whole (summary fields included), as they see kubectl's lists.
+type listWithFields struct {
+	*unstructured.UnstructuredList
+	full *unstructured.Unstructured
+}
+
+func printTemplate(w io.Writer, format Format, v any) error {
+	p, err := templatePrinter(format)
+	if err != nil {
+		return err
+	}
+	obj, err := asObject(v)
+	if err != nil {
+		return err
+	}
+	if l, ok := obj.(*listWithFields); ok {
+		if strings.HasPrefix(format.Kind(), "custom-columns") {
+			return p.PrintObj(l.UnstructuredList, w)
+		}
+		obj = l.full
+	}
+	return p.PrintObj(obj, w)
+}
+
+// Namer is a report that says what -o name prints for it (kubectl's resource/name lines).
+type Namer interface {
+	ObjectNames() []string
+}
+
+// printNames prints kubectl's "resource/name" lines: what the report names, else
+// <kind>/<name> of each item (the list's kind without "List"), else of the report.
+func printNames(w io.Writer, v any) error {
+	var names []string
+	if n, ok := v.(Namer); ok {
+		names = n.ObjectNames()
+	} else {
+		obj, err := asObject(v)
+		if err != nil {
+			return err
+		}
+		names = derivedNames(obj)
+	}
+	for _, n := range names {
+		if _, err := fmt.Fprintln(w, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func derivedNames(obj runtime.Object) []string {
+	if l, ok := obj.(*listWithFields); ok {
+		kind := strings.ToLower(strings.TrimSuffix(l.full.GetKind(), "List"))
+		var out []string
+		for _, it := range l.Items {
+			if n, ok := it.Object["name"].(string); ok && n != "" {
+				out = append(out, kind+"/"+n)
+			} else if it.GetKind() != "" && it.GetName() != "" {
+				out = append(out, resourceName(&it))
+			}
+		}
+		return out
+	}
+	u := obj.(*unstructured.Unstructured)
+	if n, _ := u.Object["name"].(string); n != "" {
+		return []string{strings.ToLower(u.GetKind()) + "/" + n}
+	}
+	if u.GetName() == "" {
+		return nil
+	}
+	return []string{resourceName(u)}
+}
+
+// resourceName is kubectl's -o name of an API object: kind.group/name ("deployment.apps/demo").
+func resourceName(u *unstructured.Unstructured) string {
+	kind := strings.ToLower(u.GetKind())
+	if g := u.GroupVersionKind().Group; g != "" {
+		kind += "." + g
+	}
+	return kind + "/" + u.GetName()
+}

@@ -1,5 +1,7 @@
-// Package progress shows what a long command is doing on stderr: steps with ✓ and ✗, and a
-// spinner while waiting. It writes only to a terminal, so pipes and logs stay clean.
+// Package progress shows what a long command is doing on stderr: one line per step, spinning
+// with its latest message while it runs and ending with ✓ or ✗. Several steps may run at once
+// (one line each). Lines are drawn by github.com/vbauerster/mpb, and only on a terminal, so
+// pipes and logs stay clean.
 package progress
 
 import (
@@ -7,16 +9,24 @@ import (
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 )
 
-// Progress writes step lines to a terminal; disabled, every method does nothing.
+// Progress draws step lines on a terminal; disabled, every method does nothing.
 type Progress struct {
 	w       io.Writer
 	enabled bool
+	forced  bool
 	palette output.Palette
-	mu      sync.Mutex
+
+	mu        sync.Mutex
+	container *mpb.Progress // while steps run
+	running   int
 }
 
 // New enables progress only when w is a terminal.
@@ -24,72 +34,102 @@ func New(w io.Writer, palette output.Palette) *Progress {
 	return &Progress{w: w, enabled: output.IsTerminal(w), palette: palette}
 }
 
-// NewForced writes to w whether or not it is a terminal (tests, --progress).
+// NewForced draws on w whether or not it is a terminal (for tests).
 func NewForced(w io.Writer, palette output.Palette) *Progress {
-	return &Progress{w: w, enabled: true, palette: palette}
+	return &Progress{w: w, enabled: true, forced: true, palette: palette}
 }
 
 // Step is one unit of work; end it with Done or Fail.
 type Step struct {
-	p       *Progress
-	msg     string
-	stop    chan struct{}
-	stopped sync.WaitGroup
-	once    sync.Once
+	p     *Progress
+	bar   *mpb.Bar
+	mu    sync.Mutex
+	msg   string
+	final string // the end line, once ended
+	once  sync.Once
 }
 
 var frames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
-// Start begins a step and spins until it ends.
+const refresh = 100 * time.Millisecond
+
+// Start begins a step; its line spins until it ends.
 func (p *Progress) Start(msg string) *Step {
-	s := &Step{p: p, msg: msg, stop: make(chan struct{})}
+	s := &Step{p: p, msg: msg}
 	if p == nil || !p.enabled {
 		return s
 	}
-	s.stopped.Add(1)
-	go func() {
-		defer s.stopped.Done()
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for i := 0; ; i++ {
-			p.mu.Lock()
-			fmt.Fprintf(p.w, "\r%s %s", frames[i%len(frames)], msg)
-			p.mu.Unlock()
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.container == nil {
+		p.container = mpb.New(mpb.WithOutput(p.w), mpb.WithRefreshRate(refresh), mpb.PopCompletedMode(),
+			mpb.ContainerOptional(mpb.ForceAutoRefresh(), p.forced))
+	}
+	p.running++
+	started := time.Now()
+	s.bar, _ = p.container.Add(1, mpb.BarFillerFunc(func(w io.Writer, st decor.Statistics) error {
+		_, err := io.WriteString(w, fit(s.line(started), st.AvailableWidth))
+		return err
+	}), mpb.BarFillerTrim())
 	return s
+}
+
+// line is what the step's line shows now: the spinner and the latest message, or the end line.
+func (s *Step) line(started time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.final != "" {
+		return s.final
+	}
+	return frames[int(time.Since(started)/refresh)%len(frames)] + " " + s.msg
+}
+
+// fit cuts a line to the terminal's width, so it never wraps (a wrapped line would not be
+// erased by the next frame).
+func fit(line string, width int) string {
+	if width <= 0 || utf8.RuneCountInString(line) <= width {
+		return line
+	}
+	r := []rune(line)
+	return string(r[:max(width-1, 0)]) + "…"
 }
 
 // Update changes the step's message while it spins.
 func (s *Step) Update(msg string) {
-	if s.p == nil {
-		return
-	}
-	s.p.mu.Lock()
+	s.mu.Lock()
 	s.msg = msg
-	s.p.mu.Unlock()
+	s.mu.Unlock()
 }
 
 func (s *Step) end(mark, detail string) {
 	s.once.Do(func() {
-		close(s.stop)
-		s.stopped.Wait()
-		if s.p == nil || !s.p.enabled {
+		if s.bar == nil {
 			return
 		}
-		s.p.mu.Lock()
-		defer s.p.mu.Unlock()
-		line := s.msg
+		s.mu.Lock()
+		s.final = mark + " " + s.msg
 		if detail != "" {
-			line += ": " + detail
+			s.final += ": " + detail
 		}
-		fmt.Fprintf(s.p.w, "\r\033[K%s %s\n", mark, line)
+		s.mu.Unlock()
+		s.bar.SetTotal(-1, true) // complete: drawn once more with the end line, then popped above
+		s.p.stepEnded()
 	})
+}
+
+// stepEnded waits, after the last running step, for the final lines to be drawn, so nothing
+// the command prints next lands inside the progress area.
+func (p *Progress) stepEnded() {
+	p.mu.Lock()
+	p.running--
+	var c *mpb.Progress
+	if p.running == 0 {
+		c, p.container = p.container, nil
+	}
+	p.mu.Unlock()
+	if c != nil {
+		c.Wait()
+	}
 }
 
 // Done ends the step with ✓.

@@ -1,0 +1,114 @@
+package progress
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+)
+
+// onTerminal runs f with a Progress on a real pseudo-terminal (80 columns) and returns all it
+// drew.
+func onTerminal(t *testing.T, f func(p *Progress)) string {
+	t.Helper()
+	master, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	if err := pty.Setsize(master, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _, _ = io.Copy(&buf, master) }()
+	p := New(tty, output.NewPalette(false))
+	if !p.enabled {
+		t.Fatal("a pty is not taken for a terminal")
+	}
+	f(p)
+	tty.Close()
+	wg.Wait() // the copy ends when the tty side is closed (EIO on Linux)
+	return strings.ReplaceAll(buf.String(), "\r\n", "\n")
+}
+
+func TestUpdatesShowWhileSpinning(t *testing.T) {
+	out := onTerminal(t, func(p *Progress) {
+		s := p.Start("waiting for pods")
+		time.Sleep(3 * refresh)
+		s.Update("waiting for pods: 1 of 3 running, the rest pulling images")
+		time.Sleep(3 * refresh)
+		s.Update("waiting: 3 of 3") // shorter: what was longer must be erased
+		time.Sleep(3 * refresh)
+		s.Done("all running")
+		p.Start("checking").Fail("timed out")
+	})
+	first := strings.Index(out, "waiting for pods: 1 of 3 running")
+	second := strings.Index(out, "waiting: 3 of 3")
+	final := strings.Index(out, "✓ waiting: 3 of 3: all running\n")
+	if first < 0 || second < first || final < second {
+		t.Fatalf("updates out of order or missing (%d, %d, %d):\n%q", first, second, final, out)
+	}
+	// Each frame moves up over the last one and erases to the end of the screen first.
+	if !strings.Contains(out[first:second], "\x1b[1A\x1b[J") {
+		t.Fatalf("no erase between frames:\n%q", out[first:second])
+	}
+	spinning := strings.Count(out[:first], "waiting for pods")
+	if spinning < 2 {
+		t.Fatalf("the step did not spin (%d frames):\n%q", spinning, out[:first])
+	}
+	if !strings.HasSuffix(out, "✗ checking: timed out\n") {
+		t.Fatalf("the failed step's end line:\n%q", out)
+	}
+}
+
+func TestParallelStepsOneLineEach(t *testing.T) {
+	out := onTerminal(t, func(p *Progress) {
+		a, b := p.Start("node a: probing"), p.Start("node b: probing")
+		time.Sleep(3 * refresh)
+		a.Done("snp")
+		time.Sleep(2 * refresh)
+		b.Fail("no TEE")
+	})
+	if !strings.Contains(out, "node a: probing\n") || !strings.Contains(out, "✓ node a: probing: snp\n") || !strings.HasSuffix(out, "✗ node b: probing: no TEE\n") {
+		t.Fatalf("%q", out)
+	}
+	// While both ran, a frame held both lines.
+	if !strings.Contains(out, "node a: probing\n"+frameOf(out, "node b: probing")) {
+		t.Fatalf("no frame with both steps:\n%q", out)
+	}
+}
+
+// frameOf returns the spinner-and-text of the first line in out ending with text.
+func frameOf(out, text string) string {
+	i := strings.Index(out, " "+text+"\n")
+	if i < 0 {
+		return "\x00"
+	}
+	j := strings.LastIndex(out[:i], "\n")
+	return out[j+1 : i+len(text)+2]
+}
+
+func TestNothingButResultsUnderAPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(w, output.NewPalette(false))
+	s := p.Start("waiting")
+	s.Update("still waiting")
+	s.Done("done")
+	w.Close()
+	data, _ := io.ReadAll(r)
+	if len(data) != 0 {
+		t.Fatalf("wrote %q to a pipe", data)
+	}
+}

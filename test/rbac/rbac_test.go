@@ -81,23 +81,33 @@ func snapshot(t *testing.T) string {
 	for _, n := range nss.Items {
 		lines = append(lines, "namespace "+n.Name)
 	}
-	nodes, _ := cp.Admin.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	must := func(what string, err error) {
+		if err != nil {
+			t.Fatalf("snapshot: listing %s: %v", what, err)
+		}
+	}
+	nodes, err := cp.Admin.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	must("nodes", err)
 	for _, n := range nodes.Items {
 		lines = append(lines, fmt.Sprintf("node %s %v", n.Name, n.Labels))
 	}
-	pods, _ := cp.Admin.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+	pods, err := cp.Admin.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+	must("pods", err)
 	for _, p := range pods.Items {
 		lines = append(lines, "pod "+p.Namespace+"/"+p.Name)
 	}
-	secrets, _ := cp.Admin.CoreV1().Secrets("").List(ctx, metav1.ListOptions{})
+	secrets, err := cp.Admin.CoreV1().Secrets("").List(ctx, metav1.ListOptions{})
+	must("secrets", err)
 	for _, s := range secrets.Items {
 		lines = append(lines, "secret "+s.Namespace+"/"+s.Name)
 	}
-	rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	rcs, err := cp.Admin.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	must("runtimeclasses", err)
 	for _, r := range rcs.Items {
 		lines = append(lines, "runtimeclass "+r.Name)
 	}
-	deps, _ := cp.Admin.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
+	deps, err := cp.Admin.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
+	must("deployments", err)
 	for _, d := range deps.Items {
 		lines = append(lines, "deployment "+d.Namespace+"/"+d.Name)
 	}

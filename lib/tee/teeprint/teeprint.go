@@ -62,9 +62,11 @@ func (pr Printer) NodeTable(items []nodecheck.Report) error {
 }
 
 func (pr Printer) problemLines(problems []tee.Check) {
+	seen := map[string]bool{}
 	for _, c := range problems {
 		fmt.Fprintf(pr.W, "  %s %s: %s\n", pr.Mark(c.Status), c.ID, c.Message)
-		if c.Fix != "" {
+		if c.Fix != "" && !seen[c.Fix] {
+			seen[c.Fix] = true
 			fmt.Fprintf(pr.W, "      fix: %s\n", c.Fix)
 		}
 	}
@@ -84,7 +86,7 @@ func (pr Printer) NodeDetail(r nodecheck.Report) error {
 	fmt.Fprintf(pr.W, "%s %s\n", pr.P.Bold("Node:"), r.Name)
 	fmt.Fprintf(pr.W, "  Architecture: %s   OS: %s   Kernel: %s\n", Dash(r.Architecture), Dash(r.OSImage), Dash(r.KernelVersion))
 	fmt.Fprintf(pr.W, "  Kubelet: %s   Runtime: %s\n", Dash(r.KubeletVersion), Dash(r.ContainerRuntime))
-	fmt.Fprintf(pr.W, "  Allocatable: %s CPU, %s memory   Instance type: %s\n", Dash(r.Allocatable.CPU), Dash(r.Allocatable.Memory), Dash(r.InstanceType))
+	fmt.Fprintf(pr.W, "  Allocatable: %s CPU, %s memory   Instance type: %s\n", Dash(r.Allocatable.CPU), Dash(output.HumanBytes(r.Allocatable.Memory)), Dash(r.InstanceType))
 	fmt.Fprintf(pr.W, "  TEE: %s (from %s)\n\n", pr.TEECell(r.TEE).Text, r.TEE.Source)
 	if err := pr.CheckTable(r.Checks); err != nil {
 		return err
@@ -131,8 +133,10 @@ func (pr Printer) CheckTable(checks []tee.Check) error {
 // the verdict line.
 func (pr Printer) Verdict(checks []tee.Check, classes []string, ready bool) {
 	var fixes []tee.Check
+	seen := map[string]bool{}
 	for _, c := range tee.Failed(checks) {
-		if c.Fix != "" {
+		if c.Fix != "" && !seen[c.Fix] { // the node's and the host's check may ask for the same fix
+			seen[c.Fix] = true
 			fixes = append(fixes, c)
 		}
 	}

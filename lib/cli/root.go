@@ -129,6 +129,15 @@ func (g *Globals) Progress() *progress.Progress {
 	return progress.New(g.Streams.ErrOut, g.Palette(g.Streams.ErrOut))
 }
 
+// ProgressFor is Progress for a command printing in format: silent under machine formats,
+// whose reader is a script.
+func (g *Globals) ProgressFor(format output.Format) *progress.Progress {
+	if format.Structured() {
+		return nil // a nil *Progress draws nothing
+	}
+	return g.Progress()
+}
+
 // Clients builds API clients from the connection flags.
 func (g *Globals) Clients() (*kube.Clients, error) {
 	c, err := kube.New(g.ConfigFlags, func(cfg *rest.Config) {

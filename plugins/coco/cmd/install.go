@@ -190,7 +190,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return err
 	}
 	ns := releaseNamespace(o.g)
-	prog := o.g.Progress()
+	prog := o.g.ProgressFor(o.format)
 	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})

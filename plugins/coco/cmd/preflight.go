@@ -85,7 +85,7 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 		}
 		base := o.Flags.Options(c.Namespace, managedBy())
 		base.Notice = o.g.Note
-		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.Progress()); err != nil {
+		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.ProgressFor(o.format)); err != nil {
 			return err
 		}
 		for _, w := range workers {

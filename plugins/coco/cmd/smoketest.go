@@ -115,7 +115,7 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	}
 	pod := smoke.Pod(smoke.PodOptions{Namespace: ns, RuntimeClass: class, Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy),
 		Node: o.Node, Deadline: o.Timeout + 30*time.Second, ManagedBy: managedBy()})
-	step := o.g.Progress().Start(fmt.Sprintf("running a pod in runtime class %s", class))
+	step := o.g.ProgressFor(o.format).Start(fmt.Sprintf("running a pod in runtime class %s", class))
 	res, err := podrun.Run(ctx, c.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 4096,
 		OnStatus: func(s string) { step.Update("runtime class " + class + ": " + s) }})
 	if err != nil {

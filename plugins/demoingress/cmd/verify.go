@@ -104,7 +104,7 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	r := VerifyReport{APIVersion: APIVersion, Kind: "VerifyReport", Time: time.Now().UTC(), Hops: []hops.Hop{}}
-	prog := o.g.Progress()
+	prog := o.g.ProgressFor(o.format)
 
 	rt, err := o.waitRoute(ctx, c, prog)
 	if err != nil {

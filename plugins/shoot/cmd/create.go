@@ -220,7 +220,7 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 			o.min, o.max, o.MachineType, shoot.Spec.Kubernetes.Version)
 	}
 	if o.Wait {
-		if created, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.Progress(), o.a.g.Streams.ErrOut); err != nil {
+		if created, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.format), o.a.g.Streams.ErrOut); err != nil {
 			return err
 		}
 		created.TypeMeta = shoot.TypeMeta
@@ -256,7 +256,7 @@ func (o *CreateOptions) exists(ctx context.Context, gd *garden, p project, s *ga
 	}
 	if o.Wait {
 		var err error
-		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.Progress(), o.a.g.Streams.ErrOut); err != nil {
+		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.format), o.a.g.Streams.ErrOut); err != nil {
 			return err
 		}
 		if !o.format.Structured() {

@@ -104,7 +104,7 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 	if o.Deep && len(nodes) > 0 {
 		base := o.Flags.Options(o.clients.Namespace, "kubectl-"+PluginName)
 		base.Notice = o.g.Note
-		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.Progress()); err != nil {
+		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.ProgressFor(o.format)); err != nil {
 			return err
 		}
 	}

@@ -187,3 +187,37 @@ func TestCocoUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// runtimeclasses in the formats scripts use, on the schema of -o json.
+func TestRuntimeClassesOutputFormats(t *testing.T) {
+	ctx := context.Background()
+	var l RuntimeClassList
+	if err := json.Unmarshal([]byte(run(ctx, cp.AdminKubeconfig, "runtimeclasses", "-o", "json").stdout), &l); err != nil {
+		t.Fatal(err)
+	}
+	var names, objects []string
+	for _, r := range l.Items {
+		names = append(names, r.Name)
+		objects = append(objects, "runtimeclass.node.k8s.io/"+r.Name)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-o", "name"}, strings.Join(objects, "\n") + "\n"},
+		{[]string{"-o", "jsonpath={.items[*].name}"}, strings.Join(names, " ")},
+		{[]string{"-o", `go-template={{range .items}}{{.name}} {{end}}`}, strings.Join(names, " ") + " "},
+		{[]string{"-o", "custom-columns=CLASS:.name", "--no-headers"}, strings.Join(names, "\n") + "\n"},
+	} {
+		r := run(ctx, cp.AdminKubeconfig, append([]string{"runtimeclasses"}, tc.args...)...)
+		if r.code != 0 || r.stdout != tc.want {
+			t.Errorf("%v: exit %d %q, want %q\n%s", tc.args, r.code, r.stdout, tc.want, r.stderr)
+		}
+	}
+	with, without := run(ctx, cp.AdminKubeconfig, "runtimeclasses"), run(ctx, cp.AdminKubeconfig, "runtimeclasses", "--no-headers")
+	header, rest, _ := strings.Cut(with.stdout, "\n")
+	rows, note, _ := strings.Cut(rest, "\n\n") // the note under the table goes to stderr
+	if !strings.HasPrefix(header, "NAME") || without.stdout != rows+"\n" || !strings.Contains(without.stderr, strings.TrimSpace(note)) {
+		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.stdout, with.stdout)
+	}
+}

@@ -186,6 +186,9 @@ func (o *RuntimeClassesOptions) print(l RuntimeClassList) error {
 		return err
 	}
 	if len(homeless) > 0 {
+		if o.out.NoHeaders { // the rows only on stdout: the note goes to stderr
+			w = o.g.Streams.ErrOut
+		}
 		fmt.Fprintf(w, "\n%s no node can run %s (no node matches the node selector with the hardware it needs)\n",
 			p.Bad("✗"), strings.Join(homeless, ", "))
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -14,9 +15,26 @@ import (
 	"k8s.io/kubectl/pkg/cmd/get"
 )
 
-// templatePrinter builds the printer for a jsonpath, go-template or custom-columns format, with
-// kubectl's own flags' behaviour (missing keys allowed, jsonpath-as-json, files).
+// built keeps the printers Flags.Format resolved (in Complete), so Print does not parse the
+// template or read its file again.
+var built sync.Map // Format -> printers.ResourcePrinter
+
+// templatePrinter returns the printer for a jsonpath, go-template or custom-columns format,
+// built once.
 func templatePrinter(format Format) (printers.ResourcePrinter, error) {
+	if p, ok := built.Load(format); ok {
+		return p.(printers.ResourcePrinter), nil
+	}
+	p, err := buildPrinter(format)
+	if err == nil {
+		built.Store(format, p)
+	}
+	return p, err
+}
+
+// buildPrinter builds the printer with kubectl's own flags' behaviour (missing keys allowed,
+// jsonpath-as-json, files).
+func buildPrinter(format Format) (printers.ResourcePrinter, error) {
 	kind, arg := format.Kind(), format.arg()
 	switch kind {
 	case "jsonpath", "jsonpath-as-json", "jsonpath-file":

@@ -29,7 +29,12 @@ func Nodes(ctx context.Context, cs kubernetes.Interface, base Options, reports [
 	if err := Preflight(ctx, cs, first); err != nil {
 		return err
 	}
-	step := prog.Start(fmt.Sprintf("probing %d node(s) in namespace %s", len(reports), base.Namespace))
+	// One line per probe while it runs (several at once with parallel), under a line that
+	// counts them when there are several nodes.
+	var step *progress.Step
+	if len(reports) > 1 {
+		step = prog.Start(fmt.Sprintf("probing %d node(s) in namespace %s", len(reports), base.Namespace))
+	}
 	var (
 		wg     sync.WaitGroup
 		sem    = make(chan struct{}, max(parallel, 1))
@@ -51,30 +56,32 @@ func Nodes(ctx context.Context, cs kubernetes.Interface, base Options, reports [
 			defer func() { <-sem }()
 			o := base
 			o.Node = reports[i].Name
-			if single {
-				o.OnStatus = func(s string) { step.Update("probing node " + o.Node + ": " + s) }
-			}
+			line := prog.Start("probing node " + o.Node)
+			o.OnStatus = func(s string) { line.Update("probing node " + o.Node + ": " + s) }
 			res, err := Run(ctx, cs, o)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs[i] = err
+				line.Fail("failed")
 				return
 			}
 			reports[i].WithHost(res.Report, opts)
-			step.Update(fmt.Sprintf("probed %d of %d node(s)", done.Add(1), len(reports)))
+			line.Done(res.Report.TEE.String())
+			if step != nil {
+				step.Update(fmt.Sprintf("probed %d of %d node(s)", done.Add(1), len(reports)))
+			}
 		}()
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
-		step.Fail("interrupted")
+		endStep(step, false, "interrupted")
 		if single {
 			return errs[0]
 		}
 		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: errors.Join(errs...)}
 	}
 	if single && errs[0] != nil {
-		step.Fail("failed")
 		return errs[0]
 	}
 	failed := 0
@@ -86,9 +93,19 @@ func Nodes(ctx context.Context, cs kubernetes.Interface, base Options, reports [
 		}
 	}
 	if failed > 0 {
-		step.Fail(fmt.Sprintf("%d of %d probe(s) failed", failed, len(reports)))
+		endStep(step, false, fmt.Sprintf("%d of %d probe(s) failed", failed, len(reports)))
 	} else {
-		step.Done(fmt.Sprintf("%d node(s) probed", len(reports)))
+		endStep(step, true, fmt.Sprintf("%d node(s) probed", len(reports)))
 	}
 	return nil
+}
+
+func endStep(step *progress.Step, ok bool, detail string) {
+	switch {
+	case step == nil:
+	case ok:
+		step.Done(detail)
+	default:
+		step.Fail(detail)
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
@@ -34,9 +33,6 @@ type Clients struct {
 func NewConfigFlags() *genericclioptions.ConfigFlags {
 	return genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().WithDiscoveryBurst(300).WithDiscoveryQPS(50)
 }
-
-// AddFlags registers the connection flags on a flag set.
-func AddFlags(flags *genericclioptions.ConfigFlags, fs *pflag.FlagSet) { flags.AddFlags(fs) }
 
 // New builds clients; wrap, if not nil, wraps the config before the clientset is made (used to
 // count requests in benchmarks).

@@ -7,7 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 )
 
-// CoCo's documented minimums (FACTS.md: Kubernetes >= 1.24, containerd >= 1.7, 4 CPUs, 8 GiB,
+// CoCo's documented minimums (the confidential-containers project's prerequisites and the
+// kata-containers SNP/TDX host guides: Kubernetes >= 1.24, containerd >= 1.7, 4 CPUs, 8 GiB,
 // SEV-SNP firmware >= 1.55 and host kernel >= 6.16.1).
 var (
 	MinKubernetes   = version.MustParseGeneric("1.24.0")

@@ -1,5 +1,6 @@
 // Package catalog knows the CoCo runtime classes: what each is for, which hardware it needs,
-// and which nodes can run it. The guide's table, updated for the Helm chart era (FACTS.md).
+// and which nodes can run it. The users' guide's table, updated for the Helm chart era (the
+// shims kata-deploy's chart builds per architecture, see plugins/coco/chartvalues).
 package catalog
 
 import (

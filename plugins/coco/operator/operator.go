@@ -22,7 +22,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
-// What the operator creates (FACTS.md).
+// What the operator creates (confidential-containers/operator v0.10.0-v0.17.0, config/manager and
+// config/samples/ccruntime).
 const (
 	Namespace      = "confidential-containers-system"
 	Deployment     = "cc-operator-controller-manager"

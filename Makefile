@@ -18,7 +18,7 @@ LDFLAGS  := -s -w -X $(MODULE)/lib/version.Version=$(VERSION) -X $(MODULE)/lib/v
 PREFIX   ?= $(HOME)/.local
 FUZZTIME ?= 15s
 
-.PHONY: all build install test testbin node-deps lint vulncheck fuzz bench demo clean release-check krew-index sandbox-down
+.PHONY: all build install test unit testbin node-deps lint vulncheck fuzz bench demo clean release-check krew-index sandbox-down
 
 all: build
 
@@ -53,6 +53,14 @@ testbin:
 	hack/tools.sh goreleaser >/dev/null
 	hack/tools.sh krew >/dev/null
 	hack/images.sh >/dev/null
+
+# Packages whose tests start a kube-apiserver and etcd (test/..., and the two command packages
+# that still test against one): everything else is a unit test.
+SERVER_PKGS := /test/|/plugins/coco/cmd$$|/plugins/teecheck/cmd$$
+
+## unit: the unit tests only (no etcd, no kube-apiserver, no node): seconds, for every change
+unit:
+	CGO_ENABLED=0 go test -count=1 $$(go list ./... | grep -Ev '$(SERVER_PKGS)')
 
 # CGO_ENABLED=0: pure-Go static binaries (what krew ships); Gardener's test environment also pulls a
 # cgo zstd archive that does not link here.

@@ -213,9 +213,17 @@ func (gd *garden) identity(ctx context.Context) (string, error) {
 		return gd.Identity, nil
 	}
 	cm, err := gd.Kube.CoreV1().ConfigMaps("kube-system").Get(ctx, "cluster-identity", metav1.GetOptions{})
-	if err != nil || cm.Data["cluster-identity"] == "" {
+	if apierrors.IsNotFound(err) {
 		return "", clierr.Failf("add the garden to the garden config (kubectl shoot config set-garden) or pass --garden",
-			"cannot tell the garden's identity: it is not in the garden config and the garden's kube-system/cluster-identity ConfigMap cannot be read")
+			"the garden's identity is not in the garden config, and the cluster has no kube-system/cluster-identity ConfigMap")
+	}
+	if err != nil {
+		return "", clierr.Failf("add the garden to the garden config (kubectl shoot config set-garden) or pass --garden",
+			"the garden's identity is not in the garden config, and %s", clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "configmaps", Namespace: "kube-system", Name: "cluster-identity"}))
+	}
+	if cm.Data["cluster-identity"] == "" {
+		return "", clierr.Failf("add the garden to the garden config (kubectl shoot config set-garden) or pass --garden",
+			"the garden's identity is not in the garden config, and its kube-system/cluster-identity ConfigMap has no cluster-identity")
 	}
 	id := cm.Data["cluster-identity"]
 	if err := gardenconfig.ValidateName(id); err != nil {

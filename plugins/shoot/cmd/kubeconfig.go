@@ -168,6 +168,12 @@ func clusterCA(ctx context.Context, gd *garden, p project, shoot string) ([]byte
 	if serr == nil && len(sec.Data[shootkubeconfig.CAConfigMapKey]) > 0 {
 		return sec.Data[shootkubeconfig.CAConfigMapKey], nil
 	}
+	if serr != nil && !apierrors.IsNotFound(serr) {
+		// The ConfigMap is missing and the Secret older landscapes use cannot be read: unknown, not absent.
+		return nil, clierr.Failf("wait until the shoot is created (kubectl shoot wait "+shoot+"); on an older landscape ask for read access to Secret "+name,
+			"the cluster CA of shoot %s: no ConfigMap %s in namespace %s, and %s", shoot, name, p.Namespace,
+			clierr.CannotTell(serr, clierr.Action{Verb: "get", Resource: "secrets", Namespace: p.Namespace, Name: name}))
+	}
 	return nil, clierr.Failf("wait until the shoot is created (kubectl shoot wait "+shoot+"); if it is, ask your landscape admin",
 		"the cluster CA of shoot %s is not published yet (no ConfigMap %s with %s in namespace %s)", shoot, name, shootkubeconfig.CAConfigMapKey, p.Namespace)
 }

@@ -18,11 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/util/yaml"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -180,8 +178,7 @@ func (a *Applier) waitCRDs(ctx context.Context, objs []*unstructured.Unstructure
 			continue
 		}
 		name := u.GetName()
-		lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return crds.List(ctx, o) },
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return crds.Watch(ctx, o) }, name)
+		lw := waitfor.Named(crds, name)
 		err := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(items []any) (bool, error) {
 			for _, it := range items {
 				conds, _, _ := unstructured.NestedSlice(it.(*unstructured.Unstructured).Object, "status", "conditions")

@@ -76,8 +76,7 @@ func SingleObject(list ListFunc, watchFn WatchFunc, name string) cache.ListerWat
 // Pod waits for one pod.
 func Pod(ctx context.Context, cs kubernetes.Interface, namespace, name string, cond func(pod *corev1.Pod, deleted bool) (bool, error)) (*corev1.Pod, error) {
 	pods := cs.CoreV1().Pods(namespace)
-	lw := SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return pods.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return pods.Watch(ctx, o) }, name)
+	lw := Named(pods, name)
 	var last *corev1.Pod
 	_, err := Until(ctx, lw, &corev1.Pod{}, func(ev watch.Event) (bool, error) {
 		pod, ok := ev.Object.(*corev1.Pod)
@@ -148,4 +147,17 @@ func UntilAll(ctx context.Context, lw cache.ListerWatcher, objType runtime.Objec
 // Gone waits until the ListerWatcher (usually a SingleObject) lists nothing.
 func Gone(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object) error {
 	return UntilAll(ctx, lw, objType, func(objs []any) (bool, error) { return len(objs) == 0, nil })
+}
+
+// TypedClient is what every typed client-go resource client has (Pods(ns), Deployments(ns),
+// ...): L is its list type.
+type TypedClient[L runtime.Object] interface {
+	List(ctx context.Context, opts metav1.ListOptions) (L, error)
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
+
+// Named is SingleObject for a typed client: Named(cs.AppsV1().Deployments(ns), name).
+func Named[L runtime.Object](c TypedClient[L], name string) cache.ListerWatcher {
+	return SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return c.List(ctx, o) },
+		c.Watch, name)
 }

@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -24,8 +23,7 @@ func BenchmarkWatchedConditionLatency(b *testing.B) {
 	ensureNodes(b, 100)
 	nodes := cp.Admin.CoreV1().Nodes()
 	const node = "osc-node-00000"
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, node)
+	lw := waitfor.Named(nodes, node)
 	var lat []time.Duration
 	i := 0
 	for b.Loop() {

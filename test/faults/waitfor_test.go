@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -37,8 +36,7 @@ func TestWaitThroughOutage(t *testing.T) {
 	}
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	nodes := cs.CoreV1().Nodes()
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "w2")
+	lw := waitfor.Named(nodes, "w2")
 	labelled := func(v string) waitfor.Condition {
 		return func(ev watch.Event) (bool, error) {
 			n, ok := ev.Object.(*corev1.Node)

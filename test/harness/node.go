@@ -14,8 +14,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
@@ -262,8 +260,7 @@ func (cp *ControlPlane) waitRealNodeReady(ctx context.Context, n *RealNode) erro
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	nodes := cp.Admin.CoreV1().Nodes()
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, RealNodeName)
+	lw := waitfor.Named(nodes, RealNodeName)
 	_, err := waitfor.Until(ctx, lw, &corev1.Node{}, func(ev watch.Event) (bool, error) {
 		if n.kubelet.exited() {
 			return false, fmt.Errorf("kubelet exited:\n%s", n.kubelet.logTail(20))

@@ -154,8 +154,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 func waitDeploymentAvailable(ctx context.Context, c *kube.Clients, ns, name string, prog *progress.Progress) error {
 	step := prog.Start("waiting for deployment " + ns + "/" + name + " to be available")
 	deps := c.Kube.AppsV1().Deployments(ns)
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return deps.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return deps.Watch(ctx, o) }, name)
+	lw := waitfor.Named(deps, name)
 	err := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
 		for _, obj := range objs {
 			for _, cond := range obj.(*appsv1.Deployment).Status.Conditions {
@@ -179,8 +178,7 @@ func waitDeploymentAvailable(ctx context.Context, c *kube.Clients, ns, name stri
 func waitCcRuntime(ctx context.Context, dyn dynamic.Interface, name string, prog *progress.Progress) (operator.Status, error) {
 	step := prog.Start("waiting for CcRuntime " + name + " to install on its nodes")
 	ri := dyn.Resource(ccRuntimeGVR)
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return ri.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return ri.Watch(ctx, o) }, name)
+	lw := waitfor.Named(ri, name)
 	var st operator.Status
 	err := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(objs []any) (bool, error) {
 		if len(objs) == 0 {

@@ -154,8 +154,7 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 	defer cancel()
 	step := prog.Start("waiting for namespace " + ns + " to finish terminating")
 	nss := c.Kube.CoreV1().Namespaces()
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nss.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nss.Watch(ctx, o) }, ns)
+	lw := waitfor.Named(nss, ns)
 	if err := waitfor.Gone(ctx, lw, &corev1.Namespace{}); err != nil {
 		step.Fail("")
 		return waitError(err, "namespace "+ns+" is still terminating", "see what blocks it: kubectl get namespace "+ns+" -o yaml")

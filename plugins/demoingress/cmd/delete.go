@@ -11,8 +11,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
@@ -144,8 +142,7 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	nss := c.Kube.CoreV1().Namespaces()
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nss.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nss.Watch(ctx, o) }, ns)
+	lw := waitfor.Named(nss, ns)
 	err := waitfor.Gone(ctx, lw, &corev1.Namespace{})
 	switch {
 	case err == nil:

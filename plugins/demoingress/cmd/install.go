@@ -195,8 +195,7 @@ func waitAvailable(ctx context.Context, c *kube.Clients, ns, name string, timeou
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	deps := c.Kube.AppsV1().Deployments(ns)
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return deps.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return deps.Watch(ctx, o) }, name)
+	lw := waitfor.Named(deps, name)
 	step := prog.Start("waiting for the controller Deployment " + name + " to be available (its pods serve the admission webhook)")
 	err := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
 		for _, obj := range objs {

@@ -13,8 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -36,8 +34,7 @@ func (o *VerifyOptions) waitRoute(ctx context.Context, c *kube.Clients, prog *pr
 			return rt, nil
 		}
 		step := prog.Start("waiting for ingress " + demoapp.IngressName + " to get an address")
-		lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return ings.List(ctx, o) },
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return ings.Watch(ctx, o) }, demoapp.IngressName)
+		lw := waitfor.Named(ings, demoapp.IngressName)
 		werr := waitfor.UntilAll(ctx, lw, &networkingv1.Ingress{}, func(objs []any) (bool, error) {
 			for _, obj := range objs {
 				if i, ok := obj.(*networkingv1.Ingress); ok {
@@ -104,8 +101,7 @@ func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog 
 		return rt, nil
 	}
 	step := prog.Start("waiting for gateway " + demoapp.GatewayName + " to get an address")
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return gws.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return gws.Watch(ctx, o) }, demoapp.GatewayName)
+	lw := waitfor.Named(gws, demoapp.GatewayName)
 	werr := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(objs []any) (bool, error) {
 		for _, obj := range objs {
 			if u, ok := obj.(*unstructured.Unstructured); ok {
@@ -176,8 +172,7 @@ func (o *VerifyOptions) waitDeployment(ctx context.Context, c *kube.Clients, pro
 	var dep *appsv1.Deployment
 	if ctx.Err() == nil {
 		step := prog.Start("waiting for deployment " + demoapp.App + " to be available")
-		lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return deps.List(ctx, o) },
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return deps.Watch(ctx, o) }, demoapp.App)
+		lw := waitfor.Named(deps, demoapp.App)
 		werr := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
 			dep = nil
 			for _, obj := range objs {

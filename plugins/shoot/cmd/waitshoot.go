@@ -9,9 +9,6 @@ import (
 	"time"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
@@ -35,8 +32,7 @@ func waitShoot(ctx context.Context, gd *garden, p project, name, target string, 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
-	lw := waitfor.SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return shoots.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return shoots.Watch(ctx, o) }, name)
+	lw := waitfor.Named(shoots, name)
 	step := prog.Start(fmt.Sprintf("waiting for shoot %s to be %s", name, target))
 	var last *gardencorev1beta1.Shoot
 	var msg string

@@ -96,3 +96,20 @@ func TestAtLeast(t *testing.T) {
 		}
 	}
 }
+
+func TestKubernetesCheck(t *testing.T) {
+	for _, tc := range []struct {
+		component, v string
+		status       Status
+		msg          string
+	}{
+		{"kubelet", "v1.33.2", Pass, "v1.33.2 >= 1.24"},
+		{"API server", "v1.23.9", Fail, "API server v1.23.9 < 1.24"},
+		{"kubelet", "banana", Unknown, `kubelet version "banana" not understood`},
+	} {
+		c := KubernetesCheck(tc.component, tc.v, "x")
+		if c.Status != tc.status || c.Message != tc.msg || (c.Status == Fail) != (c.Fix != "") {
+			t.Errorf("%+v: %+v", tc, c)
+		}
+	}
+}

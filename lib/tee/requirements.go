@@ -133,3 +133,23 @@ func RuntimeClassesFor(arch string, r TEEReport, kvm bool) []string {
 	}
 	return []string{}
 }
+
+// KubernetesCheck needs MinKubernetes of component ("kubelet" or "API server"), whose version v
+// was read from source. A kubelet's messages show the version alone, as the node table does.
+func KubernetesCheck(component, v, source string) Check {
+	c := Check{ID: "kubernetes-version", Evidence: Ev(v, source)}
+	label := v
+	if component != "kubelet" {
+		label = component + " " + v
+	}
+	minimum := fmt.Sprintf("%d.%d", MinKubernetes.Major(), MinKubernetes.Minor())
+	switch ok, parsed := AtLeast(v, MinKubernetes); {
+	case !parsed:
+		c.Status, c.Message = Unknown, fmt.Sprintf("%s version %q not understood", component, v)
+	case ok:
+		c.Status, c.Message = Pass, label+" >= "+minimum
+	default:
+		c.Status, c.Message, c.Fix = Fail, label+" < "+minimum, "upgrade the cluster to Kubernetes "+minimum+" or later"
+	}
+	return c
+}

@@ -241,16 +241,7 @@ func operatingSystem(os string) tee.Check {
 }
 
 func kubernetesVersion(v string) tee.Check {
-	c := tee.Check{ID: "kubernetes-version", Evidence: tee.Ev(v, "status.nodeInfo.kubeletVersion")}
-	switch ok, parsed := tee.AtLeast(v, tee.MinKubernetes); {
-	case !parsed:
-		c.Status, c.Message = tee.Unknown, fmt.Sprintf("kubelet version %q not understood", v)
-	case ok:
-		c.Status, c.Message = tee.Pass, v+" >= 1.24"
-	default:
-		c.Status, c.Message, c.Fix = tee.Fail, v+" < 1.24", "upgrade the cluster to Kubernetes 1.24 or later"
-	}
-	return c
+	return tee.KubernetesCheck("kubelet", v, "status.nodeInfo.kubeletVersion")
 }
 
 func containerRuntime(v string) tee.Check {

@@ -47,18 +47,7 @@ func Evaluate(serverVersion string, nodes []nodecheck.Report) Report {
 	return r
 }
 
-func serverVersionCheck(v string) tee.Check {
-	c := tee.Check{ID: "kubernetes-version", Evidence: tee.Ev(v, "/version")}
-	switch ok, parsed := tee.AtLeast(v, tee.MinKubernetes); {
-	case !parsed:
-		c.Status, c.Message = tee.Unknown, fmt.Sprintf("API server version %q not understood", v)
-	case ok:
-		c.Status, c.Message = tee.Pass, "API server "+v+" >= 1.24"
-	default:
-		c.Status, c.Message, c.Fix = tee.Fail, "API server "+v+" < 1.24", "upgrade the cluster to Kubernetes 1.24 or later"
-	}
-	return c
-}
+func serverVersionCheck(v string) tee.Check { return tee.KubernetesCheck("API server", v, "/version") }
 
 func names(nodes []nodecheck.Report, keep func(nodecheck.Report) bool) []string {
 	var out []string

@@ -3,14 +3,13 @@ package probe
 import (
 	"time"
 
-	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
-// Flags are the host probe's command-line flags (--deep, --image, --image-pull-policy,
-// --timeout, --parallel), shared by every command that can probe.
+// Flags are the host probe's settings that commands take as flags (--deep, --image,
+// --image-pull-policy, --timeout, --parallel; cli.AddProbeFlags binds them).
 type Flags struct {
 	Deep       bool
 	Image      string
@@ -22,16 +21,6 @@ type Flags struct {
 // NewFlags returns the defaults.
 func NewFlags() Flags {
 	return Flags{Image: DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute, Parallel: 4}
-}
-
-// AddFlags registers the flags.
-func (f *Flags) AddFlags(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	fs.BoolVar(&f.Deep, "deep", false, "probe the hosts with a short-lived pod per node (read-only host mounts, CAP_SYSLOG only)")
-	fs.StringVar(&f.Image, "image", f.Image, "probe image: any image with a POSIX shell, awk and dmesg (mirror it for air-gapped clusters)")
-	fs.StringVar(&f.PullPolicy, "image-pull-policy", f.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
-	fs.DurationVar(&f.Timeout, "timeout", f.Timeout, "how long to wait for each probe pod to finish")
-	fs.IntVar(&f.Parallel, "parallel", f.Parallel, "with --deep: how many nodes to probe at once")
 }
 
 // Validate checks the values without I/O.

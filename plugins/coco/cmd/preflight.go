@@ -41,7 +41,7 @@ host with a short-lived pod (SELinux, KVM, TEE firmware and kernel; see kubectl 
 		RunE: cli.RunE(o),
 	}
 	o.out.AddFlags(cmd)
-	o.Flags.AddFlags(cmd)
+	cli.AddProbeFlags(cmd, &o.Flags)
 	return cmd
 }
 

@@ -21,15 +21,10 @@ type Result struct {
 // Run executes a plugin's root command in-process, as "kubectl <plugin> ARGS" with
 // --kubeconfig when kubeconfig is set, and returns its output and exit code.
 func Run(ctx context.Context, newRoot func(genericiooptions.IOStreams) *cobra.Command, kubeconfig string, args ...string) Result {
-	var out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}
-	root := newRoot(streams)
 	if kubeconfig != "" {
 		args = append([]string{"--kubeconfig", kubeconfig}, args...)
 	}
-	root.SetArgs(args)
-	code := cli.ExecuteContext(ctx, root, streams)
-	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
+	return RunStdin(ctx, newRoot, "", args...)
 }
 
 // Grant binds a user to a new ClusterRole with exactly these rules and returns a kubeconfig

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -165,9 +166,10 @@ func TestKrewInstallsEveryPlugin(t *testing.T) {
 	}
 }
 
-// TestCommittedIndexIsValid: the manifests in krew-index/plugins pass Krew's validator, are named
-// after their file, and offer every platform Krew supports that the release builds (Krew has no
-// linux/s390x: those users take the release archive directly).
+// TestCommittedIndexIsValid: a manifest committed in krew-index/plugins names a tagged release
+// (its sums are of that release's archives), passes Krew's validator, is named after its file,
+// and offers every platform Krew supports that the release builds (Krew has no linux/s390x:
+// those users take the release archive directly). Untagged, the directory holds none.
 func TestCommittedIndexIsValid(t *testing.T) {
 	root, err := harness.RepoRoot()
 	if err != nil {
@@ -180,8 +182,18 @@ func TestCommittedIndexIsValid(t *testing.T) {
 		"shoot":       {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
 		"demoingress": {"darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"},
 	}
-	for p, platforms := range want {
-		path := filepath.Join(root, "krew-index", "plugins", p+".yaml")
+	committed := strings.Fields(runCmd(t, root, nil, "git", "ls-files", "krew-index/plugins"))
+	tags := strings.Fields(runCmd(t, root, nil, "git", "tag", "--list"))
+	if len(tags) == 0 && len(committed) > 0 {
+		t.Fatalf("Krew manifests committed without any release tag: %v", committed)
+	}
+	for _, f := range committed {
+		p := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		platforms, known := want[p]
+		if !known {
+			t.Fatalf("%s: not one of the plugins", f)
+		}
+		path := filepath.Join(root, f)
 		runCmd(t, root, nil, filepath.Join(tools, "validate-krew-manifest"), "-manifest", path, "-skip-install")
 		data, _ := os.ReadFile(path)
 		var m struct {
@@ -194,8 +206,8 @@ func TestCommittedIndexIsValid(t *testing.T) {
 				}
 			}
 		}
-		if err := yaml.Unmarshal(data, &m); err != nil || m.Metadata.Name != p || !strings.HasPrefix(m.Spec.Version, "v") {
-			t.Fatalf("%s: %v %+v", p, err, m)
+		if err := yaml.Unmarshal(data, &m); err != nil || m.Metadata.Name != p || !slices.Contains(tags, m.Spec.Version) {
+			t.Fatalf("%s: %v; version %q must be a tag (tags: %v)", p, err, m.Spec.Version, tags)
 		}
 		var got []string
 		for _, pl := range m.Spec.Platforms {

@@ -45,10 +45,11 @@ release-check:
 krew-index:
 	hack/krew-index.sh $(TAG)
 
-## testbin: build the pinned kube-apiserver, controller manager, scheduler, etcd, kwok and kubelet, and the test images (cached outside the repo)
+## testbin: build the pinned kube-apiserver, controller manager, scheduler, etcd, kwok, kubelet and kubectl, and the test images (cached outside the repo)
 testbin:
 	hack/testbin.sh all >/dev/null
 	hack/testbin.sh kubelet >/dev/null
+	hack/testbin.sh kubectl >/dev/null
 	hack/testbin.sh controllers >/dev/null
 	hack/tools.sh goreleaser >/dev/null
 	hack/tools.sh krew >/dev/null

@@ -76,8 +76,8 @@ build_k8s() { # $1 = kube-apiserver | kube-controller-manager | kube-scheduler |
   mkdir -p "$BIN"
   ( cd "$d" && $NICE go build -trimpath -ldflags="-s -w -X $V.gitVersion=v$K8S_VERSION -X $V.gitMajor=1 \
       -X $V.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $V.gitTreeState=clean \
-      -X $V.buildDate=1970-01-01T00:00:00Z" -o "$BIN/$name.tmp" "k8s.io/kubernetes/cmd/$name" )
-  mv "$BIN/$name.tmp" "$BIN/$name"
+      -X $V.buildDate=1970-01-01T00:00:00Z" -o "$BIN/$name.tmp.$$" "k8s.io/kubernetes/cmd/$name" )
+  mv "$BIN/$name.tmp.$$" "$BIN/$name" # a per-process name: two test packages may build it at once
 }
 
 build_etcd() {

@@ -124,16 +124,8 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		for _, rc := range rcs.Items {
 			r.RuntimeClasses.Present = append(r.RuntimeClasses.Present, rc.Name)
 		}
-		for _, e := range r.RuntimeClasses.Expected {
-			if !slices.Contains(r.RuntimeClasses.Present, e) {
-				r.RuntimeClasses.Missing = append(r.RuntimeClasses.Missing, e)
-			}
-		}
 	}
-	if len(r.RuntimeClasses.Missing) > 0 {
-		r.Problems = append(r.Problems, "runtime classes missing: "+strings.Join(r.RuntimeClasses.Missing, ", "))
-	}
-	r.Healthy = r.Installed && len(r.Problems) == 0 && len(r.CannotTell) == 0
+	r.conclude(err == nil)
 	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
 }
 
@@ -385,4 +377,23 @@ func deploymentAvailable(d *appsv1.Deployment) bool {
 		}
 	}
 	return false
+}
+
+// conclude judges what was read: the expected runtime classes that are not present are a
+// problem (when they could be listed: classesRead); healthy means installed, no problem, and
+// nothing that could not be read.
+func (r *StatusReport) conclude(classesRead bool) {
+	r.RuntimeClasses.Missing = nil
+	for _, e := range r.RuntimeClasses.Expected {
+		if !classesRead {
+			break
+		}
+		if !slices.Contains(r.RuntimeClasses.Present, e) {
+			r.RuntimeClasses.Missing = append(r.RuntimeClasses.Missing, e)
+		}
+	}
+	if len(r.RuntimeClasses.Missing) > 0 {
+		r.Problems = append(r.Problems, "runtime classes missing: "+strings.Join(r.RuntimeClasses.Missing, ", "))
+	}
+	r.Healthy = r.Installed && len(r.Problems) == 0 && len(r.CannotTell) == 0
 }

@@ -46,6 +46,7 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 	}
 	names := sortedKeys(targets)
 	step := prog.Start(fmt.Sprintf("waiting for %d node(s) to run CoCo", len(targets)))
+	lines := nodeLines(prog, names)
 	lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
 		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", sel)
 	err = waitfor.UntilAll(ctx, lw, &corev1.Node{}, func(objs []any) (bool, error) {
@@ -56,6 +57,7 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 			if n, ok := obj.(*corev1.Node); ok {
 				if _, target := targets[n.Name]; target {
 					targets[n.Name] = n.Labels[tee.KataRuntime] == "true"
+					lines.show(n.Name, n.Labels[tee.KataRuntime])
 				}
 			}
 		}
@@ -69,6 +71,7 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 		return done == len(targets), nil
 	})
 	if err != nil {
+		lines.fail()
 		step.Fail("not all nodes")
 		var missing []string
 		for _, n := range names {
@@ -164,3 +167,40 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 }
 
 func errorsAs(err error, target **clierr.Error) bool { return errors.As(err, target) }
+
+// maxNodeLines bounds the per-node progress lines; bigger installs show the count only.
+const maxNodeLines = 8
+
+// nodeProgress is a progress line per target node while kata-deploy installs on it.
+type nodeProgress map[string]*progress.Step
+
+func nodeLines(prog *progress.Progress, names []string) nodeProgress {
+	lines := nodeProgress{}
+	if len(names) > maxNodeLines {
+		return lines
+	}
+	for _, n := range names {
+		lines[n] = prog.Start("node " + n + ": waiting for kata-deploy")
+	}
+	return lines
+}
+
+// show follows a node's katacontainers.io/kata-runtime label ("true" once installed).
+func (l nodeProgress) show(node, state string) {
+	s := l[node]
+	switch {
+	case s == nil:
+	case state == "true":
+		s.Done(tee.KataRuntime + "=true")
+		delete(l, node)
+	case state != "":
+		s.Update("node " + node + ": " + tee.KataRuntime + "=" + state)
+	}
+}
+
+// fail ends the lines of the nodes that did not finish.
+func (l nodeProgress) fail() {
+	for _, s := range l {
+		s.Fail("not installed")
+	}
+}

@@ -134,6 +134,9 @@ func printNames(w io.Writer, v any) error {
 			return err
 		}
 		names = derivedNames(obj)
+		if _, list := obj.(*listWithFields); !list && len(names) == 0 {
+			return fmt.Errorf("-o name: this report has no name; use -o jsonpath=... or -o json")
+		}
 	}
 	for _, n := range names {
 		if _, err := fmt.Fprintln(w, n); err != nil {

@@ -142,3 +142,12 @@ func TestNamesOfAPIObjects(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func TestNameOfAReportWithoutOne(t *testing.T) {
+	if _, err := render(t, Flags{Output: "name"}, map[string]any{"kind": "StatusReport", "healthy": true}); err == nil || !strings.Contains(err.Error(), "jsonpath") {
+		t.Fatalf("%v", err)
+	}
+	if got, err := render(t, Flags{Output: "name"}, map[string]any{"kind": "NodeReportList", "items": []any{}}); err != nil || got != "" {
+		t.Fatalf("an empty list: %q %v", got, err)
+	}
+}

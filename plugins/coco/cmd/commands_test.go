@@ -221,3 +221,25 @@ func TestRuntimeClassesOutputFormats(t *testing.T) {
 		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.stdout, with.stdout)
 	}
 }
+
+// preflight and status in the formats scripts use.
+func TestPreflightAndStatusOutputFormats(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"preflight", "-o", "jsonpath={.kind} {.ready}"}, -1, "PreflightReport "},
+		{[]string{"preflight", "-o", `go-template={{range .nodes}}{{.name}} {{end}}`}, -1, "snp-w "},
+		{[]string{"status", "-o", "jsonpath={.kind} {.installed} {.healthy}"}, 1, "StatusReport false false"},
+	} {
+		r := run(ctx, cp.AdminKubeconfig, tc.args...)
+		if (tc.code >= 0 && r.code != tc.code) || !strings.Contains(r.stdout, tc.want) || strings.Contains(r.stdout, "CHECK") {
+			t.Errorf("%v: exit %d %q (want %q)\n%s", tc.args, r.code, r.stdout, tc.want, r.stderr)
+		}
+	}
+	if r := run(ctx, cp.AdminKubeconfig, "status", "-o", "name"); r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "this report has no name") {
+		t.Errorf("status -o name: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -191,3 +191,17 @@ func alignRows(l NodeReportList) string {
 	}
 	return b.String()
 }
+
+// node and local in the formats scripts use.
+func TestNodeAndLocalOutputFormats(t *testing.T) {
+	ctx := context.Background()
+	if r := run(ctx, cp.AdminKubeconfig, "node", "snp-1", "-o", "name"); r.stdout != "node/snp-1\n" {
+		t.Errorf("node -o name: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(ctx, cp.AdminKubeconfig, "node", "snp-1", "-o", "jsonpath={.items[0].tee.kinds[0]}"); r.code != 0 || r.stdout != "sev-snp" {
+		t.Errorf("node -o jsonpath: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(ctx, "", "local", "-o", "jsonpath={.kind} {.root}"); r.stdout != "HostReport /" {
+		t.Errorf("local -o jsonpath: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+}

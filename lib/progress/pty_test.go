@@ -43,11 +43,11 @@ func onTerminal(t *testing.T, f func(p *Progress)) string {
 func TestUpdatesShowWhileSpinning(t *testing.T) {
 	out := onTerminal(t, func(p *Progress) {
 		s := p.Start("waiting for pods")
-		time.Sleep(3 * refresh)
+		time.Sleep(8 * refresh) // room for several frames on a loaded machine
 		s.Update("waiting for pods: 1 of 3 running, the rest pulling images")
-		time.Sleep(3 * refresh)
+		time.Sleep(8 * refresh)     // room for several frames on a loaded machine
 		s.Update("waiting: 3 of 3") // shorter: what was longer must be erased
-		time.Sleep(3 * refresh)
+		time.Sleep(8 * refresh)     // room for several frames on a loaded machine
 		s.Done("all running")
 		p.Start("checking").Fail("timed out")
 	})
@@ -73,9 +73,9 @@ func TestUpdatesShowWhileSpinning(t *testing.T) {
 func TestParallelStepsOneLineEach(t *testing.T) {
 	out := onTerminal(t, func(p *Progress) {
 		a, b := p.Start("node a: probing"), p.Start("node b: probing")
-		time.Sleep(3 * refresh)
+		time.Sleep(8 * refresh) // room for several frames on a loaded machine
 		a.Done("snp")
-		time.Sleep(2 * refresh)
+		time.Sleep(8 * refresh)
 		b.Fail("no TEE")
 	})
 	if !strings.Contains(out, "node a: probing\n") || !strings.Contains(out, "✓ node a: probing: snp\n") || !strings.HasSuffix(out, "✗ node b: probing: no TEE\n") {

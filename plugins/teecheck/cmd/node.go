@@ -59,7 +59,10 @@ namespace whose Pod Security admission allows hostPath volumes (level privileged
 // Complete reads the flags and the node names.
 func (o *NodeOptions) Complete(args []string) error {
 	o.Names = args
-	return o.complete()
+	if err := o.complete(); err != nil {
+		return err
+	}
+	return o.completeClients(o.g, &o.clients)
 }
 
 // Validate checks the arguments without touching the cluster.
@@ -88,10 +91,6 @@ func (o *NodeOptions) Validate() error {
 
 // Run gets the nodes, judges them and, with --deep, probes them.
 func (o *NodeOptions) Run(ctx context.Context) error {
-	var err error
-	if o.clients, err = o.g.Clients(); err != nil {
-		return err
-	}
 	nodes, err := o.nodes(ctx)
 	if err != nil {
 		return err

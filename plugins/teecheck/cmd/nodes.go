@@ -42,8 +42,13 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 	return cmd
 }
 
-// Complete reads the flags.
-func (o *NodesOptions) Complete([]string) error { return o.complete() }
+// Complete reads the flags and builds the clients (tests set them instead).
+func (o *NodesOptions) Complete([]string) error {
+	if err := o.complete(); err != nil {
+		return err
+	}
+	return o.completeClients(o.g, &o.clients)
+}
 
 // Validate checks the selector.
 func (o *NodesOptions) Validate() error {
@@ -56,10 +61,6 @@ func (o *NodesOptions) Validate() error {
 
 // Run lists the nodes once and prints the verdicts.
 func (o *NodesOptions) Run(ctx context.Context) error {
-	var err error
-	if o.clients, err = o.g.Clients(); err != nil {
-		return err
-	}
 	nodes, err := listNodes(ctx, o.clients, o.Selector)
 	if err != nil {
 		return err

@@ -1,4 +1,6 @@
-package cmd
+// Package teecheck tests kubectl teecheck's commands against a real kube-apiserver and etcd with
+// kwok nodes (the command logic's fast tests are in plugins/teecheck/cmd, on client-go fakes).
+package teecheck
 
 import (
 	"context"
@@ -8,6 +10,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -36,7 +39,7 @@ type result struct {
 
 // run executes the plugin in-process against the test control plane.
 func run(ctx context.Context, kubeconfig string, args ...string) result {
-	r := harness.Run(ctx, NewRoot, kubeconfig, args...)
+	r := harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
 	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
 }
 

@@ -1,4 +1,4 @@
-package cmd
+package teecheck
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 )
 
 func TestNodesOnAMixedCluster(t *testing.T) {
@@ -35,11 +36,11 @@ func TestNodesJSONSchema(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
-	var l NodeReportList
+	var l cmd.NodeReportList
 	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
 		t.Fatal(err)
 	}
-	if l.APIVersion != APIVersion || l.Kind != "NodeReportList" || l.Summary.Nodes != 5 || l.Summary.Ready != 5 {
+	if l.APIVersion != cmd.APIVersion || l.Kind != "NodeReportList" || l.Summary.Nodes != 5 || l.Summary.Ready != 5 {
 		t.Fatalf("list header/summary: %+v", l.Summary)
 	}
 	byName := map[string]string{}
@@ -62,7 +63,7 @@ func TestNodesJSONSchema(t *testing.T) {
 		}
 	}
 	yres := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "yaml")
-	var fromYAML NodeReportList
+	var fromYAML cmd.NodeReportList
 	if err := yaml.Unmarshal([]byte(yres.stdout), &fromYAML); err != nil || len(fromYAML.Items) != 5 {
 		t.Fatalf("yaml: %v, %d items", err, len(fromYAML.Items))
 	}
@@ -73,7 +74,7 @@ func TestNodesRequire(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1", res.code)
 	}
-	var l NodeReportList
+	var l cmd.NodeReportList
 	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestUsageErrors(t *testing.T) {
 func TestNodesOutputFormats(t *testing.T) {
 	ctx := context.Background()
 	res := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "json")
-	var l NodeReportList
+	var l cmd.NodeReportList
 	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestNodesOutputFormats(t *testing.T) {
 	}
 }
 
-func alignRows(l NodeReportList) string {
+func alignRows(l cmd.NodeReportList) string {
 	w := len("NAME")
 	for _, r := range l.Items {
 		w = max(w, len(r.Name))

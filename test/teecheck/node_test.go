@@ -1,4 +1,4 @@
-package cmd
+package teecheck
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 )
 
 func newNamespace(t *testing.T, name string, labels map[string]string) string {
@@ -150,7 +151,7 @@ func TestDeepProbeAllNodesReportsEachFailure(t *testing.T) {
 	if res.code != 1 {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
-	var l NodeReportList
+	var l cmd.NodeReportList
 	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
 		t.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func (pr Printer) HostDetail(root string, r hostprobe.Report) error {
 
 // CheckTable prints checks with their status (and evidence with Wide).
 func (pr Printer) CheckTable(checks []tee.Check) error {
-	t := output.Table{Headers: []string{"check", "status", "detail"}}
+	t := output.Table{Headers: []string{"check", "status", "detail"}, NoHeaders: pr.NoHeaders}
 	if pr.Wide {
 		t.Headers = append(t.Headers, "evidence")
 	}

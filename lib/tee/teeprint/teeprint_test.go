@@ -24,3 +24,14 @@ func TestVerdictListsEachFixOnce(t *testing.T) {
 		t.Fatalf("%s", out)
 	}
 }
+
+func TestCheckTableNoHeaders(t *testing.T) {
+	var with, without bytes.Buffer
+	checks := []tee.Check{{ID: "cpu", Status: tee.Pass, Message: "16 CPUs >= 4"}}
+	_ = Printer{W: &with, P: output.NewPalette(false)}.CheckTable(checks)
+	_ = Printer{W: &without, P: output.NewPalette(false), NoHeaders: true}.CheckTable(checks)
+	header, rows, _ := strings.Cut(with.String(), "\n")
+	if !strings.HasPrefix(header, "CHECK") || without.String() != rows {
+		t.Fatalf("%q vs %q", without.String(), with.String())
+	}
+}

@@ -98,7 +98,7 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 
 func (o *PreflightOptions) print(r preflight.Report) error {
 	w := o.g.Streams.Out
-	pr := teeprint.Printer{W: w, P: o.g.Palette(w), Wide: o.format == output.Wide}
+	pr := teeprint.Printer{W: w, P: o.g.Palette(w), Wide: o.format == output.Wide, NoHeaders: o.out.NoHeaders}
 	fmt.Fprintf(w, "%s API server %s, %d node(s)\n\n", pr.P.Bold("Cluster:"), r.ServerVersion, len(r.Nodes))
 	if err := pr.CheckTable(r.Checks); err != nil {
 		return err

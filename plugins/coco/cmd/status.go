@@ -286,7 +286,7 @@ func (o *StatusOptions) print(r StatusReport) error {
 	} else {
 		fmt.Fprintf(w, "Release:  %s (chart %s %s, revision %d, %s) in %s\n", r.Release, r.Chart, r.Version, r.Revision, r.ReleaseStatus, r.Namespace)
 	}
-	t := output.Table{Headers: []string{"node", "kata-runtime"}}
+	t := output.Table{Headers: []string{"node", "kata-runtime"}, NoHeaders: o.out.NoHeaders}
 	for _, n := range r.Nodes {
 		cell := output.Cell{Text: n.KataRuntime, Paint: p.Good}
 		if n.KataRuntime != "true" {

@@ -86,7 +86,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		}
 		if len(sum.Conditions) > 0 {
 			fmt.Fprintln(w, "Conditions:")
-			t := &output.Table{Headers: []string{"  TYPE", "STATUS", "REASON", "MESSAGE"}}
+			t := &output.Table{Headers: []string{"  TYPE", "STATUS", "REASON", "MESSAGE"}, NoHeaders: o.out.NoHeaders}
 			for _, c := range sum.Conditions {
 				t.Add(output.C("  "+c.Type), output.Cell{Text: c.Status, Paint: conditionPaint(c.Status, pal)}, output.C(c.Reason), output.C(firstLine(c.Message, 80)))
 			}

@@ -86,6 +86,6 @@ func (o *LocalOptions) Run(context.Context) error {
 	}
 	rep := HostReport{APIVersion: APIVersion, Kind: "HostReport", Root: o.HostRoot, Report: r}
 	return cli.PrintVerdict(o.g.Streams.Out, o.format, rep, func() error {
-		return teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), Wide: o.format == output.Wide}.HostDetail(rep.Root, rep.Report)
+		return teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), Wide: o.format == output.Wide, NoHeaders: o.out.NoHeaders}.HostDetail(rep.Root, rep.Report)
 	}, r.Ready)
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -127,15 +125,8 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	}
 	r.Hops = append(r.Hops, hops.Endpoints(demoapp.App, slices.Items))
 
-	if routeHop.OK && depHop.OK && ctx.Err() == nil {
-		path := o.Path
-		if path == "" {
-			path = rt.path
-		}
-		r.URL = "http://" + net.JoinHostPort(rt.addr, strconv.Itoa(o.Port)) + path
-		if o.Port == 80 {
-			r.URL = "http://" + hostForURL(rt.addr) + path
-		}
+	if hops.ReadyForRequest(r.Hops) && ctx.Err() == nil {
+		r.URL = hops.URL(rt.addr, o.Port, o.Path, rt.path)
 		step := prog.Start("GET " + r.URL)
 		res := httpcheck.Check(ctx, r.URL, httpcheck.Options{Host: rt.host, OnAttempt: func(a httpcheck.Result) {
 			step.Update(fmt.Sprintf("GET %s: attempt %d: %s", r.URL, a.Attempts, a.Kind))
@@ -153,13 +144,6 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	}
 	o.record(c, rt, r)
 	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
-}
-
-func hostForURL(addr string) string {
-	if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
-		return "[" + addr + "]"
-	}
-	return addr
 }
 
 func (o *VerifyOptions) printHuman(r VerifyReport) error {

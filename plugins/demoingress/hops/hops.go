@@ -4,8 +4,10 @@ package hops
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -25,7 +27,7 @@ type Hop struct {
 
 // Route judges the route's address; why is what the route's status says about it, if anything.
 func Route(kind, ns, name, addr string, exists bool, why string) Hop {
-	h := Hop{Name: "route"}
+	h := Hop{Name: RouteHopName}
 	switch {
 	case !exists:
 		h.Detail, h.Fix = fmt.Sprintf("%s %s/%s does not exist", kind, ns, name), "kubectl demoingress deploy"
@@ -46,7 +48,7 @@ func Route(kind, ns, name, addr string, exists bool, why string) Hop {
 
 // Deployment judges the demo deployment from its status and its pods.
 func Deployment(d *appsv1.Deployment, pods []corev1.Pod) Hop {
-	h := Hop{Name: "deployment"}
+	h := Hop{Name: DeploymentHopName}
 	if d == nil {
 		h.Detail, h.Fix = "deployment web does not exist", "kubectl demoingress deploy"
 		return h
@@ -178,4 +180,36 @@ func firstLine(s string) string {
 		s = s[:159] + "…"
 	}
 	return s
+}
+
+// Names of the hops the request depends on.
+const (
+	RouteHopName      = "route"
+	DeploymentHopName = "deployment"
+)
+
+// ReadyForRequest tells whether the HTTP request is worth making: the route has an address and
+// the deployment is available (a missing endpoint is reported, but the request still shows
+// what the user would see).
+func ReadyForRequest(hops []Hop) bool {
+	ok := map[string]bool{}
+	for _, h := range hops {
+		ok[h.Name] = h.OK
+	}
+	return ok[RouteHopName] && ok[DeploymentHopName]
+}
+
+// URL is the address verify requests: the path given, else the route's; the port left out when
+// it is 80; an IPv6 address in brackets.
+func URL(addr string, port int, path, routePath string) string {
+	if path == "" {
+		path = routePath
+	}
+	if port == 80 {
+		if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
+			addr = "[" + addr + "]"
+		}
+		return "http://" + addr + path
+	}
+	return "http://" + net.JoinHostPort(addr, strconv.Itoa(port)) + path
 }

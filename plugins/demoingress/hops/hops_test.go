@@ -59,3 +59,29 @@ func TestEndpointsRouteHTTP(t *testing.T) {
 		t.Fatal(h)
 	}
 }
+
+func TestURLAndReadiness(t *testing.T) {
+	for _, tc := range []struct {
+		addr       string
+		port       int
+		path, rpth string
+		want       string
+	}{
+		{"203.0.113.7", 80, "", "/", "http://203.0.113.7/"},
+		{"203.0.113.7", 8080, "/x", "/", "http://203.0.113.7:8080/x"},
+		{"2001:db8::7", 80, "", "/demo", "http://[2001:db8::7]/demo"},
+		{"2001:db8::7", 8080, "", "/", "http://[2001:db8::7]:8080/"},
+		{"lb.osc.test", 80, "", "/", "http://lb.osc.test/"},
+	} {
+		if got := URL(tc.addr, tc.port, tc.path, tc.rpth); got != tc.want {
+			t.Errorf("%+v: %s", tc, got)
+		}
+	}
+	route, dep := Hop{Name: RouteHopName, OK: true}, Hop{Name: DeploymentHopName, OK: true}
+	if !ReadyForRequest([]Hop{route, dep, {Name: "endpoints"}}) {
+		t.Fatal("missing endpoints stop the request")
+	}
+	if ReadyForRequest([]Hop{route, {Name: DeploymentHopName}}) || ReadyForRequest([]Hop{dep}) {
+		t.Fatal("a request without an address or an available deployment")
+	}
+}

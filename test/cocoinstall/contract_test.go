@@ -41,8 +41,8 @@ func nothingApplied(t *testing.T) {
 // cleanSlate uninstalls what a test left and plays the namespace controller for coco-system.
 func cleanSlate(t *testing.T) {
 	t.Helper()
-	if res := coco(cp.AdminKubeconfig, "uninstall", "--remove-kept", "--timeout", "1m"); res.code != 0 {
-		t.Fatalf("clean-up uninstall: exit %d %s %s", res.code, res.stdout, res.stderr)
+	if res := coco(cp.AdminKubeconfig, "uninstall", "--remove-kept", "--timeout", "1m"); res.Code != 0 {
+		t.Fatalf("clean-up uninstall: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for namespaceExists(t) {
@@ -92,12 +92,12 @@ func TestChartContractRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := coco(cp.AdminKubeconfig, append([]string{"install", "--plain-http", "--timeout", "30s"}, tt.args...)...)
-			if res.code != 1 {
-				t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
+			if res.Code != 1 {
+				t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(res.stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, res.stderr)
+				if !strings.Contains(res.Stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, res.Stderr)
 				}
 			}
 			nothingApplied(t)
@@ -108,8 +108,8 @@ func TestChartContractRefusals(t *testing.T) {
 	res := coco(cp.AdminKubeconfig, "install", "--plain-http", "--chart", mirrorRef, "--version", "0.22.1", "--dry-run", "-o", "yaml",
 		"--set", "kata-as-coco-runtime.defaultShim.amd64=qemu-coco-dev", "--set", "kata-as-coco-runtime.defaultShim.s390x=qemu-coco-dev",
 		"--set", "kata-as-coco-runtime.defaultShim.arm64=qemu-coco-dev-runtime-rs")
-	if res.code != 0 || !strings.Contains(res.stdout, "DEFAULT_SHIM_X86_64") {
-		t.Errorf("override: exit %d %s", res.code, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "DEFAULT_SHIM_X86_64") {
+		t.Errorf("override: exit %d %s", res.Code, res.Stderr)
 	}
 }
 
@@ -118,12 +118,12 @@ func TestChartContractRefusals(t *testing.T) {
 func TestDryRunShowsHooks(t *testing.T) {
 	cleanSlate(t)
 	res := coco(cp.AdminKubeconfig, "install", "--plain-http", "--chart", chartRef, "--version", "0.22.0", "--dry-run", "-o", "yaml")
-	if res.code != 0 {
-		t.Fatalf("exit %d %s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("exit %d %s", res.Code, res.Stderr)
 	}
 	for _, w := range []string{"name: kata-as-coco-runtime\n", "helm.sh/resource-policy: keep", "# Hook kata-as-coco-runtime-rb-cleanup (", "post-delete",
 		`name: DEFAULT_SHIM_X86_64`, `value: "qemu-coco-dev"`} {
-		if !strings.Contains(res.stdout, w) {
+		if !strings.Contains(res.Stdout, w) {
 			t.Errorf("dry run lacks %q", w)
 		}
 	}
@@ -137,8 +137,8 @@ func TestPendingReleaseIsALock(t *testing.T) {
 	cleanSlate(t)
 	defer cleanSlate(t)
 	args := []string{"install", "--plain-http", "--chart", chartRef, "--version", "0.22.0", "--timeout", "1m"}
-	if res := coco(cp.AdminKubeconfig, args...); res.code != 0 {
-		t.Fatalf("install: exit %d %s", res.code, res.stderr)
+	if res := coco(cp.AdminKubeconfig, args...); res.Code != 0 {
+		t.Fatalf("install: exit %d %s", res.Code, res.Stderr)
 	}
 	// Another run is upgrading it right now: its revision 2 is pending-upgrade since a moment ago.
 	kc := cp.AdminKubeconfig
@@ -153,9 +153,9 @@ func TestPendingReleaseIsALock(t *testing.T) {
 	}
 	markPending(t, cfg, time.Now())
 	res := coco(cp.AdminKubeconfig, append(args, "--set", "kata-as-coco-runtime.k8sDistribution=k3s")...)
-	if res.code != 1 || !strings.Contains(res.stderr, "release coco revision 2 is pending-upgrade since") ||
-		!strings.Contains(res.stderr, "another run may still be applying it") || !strings.Contains(res.stderr, "--force") {
-		t.Fatalf("second install: exit %d %s", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "release coco revision 2 is pending-upgrade since") ||
+		!strings.Contains(res.Stderr, "another run may still be applying it") || !strings.Contains(res.Stderr, "--force") {
+		t.Fatalf("second install: exit %d %s", res.Code, res.Stderr)
 	}
 	if st := releaseStatus(t, hc); st != rcommon.StatusPendingUpgrade {
 		t.Errorf("the refused install changed the release: %s", st)
@@ -164,11 +164,11 @@ func TestPendingReleaseIsALock(t *testing.T) {
 	markPending(t, cfg, time.Now().Add(-2*time.Minute))
 	res = coco(cp.AdminKubeconfig, append(args, "--set", "kata-as-coco-runtime.k8sDistribution=k3s", "-o", "json")...)
 	var r cmd.InstallResult
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil || res.code != 0 || r.Outcome != "upgraded" {
-		t.Fatalf("install after the other run's timeout: exit %d %v %s", res.code, err, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 || r.Outcome != "upgraded" {
+		t.Fatalf("install after the other run's timeout: exit %d %v %s", res.Code, err, res.Stderr)
 	}
-	if !strings.Contains(res.stderr, "was left pending-upgrade 2m0s ago, written by") || !strings.Contains(res.stderr, "longer ago than --timeout 1m0s): taking it over") {
-		t.Errorf("takeover not said: %s", res.stderr)
+	if !strings.Contains(res.Stderr, "was left pending-upgrade 2m0s ago, written by") || !strings.Contains(res.Stderr, "longer ago than --timeout 1m0s): taking it over") {
+		t.Errorf("takeover not said: %s", res.Stderr)
 	}
 	if st := releaseStatus(t, hc); st != rcommon.StatusDeployed {
 		t.Errorf("release %s after the takeover", st)
@@ -213,34 +213,34 @@ func releaseStatus(t *testing.T, hc *helmrelease.Client) rcommon.Status {
 // it leaves (the kept ClusterRole and ClusterRoleBinding), and --remove-kept removes them.
 func TestUninstallWithAHookThatCannotRun(t *testing.T) {
 	cleanSlate(t)
-	if res := coco(cp.AdminKubeconfig, "install", "--plain-http", "--chart", chartRef, "--version", "0.22.0", "--timeout", "1m"); res.code != 0 {
-		t.Fatalf("install: exit %d %s", res.code, res.stderr)
+	if res := coco(cp.AdminKubeconfig, "install", "--plain-http", "--chart", chartRef, "--version", "0.22.0", "--timeout", "1m"); res.Code != 0 {
+		t.Fatalf("install: exit %d %s", res.Code, res.Stderr)
 	}
 	standIn.SkipCleanupJob(true)
 	defer standIn.SkipCleanupJob(false)
 	res := coco(cp.AdminKubeconfig, "uninstall", "--timeout", "8s")
-	if res.code != 1 {
-		t.Fatalf("uninstall: exit %d %s %s", res.code, res.stdout, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("uninstall: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, w := range []string{"post-delete hook Job coco-system/kata-as-coco-runtime-rb-cleanup", "0 active, 0 succeeded, 0 failed", "it has no pod",
 		"the release is uninstalled", "ClusterRole kata-as-coco-runtime-role", "kubectl coco uninstall --remove-kept"} {
-		if !strings.Contains(res.stderr, w) {
-			t.Errorf("uninstall stderr lacks %q:\n%s", w, res.stderr)
+		if !strings.Contains(res.Stderr, w) {
+			t.Errorf("uninstall stderr lacks %q:\n%s", w, res.Stderr)
 		}
 	}
-	if strings.Contains(res.stderr, "slow or unreachable") {
-		t.Errorf("blamed the API server: %s", res.stderr)
+	if strings.Contains(res.Stderr, "slow or unreachable") {
+		t.Errorf("blamed the API server: %s", res.Stderr)
 	}
 	if _, err := cp.Admin.RbacV1().ClusterRoles().Get(context.Background(), "kata-as-coco-runtime-role", metav1.GetOptions{}); err != nil {
 		t.Fatalf("the kept ClusterRole should still be there: %v", err)
 	}
 	res = coco(cp.AdminKubeconfig, "uninstall")
-	if res.code != 0 || !strings.Contains(res.stdout, "the chart's resource policy left: ClusterRole kata-as-coco-runtime-role, ClusterRoleBinding kata-as-coco-runtime-rb") {
-		t.Errorf("rerun: exit %d %s %s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "the chart's resource policy left: ClusterRole kata-as-coco-runtime-role, ClusterRoleBinding kata-as-coco-runtime-rb") {
+		t.Errorf("rerun: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 	}
 	res = coco(cp.AdminKubeconfig, "uninstall", "--remove-kept")
-	if res.code != 0 || !strings.Contains(res.stdout, "Removed what CoCo's chart kept") {
-		t.Errorf("--remove-kept: exit %d %s %s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "Removed what CoCo's chart kept") {
+		t.Errorf("--remove-kept: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, get := range []func() error{
 		func() error {
@@ -262,8 +262,8 @@ func TestUninstallWithAHookThatCannotRun(t *testing.T) {
 func TestStatusCannotTell(t *testing.T) {
 	cleanSlate(t)
 	defer cleanSlate(t)
-	if res := coco(cp.AdminKubeconfig, "install", "--plain-http", "--chart", chartRef, "--version", "0.22.0", "--timeout", "1m"); res.code != 0 {
-		t.Fatalf("install: exit %d %s", res.code, res.stderr)
+	if res := coco(cp.AdminKubeconfig, "install", "--plain-http", "--chart", chartRef, "--version", "0.22.0", "--timeout", "1m"); res.Code != 0 {
+		t.Fatalf("install: exit %d %s", res.Code, res.Stderr)
 	}
 	kc := grant(t, "nopods",
 		rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets", "nodes"}, Verbs: []string{"get", "list"}},
@@ -271,14 +271,14 @@ func TestStatusCannotTell(t *testing.T) {
 		rbacv1.PolicyRule{APIGroups: []string{"node.k8s.io"}, Resources: []string{"runtimeclasses"}, Verbs: []string{"list"}})
 	res := coco(kc, "status", "-o", "json")
 	var st cmd.StatusReport
-	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 1 || st.Healthy {
-		t.Fatalf("status: exit %d %v %+v %s", res.code, err, st, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 1 || st.Healthy {
+		t.Fatalf("status: exit %d %v %+v %s", res.Code, err, st, res.Stderr)
 	}
 	if len(st.Problems) != 0 || strings.Join(st.CannotTell, "|") != `cannot tell: list pods in namespace "coco-system" forbidden` || st.DaemonSet != "kata-as-coco-runtime" {
 		t.Errorf("report %+v", st)
 	}
 	res = coco(kc, "status")
-	if res.code != 1 || !strings.Contains(res.stdout, "Status: cannot tell") || strings.Contains(res.stdout, "healthy") {
-		t.Errorf("table: exit %d\n%s", res.code, res.stdout)
+	if res.Code != 1 || !strings.Contains(res.Stdout, "Status: cannot tell") || strings.Contains(res.Stdout, "healthy") {
+		t.Errorf("table: exit %d\n%s", res.Code, res.Stdout)
 	}
 }

@@ -51,14 +51,8 @@ func runMain(m *testing.M) int {
 	})
 }
 
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-func coco(kubeconfig string, args ...string) result {
-	r := harness.Run(context.Background(), cmd.NewRoot, kubeconfig, args...)
-	return result{r.Stdout, r.Stderr, r.Code}
+func coco(kubeconfig string, args ...string) harness.Result {
+	return harness.Run(context.Background(), cmd.NewRoot, kubeconfig, args...)
 }
 
 func namespaceExists(t *testing.T) bool {
@@ -76,33 +70,33 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 
 	// A version the registry does not have: a clear error, nothing created.
 	res := coco(cp.AdminKubeconfig, "install", "--chart", chartRef, "--version", "9.9.9", "--plain-http")
-	if res.code != 1 || !strings.Contains(res.stderr, "cannot pull chart") {
-		t.Fatalf("bad version: exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "cannot pull chart") {
+		t.Fatalf("bad version: exit %d %q", res.Code, res.Stderr)
 	}
 	// A user who may not create namespaces: refused before anything is created.
 	kc := grant(t, "viewer", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}})
 	res = coco(kc, append([]string{"install"}, chart...)...)
-	if res.code != 1 || !strings.Contains(res.stderr, "create namespaces at cluster scope") {
-		t.Fatalf("forbidden: exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "create namespaces at cluster scope") {
+		t.Fatalf("forbidden: exit %d %q", res.Code, res.Stderr)
 	}
 	if namespaceExists(t) {
 		t.Fatal("a refused install created coco-system")
 	}
 	// Dry run before install: manifests, and nothing applied.
 	res = coco(cp.AdminKubeconfig, append([]string{"install", "--dry-run", "-o", "yaml"}, chart...)...)
-	if res.code != 0 || !strings.Contains(res.stdout, "kind: DaemonSet") || !strings.Contains(res.stdout, "name: kata-qemu-snp") {
-		t.Fatalf("dry run: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "kind: DaemonSet") || !strings.Contains(res.Stdout, "name: kata-qemu-snp") {
+		t.Fatalf("dry run: exit %d %q\n%s", res.Code, res.Stderr, res.Stdout)
 	}
 	if namespaceExists(t) {
 		t.Fatal("a dry run created coco-system")
 	}
 
 	res = coco(cp.AdminKubeconfig, append([]string{"install", "-o", "json"}, chart...)...)
-	if res.code != 0 {
-		t.Fatalf("install: exit %d\n%s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("install: exit %d\n%s", res.Code, res.Stderr)
 	}
 	var r cmd.InstallResult
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Outcome != "installed" || strings.Join(r.Nodes, ",") != "w1,w2" || len(r.RuntimeClasses) != 6 || r.Namespace != "coco-system" {
@@ -118,20 +112,20 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 	}
 
 	res = coco(cp.AdminKubeconfig, append([]string{"install"}, chart...)...)
-	if res.code != 0 || !strings.Contains(res.stdout, "already installed with these values: nothing changed") || !strings.Contains(res.stdout, "kata-qemu-snp") {
-		t.Errorf("re-install: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "already installed with these values: nothing changed") || !strings.Contains(res.Stdout, "kata-qemu-snp") {
+		t.Errorf("re-install: exit %d %q\n%s", res.Code, res.Stderr, res.Stdout)
 	}
-	t.Log(res.stdout)
+	t.Log(res.Stdout)
 	res = coco(cp.AdminKubeconfig, append([]string{"install", "--set", "kata-as-coco-runtime.k8sDistribution=k3s", "-o", "json"}, chart...)...)
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil || r.Outcome != "upgraded" {
-		t.Errorf("upgrade: exit %d %v %+v %s", res.code, err, r, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || r.Outcome != "upgraded" {
+		t.Errorf("upgrade: exit %d %v %+v %s", res.Code, err, r, res.Stderr)
 	}
 
 	// Status: installed, healthy, both workers labelled, every class present.
 	res = coco(cp.AdminKubeconfig, "status", "-o", "json")
 	var st cmd.StatusReport
-	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 0 {
-		t.Fatalf("status: exit %d %v %s", res.code, err, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 {
+		t.Fatalf("status: exit %d %v %s", res.Code, err, res.Stderr)
 	}
 	if !st.Installed || !st.Healthy || st.Version != "0.21.0" || st.Revision != 2 || len(st.Nodes) != 2 || len(st.RuntimeClasses.Missing) != 0 {
 		t.Errorf("status %+v", st)
@@ -140,8 +134,8 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 	// event (the test plays the DaemonSet controller and the kubelet, which this cluster lacks).
 	stuckPod(t)
 	res = coco(cp.AdminKubeconfig, "status", "-o", "json")
-	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 1 || st.Healthy {
-		t.Fatalf("status with a stuck pod: exit %d %v %+v", res.code, err, st)
+	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 1 || st.Healthy {
+		t.Fatalf("status with a stuck pod: exit %d %v %+v", res.Code, err, st)
 	}
 	if p := strings.Join(st.Problems, "\n"); !strings.Contains(p, "1 of 2 pods ready") ||
 		!strings.Contains(p, "pod kata-deploy-stuck on w3-gone") || !strings.Contains(p, "last event FailedCreatePodSandBox: no runtime for") {
@@ -154,20 +148,20 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = coco(cp.AdminKubeconfig, "status")
-	if res.code != 1 || !strings.Contains(res.stdout, "runtime classes missing: kata-qemu-tdx") {
-		t.Errorf("degraded status: exit %d\n%s", res.code, res.stdout)
+	if res.Code != 1 || !strings.Contains(res.Stdout, "runtime classes missing: kata-qemu-tdx") {
+		t.Errorf("degraded status: exit %d\n%s", res.Code, res.Stdout)
 	}
 
 	res = coco(cp.AdminKubeconfig, "uninstall", "--dry-run")
-	if res.code != 0 || !strings.Contains(res.stdout, "would uninstall release coco") {
-		t.Errorf("uninstall dry run: exit %d %q", res.code, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "would uninstall release coco") {
+		t.Errorf("uninstall dry run: exit %d %q", res.Code, res.Stdout)
 	}
 	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 5 {
 		t.Errorf("dry run removed runtime classes: %d left", len(rcs.Items))
 	}
 	res = coco(cp.AdminKubeconfig, "uninstall", "--timeout", "1m")
-	if res.code != 0 || !strings.Contains(res.stdout, "CoCo uninstalled") {
-		t.Fatalf("uninstall: exit %d %q %q", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "CoCo uninstalled") {
+		t.Fatalf("uninstall: exit %d %q %q", res.Code, res.Stdout, res.Stderr)
 	}
 	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
 		t.Errorf("%d runtime classes left", len(rcs.Items))
@@ -178,20 +172,20 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 		}
 	}
 	res = coco(cp.AdminKubeconfig, "status")
-	if res.code != 1 || !strings.Contains(res.stdout, "not installed") {
-		t.Errorf("status after uninstall: exit %d %q", res.code, res.stdout)
+	if res.Code != 1 || !strings.Contains(res.Stdout, "not installed") {
+		t.Errorf("status after uninstall: exit %d %q", res.Code, res.Stdout)
 	}
 	res = coco(cp.AdminKubeconfig, "uninstall")
-	if res.code != 0 || !strings.Contains(res.stdout, "nothing to do") {
-		t.Errorf("second uninstall: exit %d %q", res.code, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "nothing to do") {
+		t.Errorf("second uninstall: exit %d %q", res.Code, res.Stdout)
 	}
 
 	// Re-install: it waits for the old namespace to finish terminating (here a test helper plays
 	// the namespace controller, which this control plane does not run).
 	go finalizeNamespaceSoon(t, "coco-system")
 	res = coco(cp.AdminKubeconfig, append([]string{"install", "-o", "json"}, chart...)...)
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil || res.code != 0 || r.Outcome != "installed" {
-		t.Errorf("re-install: exit %d %v %+v %s", res.code, err, r, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 || r.Outcome != "installed" {
+		t.Errorf("re-install: exit %d %v %+v %s", res.Code, err, r, res.Stderr)
 	}
 }
 
@@ -215,8 +209,8 @@ func TestInstallUsageErrors(t *testing.T) {
 		{"install", "--node-selector", "a=b=c"}, {"install", "--timeout", "0s"}, {"install", "--set", "a"}, {"install", "-o", "wide"},
 	} {
 		res := coco(cp.AdminKubeconfig, args...)
-		if res.code != 2 {
-			t.Errorf("%v: exit %d %q", args, res.code, res.stderr)
+		if res.Code != 2 {
+			t.Errorf("%v: exit %d %q", args, res.Code, res.Stderr)
 		}
 	}
 }

@@ -99,38 +99,32 @@ func tarGz(dir, top string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-func coco(args ...string) result {
-	r := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, args...)
-	return result{r.Stdout, r.Stderr, r.Code}
+func coco(args ...string) harness.Result {
+	return harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, args...)
 }
 
 func TestOperatorInstallAndUninstall(t *testing.T) {
 	op := []string{"install", "--method", "operator", "--version", "v0.10.0", "--source", source, "--timeout", "1m"}
 	// No sample for SGX in this source: a clear error, nothing applied.
 	res := coco(append(op, "--platform", "sgx")...)
-	if res.code != 1 || !strings.Contains(res.stderr, "no CcRuntime sample for platform sgx") {
-		t.Fatalf("sgx: exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "no CcRuntime sample for platform sgx") {
+		t.Fatalf("sgx: exit %d %q", res.Code, res.Stderr)
 	}
 	if _, err := cp.Admin.CoreV1().Namespaces().Get(context.Background(), "confidential-containers-system", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatal("a failed install created the operator namespace")
 	}
 	res = coco(append(op, "--dry-run")...)
-	if res.code != 0 || !strings.Contains(res.stdout, "name: cc-operator-controller-manager") || !strings.Contains(res.stdout, "kind: CcRuntime") ||
-		!strings.Contains(res.stdout, "quay.io/confidential-containers/operator:v0.10.0") {
-		t.Fatalf("dry run: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "name: cc-operator-controller-manager") || !strings.Contains(res.Stdout, "kind: CcRuntime") ||
+		!strings.Contains(res.Stdout, "quay.io/confidential-containers/operator:v0.10.0") {
+		t.Fatalf("dry run: exit %d %q\n%s", res.Code, res.Stderr, res.Stdout)
 	}
 
 	res = coco(append(op, "-o", "json")...)
-	if res.code != 0 {
-		t.Fatalf("install: exit %d\n%s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("install: exit %d\n%s", res.Code, res.Stderr)
 	}
 	var r cmd.InstallResult
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Outcome != "installed" || r.Release != "ccruntime/ccruntime-sample" || strings.Join(r.Nodes, ",") != "w1,w2" ||
@@ -138,26 +132,26 @@ func TestOperatorInstallAndUninstall(t *testing.T) {
 		t.Errorf("result %+v", r)
 	}
 	res = coco(op...)
-	if res.code != 0 || !strings.Contains(res.stdout, "already installed: nothing changed") {
-		t.Errorf("re-install: exit %d %q\n%s", res.code, res.stderr, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "already installed: nothing changed") {
+		t.Errorf("re-install: exit %d %q\n%s", res.Code, res.Stderr, res.Stdout)
 	}
 
 	res = coco("status", "-o", "json")
 	var st cmd.StatusReport
-	if err := json.Unmarshal([]byte(res.stdout), &st); err != nil || res.code != 0 {
-		t.Fatalf("status: exit %d %v %s", res.code, err, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 {
+		t.Fatalf("status: exit %d %v %s", res.Code, err, res.Stderr)
 	}
 	if st.Method != "operator" || st.Version != "v0.10.0" || !st.Healthy || len(st.Nodes) != 2 || st.Release != "ccruntime/ccruntime-sample" {
 		t.Errorf("status %+v", st)
 	}
 
 	res = coco("uninstall", "--dry-run")
-	if res.code != 0 || !strings.Contains(res.stdout, "would delete CcRuntime(s) ccruntime-sample") {
-		t.Errorf("uninstall dry run: exit %d %q %q", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "would delete CcRuntime(s) ccruntime-sample") {
+		t.Errorf("uninstall dry run: exit %d %q %q", res.Code, res.Stdout, res.Stderr)
 	}
 	res = coco("uninstall", "--timeout", "1m")
-	if res.code != 0 || !strings.Contains(res.stdout, "CoCo operator uninstalled") {
-		t.Fatalf("uninstall: exit %d %q %q", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "CoCo operator uninstalled") {
+		t.Fatalf("uninstall: exit %d %q %q", res.Code, res.Stdout, res.Stderr)
 	}
 	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
 		t.Errorf("%d runtime classes left", len(rcs.Items))
@@ -166,8 +160,8 @@ func TestOperatorInstallAndUninstall(t *testing.T) {
 		t.Errorf("operator cluster role left: %v", err)
 	}
 	res = coco("uninstall")
-	if res.code != 0 || !strings.Contains(res.stdout, "nothing to do") {
-		t.Errorf("second uninstall: exit %d %q %q", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "nothing to do") {
+		t.Errorf("second uninstall: exit %d %q %q", res.Code, res.Stdout, res.Stderr)
 	}
 }
 
@@ -185,8 +179,8 @@ func TestOperatorSourceWithoutCRDAppliesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := coco("install", "--method", "operator", "--version", "v0.10.0", "--source", dir, "--timeout", "30s")
-	if res.code != 1 || !strings.Contains(res.stderr, "do not define the CRD ccruntimes.confidentialcontainers.org") {
-		t.Fatalf("exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "do not define the CRD ccruntimes.confidentialcontainers.org") {
+		t.Fatalf("exit %d %q", res.Code, res.Stderr)
 	}
 	if _, err := cp.Admin.RbacV1().ClusterRoles().Get(context.Background(), "cc-operator-manager-role", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("operator objects were applied: %v", err)
@@ -203,8 +197,8 @@ func TestOperatorUsageErrors(t *testing.T) {
 		{"install", "--method", "operator", "--source", "/no/such/folder"},
 	} {
 		res := coco(args...)
-		if res.code != 2 {
-			t.Errorf("%v: exit %d %q", args, res.code, res.stderr)
+		if res.Code != 2 {
+			t.Errorf("%v: exit %d %q", args, res.Code, res.Stderr)
 		}
 	}
 }

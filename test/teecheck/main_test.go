@@ -32,15 +32,9 @@ func TestMain(m *testing.M) {
 	os.Exit(harness.Main(m, &cp, func(ctx context.Context, cp *harness.ControlPlane) error { return cp.AddNodes(ctx, clusterNodes...) }))
 }
 
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
 // run executes the plugin in-process against the test control plane.
-func run(ctx context.Context, kubeconfig string, args ...string) result {
-	r := harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
-	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
+func run(ctx context.Context, kubeconfig string, args ...string) harness.Result {
+	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
 }
 
 // grant binds a user to a new ClusterRole with the rules, for RBAC tests.

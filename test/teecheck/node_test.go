@@ -65,17 +65,17 @@ func assertNoPods(t *testing.T, ns string) {
 
 func TestNodeDetail(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "node", "snp-1")
-	if res.code != 0 {
-		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{"Node: snp-1", "TEE: sev-snp,sev (from labels)", "kubernetes-version", "✓ pass", "Runtime classes that fit: kata-qemu-coco-dev, kata-qemu-coco-dev-runtime-rs, kata-qemu-snp", "Verdict: ready for CoCo"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.Stdout)
 		}
 	}
 	res = run(context.Background(), cp.AdminKubeconfig, "node", "missing-node")
-	if res.code != 1 || !strings.Contains(res.stderr, `node "missing-node" not found`) || !strings.Contains(res.stderr, "kubectl get nodes") {
-		t.Errorf("missing node: exit %d stderr %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, `node "missing-node" not found`) || !strings.Contains(res.Stderr, "kubectl get nodes") {
+		t.Errorf("missing node: exit %d stderr %q", res.Code, res.Stderr)
 	}
 }
 
@@ -85,13 +85,13 @@ func TestDeepProbeTimesOutAndCleansUp(t *testing.T) {
 	ns := newNamespace(t, "probe-timeout", nil)
 	pw := watchPods(t, ns)
 	res := run(context.Background(), cp.AdminKubeconfig, "node", "snp-1", "--deep", "-n", ns, "--timeout", "3s", "--image", "registry.example/mirror/busybox:1.37")
-	if res.code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", res.code, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.Code, res.Stderr)
 	}
-	t.Log(res.stderr)
+	t.Log(res.Stderr)
 	for _, want := range []string{"did not finish within 3s", "it was deleted", "container probe running", "fix:"} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("stderr lacks %q: %s", want, res.stderr)
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, res.Stderr)
 		}
 	}
 	assertNoPods(t, ns)
@@ -148,11 +148,11 @@ func TestDeepProbeAllNodesReportsEachFailure(t *testing.T) {
 	ns := newNamespace(t, "probe-all", nil)
 	res := run(context.Background(), cp.AdminKubeconfig, "node", "--all-nodes", "-l", "kubernetes.io/arch=amd64,"+"node.kubernetes.io/worker", "--deep",
 		"-n", ns, "--timeout", "2s", "--parallel", "2", "-o", "json")
-	if res.code != 1 {
-		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
 	}
 	var l cmd.NodeReportList
-	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
 	if len(l.Items) != 4 {
@@ -177,12 +177,12 @@ func TestDeepProbeRefusedByRBACCreatesNothing(t *testing.T) {
 	pw := watchPods(t, ns)
 	kc := grant(t, "node-viewer", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list"}})
 	res := run(context.Background(), kc, "node", "tdx-1", "--deep", "-n", ns)
-	if res.code != 1 {
-		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
 	}
 	for _, want := range []string{`create pods in namespace "probe-rbac"`, "get pods/log", "delete pods", "fix:"} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("stderr lacks %q: %s", want, res.stderr)
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, res.Stderr)
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // let the watch deliver anything that was created
@@ -195,12 +195,12 @@ func TestDeepProbeRefusedByPodSecurityCreatesNothing(t *testing.T) {
 	ns := newNamespace(t, "probe-restricted", map[string]string{"pod-security.kubernetes.io/enforce": "baseline"})
 	pw := watchPods(t, ns)
 	res := run(context.Background(), cp.AdminKubeconfig, "node", "tdx-1", "--deep", "-n", ns)
-	if res.code != 1 {
-		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
 	}
 	for _, want := range []string{"Pod Security admission", "probe-restricted", "pod-security.kubernetes.io/enforce=privileged"} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("stderr lacks %q: %s", want, res.stderr)
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, res.Stderr)
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -208,8 +208,8 @@ func TestDeepProbeRefusedByPodSecurityCreatesNothing(t *testing.T) {
 		t.Errorf("a pod was created despite Pod Security")
 	}
 	res = run(context.Background(), cp.AdminKubeconfig, "node", "tdx-1", "--deep", "-n", "no-such-namespace")
-	if res.code != 1 || !strings.Contains(res.stderr, `namespace "no-such-namespace" does not exist`) {
-		t.Errorf("missing namespace: exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, `namespace "no-such-namespace" does not exist`) {
+		t.Errorf("missing namespace: exit %d %q", res.Code, res.Stderr)
 	}
 }
 
@@ -222,12 +222,12 @@ func TestDeepProbeInterruptedDeletesPod(t *testing.T) {
 		cancel()
 	}()
 	res := run(ctx, cp.AdminKubeconfig, "node", "se-1", "--deep", "-n", ns, "--timeout", "1m")
-	t.Log(res.stderr)
-	if res.code != 130 {
-		t.Fatalf("exit %d, want 130\n%s", res.code, res.stderr)
+	t.Log(res.Stderr)
+	if res.Code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", res.Code, res.Stderr)
 	}
-	if !strings.Contains(res.stderr, "interrupted") || !strings.Contains(res.stderr, "deleted") {
-		t.Errorf("stderr %q", res.stderr)
+	if !strings.Contains(res.Stderr, "interrupted") || !strings.Contains(res.Stderr, "deleted") {
+		t.Errorf("stderr %q", res.Stderr)
 	}
 	assertNoPods(t, ns)
 }

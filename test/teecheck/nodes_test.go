@@ -15,29 +15,29 @@ import (
 
 func TestNodesOnAMixedCluster(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "nodes")
-	if res.code != 1 {
-		t.Fatalf("exit %d, want 1 (small-1 is not ready)\n%s%s", res.code, res.stdout, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("exit %d, want 1 (small-1 is not ready)\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{"NAME", "snp-1", "sev-snp,sev", "tdx,nvidia-cc", "se-1", "s390x", "sgx-1", "sgx", "plain-1", "none",
 		"small-1", "unknown", "6 node(s): 5 ready for CoCo, 1 not ready",
 		"✗ container-runtime: containerd 1.6.20 < 1.7", "fix: kubectl label node small-1 node.kubernetes.io/worker="} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.Stdout)
 		}
 	}
-	t.Log(res.stdout)
-	if strings.Contains(res.stdout, "\x1b[") {
+	t.Log(res.Stdout)
+	if strings.Contains(res.Stdout, "\x1b[") {
 		t.Error("coloured output to a non-terminal")
 	}
 }
 
 func TestNodesJSONSchema(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "json")
-	if res.code != 0 {
-		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
 	}
 	var l cmd.NodeReportList
-	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
 	if l.APIVersion != cmd.APIVersion || l.Kind != "NodeReportList" || l.Summary.Nodes != 5 || l.Summary.Ready != 5 {
@@ -58,24 +58,24 @@ func TestNodesJSONSchema(t *testing.T) {
 	}
 	// The raw JSON uses the documented field names.
 	for _, key := range []string{`"apiVersion"`, `"items"`, `"runtimeClasses"`, `"kubeletVersion"`, `"containerRuntime"`, `"tee"`, `"checks"`, `"notReady"`} {
-		if !strings.Contains(res.stdout, key) {
+		if !strings.Contains(res.Stdout, key) {
 			t.Errorf("JSON lacks %s", key)
 		}
 	}
 	yres := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "yaml")
 	var fromYAML cmd.NodeReportList
-	if err := yaml.Unmarshal([]byte(yres.stdout), &fromYAML); err != nil || len(fromYAML.Items) != 5 {
+	if err := yaml.Unmarshal([]byte(yres.Stdout), &fromYAML); err != nil || len(fromYAML.Items) != 5 {
 		t.Fatalf("yaml: %v, %d items", err, len(fromYAML.Items))
 	}
 }
 
 func TestNodesRequire(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "--require", "snp", "-o", "json")
-	if res.code != 1 {
-		t.Fatalf("exit %d, want 1", res.code)
+	if res.Code != 1 {
+		t.Fatalf("exit %d, want 1", res.Code)
 	}
 	var l cmd.NodeReportList
-	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range l.Items {
@@ -87,24 +87,24 @@ func TestNodesRequire(t *testing.T) {
 
 func TestNodesWideAndNoMatch(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", "kubernetes.io/arch=s390x", "-o", "wide")
-	if res.code != 0 || !strings.Contains(res.stdout, "kata-qemu-se") {
-		t.Errorf("wide: exit %d\n%s", res.code, res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "kata-qemu-se") {
+		t.Errorf("wide: exit %d\n%s", res.Code, res.Stdout)
 	}
 	res = run(context.Background(), cp.AdminKubeconfig, "nodes", "-l", "pool=none")
-	if res.code != 1 || !strings.Contains(res.stderr, `no nodes match selector "pool=none"`) {
-		t.Errorf("no match: exit %d, stderr %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, `no nodes match selector "pool=none"`) {
+		t.Errorf("no match: exit %d, stderr %q", res.Code, res.Stderr)
 	}
 }
 
 func TestNodesForbidden(t *testing.T) {
 	kc := grant(t, "pod-reader", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}})
 	res := run(context.Background(), kc, "nodes")
-	if res.code != 1 {
-		t.Fatalf("exit %d", res.code)
+	if res.Code != 1 {
+		t.Fatalf("exit %d", res.Code)
 	}
 	for _, want := range []string{"not allowed to list nodes at cluster scope", `grant verb "list" on resource "nodes"`} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("stderr lacks %q: %s", want, res.stderr)
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, res.Stderr)
 		}
 	}
 }
@@ -131,11 +131,11 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, args := range tests {
 		res := run(context.Background(), cp.AdminKubeconfig, args...)
-		if res.code != 2 {
-			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, res.code, res.stderr)
+		if res.Code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, res.Code, res.Stderr)
 		}
-		if !strings.HasPrefix(res.stderr, "error: ") {
-			t.Errorf("%v: stderr %q has no error line", args, res.stderr)
+		if !strings.HasPrefix(res.Stderr, "error: ") {
+			t.Errorf("%v: stderr %q has no error line", args, res.Stderr)
 		}
 	}
 }
@@ -146,7 +146,7 @@ func TestNodesOutputFormats(t *testing.T) {
 	ctx := context.Background()
 	res := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "-o", "json")
 	var l cmd.NodeReportList
-	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
 	var names, nodeNames []string
@@ -165,19 +165,19 @@ func TestNodesOutputFormats(t *testing.T) {
 		{[]string{"-o", "custom-columns=NAME:.name,ARCH:.architecture", "--no-headers"}, alignRows(l)},
 	} {
 		r := run(ctx, cp.AdminKubeconfig, append([]string{"nodes", "-l", tee.WorkerLabel}, tc.args...)...)
-		if r.code != 0 || r.stdout != tc.want {
-			t.Errorf("%v: exit %d\n%q\nwant\n%q\n%s", tc.args, r.code, r.stdout, tc.want, r.stderr)
+		if r.Code != 0 || r.Stdout != tc.want {
+			t.Errorf("%v: exit %d\n%q\nwant\n%q\n%s", tc.args, r.Code, r.Stdout, tc.want, r.Stderr)
 		}
 	}
 	// --no-headers drops exactly the header line of the table, and the notes below it.
 	with := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel)
 	without := run(ctx, cp.AdminKubeconfig, "nodes", "-l", tee.WorkerLabel, "--no-headers")
-	table := strings.SplitN(with.stdout, "\n\n", 2)[0] + "\n"
-	if !strings.HasPrefix(table, "NAME") || without.stdout != strings.SplitN(table, "\n", 2)[1] {
-		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.stdout, with.stdout)
+	table := strings.SplitN(with.Stdout, "\n\n", 2)[0] + "\n"
+	if !strings.HasPrefix(table, "NAME") || without.Stdout != strings.SplitN(table, "\n", 2)[1] {
+		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.Stdout, with.Stdout)
 	}
-	if r := run(ctx, cp.AdminKubeconfig, "nodes", "-o", "jsonpath"); r.code != 2 || !strings.Contains(r.stderr, "needs an argument") {
-		t.Fatalf("bad -o: %d %s", r.code, r.stderr)
+	if r := run(ctx, cp.AdminKubeconfig, "nodes", "-o", "jsonpath"); r.Code != 2 || !strings.Contains(r.Stderr, "needs an argument") {
+		t.Fatalf("bad -o: %d %s", r.Code, r.Stderr)
 	}
 }
 
@@ -196,13 +196,13 @@ func alignRows(l cmd.NodeReportList) string {
 // node and local in the formats scripts use.
 func TestNodeAndLocalOutputFormats(t *testing.T) {
 	ctx := context.Background()
-	if r := run(ctx, cp.AdminKubeconfig, "node", "snp-1", "-o", "name"); r.stdout != "node/snp-1\n" {
-		t.Errorf("node -o name: %d %q %s", r.code, r.stdout, r.stderr)
+	if r := run(ctx, cp.AdminKubeconfig, "node", "snp-1", "-o", "name"); r.Stdout != "node/snp-1\n" {
+		t.Errorf("node -o name: %d %q %s", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := run(ctx, cp.AdminKubeconfig, "node", "snp-1", "-o", "jsonpath={.items[0].tee.kinds[0]}"); r.code != 0 || r.stdout != "sev-snp" {
-		t.Errorf("node -o jsonpath: %d %q %s", r.code, r.stdout, r.stderr)
+	if r := run(ctx, cp.AdminKubeconfig, "node", "snp-1", "-o", "jsonpath={.items[0].tee.kinds[0]}"); r.Code != 0 || r.Stdout != "sev-snp" {
+		t.Errorf("node -o jsonpath: %d %q %s", r.Code, r.Stdout, r.Stderr)
 	}
-	if r := run(ctx, "", "local", "-o", "jsonpath={.kind} {.root}"); r.stdout != "HostReport /" {
-		t.Errorf("local -o jsonpath: %d %q %s", r.code, r.stdout, r.stderr)
+	if r := run(ctx, "", "local", "-o", "jsonpath={.kind} {.root}"); r.Stdout != "HostReport /" {
+		t.Errorf("local -o jsonpath: %d %q %s", r.Code, r.Stdout, r.Stderr)
 	}
 }

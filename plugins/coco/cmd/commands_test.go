@@ -18,18 +18,18 @@ import (
 
 func TestPreflightOnAMixedCluster(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "preflight")
-	if res.code != 0 {
-		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{"Cluster: API server v1.37.2", "kubernetes-version", "worker-nodes", "ready-workers", "tee-hardware",
 		"sev-snp on snp-w", "tdx on tdx-w", "plain-cp", "label a worker: kubectl coco label-workers plain-cp", "the cluster is ready for CoCo"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q\n%s", want, res.stdout)
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("output lacks %q\n%s", want, res.Stdout)
 		}
 	}
 	res = run(context.Background(), cp.AdminKubeconfig, "preflight", "-o", "json")
 	var r preflight.Report
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Kind != "PreflightReport" || r.APIVersion != preflight.APIVersion || !r.Ready || len(r.Nodes) != len(clusterNodes) || len(r.Checks) != 4 {
@@ -40,11 +40,11 @@ func TestPreflightOnAMixedCluster(t *testing.T) {
 func TestPreflightDeepTimesOutOnKwokAndCleansUp(t *testing.T) {
 	ns := newNamespace(t, "preflight-deep")
 	res := run(context.Background(), cp.AdminKubeconfig, "preflight", "--deep", "-n", ns, "--timeout", "2s", "-o", "json")
-	if res.code != 1 {
-		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	if res.Code != 1 {
+		t.Fatalf("exit %d\n%s", res.Code, res.Stderr)
 	}
 	var r preflight.Report
-	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
 		t.Fatal(err)
 	}
 	probed := 0
@@ -67,28 +67,28 @@ func TestPreflightDeepTimesOutOnKwokAndCleansUp(t *testing.T) {
 func TestLabelWorkers(t *testing.T) {
 	ctx := context.Background()
 	res := run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "--dry-run")
-	if res.code != 0 || !strings.Contains(res.stdout, "node/spare-1 would be labelled (dry run: client)") {
-		t.Fatalf("client dry run: exit %d %q %q", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "node/spare-1 would be labelled (dry run: client)") {
+		t.Fatalf("client dry run: exit %d %q %q", res.Code, res.Stdout, res.Stderr)
 	}
 	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "--dry-run=server")
-	if res.code != 0 || !strings.Contains(res.stdout, "would be labelled (dry run: server)") {
-		t.Fatalf("server dry run: exit %d %q %q", res.code, res.stdout, res.stderr)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "would be labelled (dry run: server)") {
+		t.Fatalf("server dry run: exit %d %q %q", res.Code, res.Stdout, res.Stderr)
 	}
 	if _, has := nodeLabels(t, "spare-1")[tee.WorkerLabel]; has {
 		t.Fatal("a dry run labelled the node")
 	}
 	// A missing node among the names: nothing changes.
 	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "no-such-node")
-	if res.code != 1 || !strings.Contains(res.stderr, `node "no-such-node" not found`) {
-		t.Fatalf("missing node: exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, `node "no-such-node" not found`) {
+		t.Fatalf("missing node: exit %d %q", res.Code, res.Stderr)
 	}
 	if _, has := nodeLabels(t, "spare-1")[tee.WorkerLabel]; has {
 		t.Fatal("spare-1 was labelled although the command failed")
 	}
 	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "snp-w", "-o", "json")
 	var l LabelResultList
-	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil || res.code != 0 {
-		t.Fatalf("exit %d %v %s", res.code, err, res.stderr)
+	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil || res.Code != 0 {
+		t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
 	}
 	if len(l.Items) != 2 || l.Items[0].Result != "labelled" || l.Items[1].Result != "unchanged" {
 		t.Errorf("results %+v", l.Items)
@@ -97,16 +97,16 @@ func TestLabelWorkers(t *testing.T) {
 		t.Error("spare-1 not labelled")
 	}
 	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1")
-	if res.code != 0 || !strings.Contains(res.stdout, "node/spare-1 unchanged (already a worker)") {
-		t.Errorf("second run: %q", res.stdout)
+	if res.Code != 0 || !strings.Contains(res.Stdout, "node/spare-1 unchanged (already a worker)") {
+		t.Errorf("second run: %q", res.Stdout)
 	}
 }
 
 func TestLabelWorkersForbiddenChangesNothing(t *testing.T) {
 	kc := grant(t, "node-reader", rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list"}})
 	res := run(context.Background(), kc, "label-workers", "spare-2")
-	if res.code != 1 || !strings.Contains(res.stderr, "not allowed to patch nodes at cluster scope") {
-		t.Fatalf("exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "not allowed to patch nodes at cluster scope") {
+		t.Fatalf("exit %d %q", res.Code, res.Stderr)
 	}
 	if _, has := nodeLabels(t, "spare-2")[tee.WorkerLabel]; has {
 		t.Error("spare-2 labelled without permission")
@@ -115,11 +115,11 @@ func TestLabelWorkersForbiddenChangesNothing(t *testing.T) {
 
 func TestRuntimeClasses(t *testing.T) {
 	res := run(context.Background(), cp.AdminKubeconfig, "runtimeclasses", "-o", "json")
-	if res.code != 0 {
-		t.Fatalf("exit %d %s", res.code, res.stderr)
+	if res.Code != 0 {
+		t.Fatalf("exit %d %s", res.Code, res.Stderr)
 	}
 	var l RuntimeClassList
-	if err := json.Unmarshal([]byte(res.stdout), &l); err != nil {
+	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]RuntimeClassReport{}
@@ -137,8 +137,8 @@ func TestRuntimeClasses(t *testing.T) {
 	}
 	table := run(context.Background(), cp.AdminKubeconfig, "runtimeclasses")
 	for _, want := range []string{"NAME", "kata-qemu-snp", "1 (+1 unknown)", "no node can run kata-qemu-se", "for testing only"} {
-		if !strings.Contains(table.stdout, want) {
-			t.Errorf("table lacks %q\n%s", want, table.stdout)
+		if !strings.Contains(table.Stdout, want) {
+			t.Errorf("table lacks %q\n%s", want, table.Stdout)
 		}
 	}
 }
@@ -153,8 +153,8 @@ func TestSmokeTestDefaultClassTimesOutAndCleansUp(t *testing.T) {
 	}
 	defer w.Stop()
 	res := run(context.Background(), cp.AdminKubeconfig, "smoke-test", "-n", ns, "--node", "snp-w", "--timeout", "2s")
-	if res.code != 1 || !strings.Contains(res.stderr, `smoke test of runtime class "kata-qemu-snp"`) || !strings.Contains(res.stderr, "did not finish within 2s") {
-		t.Fatalf("exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, `smoke test of runtime class "kata-qemu-snp"`) || !strings.Contains(res.Stderr, "did not finish within 2s") {
+		t.Fatalf("exit %d %q", res.Code, res.Stderr)
 	}
 	select {
 	case ev := <-w.ResultChan():
@@ -170,8 +170,8 @@ func TestSmokeTestDefaultClassTimesOutAndCleansUp(t *testing.T) {
 		t.Errorf("smoke-test pod left behind")
 	}
 	res = run(context.Background(), cp.AdminKubeconfig, "smoke-test", "-n", ns, "--runtime-class", "kata-qemu-nope")
-	if res.code != 1 || !strings.Contains(res.stderr, `runtime class "kata-qemu-nope" does not exist`) {
-		t.Errorf("missing class: exit %d %q", res.code, res.stderr)
+	if res.Code != 1 || !strings.Contains(res.Stderr, `runtime class "kata-qemu-nope" does not exist`) {
+		t.Errorf("missing class: exit %d %q", res.Code, res.Stderr)
 	}
 }
 
@@ -182,8 +182,8 @@ func TestCocoUsageErrors(t *testing.T) {
 		{"smoke-test", "--timeout", "-1s"}, {"smoke-test", "--runtime-class", "Bad_Name"}, {"smoke-test", "-o", "wide"},
 	} {
 		res := run(context.Background(), cp.AdminKubeconfig, args...)
-		if res.code != 2 || !strings.HasPrefix(res.stderr, "error: ") {
-			t.Errorf("%v: exit %d %q", args, res.code, res.stderr)
+		if res.Code != 2 || !strings.HasPrefix(res.Stderr, "error: ") {
+			t.Errorf("%v: exit %d %q", args, res.Code, res.Stderr)
 		}
 	}
 }
@@ -192,7 +192,7 @@ func TestCocoUsageErrors(t *testing.T) {
 func TestRuntimeClassesOutputFormats(t *testing.T) {
 	ctx := context.Background()
 	var l RuntimeClassList
-	if err := json.Unmarshal([]byte(run(ctx, cp.AdminKubeconfig, "runtimeclasses", "-o", "json").stdout), &l); err != nil {
+	if err := json.Unmarshal([]byte(run(ctx, cp.AdminKubeconfig, "runtimeclasses", "-o", "json").Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
 	var names, objects []string
@@ -210,15 +210,15 @@ func TestRuntimeClassesOutputFormats(t *testing.T) {
 		{[]string{"-o", "custom-columns=CLASS:.name", "--no-headers"}, strings.Join(names, "\n") + "\n"},
 	} {
 		r := run(ctx, cp.AdminKubeconfig, append([]string{"runtimeclasses"}, tc.args...)...)
-		if r.code != 0 || r.stdout != tc.want {
-			t.Errorf("%v: exit %d %q, want %q\n%s", tc.args, r.code, r.stdout, tc.want, r.stderr)
+		if r.Code != 0 || r.Stdout != tc.want {
+			t.Errorf("%v: exit %d %q, want %q\n%s", tc.args, r.Code, r.Stdout, tc.want, r.Stderr)
 		}
 	}
 	with, without := run(ctx, cp.AdminKubeconfig, "runtimeclasses"), run(ctx, cp.AdminKubeconfig, "runtimeclasses", "--no-headers")
-	header, rest, _ := strings.Cut(with.stdout, "\n")
+	header, rest, _ := strings.Cut(with.Stdout, "\n")
 	rows, note, _ := strings.Cut(rest, "\n\n") // the note under the table goes to stderr
-	if !strings.HasPrefix(header, "NAME") || without.stdout != rows+"\n" || !strings.Contains(without.stderr, strings.TrimSpace(note)) {
-		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.stdout, with.stdout)
+	if !strings.HasPrefix(header, "NAME") || without.Stdout != rows+"\n" || !strings.Contains(without.Stderr, strings.TrimSpace(note)) {
+		t.Fatalf("--no-headers:\n%s\nvs\n%s", without.Stdout, with.Stdout)
 	}
 }
 
@@ -235,11 +235,11 @@ func TestPreflightAndStatusOutputFormats(t *testing.T) {
 		{[]string{"status", "-o", "jsonpath={.kind} {.installed} {.healthy}"}, 1, "StatusReport false false"},
 	} {
 		r := run(ctx, cp.AdminKubeconfig, tc.args...)
-		if (tc.code >= 0 && r.code != tc.code) || !strings.Contains(r.stdout, tc.want) || strings.Contains(r.stdout, "CHECK") {
-			t.Errorf("%v: exit %d %q (want %q)\n%s", tc.args, r.code, r.stdout, tc.want, r.stderr)
+		if (tc.code >= 0 && r.Code != tc.code) || !strings.Contains(r.Stdout, tc.want) || strings.Contains(r.Stdout, "CHECK") {
+			t.Errorf("%v: exit %d %q (want %q)\n%s", tc.args, r.Code, r.Stdout, tc.want, r.Stderr)
 		}
 	}
-	if r := run(ctx, cp.AdminKubeconfig, "status", "-o", "name"); r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "this report has no name") {
-		t.Errorf("status -o name: %d %q %s", r.code, r.stdout, r.stderr)
+	if r := run(ctx, cp.AdminKubeconfig, "status", "-o", "name"); r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, "this report has no name") {
+		t.Errorf("status -o name: %d %q %s", r.Code, r.Stdout, r.Stderr)
 	}
 }

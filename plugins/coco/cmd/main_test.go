@@ -44,15 +44,9 @@ func setup(ctx context.Context, cp *harness.ControlPlane) error {
 	return nil
 }
 
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
 // run executes the plugin in-process against the test control plane.
-func run(ctx context.Context, kubeconfig string, args ...string) result {
-	r := harness.Run(ctx, NewRoot, kubeconfig, args...)
-	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
+func run(ctx context.Context, kubeconfig string, args ...string) harness.Result {
+	return harness.Run(ctx, NewRoot, kubeconfig, args...)
 }
 
 func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {

@@ -55,9 +55,9 @@ testbin:
 	hack/tools.sh krew >/dev/null
 	hack/images.sh >/dev/null
 
-# Packages whose tests start a kube-apiserver and etcd (test/..., and plugins/coco/cmd, which
-# still tests against one): everything else is a unit test.
-SERVER_PKGS := /test/|/plugins/coco/cmd$$
+# Packages whose tests start a kube-apiserver and etcd, a node or the Gardener API server: all
+# under test/. Everything else is a unit test.
+SERVER_PKGS := /test/
 
 ## unit: the unit tests only (no etcd, no kube-apiserver, no node): seconds, for every change
 unit:

@@ -138,6 +138,17 @@ func (g *Globals) ProgressFor(format output.Format) *progress.Progress {
 	return g.Progress()
 }
 
+// ClientsInto builds the clients into *c unless a test set them already; commands call it in
+// Complete, so Run works on what it is given.
+func (g *Globals) ClientsInto(c **kube.Clients) error {
+	if *c != nil {
+		return nil
+	}
+	var err error
+	*c, err = g.Clients()
+	return err
+}
+
 // Clients builds API clients from the connection flags.
 func (g *Globals) Clients() (*kube.Clients, error) {
 	c, err := kube.New(g.ConfigFlags, func(cfg *rest.Config) {

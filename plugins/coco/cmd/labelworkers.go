@@ -15,6 +15,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
@@ -22,6 +23,7 @@ import (
 
 // LabelWorkersOptions adds node.kubernetes.io/worker= to nodes that lack it.
 type LabelWorkersOptions struct {
+	clients  *kube.Clients // from the flags in Complete; tests set it
 	g        *cli.Globals
 	out      output.Flags
 	Names    []string
@@ -79,7 +81,7 @@ func (o *LabelWorkersOptions) Complete(args []string) error {
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks that exactly one way of choosing nodes is used.
@@ -112,10 +114,7 @@ func (o *LabelWorkersOptions) Validate() error {
 // Run labels the nodes that need it. Every named node is read before anything changes, so a
 // typo changes nothing.
 func (o *LabelWorkersOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	var nodes []corev1.Node
 	if len(o.Names) > 0 {
 		for _, name := range o.Names {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
@@ -19,8 +20,9 @@ import (
 
 // PreflightOptions judges the cluster against CoCo's prerequisites.
 type PreflightOptions struct {
-	g   *cli.Globals
-	out output.Flags
+	clients *kube.Clients // from the flags in Complete; tests set it
+	g       *cli.Globals
+	out     output.Flags
 	probe.Flags
 
 	format output.Format
@@ -45,13 +47,13 @@ host with a short-lived pod (SELinux, KVM, TEE firmware and kernel; see kubectl 
 	return cmd
 }
 
-// Complete reads -o.
+// Complete reads -o and builds the clients.
 func (o *PreflightOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks the probe flags.
@@ -59,10 +61,7 @@ func (o *PreflightOptions) Validate() error { return o.Flags.Validate() }
 
 // Run gathers the verdict and prints it.
 func (o *PreflightOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	v, err := c.Kube.Discovery().ServerVersion()
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "/version"})

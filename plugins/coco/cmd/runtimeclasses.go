@@ -14,6 +14,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
@@ -23,8 +24,9 @@ import (
 
 // RuntimeClassesOptions lists the runtime classes and the nodes that can run each.
 type RuntimeClassesOptions struct {
-	g   *cli.Globals
-	out output.Flags
+	clients *kube.Clients // from the flags in Complete; tests set it
+	g       *cli.Globals
+	out     output.Flags
 
 	format output.Format
 }
@@ -65,13 +67,13 @@ func newRuntimeClassesCommand(g *cli.Globals) *cobra.Command {
 	return cmd
 }
 
-// Complete reads -o.
+// Complete reads -o and builds the clients.
 func (o *RuntimeClassesOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate has nothing more to check.
@@ -79,10 +81,7 @@ func (o *RuntimeClassesOptions) Validate() error { return nil }
 
 // Run lists runtime classes and nodes (two LISTs) and prints which node can run what.
 func (o *RuntimeClassesOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"})

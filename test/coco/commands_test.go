@@ -1,4 +1,4 @@
-package cmd
+package coco
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
@@ -86,7 +87,7 @@ func TestLabelWorkers(t *testing.T) {
 		t.Fatal("spare-1 was labelled although the command failed")
 	}
 	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "snp-w", "-o", "json")
-	var l LabelResultList
+	var l cmd.LabelResultList
 	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil || res.Code != 0 {
 		t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
 	}
@@ -118,11 +119,11 @@ func TestRuntimeClasses(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d %s", res.Code, res.Stderr)
 	}
-	var l RuntimeClassList
+	var l cmd.RuntimeClassList
 	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]RuntimeClassReport{}
+	got := map[string]cmd.RuntimeClassReport{}
 	for _, r := range l.Items {
 		got[r.Name] = r
 	}
@@ -191,7 +192,7 @@ func TestCocoUsageErrors(t *testing.T) {
 // runtimeclasses in the formats scripts use, on the schema of -o json.
 func TestRuntimeClassesOutputFormats(t *testing.T) {
 	ctx := context.Background()
-	var l RuntimeClassList
+	var l cmd.RuntimeClassList
 	if err := json.Unmarshal([]byte(run(ctx, cp.AdminKubeconfig, "runtimeclasses", "-o", "json").Stdout), &l); err != nil {
 		t.Fatal(err)
 	}

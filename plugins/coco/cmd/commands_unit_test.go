@@ -1,0 +1,129 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+)
+
+// These run the command logic on client-go fakes, in milliseconds; test/coco runs the commands
+// against a real API server.
+
+func testGlobals() (*cli.Globals, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &cli.Globals{Plugin: PluginName, ConfigFlags: kube.NewConfigFlags(), Color: output.ColorNever,
+		Streams: genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}}, &out, &errOut
+}
+
+// runCommand runs Complete, Validate and Run, and returns the exit code the command would exit with.
+func runCommand(c cli.Command, errOut *bytes.Buffer) int {
+	err := c.Complete(nil)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err == nil {
+		err = c.Run(context.Background())
+	}
+	if err != nil {
+		clierr.Print(errOut, err)
+	}
+	return clierr.ExitCode(err)
+}
+
+func node(name string, labels map[string]string) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	n.Status.NodeInfo.Architecture = "amd64"
+	return n
+}
+
+func TestRuntimeClassesJudgedOnFakes(t *testing.T) {
+	cs := fake.NewClientset(
+		node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"}),
+		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"},
+		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-se"}, Handler: "kata-qemu-se"},
+	)
+	g, out, errOut := testGlobals()
+	o := &RuntimeClassesOptions{g: g, clients: &kube.Clients{Kube: cs}, out: output.Flags{Output: "jsonpath={range .items[*]}{.name}={.nodes}{\"\\n\"}{end}"}}
+	if code := runCommand(o, errOut); code != 0 || out.String() != "kata-qemu-se=[]\nkata-qemu-snp=[\"snp-w\"]\n" {
+		t.Fatalf("exit %d %q %s", code, out.String(), errOut.String())
+	}
+	cs.PrependReactor("list", "runtimeclasses", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, "", errors.New("no"))
+	})
+	g, out, errOut = testGlobals()
+	o = &RuntimeClassesOptions{g: g, clients: &kube.Clients{Kube: cs}}
+	if code := runCommand(o, errOut); code != 1 || out.Len() != 0 || !strings.Contains(errOut.String(), "not allowed to list runtimeclasses.node.k8s.io") {
+		t.Fatalf("forbidden: exit %d %q %s", code, out.String(), errOut.String())
+	}
+}
+
+func TestLabelWorkersOnFakes(t *testing.T) {
+	cs := fake.NewClientset(node("w1", nil), node("w2", map[string]string{tee.WorkerLabel: ""}))
+	allowed := true
+	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
+		r.Status.Allowed = allowed
+		return true, r, nil
+	})
+	label := func(args ...string) (string, string, int) {
+		g, out, errOut := testGlobals()
+		o := &LabelWorkersOptions{g: g, clients: &kube.Clients{Kube: cs}, DryRun: dryRunNone}
+		err := o.Complete(args)
+		if err == nil {
+			err = o.Validate()
+		}
+		if err == nil {
+			err = o.Run(context.Background())
+		}
+		if err != nil {
+			clierr.Print(errOut, err)
+		}
+		return out.String(), errOut.String(), clierr.ExitCode(err)
+	}
+	if out, errOut, code := label("w1", "w2"); code != 0 || out != "node/w1 labelled\nnode/w2 unchanged (already a worker)\n" {
+		t.Fatalf("exit %d %q %s", code, out, errOut)
+	}
+	if n, _ := cs.CoreV1().Nodes().Get(context.Background(), "w1", metav1.GetOptions{}); !hasLabel(n, tee.WorkerLabel) {
+		t.Fatalf("w1 not labelled: %v", n.Labels)
+	}
+	if _, errOut, code := label("w9"); code != 1 || !strings.Contains(errOut, "w9") {
+		t.Fatalf("a typo: exit %d %s", code, errOut)
+	}
+	allowed = false
+	cs2 := fake.NewClientset(node("w3", nil))
+	cs2.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
+		return true, r, nil
+	})
+	cs = cs2
+	if _, errOut, code := label("w3"); code != 1 || !strings.Contains(errOut, "patch nodes") {
+		t.Fatalf("not allowed: exit %d %s", code, errOut)
+	}
+	if n, _ := cs2.CoreV1().Nodes().Get(context.Background(), "w3", metav1.GetOptions{}); hasLabel(n, tee.WorkerLabel) {
+		t.Fatalf("labelled although not allowed: %v", n.Labels)
+	}
+}
+
+func hasLabel(n *corev1.Node, key string) bool {
+	_, ok := n.Labels[key]
+	return ok
+}

@@ -385,7 +385,7 @@ func (o *InstallOptions) install(ctx context.Context, c *kube.Clients, ns string
 		helmrelease.Unchanged: "already installed with these values: nothing changed"}[outcome]
 	fmt.Fprintf(o.g.Streams.Out, "CoCo %s %s (release %s in %s, kata-deploy %s) on %d node(s): %s\n\n", p.chart.Metadata.Version, msg, chartvalues.ReleaseName, ns,
 		p.info.KataDeploy, len(targets), strings.Join(targets, ", "))
-	rc := &RuntimeClassesOptions{g: o.g, format: output.Human}
+	rc := &RuntimeClassesOptions{g: o.g, format: output.Human, clients: c}
 	return rc.Run(ctx)
 }
 

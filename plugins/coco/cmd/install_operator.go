@@ -146,7 +146,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	}
 	fmt.Fprintf(o.g.Streams.Out, "CoCo operator %s %s (CcRuntime %s) on %d node(s): %s\n\n", o.Version, what, ccr.GetName(),
 		len(st.CompletedNodes), strings.Join(st.CompletedNodes, ", "))
-	rc := &RuntimeClassesOptions{g: o.g, format: output.Human}
+	rc := &RuntimeClassesOptions{g: o.g, format: output.Human, clients: c}
 	return rc.Run(ctx)
 }
 

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -14,12 +13,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
@@ -27,27 +24,6 @@ import (
 
 // These run the command logic on client-go fakes, in milliseconds; test/coco runs the commands
 // against a real API server.
-
-func testGlobals() (*cli.Globals, *bytes.Buffer, *bytes.Buffer) {
-	var out, errOut bytes.Buffer
-	return &cli.Globals{Plugin: PluginName, ConfigFlags: kube.NewConfigFlags(), Color: output.ColorNever,
-		Streams: genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}}, &out, &errOut
-}
-
-// runCommand runs Complete, Validate and Run, and returns the exit code the command would exit with.
-func runCommand(c cli.Command, errOut *bytes.Buffer) int {
-	err := c.Complete(nil)
-	if err == nil {
-		err = c.Validate()
-	}
-	if err == nil {
-		err = c.Run(context.Background())
-	}
-	if err != nil {
-		clierr.Print(errOut, err)
-	}
-	return clierr.ExitCode(err)
-}
 
 func node(name string, labels map[string]string) *corev1.Node {
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
@@ -61,18 +37,18 @@ func TestRuntimeClassesJudgedOnFakes(t *testing.T) {
 		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"},
 		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-se"}, Handler: "kata-qemu-se"},
 	)
-	g, out, errOut := testGlobals()
-	o := &RuntimeClassesOptions{g: g, clients: &kube.Clients{Kube: cs}, out: output.Flags{Output: "jsonpath={range .items[*]}{.name}={.nodes}{\"\\n\"}{end}"}}
-	if code := runCommand(o, errOut); code != 0 || out.String() != "kata-qemu-se=[]\nkata-qemu-snp=[\"snp-w\"]\n" {
-		t.Fatalf("exit %d %q %s", code, out.String(), errOut.String())
+	var s clitest.Streams
+	o := &RuntimeClassesOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}, out: output.Flags{Output: "jsonpath={range .items[*]}{.name}={.nodes}{\"\\n\"}{end}"}}
+	if code := clitest.Run(o, &s); code != 0 || s.Out.String() != "kata-qemu-se=[]\nkata-qemu-snp=[\"snp-w\"]\n" {
+		t.Fatalf("exit %d %q %s", code, s.Out.String(), s.ErrOut.String())
 	}
 	cs.PrependReactor("list", "runtimeclasses", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "node.k8s.io", Resource: "runtimeclasses"}, "", errors.New("no"))
 	})
-	g, out, errOut = testGlobals()
-	o = &RuntimeClassesOptions{g: g, clients: &kube.Clients{Kube: cs}}
-	if code := runCommand(o, errOut); code != 1 || out.Len() != 0 || !strings.Contains(errOut.String(), "not allowed to list runtimeclasses.node.k8s.io") {
-		t.Fatalf("forbidden: exit %d %q %s", code, out.String(), errOut.String())
+	s = clitest.Streams{}
+	o = &RuntimeClassesOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}}
+	if code := clitest.Run(o, &s); code != 1 || s.Out.Len() != 0 || !strings.Contains(s.ErrOut.String(), "not allowed to list runtimeclasses.node.k8s.io") {
+		t.Fatalf("forbidden: exit %d %q %s", code, s.Out.String(), s.ErrOut.String())
 	}
 }
 
@@ -85,19 +61,10 @@ func TestLabelWorkersOnFakes(t *testing.T) {
 		return true, r, nil
 	})
 	label := func(args ...string) (string, string, int) {
-		g, out, errOut := testGlobals()
-		o := &LabelWorkersOptions{g: g, clients: &kube.Clients{Kube: cs}, DryRun: dryRunNone}
-		err := o.Complete(args)
-		if err == nil {
-			err = o.Validate()
-		}
-		if err == nil {
-			err = o.Run(context.Background())
-		}
-		if err != nil {
-			clierr.Print(errOut, err)
-		}
-		return out.String(), errOut.String(), clierr.ExitCode(err)
+		var s clitest.Streams
+		o := &LabelWorkersOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}, DryRun: dryRunNone}
+		code := clitest.Run(o, &s, args...)
+		return s.Out.String(), s.ErrOut.String(), code
 	}
 	if out, errOut, code := label("w1", "w2"); code != 0 || out != "node/w1 labelled\nnode/w2 unchanged (already a worker)\n" {
 		t.Fatalf("exit %d %q %s", code, out, errOut)

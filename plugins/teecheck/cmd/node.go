@@ -62,7 +62,7 @@ func (o *NodeOptions) Complete(args []string) error {
 	if err := o.complete(); err != nil {
 		return err
 	}
-	return o.completeClients(o.g, &o.clients)
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks the arguments without touching the cluster.

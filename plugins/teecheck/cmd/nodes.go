@@ -47,7 +47,7 @@ func (o *NodesOptions) Complete([]string) error {
 	if err := o.complete(); err != nil {
 		return err
 	}
-	return o.completeClients(o.g, &o.clients)
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks the selector.

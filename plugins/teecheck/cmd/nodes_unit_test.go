@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -13,14 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
-	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 )
 
@@ -39,10 +34,8 @@ func fakeNode(name, cpu, mem, runtimeVersion string, labels map[string]string) *
 
 func runNodes(t *testing.T, cs *fake.Clientset, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	g := &cli.Globals{Plugin: PluginName, ConfigFlags: kube.NewConfigFlags(), Color: output.ColorNever,
-		Streams: genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}}
-	o := &NodesOptions{g: g, clients: &kube.Clients{Kube: cs}}
+	var s clitest.Streams
+	o := &NodesOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}}
 	for i := 0; i+1 < len(args); i += 2 {
 		switch args[i] {
 		case "-o":
@@ -53,17 +46,8 @@ func runNodes(t *testing.T, cs *fake.Clientset, args ...string) (string, string,
 			o.Require = args[i+1]
 		}
 	}
-	err := o.Complete(nil)
-	if err == nil {
-		err = o.Validate()
-	}
-	if err == nil {
-		err = o.Run(context.Background())
-	}
-	if err != nil {
-		clierr.Print(&errOut, err)
-	}
-	return out.String(), errOut.String(), clierr.ExitCode(err)
+	code := clitest.Run(o, &s)
+	return s.Out.String(), s.ErrOut.String(), code
 }
 
 func TestNodesVerdicts(t *testing.T) {

@@ -3,9 +3,7 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 )
@@ -23,16 +21,6 @@ func (v *verdictFlags) addFlags(cmd *cobra.Command) {
 	v.out.AddFlags(cmd)
 	cmd.Flags().StringVar(&v.Require, "require", "", "demand a TEE: snp, tdx, se, sgx, nvidia-cc or any (a node without it is not ready)")
 	_ = cmd.RegisterFlagCompletionFunc("require", cobra.FixedCompletions([]string{"snp", "tdx", "se", "sgx", "nvidia-cc", "any"}, cobra.ShellCompDirectiveNoFileComp))
-}
-
-// completeClients builds the clients from the connection flags unless a test set them.
-func (v *verdictFlags) completeClients(g *cli.Globals, c **kube.Clients) error {
-	if *c != nil {
-		return nil
-	}
-	var err error
-	*c, err = g.Clients()
-	return err
 }
 
 func (v *verdictFlags) complete() error {

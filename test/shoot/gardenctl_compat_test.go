@@ -245,3 +245,13 @@ func TestKubeconfigAddressesAsGardenctl(t *testing.T) {
 		t.Fatalf("issuer only: %d %s", r.Code, r.Stderr)
 	}
 }
+
+// With --kubeconfig the identity still comes from the garden config; one gardenlogin refuses
+// gives no kubeconfig.
+func TestExplicitKubeconfigWithARefusedIdentity(t *testing.T) {
+	newHome(t, "gardens:\n- identity: my.garden\n  kubeconfig: "+userKC+"\n")
+	r := shoot(t, "kubeconfig", "eco-sbx", "--kubeconfig", userKC, "-o", "-")
+	if r.Code != 2 || !strings.Contains(r.Stderr, `garden identity "my.garden"`) || r.Stdout != "" {
+		t.Fatalf("%d %q %s", r.Code, r.Stdout, r.Stderr)
+	}
+}

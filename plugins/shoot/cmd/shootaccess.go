@@ -42,6 +42,10 @@ func buildGardenloginKubeconfig(ctx context.Context, gd *garden, p project, s *g
 	if err != nil {
 		return nil, err
 	}
+	if err := gardenconfig.ValidateName(identity); err != nil { // gardenlogin's ValidateGardenClusterIdentity would refuse it
+		return nil, clierr.Usagef("rename the garden: kubectl shoot config delete-garden, then set-garden with "+gardenconfig.NameRule,
+			"garden identity %q %v, so gardenlogin would refuse the kubeconfig", identity, err)
+	}
 	level, err := accessLevel(ctx, gd, s, flagLevel)
 	if err != nil {
 		return nil, err

@@ -164,6 +164,12 @@ func NewClient(getter genericclioptions.RESTClientGetter, namespace string, verb
 	return &Client{cfg: cfg, namespace: namespace, getter: getter}, nil
 }
 
+// FromConfiguration is a Client on a Helm configuration made elsewhere (tests: Helm's memory
+// storage driver).
+func FromConfiguration(cfg *action.Configuration, namespace string) *Client {
+	return &Client{cfg: cfg, namespace: namespace}
+}
+
 // Bounded runs fn but returns when ctx ends, with ctx's error: Helm's Get and Uninstall take no
 // context, and a command must keep to its --timeout and to Ctrl-C even when the API server hangs.
 // The process exits soon after; an operation Helm leaves pending is completed by the next run.

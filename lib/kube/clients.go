@@ -10,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -21,8 +22,10 @@ import (
 
 // Clients are what a command needs to talk to one cluster.
 type Clients struct {
-	Config    *rest.Config
-	Kube      kubernetes.Interface
+	Config *rest.Config
+	Kube   kubernetes.Interface
+	// Dynamic reads and writes what has no typed client here (Gateway API, CcRuntimes).
+	Dynamic   dynamic.Interface
 	Namespace string
 	// NamespaceExplicit is true when -n was given or the context names a namespace.
 	NamespaceExplicit bool
@@ -57,11 +60,15 @@ func New(flags *genericclioptions.ConfigFlags, wrap func(*rest.Config)) (*Client
 	if err != nil {
 		return nil, err
 	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ns, explicit, err := flags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, err
 	}
-	return &Clients{Config: cfg, Kube: cs, Namespace: ns, NamespaceExplicit: explicit}, nil
+	return &Clients{Config: cfg, Kube: cs, Dynamic: dyn, Namespace: ns, NamespaceExplicit: explicit}, nil
 }
 
 // HasCluster fails when the kubeconfig defines no cluster at all (an empty or comment-only

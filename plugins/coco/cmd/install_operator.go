@@ -88,10 +88,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	if err != nil {
 		return err
 	}
-	dyn, err := dynamic.NewForConfig(c.Config)
-	if err != nil {
-		return err
-	}
+	dyn := c.Dynamic
 	// Without the CcRuntime CRD (in the manifests or on the server) the install would stop half
 	// way, after the operator is applied: refuse before applying anything.
 	if !slices.ContainsFunc(release, func(u *unstructured.Unstructured) bool { return u.GetName() == operator.CRDName }) {
@@ -208,10 +205,7 @@ func waitCcRuntime(ctx context.Context, dyn dynamic.Interface, name string, prog
 // removeOperator deletes the CcRuntimes (the operator cleans the nodes and drops its finalizer),
 // waits until they are gone and no node is labelled, then deletes the operator itself.
 func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Unstructured, prog *progress.Progress) error {
-	dyn, err := dynamic.NewForConfig(c.Config)
-	if err != nil {
-		return err
-	}
+	dyn := c.Dynamic
 	ri := dyn.Resource(ccRuntimeGVR)
 	for _, ccr := range ccrs {
 		if err := ri.Delete(ctx, ccr.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
@@ -284,10 +278,7 @@ func rbacObject(kind, name string) *unstructured.Unstructured {
 
 // listCcRuntimes returns the CcRuntimes; crd is false when their CRD is not installed.
 func listCcRuntimes(ctx context.Context, c *kube.Clients) (items []unstructured.Unstructured, crd bool, err error) {
-	dyn, err := dynamic.NewForConfig(c.Config)
-	if err != nil {
-		return nil, false, err
-	}
+	dyn := c.Dynamic
 	l, err := dyn.Resource(ccRuntimeGVR).List(ctx, metav1.ListOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, false, nil

@@ -35,6 +35,9 @@ type StatusOptions struct {
 	out output.Flags
 
 	format output.Format
+	// clients and releases are built in Complete unless a test set them.
+	clients  *kube.Clients
+	releases *helmrelease.Client
 }
 
 // NodeState is one target node's install state.
@@ -81,11 +84,19 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 	return cmd
 }
 
-// Complete reads -o.
+// Complete reads -o and connects to the cluster and its Helm releases.
 func (o *StatusOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if err := o.g.ClientsInto(&o.clients); err != nil {
+		return err
+	}
+	if o.releases == nil {
+		if o.releases, err = helmrelease.NewClient(o.g.ConfigFlags, releaseNamespace(o.g), false); err != nil {
+			return clierr.Wrap(err, "connecting Helm to the cluster")
+		}
 	}
 	return nil
 }
@@ -95,17 +106,10 @@ func (o *StatusOptions) Validate() error { return nil }
 
 // Run gathers the status; exit code 1 when CoCo is not installed or not healthy.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	ns := releaseNamespace(o.g)
 	r := StatusReport{APIVersion: preflight.APIVersion, Kind: "StatusReport", Namespace: ns, Nodes: []NodeState{}, Problems: []string{}, CannotTell: []string{}}
-	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
-	if err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
-	rel, err := hc.Get(ctx, chartvalues.ReleaseName)
+	rel, err := o.releases.Get(ctx, chartvalues.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
@@ -383,7 +387,13 @@ func deploymentAvailable(d *appsv1.Deployment) bool {
 // problem (when they could be listed: classesRead); healthy means installed, no problem, and
 // nothing that could not be read.
 func (r *StatusReport) conclude(classesRead bool) {
-	r.RuntimeClasses.Missing = nil
+	r.RuntimeClasses.Missing = []string{} // the JSON schema has lists, never null
+	if r.RuntimeClasses.Expected == nil {
+		r.RuntimeClasses.Expected = []string{}
+	}
+	if r.RuntimeClasses.Present == nil {
+		r.RuntimeClasses.Present = []string{}
+	}
 	for _, e := range r.RuntimeClasses.Expected {
 		if !classesRead {
 			break

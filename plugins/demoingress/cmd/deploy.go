@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
@@ -256,10 +255,7 @@ func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients
 	if o.app.GatewayClass != "" {
 		return nil
 	}
-	dyn, err := dynamic.NewForConfig(c.Config)
-	if err != nil {
-		return err
-	}
+	dyn := c.Dynamic
 	list, err := dyn.Resource(gatewayClass).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "gatewayclasses.gateway.networking.k8s.io"}), "finding the GatewayClass (or pass --gateway-class)")

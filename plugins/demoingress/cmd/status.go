@@ -118,8 +118,8 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		annotations = ing.Annotations
 	} else if !apierrors.IsNotFound(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "ingresses.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.IngressName})
-	} else if dyn, derr := dynamic.NewForConfig(c.Config); derr == nil {
-		annotations = o.gatewayStatus(ctx, dyn, &r)
+	} else {
+		annotations = o.gatewayStatus(ctx, c.Dynamic, &r)
 	}
 	if d, err := c.Kube.AppsV1().Deployments(demoapp.Namespace).Get(ctx, demoapp.App, metav1.GetOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "deployments.apps", Namespace: demoapp.Namespace, Name: demoapp.App}))

@@ -11,7 +11,6 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -191,7 +190,5 @@ func (o *VerifyOptions) record(c *kube.Clients, rt route, r VerifyReport) {
 		_, _ = c.Kube.NetworkingV1().Ingresses(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
 		return
 	}
-	if dyn, err := dynamic.NewForConfig(c.Config); err == nil {
-		_, _ = dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
-	}
+	_, _ = c.Dynamic.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
 }

@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
@@ -75,10 +74,7 @@ func ingressRoute(i *networkingv1.Ingress) route {
 
 func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog *progress.Progress) (route, error) {
 	missing := route{kind: "ingress", name: demoapp.IngressName}
-	dyn, err := dynamic.NewForConfig(c.Config)
-	if err != nil {
-		return missing, err
-	}
+	dyn := c.Dynamic
 	gws := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace)
 	gw, err := gws.Get(ctx, demoapp.GatewayName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {

@@ -43,8 +43,8 @@ func followEvents(ctx context.Context, cs kubernetes.Interface, ns, name string,
 	pe := &podEvents{done: make(chan struct{})}
 	events := cs.CoreV1().Events(ns)
 	sel := fields.Set{"involvedObject.name": name, "involvedObject.namespace": ns}.AsSelector().String()
-	lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return events.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return events.Watch(ctx, o) }, sel, "")
+	lw := waitfor.OnClient(cs, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return events.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return events.Watch(ctx, o) }, sel, ""))
 	go func() {
 		defer close(pe.done)
 		_, _ = waitfor.Until(ctx, lw, &corev1.Event{}, func(ev watch.Event) (bool, error) {

@@ -55,101 +55,130 @@ func Name(prefix string) string {
 // container's log and deletes it. The pod is deleted whatever happens; if deletion itself fails
 // the error says so and names the pod.
 func Run(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, opts Options) (res *Result, err error) {
-	ns, name := pod.Namespace, pod.Name
-	res = &Result{Name: name}
-	status := func(s string) {
-		if opts.OnStatus != nil {
-			opts.OnStatus(s)
-		}
+	r := &run{cs: cs, ns: pod.Namespace, name: pod.Name, opts: opts, res: &Result{Name: pod.Name}}
+	defer func() { err = r.cleanUp(ctx, err) }()
+	r.status("creating pod " + r.name)
+	if _, err := cs.CoreV1().Pods(r.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		return r.res, explainCreate(err, r.ns)
 	}
-	defer func() {
-		delErr := deletePod(ctx, cs, ns, name)
-		interrupted := errors.Is(ctx.Err(), context.Canceled)
-		switch {
-		case interrupted && delErr == nil:
-			err = &clierr.Error{Code: clierr.CodeInterrupted, Msg: fmt.Sprintf("interrupted; pod %s/%s was deleted", ns, name)}
-		case delErr != nil:
-			code := clierr.CodeFailure
-			if interrupted {
-				code = clierr.CodeInterrupted
-			}
-			// The fix is in the message: a joined error shows only the first error's fix.
-			err = errors.Join(err, &clierr.Error{Code: code, Err: delErr,
-				Msg: fmt.Sprintf("pod %s/%s is left on the server (delete it by hand: kubectl delete pod -n %s %s)", ns, name, ns, name)})
-		}
-	}()
+	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout) // the whole run, log included
+	defer cancel()
+	if err := r.waitFinished(ctx, waitCtx); err != nil {
+		return r.res, err
+	}
+	return r.res, r.readLog(waitCtx)
+}
 
-	status("creating pod " + name)
-	if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		return res, explainCreate(err, ns)
+// run is one pod's run: what Run's steps share.
+type run struct {
+	cs       kubernetes.Interface
+	ns, name string
+	opts     Options
+	res      *Result
+	final    *corev1.Pod // the pod as last seen
+}
+
+func (r *run) status(s string) {
+	if r.opts.OnStatus != nil {
+		r.opts.OnStatus(s)
 	}
-	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	// Some failures show only as events (a sandbox the runtime cannot create): follow them too,
-	// and stop waiting for the pod when one proves it will never start.
+}
+
+// cleanUp deletes the pod and folds the outcome into err: an interruption is reported as such,
+// and a pod that could not be deleted is named with the command that deletes it.
+func (r *run) cleanUp(ctx context.Context, err error) error {
+	delErr := deletePod(ctx, r.cs, r.ns, r.name)
+	interrupted := errors.Is(ctx.Err(), context.Canceled)
+	switch {
+	case interrupted && delErr == nil:
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: fmt.Sprintf("interrupted; pod %s/%s was deleted", r.ns, r.name)}
+	case delErr != nil:
+		code := clierr.CodeFailure
+		if interrupted {
+			code = clierr.CodeInterrupted
+		}
+		// The fix is in the message: a joined error shows only the first error's fix.
+		return errors.Join(err, &clierr.Error{Code: code, Err: delErr,
+			Msg: fmt.Sprintf("pod %s/%s is left on the server (delete it by hand: kubectl delete pod -n %s %s)", r.ns, r.name, r.ns, r.name)})
+	}
+	return err
+}
+
+// waitFinished follows the pod until it succeeds, fails or is stuck. Some failures show only
+// as events (a sandbox the runtime cannot create): they are followed too, and one that proves
+// the pod will never start ends the wait.
+func (r *run) waitFinished(ctx, waitCtx context.Context) error {
 	podCtx, stopPodWait := context.WithCancel(waitCtx)
 	defer stopPodWait()
-	events := followEvents(waitCtx, cs, ns, name, stopPodWait)
-	defer events.wait() // after cancel below has ended the event watch
-	defer cancel()
+	eventsCtx, stopEvents := context.WithCancel(waitCtx)
+	events := followEvents(eventsCtx, r.cs, r.ns, r.name, stopPodWait)
+	defer events.wait() // after stopEvents has ended the event watch
+	defer stopEvents()
 	var stuck error
-	final, err := waitfor.Pod(podCtx, cs, ns, name, func(p *corev1.Pod, deleted bool) (bool, error) {
+	final, err := waitfor.Pod(podCtx, r.cs, r.ns, r.name, func(p *corev1.Pod, deleted bool) (bool, error) {
 		if deleted {
-			return false, fmt.Errorf("pod %s/%s was deleted by someone else while it ran", ns, name)
+			return false, fmt.Errorf("pod %s/%s was deleted by someone else while it ran", r.ns, r.name)
 		}
-		status(Describe(p))
+		r.status(Describe(p))
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			return true, nil
 		}
-		if stuck = Stuck(p); stuck != nil {
-			return true, nil
-		}
-		return false, nil
+		stuck = Stuck(p)
+		return stuck != nil, nil
 	})
-	if final != nil {
-		res.Phase, res.Node = final.Status.Phase, final.Spec.NodeName
+	if r.final = final; final != nil {
+		r.res.Phase, r.res.Node = final.Status.Phase, final.Spec.NodeName
 	}
-	var unreachable string // why the pod's node seems gone, if it does
-	if errors.Is(err, waitfor.ErrTimeout) && res.Node != "" {
-		unreachable = NodeUnreachable(ctx, cs, res.Node)
+	if ctx.Err() == nil && events.Fatal() != nil {
+		return events.Fatal()
+	}
+	if errors.Is(err, waitfor.ErrTimeout) {
+		return r.timedOut(ctx, final, events)
 	}
 	switch {
-	case ctx.Err() == nil && events.Fatal() != nil:
-		return res, events.Fatal()
 	case errors.Is(err, context.Canceled):
-		return res, clierr.ErrInterrupted
-	case unreachable != "":
-		return res, &clierr.Error{Code: clierr.CodeFailure,
-			Msg: fmt.Sprintf("node %s is unreachable: %s; pod %s/%s did not finish within %s. The pod is deleted from the API, but its container may keep running on the node until the kubelet is back (the kubelet then stops it; activeDeadlineSeconds also ends it)",
-				res.Node, unreachable, ns, name, opts.Timeout),
-			Fix: fmt.Sprintf("check the node: kubectl get node %s; kubectl describe node %s (on the host: systemctl status kubelet)", res.Node, res.Node)}
-	case errors.Is(err, waitfor.ErrTimeout):
-		state := "never seen"
-		if final != nil {
-			state = Describe(final)
-		}
-		if q := events.Quote(); q != "" {
-			state += "; events: " + q
-		}
-		return res, &clierr.Error{Code: clierr.CodeFailure,
-			Msg: fmt.Sprintf("pod %s/%s did not finish within %s (last state: %s); it was deleted", ns, name, opts.Timeout, state),
-			Fix: "check that the node's kubelet is up and can pull the image (kubectl get node; kubectl get events -n " + ns + "), or raise --timeout"}
+		return clierr.ErrInterrupted
 	case err != nil:
-		return res, clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "pods", Namespace: ns, Name: name})
-	case stuck != nil:
-		return res, stuck
+		return clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "pods", Namespace: r.ns, Name: r.name})
 	}
+	return stuck
+}
 
-	status("reading the log of " + name)
-	req := cs.CoreV1().Pods(ns).GetLogs(name, &corev1.PodLogOptions{LimitBytes: &opts.MaxLogBytes})
-	logs, err := req.DoRaw(waitCtx) // the whole run, log included, keeps to the timeout
+// timedOut explains a pod that did not finish in time: its node is gone, or its last state and
+// events.
+func (r *run) timedOut(ctx context.Context, final *corev1.Pod, events *podEvents) error {
+	if r.res.Node != "" {
+		if unreachable := NodeUnreachable(ctx, r.cs, r.res.Node); unreachable != "" {
+			return &clierr.Error{Code: clierr.CodeFailure,
+				Msg: fmt.Sprintf("node %s is unreachable: %s; pod %s/%s did not finish within %s. The pod is deleted from the API, but its container may keep running on the node until the kubelet is back (the kubelet then stops it; activeDeadlineSeconds also ends it)",
+					r.res.Node, unreachable, r.ns, r.name, r.opts.Timeout),
+				Fix: fmt.Sprintf("check the node: kubectl get node %s; kubectl describe node %s (on the host: systemctl status kubelet)", r.res.Node, r.res.Node)}
+		}
+	}
+	state := "never seen"
+	if final != nil {
+		state = Describe(final)
+	}
+	if q := events.Quote(); q != "" {
+		state += "; events: " + q
+	}
+	return &clierr.Error{Code: clierr.CodeFailure,
+		Msg: fmt.Sprintf("pod %s/%s did not finish within %s (last state: %s); it was deleted", r.ns, r.name, r.opts.Timeout, state),
+		Fix: "check that the node's kubelet is up and can pull the image (kubectl get node; kubectl get events -n " + r.ns + "), or raise --timeout"}
+}
+
+// readLog reads the finished pod's log (capped); a failed pod is an error after that.
+func (r *run) readLog(ctx context.Context) error {
+	r.status("reading the log of " + r.name)
+	logs, err := r.cs.CoreV1().Pods(r.ns).GetLogs(r.name, &corev1.PodLogOptions{LimitBytes: &r.opts.MaxLogBytes}).DoRaw(ctx)
 	if err != nil {
-		return res, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "pods/log", Namespace: ns, Name: name})
+		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "pods/log", Namespace: r.ns, Name: r.name})
 	}
-	res.Log = logs
-	if res.Phase == corev1.PodFailed {
-		return res, &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("pod %s/%s failed: %s", ns, name, Describe(final))}
+	r.res.Log = logs
+	if r.res.Phase == corev1.PodFailed {
+		return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("pod %s/%s failed: %s", r.ns, r.name, Describe(r.final))}
 	}
-	return res, nil
+	return nil
 }
 
 func explainCreate(err error, ns string) error {

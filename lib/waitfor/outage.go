@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/watchlist"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
@@ -20,6 +21,8 @@ import (
 // The informer behind UntilWithSync keeps re-listing and re-watching on its own.
 type recorder struct {
 	inner cache.ListerWatcherWithContext
+	// noWatchList: the client does not support watch-list semantics (see OnClient).
+	noWatchList bool
 
 	mu      sync.Mutex
 	lastErr error
@@ -29,7 +32,7 @@ type recorder struct {
 }
 
 func record(lw cache.ListerWatcher) *recorder {
-	return &recorder{inner: cache.ToListerWatcherWithContext(lw)}
+	return &recorder{inner: cache.ToListerWatcherWithContext(lw), noWatchList: watchlist.DoesClientNotSupportWatchListSemantics(lw)}
 }
 
 func (r *recorder) note(err error) {
@@ -46,7 +49,7 @@ func (r *recorder) note(err error) {
 }
 
 func (r *recorder) lw() cache.ListerWatcher {
-	return &cache.ListWatch{
+	lw := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			obj, err := r.inner.ListWithContext(ctx, o)
 			if ctx.Err() == nil {
@@ -68,6 +71,22 @@ func (r *recorder) lw() cache.ListerWatcher {
 			return r.track(w), nil
 		},
 	}
+	if r.noWatchList {
+		return cache.ToListWatcherWithWatchListSemantics(lw, noWatchList{})
+	}
+	return lw
+}
+
+// noWatchList is a client that does not support watch-list semantics (client-go's fakes).
+type noWatchList struct{}
+
+func (noWatchList) IsWatchListSemanticsUnSupported() bool { return true }
+
+// OnClient marks lw with whether client supports watch-list semantics: the reflector then
+// lists and watches instead of waiting for a watch-list bookmark that client-go's fake
+// clientsets never send (client-go's own informers do the same).
+func OnClient(client any, lw *cache.ListWatch) cache.ListerWatcher {
+	return cache.ToListWatcherWithWatchListSemantics(lw, client)
 }
 
 // trackedWatch passes a watch's events on and notes when the server ends it: after a cut

@@ -55,7 +55,7 @@ type (
 )
 
 // Selected is a ListerWatcher for the objects matching a field and a label selector ("" for all).
-func Selected(list ListFunc, watchFn WatchFunc, fieldSelector, labelSelector string) cache.ListerWatcher {
+func Selected(list ListFunc, watchFn WatchFunc, fieldSelector, labelSelector string) *cache.ListWatch {
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			o.FieldSelector, o.LabelSelector = fieldSelector, labelSelector
@@ -69,14 +69,14 @@ func Selected(list ListFunc, watchFn WatchFunc, fieldSelector, labelSelector str
 }
 
 // SingleObject is a ListerWatcher for one named object, as kubectl wait builds it.
-func SingleObject(list ListFunc, watchFn WatchFunc, name string) cache.ListerWatcher {
+func SingleObject(list ListFunc, watchFn WatchFunc, name string) *cache.ListWatch {
 	return Selected(list, watchFn, fields.OneTermEqualSelector("metadata.name", name).String(), "")
 }
 
 // Pod waits for one pod.
 func Pod(ctx context.Context, cs kubernetes.Interface, namespace, name string, cond func(pod *corev1.Pod, deleted bool) (bool, error)) (*corev1.Pod, error) {
 	pods := cs.CoreV1().Pods(namespace)
-	lw := Named(pods, name)
+	lw := OnClient(cs, Named(pods, name))
 	var last *corev1.Pod
 	_, err := Until(ctx, lw, &corev1.Pod{}, func(ev watch.Event) (bool, error) {
 		pod, ok := ev.Object.(*corev1.Pod)
@@ -157,7 +157,7 @@ type TypedClient[L runtime.Object] interface {
 }
 
 // Named is SingleObject for a typed client: Named(cs.AppsV1().Deployments(ns), name).
-func Named[L runtime.Object](c TypedClient[L], name string) cache.ListerWatcher {
+func Named[L runtime.Object](c TypedClient[L], name string) *cache.ListWatch {
 	return SingleObject(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return c.List(ctx, o) },
 		c.Watch, name)
 }

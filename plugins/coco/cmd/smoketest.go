@@ -35,7 +35,8 @@ type SmokeTestOptions struct {
 	PullPolicy   string
 	Timeout      time.Duration
 
-	format output.Format
+	format  output.Format
+	clients *kube.Clients // built in Complete unless a test set them
 }
 
 func newSmokeTestCommand(g *cli.Globals) *cobra.Command {
@@ -65,13 +66,13 @@ its sandbox is reported with the kubelet's event.`,
 	return cmd
 }
 
-// Complete reads -o.
+// Complete reads -o and connects to the cluster.
 func (o *SmokeTestOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks the flags without I/O.
@@ -99,10 +100,7 @@ func (o *SmokeTestOptions) Validate() error {
 
 // Run chooses the class, runs the pod, and judges it.
 func (o *SmokeTestOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	class, err := o.chooseClass(ctx, c)
 	if err != nil {
 		return err

@@ -48,9 +48,12 @@ type InstallOptions struct {
 	Force           bool
 	Timeout         time.Duration
 
-	format    output.Format
-	selector  map[string]string
-	user      map[string]any
+	format   output.Format
+	selector map[string]string
+	user     map[string]any
+	// clients and releases are built in Complete unless a test set them.
+	clients   *kube.Clients
+	releases  *helmrelease.Client
 	daemonSet string
 }
 
@@ -122,8 +125,10 @@ func (o *InstallOptions) Complete([]string) error {
 		return clierr.Usagef("use key=value[,key=value]", "invalid --node-selector %q: %v", o.NodeSelector, err)
 	}
 	// The user's own values, read before anything goes to the network.
-	o.user, err = helmrelease.Values(nil, o.ValuesFiles, o.Sets)
-	return err
+	if o.user, err = helmrelease.Values(nil, o.ValuesFiles, o.Sets); err != nil {
+		return err
+	}
+	return connect(o.g, &o.clients, &o.releases)
 }
 
 // Validate checks the flags without I/O.
@@ -185,10 +190,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	// --timeout bounds the whole command, also when the API server hangs or goes away.
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	ns := releaseNamespace(o.g)
 	prog := o.g.ProgressFor(o.format)
 	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
@@ -347,10 +349,7 @@ func (o *InstallOptions) printDryRun(p *chartPlan) error {
 
 // install applies the plan and waits until the nodes run it.
 func (o *InstallOptions) install(ctx context.Context, c *kube.Clients, ns string, p *chartPlan, prog *progress.Progress) error {
-	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
-	if err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
+	hc := o.releases
 	if err := hc.PreflightRendered(ctx, c.Config, c.Kube, p.rendered); err != nil {
 		return err
 	}

@@ -90,13 +90,21 @@ func (o *StatusOptions) Complete([]string) error {
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	if err := o.g.ClientsInto(&o.clients); err != nil {
+	return connect(o.g, &o.clients, &o.releases)
+}
+
+// connect builds the API clients and the Helm client of the release's namespace, unless a
+// test set them.
+func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) error {
+	if err := g.ClientsInto(c); err != nil {
 		return err
 	}
-	if o.releases == nil {
-		if o.releases, err = helmrelease.NewClient(o.g.ConfigFlags, releaseNamespace(o.g), false); err != nil {
-			return clierr.Wrap(err, "connecting Helm to the cluster")
-		}
+	if *releases != nil {
+		return nil
+	}
+	var err error
+	if *releases, err = helmrelease.NewClient(g.ConfigFlags, releaseNamespace(g), false); err != nil {
+		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
 	return nil
 }

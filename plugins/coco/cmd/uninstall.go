@@ -35,6 +35,10 @@ type UninstallOptions struct {
 	DryRun     bool
 	RemoveKept bool
 	Timeout    time.Duration
+
+	// clients and releases are built in Complete unless a test set them.
+	clients  *kube.Clients
+	releases *helmrelease.Client
 }
 
 func newUninstallCommand(g *cli.Globals) *cobra.Command {
@@ -55,7 +59,9 @@ the namespace. Running it when CoCo is not installed changes nothing.`,
 }
 
 // Complete has nothing to read.
-func (o *UninstallOptions) Complete([]string) error { return nil }
+func (o *UninstallOptions) Complete([]string) error {
+	return connect(o.g, &o.clients, &o.releases)
+}
 
 // Validate checks the timeout.
 func (o *UninstallOptions) Validate() error {
@@ -70,16 +76,9 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 	// --timeout bounds the whole command, also when the API server hangs.
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c, hc := o.clients, o.releases
 	ns := releaseNamespace(o.g)
 	out := o.g.Streams.Out
-	hc, err := helmrelease.NewClient(o.g.ConfigFlags, ns, false)
-	if err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
 	rel, err := hc.Get(ctx, chartvalues.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
@@ -159,8 +158,8 @@ func helmTimeout(ctx context.Context) time.Duration {
 func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface, classes []string, prog *progress.Progress) error {
 	step := prog.Start("waiting for the runtime classes to go")
 	rcs := c.NodeV1().RuntimeClasses()
-	lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rcs.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rcs.Watch(ctx, o) }, "", "")
+	lw := waitfor.OnClient(c, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rcs.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rcs.Watch(ctx, o) }, "", ""))
 	var left []string
 	err := waitfor.UntilAll(ctx, lw, &nodev1.RuntimeClass{}, func(objs []any) (bool, error) {
 		left = left[:0]
@@ -178,8 +177,8 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 	step.Done("")
 	step = prog.Start("waiting for kata-deploy to clean the nodes")
 	nodes := c.CoreV1().Nodes()
-	nlw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", tee.KataRuntime)
+	nlw := waitfor.OnClient(c, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", tee.KataRuntime))
 	var still []string
 	err = waitfor.UntilAll(ctx, nlw, &corev1.Node{}, func(objs []any) (bool, error) {
 		still = still[:0]

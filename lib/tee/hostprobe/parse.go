@@ -2,6 +2,7 @@ package hostprobe
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -38,92 +39,112 @@ var ErrNotEvidence = errors.New("not a teecheck evidence dump (missing header " 
 // ignored, over-long lines are an error, and a dump without its end marker is returned with
 // Complete=false so that the verdict can say so.
 func Parse(r io.Reader) (*Evidence, error) {
-	ev := &Evidence{Files: map[string]string{}, Missing: map[string]bool{}, Exists: map[string]bool{}}
+	p := &parser{ev: &Evidence{Files: map[string]string{}, Missing: map[string]bool{}, Exists: map[string]bool{}}}
 	sc := bufio.NewScanner(io.LimitReader(r, MaxDumpBytes))
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLineBytes)
-	var (
-		sawHeader bool
-		current   string // file whose content lines follow
-		content   []string
-	)
-	flush := func() {
-		if current != "" {
-			ev.Files[current] = strings.Join(content, "\n")
-		}
-		current, content = "", nil
-	}
 	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if !sawHeader {
-			// Anything before the header (a shell's noise, kubectl's warnings) is skipped.
-			if strings.TrimSpace(line) == Header {
-				sawHeader = true
-			}
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, contentPrefix); ok && current != "" {
-			content = append(content, rest)
-			continue
-		}
-		if line+" " == contentPrefix && current != "" { // an empty content line whose space was trimmed
-			content = append(content, "")
-			continue
-		}
-		flush()
-		marker, value, _ := strings.Cut(line, " ")
-		switch marker {
-		case mUnameMachine:
-			ev.Machine = strings.TrimSpace(value)
-		case mUnameRelease:
-			ev.Release = strings.TrimSpace(value)
-		case mFile:
-			if p := strings.TrimSpace(value); p != "" {
-				current = p
-				content = nil
-				ev.Files[p] = ""
-			}
-		case mMissing:
-			ev.Missing[strings.TrimSpace(value)] = true
-		case mExists:
-			ev.Exists[strings.TrimSpace(value)] = true
-		case mAbsent:
-			ev.Exists[strings.TrimSpace(value)] = false
-		case mPCI:
-			f := strings.Fields(value)
-			if len(f) >= 2 {
-				d := PCIDevice{Address: f[0], Vendor: strings.ToLower(f[1])}
-				if len(f) > 2 {
-					d.Device = strings.ToLower(f[2])
-				}
-				if len(f) > 3 {
-					d.Class = strings.ToLower(f[3])
-				}
-				ev.PCI = append(ev.PCI, d)
-			}
-		case mDmesg:
-			if len(ev.Dmesg) < MaxDmesgLines {
-				ev.Dmesg = append(ev.Dmesg, value)
-			}
-		case mDmesgNone:
-			ev.DmesgUnavailable = strings.TrimSpace(value)
-			if ev.DmesgUnavailable == "" {
-				ev.DmesgUnavailable = "kernel log not readable"
-			}
-		case mEnd:
-			ev.Complete = true
-		}
+		p.line(strings.TrimRight(sc.Text(), "\r"))
 	}
-	flush()
+	p.flush()
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return ev, fmt.Errorf("evidence has a line longer than %d bytes: not a dump this tool wrote", MaxLineBytes)
+			return p.ev, fmt.Errorf("evidence has a line longer than %d bytes: not a dump this tool wrote", MaxLineBytes)
 		}
-		return ev, fmt.Errorf("reading evidence: %w", err)
+		return p.ev, fmt.Errorf("reading evidence: %w", err)
 	}
-	if !sawHeader {
+	if !p.sawHeader {
 		return nil, ErrNotEvidence
 	}
-	return ev, nil
+	return p.ev, nil
+}
+
+// parser is Parse's state between lines.
+type parser struct {
+	ev        *Evidence
+	sawHeader bool
+	current   string // file whose content lines follow
+	content   []string
+}
+
+// line takes one line: skipped before the header, a content line of the current file, or a
+// record.
+func (p *parser) line(line string) {
+	if !p.sawHeader {
+		// Anything before the header (a shell's noise, kubectl's warnings) is skipped.
+		p.sawHeader = strings.TrimSpace(line) == Header
+		return
+	}
+	if p.current != "" {
+		if rest, ok := strings.CutPrefix(line, contentPrefix); ok {
+			p.content = append(p.content, rest)
+			return
+		}
+		if line+" " == contentPrefix { // an empty content line whose space was trimmed
+			p.content = append(p.content, "")
+			return
+		}
+	}
+	p.flush()
+	marker, value, _ := strings.Cut(line, " ")
+	p.record(marker, value)
+}
+
+// flush stores the content of the file being read.
+func (p *parser) flush() {
+	if p.current != "" {
+		p.ev.Files[p.current] = strings.Join(p.content, "\n")
+	}
+	p.current, p.content = "", nil
+}
+
+// record takes one record; unknown markers are ignored (a newer probe's records).
+func (p *parser) record(marker, value string) {
+	ev, v := p.ev, strings.TrimSpace(value)
+	switch marker {
+	case mUnameMachine:
+		ev.Machine = v
+	case mUnameRelease:
+		ev.Release = v
+	case mFile:
+		if v != "" {
+			p.current = v
+			ev.Files[v] = ""
+		}
+	case mMissing:
+		ev.Missing[v] = true
+	case mExists:
+		ev.Exists[v] = true
+	case mAbsent:
+		ev.Exists[v] = false
+	case mPCI:
+		if d, ok := parsePCI(value); ok {
+			ev.PCI = append(ev.PCI, d)
+		}
+	case mDmesg:
+		if len(ev.Dmesg) < MaxDmesgLines {
+			ev.Dmesg = append(ev.Dmesg, value)
+		}
+	case mDmesgNone:
+		ev.DmesgUnavailable = cmp.Or(v, "kernel log not readable")
+	case mEnd:
+		ev.Complete = true
+	}
+}
+
+// parsePCI reads "ADDRESS VENDOR [DEVICE [CLASS]]".
+func parsePCI(value string) (PCIDevice, bool) {
+	f := strings.Fields(value)
+	if len(f) < 2 {
+		return PCIDevice{}, false
+	}
+	d := PCIDevice{Address: f[0], Vendor: strings.ToLower(f[1])}
+	if len(f) > 2 {
+		d.Device = strings.ToLower(f[2])
+	}
+	if len(f) > 3 {
+		d.Class = strings.ToLower(f[3])
+	}
+	return d, true
 }
 
 // File returns a file's content with surrounding space trimmed, and whether it was read.

@@ -139,14 +139,31 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
-	if existing, err := shoots.Get(ctx, o.Name, metav1.GetOptions{}); err == nil {
+	if existing, err := gd.Core.CoreV1beta1().Shoots(p.Namespace).Get(ctx, o.Name, metav1.GetOptions{}); err == nil {
 		return o.exists(ctx, gd, p, existing)
 	}
+	shoot, err := o.buildShoot(ctx, gd, p)
+	if err != nil {
+		return err
+	}
+	if o.DryRun == "client" {
+		return output.Print(o.a.g.Streams.Out, orFormat(o.format, output.YAML), manifest(shoot))
+	}
+	created, err := o.submit(ctx, gd, p, shoot)
+	if err != nil {
+		return err
+	}
+	return o.report(ctx, gd, p, shoot, created)
+}
+
+// buildShoot reads what the Shoot is built from (--from, the cloud profile, the project's
+// credentials) and builds it; shootspec's warnings go to stderr.
+func (o *CreateOptions) buildShoot(ctx context.Context, gd *garden, p project) (*gardencorev1beta1.Shoot, error) {
 	var from *gardencorev1beta1.Shoot
+	var err error
 	if o.From != "" {
 		if from, err = getShoot(ctx, gd, p, o.From); err != nil {
-			return clierr.Wrap(err, "reading --from")
+			return nil, clierr.Wrap(err, "reading --from")
 		}
 	}
 	profName := o.CloudProfile
@@ -155,19 +172,11 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	}
 	prof, err := resolveProfile(ctx, gd, p, profName)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var bindings []string
-	if list, err := gd.Security.SecurityV1alpha1().CredentialsBindings(p.Namespace).List(ctx, metav1.ListOptions{}); err == nil {
-		bindings = []string{}
-		for _, b := range list.Items {
-			if b.Provider.Type == shootspec.ProviderType {
-				bindings = append(bindings, b.Name)
-			}
-		}
-	} else if o.CredentialsBinding == "" && from == nil {
-		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "credentialsbindings.security.gardener.cloud", Namespace: p.Namespace}),
-			"finding the OpenStack credentials (or pass --credentials-binding)")
+	bindings, err := o.credentialsBindings(ctx, gd, p, from)
+	if err != nil {
+		return nil, err
 	}
 	shoot, warnings, err := shootspec.Build(shootspec.Request{
 		Name: o.Name, Project: p.Name, Namespace: p.Namespace, MachineType: o.MachineType, Min: o.min, Max: o.max,
@@ -179,61 +188,91 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		var ie *shootspec.InputError
 		if errors.As(err, &ie) {
-			return clierr.Usagef(ie.Fix(), "%v", err)
+			return nil, clierr.Usagef(ie.Fix(), "%v", err)
 		}
-		return err
+		return nil, err
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(o.a.g.Streams.ErrOut, "Warning: %s\n", w)
 	}
-	out := o.a.g.Streams.Out
-	if o.DryRun == "client" {
-		return output.Print(out, orFormat(o.format, output.YAML), manifest(shoot))
+	return shoot, nil
+}
+
+// credentialsBindings are the project's OpenStack CredentialsBindings; nil when they may not be
+// listed but the flags or --from name one.
+func (o *CreateOptions) credentialsBindings(ctx context.Context, gd *garden, p project, from *gardencorev1beta1.Shoot) ([]string, error) {
+	list, err := gd.Security.SecurityV1alpha1().CredentialsBindings(p.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		if o.CredentialsBinding == "" && from == nil {
+			return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "credentialsbindings.security.gardener.cloud", Namespace: p.Namespace}),
+				"finding the OpenStack credentials (or pass --credentials-binding)")
+		}
+		return nil, nil
 	}
+	bindings := []string{}
+	for _, b := range list.Items {
+		if b.Provider.Type == shootspec.ProviderType {
+			bindings = append(bindings, b.Name)
+		}
+	}
+	return bindings, nil
+}
+
+// submit creates the Shoot (a server dry run with --dry-run=server) after checking the right
+// to; the Gardener API's refusals are explained.
+func (o *CreateOptions) submit(ctx context.Context, gd *garden, p project, shoot *gardencorev1beta1.Shoot) (*gardencorev1beta1.Shoot, error) {
 	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "create", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
-		return clierr.Wrap(err, "creating a shoot in project %s", p.Name)
+		return nil, clierr.Wrap(err, "creating a shoot in project %s", p.Name)
 	}
 	opts := metav1.CreateOptions{FieldManager: "kubectl-shoot"}
 	if o.DryRun == "server" {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	created, err := shoots.Create(ctx, shoot, opts)
-	if err != nil {
-		if apierrors.IsAlreadyExists(err) {
-			return clierr.Failf("kubectl shoot status "+o.Name, "shoot %s was created by someone else meanwhile", o.Name)
-		}
-		if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
-			return clierr.Failf("fix the flag the message names; kubectl shoot create --dry-run -o yaml shows what is sent", "the Gardener API rejected shoot %s: %v", o.Name, err)
-		}
-		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: o.Name})
+	created, err := gd.Core.CoreV1beta1().Shoots(p.Namespace).Create(ctx, shoot, opts)
+	switch {
+	case apierrors.IsAlreadyExists(err):
+		return nil, clierr.Failf("kubectl shoot status "+o.Name, "shoot %s was created by someone else meanwhile", o.Name)
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		return nil, clierr.Failf("fix the flag the message names; kubectl shoot create --dry-run -o yaml shows what is sent", "the Gardener API rejected shoot %s: %v", o.Name, err)
+	case err != nil:
+		return nil, clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: o.Name})
 	}
 	created.TypeMeta = shoot.TypeMeta // typed clients drop it; -o json|yaml should say what it is
+	return created, nil
+}
+
+// report says what was created (or would be), waiting for the shoot with --wait; -o prints the
+// Shoot as the API returned it.
+func (o *CreateOptions) report(ctx context.Context, gd *garden, p project, shoot, created *gardencorev1beta1.Shoot) error {
+	out, human := o.a.g.Streams.Out, !o.format.Structured()
 	if o.DryRun == "server" {
-		if o.format.Structured() {
+		if !human {
 			return output.Print(out, o.format, created)
 		}
 		fmt.Fprintf(out, "shoot %s in project %s would be created (server dry run: the Gardener API accepted it)\n", o.Name, p.Name)
 		return nil
 	}
-	if !o.format.Structured() {
+	if human {
 		fmt.Fprintf(out, "shoot %s created in project %s (%s, %d-%d x %s, Kubernetes %s)\n", o.Name, p.Name, shoot.Spec.Region,
 			o.min, o.max, o.MachineType, shoot.Spec.Kubernetes.Version)
 	}
-	if o.Wait {
+	switch {
+	case o.Wait:
+		var err error
 		if created, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.format), o.a.g.Streams.ErrOut); err != nil {
 			return err
 		}
 		created.TypeMeta = shoot.TypeMeta
-		if !o.format.Structured() {
+		if human {
 			fmt.Fprintf(out, "shoot %s is ready: kubectl shoot use %s\n", o.Name, o.Name)
 		}
-	} else if !o.format.Structured() {
+	case human:
 		fmt.Fprintf(out, "Gardener is creating it (this takes several minutes): kubectl shoot wait %s\n", o.Name)
 	}
-	if o.format.Structured() {
-		return output.Print(out, o.format, created)
+	if human {
+		return nil
 	}
-	return nil
+	return output.Print(out, o.format, created)
 }
 
 // exists handles a second run: nothing is changed; --wait still waits.

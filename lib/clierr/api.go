@@ -29,7 +29,25 @@ func (a Action) object() string {
 	if a.Name == "" {
 		return a.Resource
 	}
-	return fmt.Sprintf("%s %q", strings.TrimSuffix(a.Resource, "s"), a.Name)
+	return fmt.Sprintf("%s %q", singular(a.Resource), a.Name)
+}
+
+// singular names one object of a resource as kubectl does: deployment.apps "web",
+// ingress.networking.k8s.io "demo", networkpolicy "x" (the group stays as it is).
+func singular(resource string) string {
+	res, group, grouped := strings.Cut(resource, ".")
+	switch {
+	case strings.HasSuffix(res, "sses"), strings.HasSuffix(res, "xes"):
+		res = strings.TrimSuffix(res, "es")
+	case strings.HasSuffix(res, "ies"):
+		res = strings.TrimSuffix(res, "ies") + "y"
+	default:
+		res = strings.TrimSuffix(res, "s")
+	}
+	if grouped {
+		return res + "." + group
+	}
+	return res
 }
 
 // FromAPI explains an error from the Kubernetes API for the user: RBAC denials name the

@@ -76,3 +76,15 @@ func TestPrintSilent(t *testing.T) {
 		t.Fatalf("printed %q for a silent outcome", buf.String())
 	}
 }
+
+func TestSingular(t *testing.T) {
+	for in, want := range map[string]string{
+		"pods": "pod", "nodes": "node", "deployments.apps": "deployment.apps", "ingresses.networking.k8s.io": "ingress.networking.k8s.io",
+		"gatewayclasses.gateway.networking.k8s.io": "gatewayclass.gateway.networking.k8s.io", "networkpolicies.networking.k8s.io": "networkpolicy.networking.k8s.io",
+		"runtimeclasses.node.k8s.io": "runtimeclass.node.k8s.io", "shoots.core.gardener.cloud": "shoot.core.gardener.cloud",
+	} {
+		if got := singular(in); got != want {
+			t.Errorf("singular(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -99,14 +99,7 @@ func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) er
 	if err := g.ClientsInto(c); err != nil {
 		return err
 	}
-	if *releases != nil {
-		return nil
-	}
-	var err error
-	if *releases, err = helmrelease.NewClient(g.ConfigFlags, releaseNamespace(g), false); err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
-	return nil
+	return g.ReleasesInto(releases, releaseNamespace(g))
 }
 
 // Validate has nothing more to check.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	release "helm.sh/helm/v4/pkg/release/v1"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -76,10 +77,8 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 	// --timeout bounds the whole command, also when the API server hangs.
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	c, hc := o.clients, o.releases
-	ns := releaseNamespace(o.g)
-	out := o.g.Streams.Out
-	rel, err := hc.Get(ctx, chartvalues.ReleaseName)
+	c, ns := o.clients, releaseNamespace(o.g)
+	rel, err := o.releases.Get(ctx, chartvalues.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
@@ -89,20 +88,20 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 		}
 		return o.runOperator(ctx, c, ns)
 	}
+	return o.uninstallChart(ctx, rel)
+}
+
+// uninstallChart removes the chart's release, waits for its runtime classes to go and the
+// nodes to be cleaned, removes what the chart keeps (--remove-kept), then the namespace.
+func (o *UninstallOptions) uninstallChart(ctx context.Context, rel *release.Release) error {
+	c, ns, out := o.clients, releaseNamespace(o.g), o.g.Streams.Out
 	classes := chartvalues.RuntimeClassesIn(rel.Manifest)
 	if len(classes) == 0 {
 		classes = chartvalues.RuntimeClasses(rel.Config)
 	}
 	hooks, kept := helmrelease.HookJobs(rel, "post-delete"), helmrelease.Kept(rel)
 	if o.DryRun {
-		fmt.Fprintf(out, "would uninstall release %s (chart %s) from %s, removing runtime classes %s, then delete namespace %s\n",
-			rel.Name, rel.Chart.Metadata.Version, ns, strings.Join(classes, ", "), ns)
-		for _, h := range hooks {
-			fmt.Fprintf(out, "  the chart's post-delete hook %s runs after the release's objects are deleted\n", h)
-		}
-		if len(kept) > 0 {
-			fmt.Fprintf(out, "  kept by the chart's resource policy (its post-delete hook removes them; --remove-kept if it cannot): %s\n", objectList(kept))
-		}
+		o.printPlan(rel, classes, hooks, kept)
 		return nil
 	}
 	if err := access.Check(ctx, c.Kube,
@@ -119,7 +118,7 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 		what += " (then the chart's post-delete hook " + hooks[0].String() + ")"
 	}
 	step := prog.Start(what)
-	if _, err := hc.Uninstall(ctx, chartvalues.ReleaseName, helmTimeout(ctx)); err != nil {
+	if _, err := o.releases.Uninstall(ctx, chartvalues.ReleaseName, helmTimeout(ctx)); err != nil {
 		step.Fail("failed")
 		return o.uninstallFailed(ctx, c, hooks, kept, err)
 	}
@@ -140,6 +139,19 @@ func (o *UninstallOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(out, "Left by the chart's resource policy (its post-delete hook did not remove them): %s\nRemove them with: kubectl coco uninstall --remove-kept\n", objectList(left))
 	}
 	return nil
+}
+
+// printPlan says what uninstall would do, for --dry-run.
+func (o *UninstallOptions) printPlan(rel *release.Release, classes []string, hooks, kept []helmrelease.Object) {
+	out, ns := o.g.Streams.Out, releaseNamespace(o.g)
+	fmt.Fprintf(out, "would uninstall release %s (chart %s) from %s, removing runtime classes %s, then delete namespace %s\n",
+		rel.Name, rel.Chart.Metadata.Version, ns, strings.Join(classes, ", "), ns)
+	for _, h := range hooks {
+		fmt.Fprintf(out, "  the chart's post-delete hook %s runs after the release's objects are deleted\n", h)
+	}
+	if len(kept) > 0 {
+		fmt.Fprintf(out, "  kept by the chart's resource policy (its post-delete hook removes them; --remove-kept if it cannot): %s\n", objectList(kept))
+	}
 }
 
 // helmTimeout leaves Helm's own waits (deleted objects, hook Jobs) two seconds less than the

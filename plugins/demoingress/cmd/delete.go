@@ -30,6 +30,10 @@ type DeleteOptions struct {
 	DryRun     bool
 	Wait       bool
 	Timeout    time.Duration
+
+	// clients and releases are built in Complete unless a test set them.
+	clients  *kube.Clients
+	releases *helmrelease.Client
 }
 
 func newDeleteCommand(g *cli.Globals) *cobra.Command {
@@ -53,7 +57,9 @@ balancer goes with it and its floating IP is released, unless it was installed w
 }
 
 // Complete has nothing to read.
-func (o *DeleteOptions) Complete([]string) error { return nil }
+func (o *DeleteOptions) Complete([]string) error {
+	return connect(o.g, &o.clients, &o.releases)
+}
 
 // Validate checks --timeout.
 func (o *DeleteOptions) Validate() error {
@@ -65,10 +71,7 @@ func (o *DeleteOptions) Validate() error {
 
 // Run deletes.
 func (o *DeleteOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	out := o.g.Streams.Out
 	// Both route flavours, whichever was deployed; the class name does not matter for deletion.
 	ingressObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1})
@@ -96,11 +99,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	namespaces := []string{demoapp.Namespace}
 	if o.Controller {
 		o.warnFloatingIP(ctx, c)
-		hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
-		if err != nil {
-			return clierr.Wrap(err, "connecting Helm to the cluster")
-		}
-		removed, err := hc.Uninstall(ctx, nginx.ReleaseName, o.Timeout)
+		removed, err := o.releases.Uninstall(ctx, nginx.ReleaseName, o.Timeout)
 		if err != nil {
 			return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: nginx.Namespace}), "uninstalling %s", nginx.ReleaseName)
 		}
@@ -180,11 +179,7 @@ func (o *DeleteOptions) dryRun(ctx context.Context, a *apply.Applier, objs []*un
 	if !o.Controller {
 		return nil
 	}
-	hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
-	if err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
-	rel, err := hc.Get(ctx, nginx.ReleaseName)
+	rel, err := o.releases.Get(ctx, nginx.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
 	}

@@ -34,6 +34,8 @@ type DeployOptions struct {
 	DryRun string
 	// Timeout bounds the whole apply (a slow or vanishing API server).
 	Timeout time.Duration
+
+	clients *kube.Clients // built in Complete unless a test set them
 }
 
 func newDeployCommand(g *cli.Globals) *cobra.Command {
@@ -71,7 +73,10 @@ func (o *DeployOptions) Complete([]string) error {
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	if o.DryRun == "client" && !(o.app.Gateway && o.app.GatewayClass == "") {
+		return nil // a client dry run needs the cluster only to find the GatewayClass
+	}
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks the options without the API.
@@ -100,11 +105,7 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 	if o.DryRun == "client" {
 		// The API server accepts any class name: a placeholder would make a Gateway nothing serves.
 		if o.app.Gateway && o.app.GatewayClass == "" {
-			c, err := o.g.Clients()
-			if err != nil {
-				return err
-			}
-			if err := o.resolveGatewayClass(ctx, c); err != nil {
+			if err := o.resolveGatewayClass(ctx, o.clients); err != nil {
 				return clierr.Wrap(err, "a dry run with --gateway takes the cluster's only GatewayClass, or --gateway-class")
 			}
 		}
@@ -131,10 +132,7 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 }
 
 func (o *DeployOptions) apply(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	if o.app.Gateway {
 		if err := o.resolveGatewayClass(ctx, c); err != nil {
 			return err

@@ -41,6 +41,10 @@ type InstallOptions struct {
 	DryRun         bool
 	Force          bool
 	vals           map[string]any
+
+	// clients and releases are built in Complete unless a test set them.
+	clients  *kube.Clients
+	releases *helmrelease.Client
 }
 
 func newInstallCommand(g *cli.Globals) *cobra.Command {
@@ -88,7 +92,7 @@ func (o *InstallOptions) Complete([]string) error {
 		return clierr.Usagef("use --set key=value and readable YAML files", "%v", err)
 	}
 	o.vals = vals
-	return nil
+	return connect(o.g, &o.clients, &o.releases)
 }
 
 // Validate checks the controller, IP and timeout.
@@ -112,10 +116,7 @@ func (o *InstallOptions) Validate() error {
 // Run installs and waits for the address.
 func (o *InstallOptions) Run(ctx context.Context) error {
 	fmt.Fprintln(o.g.Streams.ErrOut, nginx.Retired)
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	if err := checkNotTerminating(ctx, c, nginx.Namespace); err != nil {
 		return err
 	}
@@ -135,10 +136,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		_, err = fmt.Fprint(o.g.Streams.Out, helmrelease.ManifestWithHooks(rel))
 		return err
 	}
-	hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
-	if err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
+	hc := o.releases
 	if err := hc.Preflight(ctx, c.Config, c.Kube, ch, o.vals, nginx.ReleaseName); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
@@ -27,6 +28,9 @@ type StatusOptions struct {
 	g      *cli.Globals
 	out    output.Flags
 	format output.Format
+	// clients and releases are built in Complete unless a test set them.
+	clients  *kube.Clients
+	releases *helmrelease.Client
 }
 
 // StatusReport is the schema of "status -o json|yaml".
@@ -74,13 +78,22 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 	return cmd
 }
 
-// Complete reads -o.
+// Complete reads -o and connects to the cluster and its Helm releases.
 func (o *StatusOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	return connect(o.g, &o.clients, &o.releases)
+}
+
+// connect builds the API clients and the Helm client of the controller's namespace, unless a
+// test set them.
+func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) error {
+	if err := g.ClientsInto(c); err != nil {
+		return err
+	}
+	return g.ReleasesInto(releases, nginx.Namespace)
 }
 
 // Validate has nothing to check.
@@ -88,16 +101,9 @@ func (o *StatusOptions) Validate() error { return nil }
 
 // Run gathers the state; exit code 1 unless the demo has an address and an available deployment.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	r := StatusReport{APIVersion: APIVersion, Kind: "StatusReport"}
-	hc, err := helmrelease.NewClient(o.g.ConfigFlags, nginx.Namespace, false)
-	if err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
-	rel, err := hc.Get(ctx, nginx.ReleaseName)
+	rel, err := o.releases.Get(ctx, nginx.ReleaseName)
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
 	}

@@ -29,6 +29,8 @@ type VerifyOptions struct {
 	Timeout time.Duration
 	Port    int
 	Path    string
+
+	clients *kube.Clients // built in Complete unless a test set them
 }
 
 // VerifyReport is the schema of "verify -o json|yaml".
@@ -70,7 +72,7 @@ func (o *VerifyOptions) Complete([]string) error {
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	return nil
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate checks the flags.
@@ -94,10 +96,7 @@ type route struct {
 
 // Run walks the hops.
 func (o *VerifyOptions) Run(ctx context.Context) error {
-	c, err := o.g.Clients()
-	if err != nil {
-		return err
-	}
+	c := o.clients
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	r := VerifyReport{APIVersion: APIVersion, Kind: "VerifyReport", Time: time.Now().UTC(), Hops: []hops.Hop{}}

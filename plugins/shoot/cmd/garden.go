@@ -33,6 +33,8 @@ type gardenAccess struct {
 	garden     string
 	configFile string
 	project    string
+	// connected is the garden once connect has built its clients (tests set it).
+	connected *garden
 }
 
 func (a *gardenAccess) addFlags(root *cobra.Command) {
@@ -88,6 +90,16 @@ type garden struct {
 // connect builds clients for the garden: from --kubeconfig/--context when given, else from the
 // garden config.
 func (a *gardenAccess) connect() (*garden, error) {
+	if a.connected != nil {
+		return a.connected, nil
+	}
+	gd, err := a.buildClients()
+	a.connected = gd
+	return gd, err
+}
+
+// buildClients loads the garden's kubeconfig and makes its clients.
+func (a *gardenAccess) buildClients() (*garden, error) {
 	var loader clientcmd.ClientConfig
 	identity := ""
 	var entry *gardenconfig.Garden

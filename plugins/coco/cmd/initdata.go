@@ -1,0 +1,228 @@
+package cmd
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
+)
+
+// InitdataOptions writes (or, with --decode, reads back) an initdata document.
+type InitdataOptions struct {
+	g          *cli.Globals
+	out        output.Flags
+	KBSURL     string
+	KBSCert    string
+	Policy     string
+	Algorithm  string
+	DecodeFrom string
+
+	format  output.Format
+	cert    string // the files' contents, read in Complete
+	policy  string
+	encoded string // --decode's value
+}
+
+// InitdataReport is the schema of "initdata -o json|yaml".
+type InitdataReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Algorithm  string `json:"algorithm"`
+	// Document is the TOML text whose bytes are measured.
+	Document   string `json:"document"`
+	Annotation struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"annotation"`
+	Digest       string              `json:"digest"`
+	Measurements []initdata.Measured `json:"measurements"`
+	Keys         []string            `json:"keys"`
+}
+
+func newInitdataCommand(g *cli.Globals) *cobra.Command {
+	o := &InitdataOptions{g: g, Algorithm: "sha384", out: output.Flags{Allowed: []output.Format{output.Human, output.JSON}}}
+	cmd := &cobra.Command{
+		Use:   "initdata --kbs-url URL [--kbs-cert FILE] [--agent-policy FILE] [--algorithm sha256|sha384|sha512]",
+		Short: "Write the initdata a confidential pod carries: KBS settings for the guest, the agent policy, and its digest per TEE",
+		Long: `Writes the initdata document (Trustee's initdata specification, version 0.1.0) that points the
+guest's Attestation Agent (aa.toml) and Confidential Data Hub (cdh.toml) at the KBS and carries
+the kata agent policy (policy.rego), and prints:
+
+  - the document (TOML; its exact bytes are what is measured),
+  - the value of the pod annotation ` + initdata.Annotation + `
+    (the document gzipped, then base64, as kata-containers reads it),
+  - its digest, and the digest as each TEE carries it in its evidence (SNP HOSTDATA, TDX
+    MRCONFIGID, CCA personalization value, SE user data: cut or zero-padded to the field),
+    which is what reference values and attestation policies compare.
+
+Without --agent-policy the document has no policy.rego and the guest image's default agent
+policy applies. --decode reads an annotation value back (from a pod) and shows the same.`,
+		Example: `  kubectl coco initdata --kbs-url http://10.0.0.5:8080
+  kubectl coco initdata --kbs-url https://kbs.example.com:8443 --kbs-cert kbs.crt --agent-policy policy.rego -o json
+  kubectl coco initdata --kbs-url http://10.0.0.5:8080 -o jsonpath='{.annotation.value}'
+  kubectl get pod web -o jsonpath='{.metadata.annotations.io\.katacontainers\.config\.hypervisor\.cc_init_data}' | kubectl coco initdata --decode -`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.KBSURL, "kbs-url", "", "the KBS as the guests reach it (scheme, host and port)")
+	f.StringVar(&o.KBSCert, "kbs-cert", "", "PEM certificate of an https KBS")
+	f.StringVar(&o.Policy, "agent-policy", "", "kata agent policy (Rego) to carry as policy.rego")
+	f.StringVar(&o.Algorithm, "algorithm", o.Algorithm, "digest algorithm: "+strings.Join(initdata.Algorithms, ", "))
+	f.StringVar(&o.DecodeFrom, "decode", "", "read an annotation value back instead (\"-\" for stdin)")
+	_ = cmd.RegisterFlagCompletionFunc("algorithm", cobra.FixedCompletions(initdata.Algorithms, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// Complete reads -o and the files the flags name.
+func (o *InitdataOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if o.cert, err = readFlagFile("--kbs-cert", o.KBSCert); err != nil {
+		return err
+	}
+	if o.policy, err = readFlagFile("--agent-policy", o.Policy); err != nil {
+		return err
+	}
+	o.encoded = o.DecodeFrom // --decode takes the value itself, or - for stdin
+	if o.DecodeFrom == "-" {
+		b, err := io.ReadAll(io.LimitReader(o.g.Streams.In, 4<<20))
+		if err != nil {
+			return clierr.Usagef("pipe the annotation's value into --decode -", "reading stdin: %v", err)
+		}
+		o.encoded = string(b)
+	}
+	return nil
+}
+
+// readFlagFile reads the file a flag names ("" for none).
+func readFlagFile(flag, path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", clierr.Usagef("give a readable file", "%s: %v", flag, err)
+	}
+	return string(b), nil
+}
+
+// Validate checks the flags against what kata-containers and the guest components accept.
+func (o *InitdataOptions) Validate() error {
+	if o.DecodeFrom != "" {
+		if o.KBSURL != "" || o.KBSCert != "" || o.Policy != "" {
+			return clierr.Usagef("use --decode alone", "--decode reads a document back; it takes no --kbs-url, --kbs-cert or --agent-policy")
+		}
+		return nil
+	}
+	if o.KBSURL == "" {
+		return clierr.Usagef("e.g. --kbs-url http://10.0.0.5:8080 (the KBS's address as the worker nodes reach it)", "--kbs-url is required")
+	}
+	if _, err := initdata.Build(o.request()); err != nil {
+		return clierr.Usagef("see kubectl coco initdata --help", "%v", err)
+	}
+	return nil
+}
+
+func (o *InitdataOptions) request() initdata.Options {
+	return initdata.Options{KBSURL: o.KBSURL, KBSCert: o.cert, Policy: o.policy, Algorithm: o.Algorithm}
+}
+
+// Run builds (or decodes) the document and prints it with its annotation and digests.
+func (o *InitdataOptions) Run(context.Context) error {
+	doc, err := o.document()
+	if err != nil {
+		return err
+	}
+	r, err := initdataReport(doc)
+	if err != nil {
+		return err
+	}
+	if o.format.Structured() {
+		return output.Print(o.g.Streams.Out, o.format, r)
+	}
+	return o.printHuman(r)
+}
+
+// document is the TOML text: built from the flags, or decoded from --decode's value.
+func (o *InitdataOptions) document() ([]byte, error) {
+	if o.DecodeFrom == "" {
+		d, err := initdata.Build(o.request())
+		if err != nil {
+			return nil, err
+		}
+		return d.Marshal()
+	}
+	doc, err := initdata.Decode(o.encoded)
+	if err != nil {
+		return nil, clierr.Failf("give the annotation's value as kubectl get pod -o jsonpath prints it", "%v", err)
+	}
+	return doc, nil
+}
+
+func initdataReport(doc []byte) (*InitdataReport, error) {
+	d, err := initdata.Parse(doc)
+	if err != nil {
+		return nil, clierr.Failf("kata-containers would refuse this pod's initdata too", "%v", err)
+	}
+	sum, err := initdata.Digest(d.Algorithm, doc)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := initdata.Encode(doc)
+	if err != nil {
+		return nil, err
+	}
+	r := &InitdataReport{APIVersion: preflight.APIVersion, Kind: "Initdata", Algorithm: d.Algorithm, Document: string(doc),
+		Digest: hex.EncodeToString(sum), Measurements: initdata.Measure(sum), Keys: []string{}}
+	r.Annotation.Key, r.Annotation.Value = initdata.Annotation, enc
+	for k := range d.Data {
+		r.Keys = append(r.Keys, k)
+	}
+	slices.Sort(r.Keys)
+	return r, nil
+}
+
+func (o *InitdataOptions) printHuman(r *InitdataReport) error {
+	w := o.g.Streams.Out
+	fmt.Fprintf(w, "# initdata (%s): %s\n%s\n", r.Algorithm, strings.Join(r.Keys, ", "), strings.TrimRight(r.Document, "\n"))
+	fmt.Fprintf(w, "\nAnnotation %s:\n%s\n\nDigest (%s): %s\n\n", r.Annotation.Key, r.Annotation.Value, r.Algorithm, r.Digest)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if !o.out.NoHeaders {
+		fmt.Fprintln(tw, "TEE\tFIELD\tBYTES\tVALUE (HEX)")
+	}
+	for _, m := range r.Measurements {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", m.TEE, m.Field, m.Bytes, fieldValue(m.Hex, r.Digest))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !strings.Contains(strings.Join(r.Keys, ","), initdata.KeyPolicy) {
+		o.g.Note("no policy.rego: the guest image's default agent policy applies (--agent-policy to carry your own)")
+	}
+	return nil
+}
+
+// fieldValue shows a field that is the digest zero-padded as the digest and the padding (a
+// 256-byte SE field is 512 hex digits); -o json has every field in full.
+func fieldValue(field, digest string) string {
+	if len(field) > len(digest) && strings.HasPrefix(field, digest) && strings.Trim(field[len(digest):], "0") == "" {
+		return fmt.Sprintf("%s + %d zero bytes", digest, (len(field)-len(digest))/2)
+	}
+	return field
+}

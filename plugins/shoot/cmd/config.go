@@ -9,10 +9,10 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
 )
 

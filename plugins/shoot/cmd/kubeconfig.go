@@ -18,9 +18,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootkubeconfig"
 )

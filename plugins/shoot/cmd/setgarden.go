@@ -12,9 +12,9 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
 )
 

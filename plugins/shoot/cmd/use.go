@@ -9,9 +9,9 @@ import (
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"github.com/spf13/cobra"
 
+	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shellenv"
 )
 

@@ -98,6 +98,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugins/shoot/gardenconfig
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lib/apply
 	go test -run '^$$' -fuzz '^FuzzDecodeParse$$' -fuzztime $(FUZZTIME) ./plugins/coco/initdata
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugins/coco/sealed
 
 ## bench: benchmarks with figures for BENCHMARKS.md
 bench: testbin build

@@ -1,0 +1,214 @@
+// Package kbs talks to Trustee's Key Broker Service as its administrator: resources, the
+// resource and attestation policies, and sample reference values, through the admin API of
+// trustee v0.21.0 (kbs/docs/kbs.yaml; kbs/src/api_server.rs; tools/kbs-client/src/lib.rs).
+//
+// The KBS authenticates the administrator with a bearer JWT (kbs/src/admin/authentication/
+// bearer_jwt.rs): verified with the configured public key (EdDSA with the Helm chart's Ed25519
+// key), its iss matched against the identity provider's issuer, exp required (jsonwebtoken's
+// default validation), and a role claim the regex ACL allows for the endpoint. Trustee's Helm
+// chart configures issuer "TrusteeInHelm", audience "KBS" and role "admin"
+// (deployment/helm-chart/values.yaml kbs.config.admin).
+package kbs
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Prefix is the KBS API's path prefix.
+const Prefix = "/kbs/v0"
+
+// Claims are the admin token's identity; the defaults are the Helm chart's.
+type Claims struct {
+	Issuer   string
+	Audience string
+	Role     string
+	Subject  string
+}
+
+// ChartClaims are Trustee's Helm chart defaults (kbs.config.admin).
+var ChartClaims = Claims{Issuer: "TrusteeInHelm", Audience: "KBS", Role: "admin", Subject: "kubectl-coco"}
+
+// TokenLifetime is how long a minted admin token is valid: one command's calls.
+const TokenLifetime = 5 * time.Minute
+
+var b64 = base64.RawURLEncoding
+
+// MintToken signs an EdDSA admin JWT with the administrator's private key, in the form the
+// chart's bootstrap job writes (header {"alg":"EdDSA","typ":"JWT"}; iss, sub, aud list, role,
+// iat, exp).
+func MintToken(key ed25519.PrivateKey, c Claims, now time.Time) string {
+	header := b64.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT"}`))
+	payload, _ := json.Marshal(map[string]any{"iss": c.Issuer, "sub": c.Subject, "aud": []string{c.Audience}, "role": c.Role,
+		"iat": now.Unix(), "exp": now.Add(TokenLifetime).Unix()})
+	input := header + "." + b64.EncodeToString(payload)
+	return input + "." + b64.EncodeToString(ed25519.Sign(key, []byte(input)))
+}
+
+// ParsePrivateKey reads the administrator's Ed25519 private key (PKCS#8 PEM, as openssl genpkey
+// -algorithm ed25519 writes it).
+func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return nil, errors.New("not a PEM private key")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("not a PKCS#8 private key: %w", err)
+	}
+	ed, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the key is %T: Trustee's chart verifies Ed25519 admin tokens", k)
+	}
+	return ed, nil
+}
+
+// MarshalKeys is the PEM of a key pair: the private key (PKCS#8) and the public key (PKIX), as
+// the chart's KBS_ADMIN_PRIVATE_KEY and KBS_ADMIN_PUBKEY hold them.
+func MarshalKeys(key ed25519.PrivateKey) (private, public []byte, err error) {
+	p8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	pkix, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: p8}), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix}), nil
+}
+
+// Client calls one KBS's admin API.
+type Client struct {
+	// URL is the KBS's base URL (scheme, host, port).
+	URL  string
+	HTTP *http.Client
+	// Token returns the bearer token for a call.
+	Token func() (string, error)
+}
+
+// Error is a refusal or failure of the KBS, with what to do about it.
+type Error struct {
+	Status int
+	Call   string
+	Detail string
+}
+
+func (e *Error) Error() string {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return fmt.Sprintf("the KBS refused the admin token for %s (401): the key does not match the KBS's admin public key, or the token's issuer or expiry is not accepted%s", e.Call, detail(e.Detail))
+	case http.StatusForbidden:
+		return fmt.Sprintf("the KBS does not allow %s for this admin role (403)%s", e.Call, detail(e.Detail))
+	case http.StatusNotFound:
+		return fmt.Sprintf("%s: not found (404)%s", e.Call, detail(e.Detail))
+	}
+	return fmt.Sprintf("%s: the KBS answered %d%s", e.Call, e.Status, detail(e.Detail))
+}
+
+func detail(s string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return ""
+	}
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return ": " + s
+}
+
+// SetResource stores data at repo/type/tag.
+func (c *Client) SetResource(ctx context.Context, p Path, data []byte) error {
+	return c.call(ctx, http.MethodPost, "/resource/"+p.String(), "application/octet-stream", data, nil)
+}
+
+// DeleteResource removes repo/type/tag.
+func (c *Client) DeleteResource(ctx context.Context, p Path) error {
+	return c.call(ctx, http.MethodDelete, "/resource/"+p.String(), "", nil, nil)
+}
+
+// SetResourcePolicy replaces the resource policy (Rego); the body is {"policy": base64url}.
+func (c *Client) SetResourcePolicy(ctx context.Context, rego []byte) error {
+	body, _ := json.Marshal(map[string]string{"policy": b64.EncodeToString(rego)})
+	return c.call(ctx, http.MethodPost, "/resource-policy", "application/json", body, nil)
+}
+
+// ResourcePolicies reads the policies the KBS's policy engine holds.
+func (c *Client) ResourcePolicies(ctx context.Context) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := c.call(ctx, http.MethodGet, "/resource-policy", "", nil, &out)
+	return out, err
+}
+
+// SetAttestationPolicy sets the attestation service's policy policyID (SetPolicyInput of
+// kbs-client: type, policy_id, policy as base64url).
+func (c *Client) SetAttestationPolicy(ctx context.Context, policyID string, rego []byte) error {
+	body, _ := json.Marshal(map[string]string{"type": "rego", "policy_id": policyID, "policy": b64.EncodeToString(rego)})
+	return c.call(ctx, http.MethodPost, "/attestation-policy", "application/json", body, nil)
+}
+
+// SetSampleReferenceValue registers a reference value through the RVPS's sample extractor
+// (kbs-client set_sample_rv: version 0.1.0, type sample, payload base64 of {key: values}).
+func (c *Client) SetSampleReferenceValue(ctx context.Context, key string, values []string) error {
+	prov, _ := json.Marshal(map[string][]string{key: values})
+	body, _ := json.Marshal(map[string]string{"version": "0.1.0", "type": "sample", "payload": base64.StdEncoding.EncodeToString(prov)})
+	return c.call(ctx, http.MethodPost, "/reference-value", "application/json", body, nil)
+}
+
+func (c *Client) call(ctx context.Context, method, path, contentType string, body []byte, out *json.RawMessage) error {
+	token, err := c.Token()
+	if err != nil {
+		return err
+	}
+	u := strings.TrimSuffix(c.URL, "/") + Prefix + path
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return unreachable(c.URL, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return &Error{Status: resp.StatusCode, Call: method + " " + Prefix + path, Detail: string(data)}
+	}
+	if out != nil {
+		*out = data
+	}
+	return nil
+}
+
+// Unreachable is a KBS that did not answer.
+type Unreachable struct {
+	URL string
+	Err error
+}
+
+func (e *Unreachable) Error() string {
+	return fmt.Sprintf("the KBS at %s does not answer: %v", e.URL, e.Err)
+}
+func (e *Unreachable) Unwrap() error { return e.Err }
+
+func unreachable(u string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return &Unreachable{URL: u, Err: err}
+}

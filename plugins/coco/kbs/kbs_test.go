@@ -1,0 +1,115 @@
+package kbs
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMintToken(t *testing.T) {
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	now := time.Unix(1_800_000_000, 0)
+	tok := MintToken(key, ChartClaims, now)
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWS: %s", tok)
+	}
+	sig, _ := b64.DecodeString(parts[2])
+	if !ed25519.Verify(pub, []byte(parts[0]+"."+parts[1]), sig) {
+		t.Fatal("the signature does not verify")
+	}
+	var header, claims map[string]any
+	h, _ := b64.DecodeString(parts[0])
+	c, _ := b64.DecodeString(parts[1])
+	if json.Unmarshal(h, &header) != nil || json.Unmarshal(c, &claims) != nil {
+		t.Fatalf("%s %s", h, c)
+	}
+	if header["alg"] != "EdDSA" || header["typ"] != "JWT" || claims["iss"] != "TrusteeInHelm" || claims["role"] != "admin" ||
+		claims["exp"].(float64) != float64(now.Add(TokenLifetime).Unix()) || claims["aud"].([]any)[0] != "KBS" {
+		t.Fatalf("header %v claims %v", header, claims)
+	}
+}
+
+func TestKeysRoundTrip(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	priv, pub, err := MarshalKeys(key)
+	if err != nil || !strings.HasPrefix(string(pub), "-----BEGIN PUBLIC KEY-----") {
+		t.Fatalf("%v %s", err, pub)
+	}
+	back, err := ParsePrivateKey(priv)
+	if err != nil || !back.Equal(key) {
+		t.Fatalf("%v", err)
+	}
+	for in, want := range map[string]string{"hello": "not a PEM", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n": "not a PKCS#8"} {
+		if _, err := ParsePrivateKey([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+}
+
+func TestParsePath(t *testing.T) {
+	for in, want := range map[string]Path{"default/db/password": {"default", "db", "password"}, "kbs:///a/b/c.txt": {"a", "b", "c.txt"}} {
+		if got, err := ParsePath(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"a/b", "a/b/c/d", "a//c", "a/../c", "a/b/.hidden", "kbs://host/a/b/c"} {
+		if _, err := ParsePath(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// The requests' shapes and the answers' meanings, on a recording server; test/trustee runs
+// the commands against the KBS stand-in.
+func TestClientRequestsAndRefusals(t *testing.T) {
+	var got []string
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type")+" "+r.Header.Get("Authorization")+" "+string(body))
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	c := &Client{URL: srv.URL + "/", HTTP: srv.Client(), Token: func() (string, error) { return "tok", nil }}
+	ctx := context.Background()
+	p := Path{"default", "db", "password"}
+	if err := c.SetResource(ctx, p, []byte("s3cret")); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.DeleteResource(ctx, p)
+	_ = c.SetResourcePolicy(ctx, []byte("package policy"))
+	_ = c.SetAttestationPolicy(ctx, "default_cpu", []byte("package policy"))
+	_ = c.SetSampleReferenceValue(ctx, "svn", []string{"1"})
+	want := []string{
+		"POST /kbs/v0/resource/default/db/password application/octet-stream Bearer tok s3cret",
+		"DELETE /kbs/v0/resource/default/db/password  Bearer tok ",
+		`POST /kbs/v0/resource-policy application/json Bearer tok {"policy":"cGFja2FnZSBwb2xpY3k"}`,
+		`POST /kbs/v0/attestation-policy application/json Bearer tok {"policy":"cGFja2FnZSBwb2xpY3k","policy_id":"default_cpu","type":"rego"}`,
+		`POST /kbs/v0/reference-value application/json Bearer tok {"payload":"eyJzdm4iOlsiMSJdfQ==","type":"sample","version":"0.1.0"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("requests:\n%s", strings.Join(got, "\n"))
+	}
+	for code, msg := range map[int]string{401: "refused the admin token", 403: "does not allow", 404: "not found", 500: "answered 500"} {
+		status = code
+		var e *Error
+		if err := c.SetResource(ctx, p, nil); !errors.As(err, &e) || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%d: %v", code, err)
+		}
+	}
+	srv.Close()
+	var u *Unreachable
+	if err := c.SetResource(ctx, p, nil); !errors.As(err, &u) {
+		t.Errorf("a closed server: %v", err)
+	}
+}

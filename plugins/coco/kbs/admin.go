@@ -98,23 +98,34 @@ type Client struct {
 	Token func() (string, error)
 }
 
-// Error is a refusal or failure of the KBS, with what to do about it.
+// Error is a refusal or failure of the KBS. The KBS answers 401 for every error but an unknown
+// path (404), and says which in its ErrorInformation's type (kbs/src/error.rs): Kind is that
+// type's last segment.
 type Error struct {
 	Status int
 	Call   string
+	Kind   string
 	Detail string
 }
 
+// AdminRefused: the token was not accepted (the KBS reports admin failures of plugin calls as
+// AdminAuthInitialization, of its own endpoints as AdminAuthAccess).
+func (e *Error) AdminRefused() bool {
+	return e.Kind == "AdminAuthAccess" || e.Kind == "AdminAuthInitialization"
+}
+
 func (e *Error) Error() string {
-	switch e.Status {
-	case http.StatusUnauthorized:
-		return fmt.Sprintf("the KBS refused the admin token for %s (401): the key does not match the KBS's admin public key, or the token's issuer or expiry is not accepted%s", e.Call, detail(e.Detail))
-	case http.StatusForbidden:
-		return fmt.Sprintf("the KBS does not allow %s for this admin role (403)%s", e.Call, detail(e.Detail))
-	case http.StatusNotFound:
-		return fmt.Sprintf("%s: not found (404)%s", e.Call, detail(e.Detail))
+	switch {
+	case e.AdminRefused():
+		return fmt.Sprintf("the KBS refused the admin token for %s: the key does not match the KBS's admin public key, or the token's issuer, role or expiry is not accepted%s", e.Call, detail(e.Detail))
+	case e.Kind == "PluginInternalError":
+		return fmt.Sprintf("the KBS's resource plugin failed on %s (for a delete: the resource may not exist)%s", e.Call, detail(e.Detail))
+	case e.Kind == "ParsePolicyError":
+		return fmt.Sprintf("the KBS did not accept the policy%s", detail(e.Detail))
+	case e.Status == http.StatusNotFound:
+		return fmt.Sprintf("%s: the KBS has no such endpoint (404; is the URL a Trustee KBS v0.21?)%s", e.Call, detail(e.Detail))
 	}
-	return fmt.Sprintf("%s: the KBS answered %d%s", e.Call, e.Status, detail(e.Detail))
+	return fmt.Sprintf("%s: the KBS answered %d %s%s", e.Call, e.Status, e.Kind, detail(e.Detail))
 }
 
 func detail(s string) string {
@@ -125,6 +136,21 @@ func detail(s string) string {
 		s = s[:300] + "…"
 	}
 	return ": " + s
+}
+
+// kbsError reads the KBS's ErrorInformation ({"type": ".../errors/<Kind>", "detail": ...}).
+func kbsError(status int, call string, body []byte) *Error {
+	e := &Error{Status: status, Call: call}
+	var info struct {
+		Type   string `json:"type"`
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &info) == nil && info.Type != "" {
+		e.Kind, e.Detail = info.Type[strings.LastIndex(info.Type, "/")+1:], info.Detail
+	} else {
+		e.Detail = string(body)
+	}
+	return e
 }
 
 // SetResource stores data at repo/type/tag.
@@ -186,7 +212,7 @@ func (c *Client) call(ctx context.Context, method, path, contentType string, bod
 	defer func() { _ = resp.Body.Close() }()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return &Error{Status: resp.StatusCode, Call: method + " " + Prefix + path, Detail: string(data)}
+		return kbsError(resp.StatusCode, method+" "+Prefix+path, data)
 	}
 	if out != nil {
 		*out = data

@@ -72,12 +72,12 @@ func TestParsePath(t *testing.T) {
 // the commands against the KBS stand-in.
 func TestClientRequestsAndRefusals(t *testing.T) {
 	var got []string
-	status := http.StatusOK
+	status, answer := http.StatusOK, "[]"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		got = append(got, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type")+" "+r.Header.Get("Authorization")+" "+string(body))
 		w.WriteHeader(status)
-		_, _ = w.Write([]byte("[]"))
+		_, _ = w.Write([]byte(answer))
 	}))
 	defer srv.Close()
 	c := &Client{URL: srv.URL + "/", HTTP: srv.Client(), Token: func() (string, error) { return "tok", nil }}
@@ -100,11 +100,26 @@ func TestClientRequestsAndRefusals(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("requests:\n%s", strings.Join(got, "\n"))
 	}
-	for code, msg := range map[int]string{401: "refused the admin token", 403: "does not allow", 404: "not found", 500: "answered 500"} {
-		status = code
+	// The KBS's ErrorInformation types (kbs/src/error.rs): 401 for all but unknown paths.
+	info := func(kind string) string {
+		return `{"type":"https://github.com/confidential-containers/kbs/errors/` + kind + `","detail":"x"}`
+	}
+	for _, tc := range []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{401, info("AdminAuthInitialization"), "refused the admin token"},
+		{401, info("AdminAuthAccess"), "refused the admin token"},
+		{401, info("PluginInternalError"), "resource plugin failed"},
+		{401, info("ParsePolicyError"), "did not accept the policy"},
+		{404, info("InvalidRequestPath"), "no such endpoint"},
+		{502, "<html>bad gateway</html>", "answered 502"},
+	} {
+		status, answer = tc.status, tc.body
 		var e *Error
-		if err := c.SetResource(ctx, p, nil); !errors.As(err, &e) || !strings.Contains(err.Error(), msg) {
-			t.Errorf("%d: %v", code, err)
+		if err := c.SetResource(ctx, p, nil); !errors.As(err, &e) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%d %s: %v", tc.status, tc.body, err)
 		}
 	}
 	srv.Close()

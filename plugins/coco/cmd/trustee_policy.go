@@ -1,0 +1,199 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
+)
+
+func newTrusteePolicyCommand(a *kbsAccess) *cobra.Command {
+	cmd := &cobra.Command{Use: "policy", Short: "Set the KBS's resource policy or the attestation service's policy"}
+	cmd.AddCommand(newTrusteePolicySetCommand(a), newTrusteePolicyGetCommand(a))
+	return cmd
+}
+
+// PolicySetOptions sets one policy.
+type PolicySetOptions struct {
+	a                 *kbsAccess
+	out               output.Flags
+	ResourcePolicy    string
+	AttestationPolicy string
+	PolicyID          string
+	DryRun            bool
+
+	format output.Format
+	rego   []byte
+}
+
+func newTrusteePolicySetCommand(a *kbsAccess) *cobra.Command {
+	o := &PolicySetOptions{a: a, PolicyID: "default_cpu", out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "set (--resource-policy FILE | --attestation-policy FILE [--policy-id ID])",
+		Short: "Replace the resource policy (who may fetch what) or an attestation policy (what evidence is trusted)",
+		Long: `--resource-policy replaces the KBS's resource policy (Rego, package policy, rule allow), which
+decides from the attestation token's claims which resources a guest may fetch.
+--attestation-policy sets the attestation service's policy --policy-id (default "default_cpu",
+as kbs-client), which appraises the evidence.`,
+		Example: `  kubectl coco trustee policy set --resource-policy resource-policy.rego --kbs-url http://127.0.0.1:8080`,
+		Args:    cli.NoArgs,
+		RunE:    cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.ResourcePolicy, "resource-policy", "", "Rego file with the resource policy")
+	f.StringVar(&o.AttestationPolicy, "attestation-policy", "", "Rego file with an attestation policy")
+	f.StringVar(&o.PolicyID, "policy-id", o.PolicyID, "the attestation policy's id")
+	f.BoolVar(&o.DryRun, "dry-run", false, "check the file and say what would be set; send nothing")
+	return cmd
+}
+
+// Complete reads the policy file and -o, and prepares the client.
+func (o *PolicySetOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if (o.ResourcePolicy == "") == (o.AttestationPolicy == "") {
+		return clierr.Usagef("e.g. --resource-policy resource-policy.rego", "give exactly one of --resource-policy and --attestation-policy")
+	}
+	file := o.ResourcePolicy + o.AttestationPolicy
+	if o.rego, err = os.ReadFile(file); err != nil {
+		return clierr.Usagef("give a readable Rego file", "%v", err)
+	}
+	if err := initdata.CheckPolicy(string(o.rego)); err != nil {
+		return clierr.Usagef("give a Rego module (package policy ...)", "%s: %v", file, strings.Replace(err.Error(), "the agent policy", "the policy", 1))
+	}
+	return o.a.connect()
+}
+
+// Validate checks the policy id.
+func (o *PolicySetOptions) Validate() error {
+	if o.AttestationPolicy != "" && strings.TrimSpace(o.PolicyID) == "" {
+		return clierr.Usagef("e.g. --policy-id default_cpu", "--policy-id must not be empty")
+	}
+	return nil
+}
+
+// Run sends the policy.
+func (o *PolicySetOptions) Run(ctx context.Context) error {
+	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Bytes: len(o.rego), Result: "done"}
+	var err error
+	switch {
+	case o.DryRun:
+		r.Result = "would-do"
+	case o.ResourcePolicy != "":
+		err = o.a.client.SetResourcePolicy(ctx, o.rego)
+	default:
+		err = o.a.client.SetAttestationPolicy(ctx, o.PolicyID, o.rego)
+	}
+	if r.Action, r.Target = "set-resource-policy", "resource-policy"; o.AttestationPolicy != "" {
+		r.Action, r.Target = "set-attestation-policy", o.PolicyID
+	}
+	if err != nil {
+		return kbsFailure(err, "setting the "+strings.TrimPrefix(r.Action, "set-"))
+	}
+	return printTrusteeResult(o.a.g, o.format, r)
+}
+
+// PolicyGetOptions prints the resource policies the KBS holds, as the KBS returns them (JSON
+// whose shape is the KBS's).
+type PolicyGetOptions struct {
+	a *kbsAccess
+}
+
+func newTrusteePolicyGetCommand(a *kbsAccess) *cobra.Command {
+	o := &PolicyGetOptions{a: a}
+	cmd := &cobra.Command{
+		Use:   "get",
+		Short: "Print the resource policies the KBS's policy engine holds (its JSON, as the KBS returns it)",
+		Args:  cli.NoArgs,
+		RunE:  cli.RunE(o),
+	}
+	return cmd
+}
+
+// Complete prepares the client.
+func (o *PolicyGetOptions) Complete([]string) error { return o.a.connect() }
+
+// Validate has nothing more to check.
+func (o *PolicyGetOptions) Validate() error { return nil }
+
+// Run reads and prints the policies.
+func (o *PolicyGetOptions) Run(ctx context.Context) error {
+	raw, err := o.a.client.ResourcePolicies(ctx)
+	if err != nil {
+		return kbsFailure(err, "reading the resource policies")
+	}
+	_, err = fmt.Fprintf(o.a.g.Streams.Out, "%s\n", strings.TrimSpace(string(raw)))
+	return err
+}
+
+// ReferenceValueOptions registers a sample reference value.
+type ReferenceValueOptions struct {
+	a      *kbsAccess
+	out    output.Flags
+	DryRun bool
+
+	format output.Format
+	key    string
+	values []string
+}
+
+func newTrusteeReferenceValueCommand(a *kbsAccess) *cobra.Command {
+	cmd := &cobra.Command{Use: "reference-value", Short: "Reference values the attestation policies compare evidence with"}
+	cmd.AddCommand(newTrusteeReferenceValueSetCommand(a))
+	return cmd
+}
+
+func newTrusteeReferenceValueSetCommand(a *kbsAccess) *cobra.Command {
+	o := &ReferenceValueOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "set KEY=VALUE[,VALUE...]",
+		Short: "Register a reference value (e.g. an initdata digest) through the RVPS's sample extractor",
+		Long: `Registers reference values for KEY through the RVPS's sample extractor, as kbs-client's
+set-sample-reference-value does: what attestation policies compare with query_reference_value(KEY).
+Trustee recommends the RVPS tool for production provenance; the sample extractor must be enabled.`,
+		Example: `  kubectl coco trustee reference-value set snp_launch_measurement=3a9f... --kbs-url http://127.0.0.1:8080`,
+		Args:    cli.ExactArgs(1, "KEY=VALUE"),
+		RunE:    cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be registered; send nothing")
+	return cmd
+}
+
+// Complete reads KEY=VALUE and -o, and prepares the client.
+func (o *ReferenceValueOptions) Complete(args []string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	k, v, ok := strings.Cut(args[0], "=")
+	if !ok || strings.TrimSpace(k) == "" || v == "" {
+		return clierr.Usagef("e.g. snp_launch_measurement=3a9f...", "%q is not KEY=VALUE", args[0])
+	}
+	o.key, o.values = k, strings.Split(v, ",")
+	return o.a.connect()
+}
+
+// Validate has nothing more to check.
+func (o *ReferenceValueOptions) Validate() error { return nil }
+
+// Run registers the values.
+func (o *ReferenceValueOptions) Run(ctx context.Context) error {
+	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Action: "set-reference-value", Target: o.key, Result: "done"}
+	if o.DryRun {
+		r.Result = "would-do"
+	} else if err := o.a.client.SetSampleReferenceValue(ctx, o.key, o.values); err != nil {
+		return kbsFailure(err, "registering reference value "+o.key)
+	}
+	return printTrusteeResult(o.a.g, o.format, r)
+}

@@ -5,6 +5,7 @@ package apply
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +80,11 @@ type Options struct {
 	FieldManager string
 	// DryRun asks the server to check everything and save nothing.
 	DryRun bool
+	// KeepConflicts makes a field another manager owns an error instead of taking it over
+	// (kubectl apply --server-side without --force-conflicts): for the user's own objects.
+	KeepConflicts bool
+	// Namespace is where namespaced objects without one go ("" for default), as kubectl's -n.
+	Namespace string
 }
 
 // rank orders kinds so that what others need exists first.
@@ -116,7 +122,7 @@ func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	return nil
 }
 
-func (a *Applier) resource(u *unstructured.Unstructured) (dynamic.ResourceInterface, *meta.RESTMapping, error) {
+func (a *Applier) resource(u *unstructured.Unstructured, defaultNS string) (dynamic.ResourceInterface, *meta.RESTMapping, error) {
 	gvk := u.GroupVersionKind()
 	m, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
@@ -133,7 +139,7 @@ func (a *Applier) resource(u *unstructured.Unstructured) (dynamic.ResourceInterf
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
 		ns := u.GetNamespace()
 		if ns == "" {
-			ns = metav1.NamespaceDefault
+			ns = cmp.Or(defaultNS, metav1.NamespaceDefault)
 		}
 		return a.dyn.Resource(m.Resource).Namespace(ns), m, nil
 	}
@@ -141,11 +147,11 @@ func (a *Applier) resource(u *unstructured.Unstructured) (dynamic.ResourceInterf
 }
 
 func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured, o Options) error {
-	ri, m, err := a.resource(u)
+	ri, m, err := a.resource(u, o.Namespace)
 	if err != nil {
 		return err
 	}
-	opts := metav1.ApplyOptions{FieldManager: o.FieldManager, Force: true}
+	opts := metav1.ApplyOptions{FieldManager: o.FieldManager, Force: !o.KeepConflicts}
 	if o.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
@@ -154,6 +160,11 @@ func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured, o 
 	err = retry.OnError(wait.Backoff{Steps: 8, Duration: 50 * time.Millisecond, Factor: 2, Cap: 2 * time.Second},
 		func(err error) bool { return apierrors.IsNotFound(err) && ctx.Err() == nil },
 		func() error { _, err := ri.Apply(ctx, u.GetName(), u, opts); return err })
+	if apierrors.IsConflict(err) && o.KeepConflicts {
+		return &clierr.Error{Code: clierr.CodeFailure, Err: err,
+			Msg: fmt.Sprintf("%s %s: fields are owned by another manager: %v", u.GetKind(), u.GetName(), err),
+			Fix: "take them over with --force-conflicts, or change them where they are managed"}
+	}
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: resourceName(m.Resource), Namespace: u.GetNamespace(), Name: u.GetName()})
 	}
@@ -204,7 +215,7 @@ func (a *Applier) Delete(ctx context.Context, objs []*unstructured.Unstructured)
 	sorted := slices.Clone(objs)
 	slices.SortStableFunc(sorted, func(x, y *unstructured.Unstructured) int { return rank(y) - rank(x) })
 	for _, u := range sorted {
-		ri, m, err := a.resource(u)
+		ri, m, err := a.resource(u, "")
 		if err != nil {
 			var e *clierr.Error
 			if errors.As(err, &e) && strings.Contains(e.Msg, "CRD is missing") {
@@ -236,7 +247,7 @@ func YAML(objs []*unstructured.Unstructured) ([]byte, error) {
 // Exists tells whether the object is on the server; a kind the server does not serve (a CRD not
 // installed) does not exist. Other errors are returned.
 func (a *Applier) Exists(ctx context.Context, u *unstructured.Unstructured) (bool, error) {
-	ri, _, err := a.resource(u)
+	ri, _, err := a.resource(u, "")
 	var ce *clierr.Error
 	if errors.As(err, &ce) && meta.IsNoMatchError(ce.Err) {
 		return false, nil

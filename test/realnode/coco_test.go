@@ -2,12 +2,19 @@ package realnode
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -64,5 +71,45 @@ func TestSmokeTestRuncClassIsHonestlyNotAVM(t *testing.T) {
 	}
 	if pods := podsIn(t, ns); len(pods) != 0 {
 		t.Errorf("pod left behind: %s", pods[0].Name)
+	}
+}
+
+// deploy with a class whose handler is runc: the pod really runs on the node, and the report
+// says plainly that nothing about it is confidential.
+func TestDeployRuncClassRunsButIsNotConfidential(t *testing.T) {
+	ns := namespace(t, "deploy-runc")
+	runtimeClass(t, "deploy-runc", "runc")
+	manifest := filepath.Join(t.TempDir(), "pod.yaml")
+	pod := `apiVersion: v1
+kind: Pod
+metadata: {name: hello}
+spec:
+  nodeName: ` + harness.RealNodeName + `
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  containers: [{name: c, image: "` + harness.BusyboxImage + `", imagePullPolicy: Never, command: [echo, hello-from-deploy]}]
+`
+	if err := os.WriteFile(manifest, []byte(pod), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := coco(t, "deploy", "-n", ns, "-f", manifest, "--runtime-class", "deploy-runc", "--kbs-url", "http://10.0.0.5:8080", "-o", "json")
+	var r cmd.DeployReport
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d %v\n%s", code, err, stderr)
+	}
+	if r.Confidential || r.Handler != "runc" || !strings.Contains(r.Verdict, "NOT confidential: handler runc is not Kata") {
+		t.Fatalf("report %+v", r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	final, err := waitfor.Pod(ctx, cp.Admin, ns, "hello", func(p *corev1.Pod, _ bool) (bool, error) {
+		return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed, nil
+	})
+	if err != nil || final.Status.Phase != corev1.PodSucceeded || final.Spec.RuntimeClassName == nil || *final.Spec.RuntimeClassName != "deploy-runc" {
+		t.Fatalf("the pod did not run: %v %+v\n%s", err, final, node.Diagnose())
+	}
+	logs, err := cp.Admin.CoreV1().Pods(ns).GetLogs("hello", &corev1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil || strings.TrimSpace(string(logs)) != "hello-from-deploy" {
+		t.Fatalf("log %q %v", logs, err)
 	}
 }

@@ -101,7 +101,7 @@ func (o *SmokeTestOptions) Validate() error {
 // Run chooses the class, runs the pod, and judges it.
 func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	c := o.clients
-	class, err := o.chooseClass(ctx, c)
+	class, err := chooseRuntimeClass(ctx, c, o.RuntimeClass)
 	if err != nil {
 		return err
 	}
@@ -141,18 +141,19 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	}, r.GuestVM)
 }
 
-// chooseClass checks --runtime-class exists, or picks the best installed class for the hardware.
-func (o *SmokeTestOptions) chooseClass(ctx context.Context, c *kube.Clients) (string, error) {
-	if o.RuntimeClass != "" {
-		_, err := c.Kube.NodeV1().RuntimeClasses().Get(ctx, o.RuntimeClass, metav1.GetOptions{})
+// chooseRuntimeClass checks that the requested class exists, or ("" or "auto") picks the most
+// confidential installed class a worker's hardware can run.
+func chooseRuntimeClass(ctx context.Context, c *kube.Clients, requested string) (string, error) {
+	if requested != "" && requested != "auto" {
+		_, err := c.Kube.NodeV1().RuntimeClasses().Get(ctx, requested, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return "", clierr.Failf("list them with kubectl coco runtimeclasses; install CoCo with kubectl coco install",
-				"runtime class %q does not exist", o.RuntimeClass)
+				"runtime class %q does not exist", requested)
 		}
 		if err != nil {
-			return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: o.RuntimeClass})
+			return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: requested})
 		}
-		return o.RuntimeClass, nil
+		return requested, nil
 	}
 	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
 	if err != nil {

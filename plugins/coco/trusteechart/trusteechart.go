@@ -1,0 +1,174 @@
+// Package trusteechart holds what kubectl coco trustee install knows of Trustee's Helm chart
+// (trustee v0.21.0 deployment/helm-chart, chart version 0.18.0): the values it sets, the
+// contract a loaded chart must keep (checked at run time: a chart from a mirror or a checkout of
+// another version may differ), and the user-keys Secret the chart mounts.
+package trusteechart
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	sigyaml "sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
+)
+
+const (
+	// ReleaseName and Namespace are where install puts Trustee.
+	ReleaseName = "trustee"
+	Namespace   = "trustee"
+	// SupportedVersion is the chart version modelled here (at trustee tag v0.21.0).
+	SupportedVersion = "0.18.0"
+)
+
+// SecretKeys are the user-keys Secret's data keys the chart mounts as files
+// (_helpers.tpl userKeysSecretDataKey.* and userKeysSecretVolumeItems).
+var SecretKeys = []string{"KBS_ADMIN_PRIVATE_KEY", "KBS_ADMIN_PUBKEY", "AS_TOKEN_SIGNING_PRIVATE_KEY", "AS_TOKEN_VERIFICATION_PUBLIC_KEY_CERT_CHAIN"}
+
+// SecretName is the user-keys Secret install makes for a release (secrets.existingSecretName).
+func SecretName(release string) string { return release + "-kubectl-coco-keys" }
+
+// ServiceTypes are the ways install exposes the KBS.
+var ServiceTypes = []string{"ClusterIP", "NodePort", "LoadBalancer"}
+
+// Values are install's values: the chart's ephemeral keys off (the admin key stays with the
+// user; the chart would keep it, and a token, in the cluster), our Secret instead, and the
+// KBS's exposure.
+func Values(release, serviceType string) map[string]any {
+	return map[string]any{
+		"secrets":  map[string]any{"useEphemeralGeneratedKeys": false, "existingSecretName": SecretName(release)},
+		"kbs":      map[string]any{"service": map[string]any{"exposeLoadBalancer": serviceType == "LoadBalancer"}},
+		"nodePort": map[string]any{"enabled": serviceType == "NodePort"},
+	}
+}
+
+// CheckValues holds the chart's own values to the keys install sets and the admin identity the
+// trustee commands' tokens carry.
+func CheckValues(defaults map[string]any) error {
+	for _, path := range [][]string{{"secrets", "useEphemeralGeneratedKeys"}, {"secrets", "existingSecretName"}, {"kbs", "service", "exposeLoadBalancer"}, {"nodePort", "enabled"}} {
+		if _, ok := lookup(defaults, path); !ok {
+			return fmt.Errorf("the chart has no value %s (Trustee's chart %s has it)", strings.Join(path, "."), SupportedVersion)
+		}
+	}
+	for key, want := range map[string]string{"issuer": kbs.ChartClaims.Issuer, "role": kbs.ChartClaims.Role} {
+		if got, _ := lookup(defaults, []string{"kbs", "config", "admin", key}); got != want {
+			return fmt.Errorf("the chart's kbs.config.admin.%s is %v, not %q: kubectl coco's admin tokens would be refused", key, got, want)
+		}
+	}
+	return nil
+}
+
+func lookup(m map[string]any, path []string) (any, bool) {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[p]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Rendered is what install needs of the rendered release.
+type Rendered struct {
+	Deployments []string // the KBS's first
+	KBSService  string
+	// Exposed is the Service of the chosen exposure (the KBS's own for ClusterIP).
+	Exposed string
+}
+
+// CheckManifest holds the rendered release to the contract: a KBS Deployment mounting the
+// user-keys Secret through the chart's data keys, and the KBS Service of the exposure.
+func CheckManifest(manifest, release, serviceType string) (*Rendered, error) {
+	r := &Rendered{}
+	var kbsMounts bool
+	err := eachObject(manifest, func(kind string, doc []byte) error {
+		switch kind {
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := sigyaml.Unmarshal(doc, &d); err != nil {
+				return err
+			}
+			if strings.HasSuffix(d.Name, "-kbs") {
+				r.Deployments = append([]string{d.Name}, r.Deployments...)
+				kbsMounts = mountsKeys(&d, SecretName(release))
+			} else {
+				r.Deployments = append(r.Deployments, d.Name)
+			}
+		case "Service":
+			var s corev1.Service
+			if err := sigyaml.Unmarshal(doc, &s); err != nil {
+				return err
+			}
+			if s.Spec.Selector["app"] != "kbs" {
+				return nil
+			}
+			if s.Spec.Type == corev1.ServiceTypeClusterIP || s.Spec.Type == "" {
+				r.KBSService = s.Name
+			}
+			if string(s.Spec.Type) == serviceType || (serviceType == "ClusterIP" && s.Spec.Type == "") {
+				r.Exposed = s.Name
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("the rendered chart does not parse: %w", err)
+	case len(r.Deployments) == 0 || !strings.HasSuffix(r.Deployments[0], "-kbs"):
+		return nil, fmt.Errorf("the chart renders no <release>-kbs Deployment")
+	case !kbsMounts:
+		return nil, fmt.Errorf("the KBS Deployment does not mount Secret %s with the keys %s", SecretName(release), strings.Join(SecretKeys, ", "))
+	case r.KBSService == "" || r.Exposed == "":
+		return nil, fmt.Errorf("the chart renders no %s Service for the KBS", serviceType)
+	}
+	return r, nil
+}
+
+// mountsKeys: a volume of the Secret whose items are the chart's data keys.
+func mountsKeys(d *appsv1.Deployment, secret string) bool {
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Secret == nil || v.Secret.SecretName != secret {
+			continue
+		}
+		var keys []string
+		for _, it := range v.Secret.Items {
+			keys = append(keys, it.Key)
+		}
+		slices.Sort(keys)
+		want := slices.Clone(SecretKeys)
+		slices.Sort(want)
+		return slices.Equal(keys, want)
+	}
+	return false
+}
+
+func eachObject(manifest string, fn func(kind string, doc []byte) error) error {
+	r := yaml.NewYAMLReader(bufio.NewReader(strings.NewReader(manifest)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var meta struct{ Kind string }
+		if sigyaml.Unmarshal(doc, &meta) != nil || meta.Kind == "" {
+			continue
+		}
+		if err := fn(meta.Kind, doc); err != nil {
+			return err
+		}
+	}
+}

@@ -162,7 +162,7 @@ func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured, o 
 		func() error { _, err := ri.Apply(ctx, u.GetName(), u, opts); return err })
 	if apierrors.IsConflict(err) && o.KeepConflicts {
 		return &clierr.Error{Code: clierr.CodeFailure, Err: err,
-			Msg: fmt.Sprintf("%s %s: fields are owned by another manager: %v", u.GetKind(), u.GetName(), err),
+			Msg: fmt.Sprintf("%s %s: fields are owned by another manager", u.GetKind(), u.GetName()),
 			Fix: "take them over with --force-conflicts, or change them where they are managed"}
 	}
 	if err != nil {

@@ -27,6 +27,9 @@ import (
 	"helm.sh/helm/v4/pkg/strvals"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/yaml"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -158,7 +161,7 @@ func NewClient(getter genericclioptions.RESTClientGetter, namespace string, verb
 		h = slog.NewTextHandler(os.Stderr, nil)
 	}
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(h))
-	if err := cfg.Init(getter, namespace, "secret"); err != nil {
+	if err := cfg.Init(inNamespace{getter, namespace}, namespace, "secret"); err != nil {
 		return nil, err
 	}
 	return &Client{cfg: cfg, namespace: namespace, getter: getter}, nil
@@ -169,6 +172,28 @@ func NewClient(getter genericclioptions.RESTClientGetter, namespace string, verb
 func FromConfiguration(cfg *action.Configuration, namespace string) *Client {
 	return &Client{cfg: cfg, namespace: namespace}
 }
+
+// inNamespace is the kubectl flags' getter with the release's namespace as the default one:
+// objects a chart renders without a namespace go into the release's, as with helm install -n
+// (Helm's kube client takes the default from the getter's kubeconfig loader).
+type inNamespace struct {
+	genericclioptions.RESTClientGetter
+	namespace string
+}
+
+func (g inNamespace) ToRawKubeConfigLoader() clientcmd.ClientConfig {
+	return namespacedConfig{g.RESTClientGetter.ToRawKubeConfigLoader(), g.namespace}
+}
+
+type namespacedConfig struct {
+	inner     clientcmd.ClientConfig
+	namespace string
+}
+
+func (c namespacedConfig) RawConfig() (clientcmdapi.Config, error) { return c.inner.RawConfig() }
+func (c namespacedConfig) ClientConfig() (*rest.Config, error)     { return c.inner.ClientConfig() }
+func (c namespacedConfig) ConfigAccess() clientcmd.ConfigAccess    { return c.inner.ConfigAccess() }
+func (c namespacedConfig) Namespace() (string, bool, error)        { return c.namespace, true, nil }
 
 // Bounded runs fn but returns when ctx ends, with ctx's error: Helm's Get and Uninstall take no
 // context, and a command must keep to its --timeout and to Ctrl-C even when the API server hangs.

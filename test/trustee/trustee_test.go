@@ -58,18 +58,21 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 	}
 	keyFile := writeFile(t, "admin.key", privPEM)
 	k := harness.StartKBSStandIn(t, pub)
-	admin := []string{"trustee", "--kbs-url", k.URL, "--admin-key", keyFile}
+	// admin is a trustee admin-API command with the KBS and the key.
+	admin := func(args ...string) []string {
+		return append(append([]string{"trustee"}, args...), "--kbs-url", k.URL, "--admin-key", keyFile)
+	}
 	const password = "correct horse battery staple"
 
 	harness.Step(t, "resource set stores the value and never prints it", func(t *testing.T) {
-		res := coco("", append(admin, "resource", "set", "default/db/password", "--from-file", writeFile(t, "pw", []byte(password)))...)
+		res := coco("", admin("resource", "set", "default/db/password", "--from-file", writeFile(t, "pw", []byte(password)))...)
 		if res.Code != 0 || !strings.Contains(res.Stdout, "set-resource kbs:///default/db/password (28 bytes)") || strings.Contains(res.Stdout+res.Stderr, password) {
 			t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 		}
 		if string(k.Resource("default/db/password")) != password {
 			t.Fatalf("the KBS holds %q", k.Resource("default/db/password"))
 		}
-		res = coco(password+"-2", append(admin, "resource", "set", "default/db/other", "--from-file", "-", "-o", "json")...)
+		res = coco(password+"-2", admin("resource", "set", "default/db/other", "--from-file", "-", "-o", "json")...)
 		var r cmd.TrusteeResult
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 || r.Bytes != 30 || r.Target != "kbs:///default/db/other" {
 			t.Fatalf("stdin: exit %d %v %s", res.Code, err, res.Stderr)
@@ -79,17 +82,17 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 	harness.Step(t, "a wrong key and an expired token are refused, nothing changes", func(t *testing.T) {
 		_, other, _ := ed25519.GenerateKey(rand.Reader)
 		otherPEM, _, _ := kbs.MarshalKeys(other)
-		res := coco("", "trustee", "--kbs-url", k.URL, "--admin-key", writeFile(t, "other.key", otherPEM), "resource", "set", "default/db/password", "--from-literal", "x")
+		res := coco("", "trustee", "resource", "set", "default/db/password", "--from-literal", "x", "--kbs-url", k.URL, "--admin-key", writeFile(t, "other.key", otherPEM))
 		if res.Code != 1 || !strings.Contains(res.Stderr, "refused the admin token") || !strings.Contains(res.Stderr, "--admin-key") {
 			t.Fatalf("wrong key: exit %d %s", res.Code, res.Stderr)
 		}
 		expired := kbs.MintToken(adminKey, kbs.ChartClaims, time.Now().Add(-time.Hour))
-		res = coco("", "trustee", "--kbs-url", k.URL, "--admin-token-file", writeFile(t, "token", []byte(expired)), "resource", "delete", "default/db/password")
+		res = coco("", "trustee", "resource", "delete", "default/db/password", "--kbs-url", k.URL, "--admin-token-file", writeFile(t, "token", []byte(expired)))
 		if res.Code != 1 || !strings.Contains(res.Stderr, "refused the admin token") {
 			t.Fatalf("expired token: exit %d %s", res.Code, res.Stderr)
 		}
 		wrongIssuer := kbs.MintToken(adminKey, kbs.Claims{Issuer: "someone", Role: "admin"}, time.Now())
-		res = coco("", "trustee", "--kbs-url", k.URL, "--admin-token-file", writeFile(t, "token2", []byte(wrongIssuer)), "resource", "delete", "default/db/password")
+		res = coco("", "trustee", "resource", "delete", "default/db/password", "--kbs-url", k.URL, "--admin-token-file", writeFile(t, "token2", []byte(wrongIssuer)))
 		if res.Code != 1 || string(k.Resource("default/db/password")) != password {
 			t.Fatalf("wrong issuer: exit %d %s", res.Code, res.Stderr)
 		}
@@ -117,7 +120,7 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		pubJWK, _ := sealed.PublicJWK(&signing.PublicKey, cmd.DefaultSigningKid)
 		privData, _ := json.Marshal(privJWK)
 		pubData, _ := json.Marshal(pubJWK)
-		if res := coco("", append(admin, "resource", "set", "default/sealing-key/public", "--from-file", writeFile(t, "pub.jwk", pubData))...); res.Code != 0 {
+		if res := coco("", admin("resource", "set", "default/sealing-key/public", "--from-file", writeFile(t, "pub.jwk", pubData))...); res.Code != 0 {
 			t.Fatalf("public key: exit %d %s", res.Code, res.Stderr)
 		}
 		res := coco("", "secret", "seal", "db", "--resource", "kbs:///default/db/password", "--signing-key", writeFile(t, "sign.jwk", privData), "--dry-run", "-o", "json")
@@ -143,25 +146,25 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 
 	harness.Step(t, "policies and reference values", func(t *testing.T) {
 		rp := "package policy\ndefault allow = false\nallow if input[\"submods\"][\"cpu0\"][\"ear.status\"] == \"affirming\"\n"
-		if res := coco("", append(admin, "policy", "set", "--resource-policy", writeFile(t, "rp.rego", []byte(rp)))...); res.Code != 0 {
+		if res := coco("", admin("policy", "set", "--resource-policy", writeFile(t, "rp.rego", []byte(rp)))...); res.Code != 0 {
 			t.Fatalf("resource policy: exit %d %s", res.Code, res.Stderr)
 		}
-		if res := coco("", append(admin, "policy", "set", "--attestation-policy", writeFile(t, "ap.rego", []byte("package policy\n")), "--policy-id", "default_cpu")...); res.Code != 0 {
+		if res := coco("", admin("policy", "set", "--attestation-policy", writeFile(t, "ap.rego", []byte("package policy\n")), "--policy-id", "default_cpu")...); res.Code != 0 {
 			t.Fatalf("attestation policy: exit %d %s", res.Code, res.Stderr)
 		}
 		got, ap := k.Policies()
 		if got != rp || ap["default_cpu"] != "package policy\n" {
 			t.Fatalf("policies %q %v", got, ap)
 		}
-		res := coco("", append(admin, "policy", "get")...)
+		res := coco("", admin("policy", "get")...)
 		if res.Code != 0 || !strings.Contains(res.Stdout, b64.EncodeToString([]byte(rp))) {
 			t.Fatalf("get: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 		}
-		res = coco("", append(admin, "policy", "set", "--resource-policy", writeFile(t, "x.json", []byte(`{"allow": true}`)))...)
+		res = coco("", admin("policy", "set", "--resource-policy", writeFile(t, "x.json", []byte(`{"allow": true}`)))...)
 		if res.Code != 2 || !strings.Contains(res.Stderr, "Rego package declaration") {
 			t.Fatalf("not Rego: exit %d %s", res.Code, res.Stderr)
 		}
-		if res := coco("", append(admin, "reference-value", "set", "snp_launch_measurement=aa,bb")...); res.Code != 0 {
+		if res := coco("", admin("reference-value", "set", "snp_launch_measurement=aa,bb")...); res.Code != 0 {
 			t.Fatalf("reference value: exit %d %s", res.Code, res.Stderr)
 		}
 		rvs := k.ReferenceValues()
@@ -176,14 +179,14 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 
 	harness.Step(t, "delete, twice; dry runs send nothing", func(t *testing.T) {
 		before := k.Requests["DELETE /kbs/v0/resource/default/db/other"]
-		if res := coco("", append(admin, "resource", "delete", "default/db/other", "--dry-run")...); res.Code != 0 || !strings.Contains(res.Stdout, "dry run") ||
+		if res := coco("", admin("resource", "delete", "default/db/other", "--dry-run")...); res.Code != 0 || !strings.Contains(res.Stdout, "dry run") ||
 			k.Requests["DELETE /kbs/v0/resource/default/db/other"] != before {
 			t.Fatalf("dry run: exit %d %s", res.Code, res.Stdout)
 		}
-		if res := coco("", append(admin, "resource", "delete", "default/db/other")...); res.Code != 0 || k.Resource("default/db/other") != nil {
+		if res := coco("", admin("resource", "delete", "default/db/other")...); res.Code != 0 || k.Resource("default/db/other") != nil {
 			t.Fatalf("delete: exit %d %s", res.Code, res.Stderr)
 		}
-		if res := coco("", append(admin, "resource", "delete", "default/db/other")...); res.Code != 1 || !strings.Contains(res.Stderr, "may not exist") {
+		if res := coco("", admin("resource", "delete", "default/db/other")...); res.Code != 1 || !strings.Contains(res.Stderr, "may not exist") {
 			t.Fatalf("second delete: exit %d %s", res.Code, res.Stderr)
 		}
 	})
@@ -198,11 +201,11 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 			want string
 		}{
 			{[]string{"trustee", "resource", "set", "default/db/x", "--from-literal", "v", "--admin-key", keyFile}, 2, "--kbs-url is required"},
-			{append(admin, "resource", "set", "default/db", "--from-literal", "v"), 2, "not REPO/TYPE/TAG"},
-			{append(admin, "resource", "set", "default/db/x", "--from-literal", "v", "--from-file", keyFile), 2, "exactly one of --from-file and --from-literal"},
-			{[]string{"trustee", "--kbs-url", k.URL, "resource", "set", "default/db/x", "--from-literal", "v"}, 2, "no admin key at"},
-			{[]string{"trustee", "--kbs-url", k.URL, "--admin-key", writeFile(t, "junk", []byte("junk")), "resource", "delete", "a/b/c"}, 2, "not a PEM private key"},
-			{[]string{"trustee", "--kbs-url", closed, "--admin-key", keyFile, "resource", "delete", "a/b/c"}, 1, "does not answer"},
+			{admin("resource", "set", "default/db", "--from-literal", "v"), 2, "not REPO/TYPE/TAG"},
+			{admin("resource", "set", "default/db/x", "--from-literal", "v", "--from-file", keyFile), 2, "exactly one of --from-file and --from-literal"},
+			{[]string{"trustee", "resource", "set", "default/db/x", "--from-literal", "v", "--kbs-url", k.URL}, 2, "no admin key at"},
+			{[]string{"trustee", "resource", "delete", "a/b/c", "--kbs-url", k.URL, "--admin-key", writeFile(t, "junk", []byte("junk"))}, 2, "not a PEM private key"},
+			{[]string{"trustee", "resource", "delete", "a/b/c", "--kbs-url", closed, "--admin-key", keyFile}, 1, "does not answer"},
 		} {
 			if res := coco("", tc.args...); res.Code != tc.code || !strings.Contains(res.Stderr, tc.want) {
 				t.Errorf("%v: exit %d %s", tc.args, res.Code, res.Stderr)

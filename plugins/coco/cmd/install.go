@@ -296,7 +296,7 @@ func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, pro
 
 // chartRefused is a contract mismatch: exit 1, nothing applied.
 func chartRefused(err error) error {
-	return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: err.Error() + "; nothing was applied",
+	return &clierr.Error{Code: clierr.CodeFailure, Msg: err.Error() + "; nothing was applied", // err's text is in Msg: no Err, or it prints twice
 		Fix: "use a supported chart version (--version " + chartvalues.DefaultVersion + "), or set the values your chart needs with --set"}
 }
 
@@ -311,7 +311,7 @@ func checkDaemonSet(manifest string, arches, shims []string, info chartvalues.Ch
 		return chartRefused(fmt.Errorf("%s renders no kata-deploy DaemonSet with these values (deploymentMode job is not followed by kubectl coco)", info.Describe()))
 	}
 	if err := chartvalues.CheckEnv(chartvalues.Env(ds), arches, shims); err != nil {
-		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: fmt.Sprintf("%s: %v; nothing was applied", info.Describe(), err),
+		return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("%s: %v; nothing was applied", info.Describe(), err),
 			Fix: "choose --platform for the nodes' architecture or narrow --node-selector to nodes of one architecture; if you set shims with --set, set kata-as-coco-runtime.defaultShim.<arch> to one of them"}
 	}
 	return nil

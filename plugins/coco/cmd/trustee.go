@@ -31,8 +31,12 @@ Each command signs a short-lived admin token with the administrator's Ed25519 pr
 (--admin-key; default: kubectl coco's own under your config directory), in the form Trustee's
 Helm chart configures (issuer TrusteeInHelm, role admin), or sends --admin-token-file as it is.`,
 	}
-	a.addFlags(cmd)
-	cmd.AddCommand(newTrusteeResourceCommand(a), newTrusteePolicyCommand(a), newTrusteeReferenceValueCommand(a))
+	admin := []*cobra.Command{newTrusteeResourceCommand(a), newTrusteePolicyCommand(a), newTrusteeReferenceValueCommand(a)}
+	for _, c := range admin {
+		a.addFlags(c) // the KBS flags belong to the admin API commands, not to install/status
+	}
+	cmd.AddCommand(admin...)
+	cmd.AddCommand(newTrusteeInstallCommand(g), newTrusteeStatusCommand(g), newTrusteeUninstallCommand(g))
 	return cmd
 }
 
@@ -150,11 +154,11 @@ func kbsFailure(err error, what string) error {
 	var ue *kbs.Unreachable
 	switch {
 	case errors.As(err, &ke) && ke.AdminRefused():
-		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: what + ": " + err.Error(),
+		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: what,
 			Fix: "use the key the KBS trusts (--admin-key; with Trustee's chart and ephemeral keys, its Secret's KBS_ADMIN_TOKEN via --admin-token-file)"}
 	case errors.As(err, &ue):
-		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: what + ": " + err.Error(),
+		return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: what,
 			Fix: "check --kbs-url (for a KBS in the cluster: kubectl port-forward to its Service), and --kbs-cert for https"}
 	}
-	return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: what + ": " + err.Error()}
+	return &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: what}
 }

@@ -1,0 +1,349 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/progress"
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
+)
+
+// TrusteeInstallOptions installs Trustee with its Helm chart.
+type TrusteeInstallOptions struct {
+	g           *cli.Globals
+	out         output.Flags
+	Chart       string
+	Version     string
+	PlainHTTP   bool
+	ServiceType string
+	Sets        []string
+	AdminKey    string
+	DryRun      bool
+	Timeout     time.Duration
+	Force       bool
+
+	format   output.Format
+	clients  *kube.Clients
+	releases *helmrelease.Client
+}
+
+// TrusteeInstallResult is the schema of "trustee install -o json|yaml".
+type TrusteeInstallResult struct {
+	APIVersion  string   `json:"apiVersion"`
+	Kind        string   `json:"kind"`
+	Release     string   `json:"release"`
+	Namespace   string   `json:"namespace"`
+	Chart       string   `json:"chart"`
+	Outcome     string   `json:"outcome"`
+	Deployments []string `json:"deployments"`
+	Service     string   `json:"service"`
+	// KBSURL is the KBS as the cluster's nodes and pods reach it (what initdata needs).
+	KBSURL string `json:"kbsURL"`
+	// AdminKey is the file with the administrator's private key (never printed).
+	AdminKey string `json:"adminKey"`
+}
+
+func newTrusteeInstallCommand(g *cli.Globals) *cobra.Command {
+	o := &TrusteeInstallOptions{g: g, ServiceType: "ClusterIP", Timeout: 10 * time.Minute,
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "install --chart PATH|URL|oci://... [--service-type ClusterIP|NodePort|LoadBalancer]",
+		Short: "Install Trustee (KBS, attestation service, RVPS) with its Helm chart, keeping the admin key on this machine",
+		Long: `Installs Trustee's Helm chart (deployment/helm-chart of the trustee repository; it is not
+published to a registry: give a checkout's folder, a .tgz URL or your mirror with --chart) as
+release "trustee" (namespace -n, default trustee), with the chart's own key generation off:
+the administrator's Ed25519 key is made here and kept in a 0600 file under your config
+directory (never printed, never in the cluster); the cluster gets its public half, and the
+attestation service's token key, in a Secret the chart mounts. The chart is held to the
+contract kubectl coco knows (chart 0.18.0 of trustee v0.21.0) before anything is applied.
+Waits until the KBS, AS and RVPS Deployments are available, then prints the KBS URL the
+nodes reach (the Service of --service-type). Re-running changes nothing.`,
+		Example: `  kubectl coco trustee install --chart ./trustee/deployment/helm-chart
+  kubectl coco trustee install --chart ./trustee/deployment/helm-chart --service-type LoadBalancer --dry-run`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.Chart, "chart", "", "Trustee's chart: a folder, an http(s) .tgz URL or oci://REGISTRY/REPO")
+	f.StringVar(&o.Version, "version", "", "chart version (oci:// and repositories)")
+	f.BoolVar(&o.PlainHTTP, "plain-http", false, "talk to an oci:// registry over plain HTTP")
+	f.StringVar(&o.ServiceType, "service-type", o.ServiceType, "how the KBS is exposed: ClusterIP, NodePort or LoadBalancer")
+	f.StringArrayVar(&o.Sets, "set", nil, "chart value key=value (repeatable, as helm --set)")
+	f.StringVar(&o.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (PEM) (default: kubectl coco's own, made on first use)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be applied and apply nothing")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole install may take")
+	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending")
+	_ = cmd.RegisterFlagCompletionFunc("service-type", cobra.FixedCompletions(trusteechart.ServiceTypes, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func trusteeNamespace(g *cli.Globals) string {
+	if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
+		return *ns
+	}
+	return trusteechart.Namespace
+}
+
+// Complete reads -o and connects.
+func (o *TrusteeInstallOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if err := o.g.ClientsInto(&o.clients); err != nil {
+		return err
+	}
+	return o.g.ReleasesInto(&o.releases, trusteeNamespace(o.g))
+}
+
+// Validate checks the flags without I/O.
+func (o *TrusteeInstallOptions) Validate() error {
+	switch {
+	case o.Chart == "":
+		return clierr.Usagef("give a checkout's chart folder: --chart ./trustee/deployment/helm-chart (git clone -b v0.21.0 https://github.com/confidential-containers/trustee)",
+			"--chart is required: Trustee's chart is not published to a registry")
+	case o.Timeout <= 0:
+		return clierr.Usagef("e.g. --timeout 10m", "--timeout must be positive, not %s", o.Timeout)
+	}
+	for _, t := range trusteechart.ServiceTypes {
+		if o.ServiceType == t {
+			return nil
+		}
+	}
+	return clierr.Usagef("use ClusterIP, NodePort or LoadBalancer", "invalid --service-type %q", o.ServiceType)
+}
+
+// Run checks the chart, keeps the admin key, applies the Secret and the release, and waits.
+func (o *TrusteeInstallOptions) Run(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	ns, prog := trusteeNamespace(o.g), o.g.ProgressFor(o.format)
+	ch, vals, rendered, err := o.plan(ctx, ns, prog)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		return o.printPlan(ctx, ch, vals, ns)
+	}
+	if err := access.Check(ctx, o.clients.Kube, access.Request{Verb: "create", Resource: "namespaces"},
+		access.Request{Verb: "create", Resource: "secrets", Namespace: ns}, access.Request{Verb: "create", Group: "apps", Resource: "deployments", Namespace: ns},
+		access.Request{Verb: "create", Resource: "services", Namespace: ns}, access.Request{Verb: "create", Resource: "configmaps", Namespace: ns}); err != nil {
+		return clierr.Wrap(err, "installing Trustee needs these permissions")
+	}
+	key, err := o.adminKey(ctx, ns)
+	if err != nil {
+		return err
+	}
+	r := TrusteeInstallResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeInstallResult", Release: trusteechart.ReleaseName, Namespace: ns,
+		Chart: ch.Metadata.Name + "-" + ch.Metadata.Version, Deployments: rendered.Deployments, Service: rendered.Exposed, AdminKey: key.path}
+	if r.Outcome, err = o.apply(ctx, ns, ch, vals, key, prog); err != nil {
+		return err
+	}
+	if err := o.waitAvailable(ctx, ns, rendered.Deployments, prog); err != nil {
+		return err
+	}
+	if r.KBSURL, err = kbsURL(ctx, o.clients, ns, rendered.Exposed, o.ServiceType, prog); err != nil {
+		return err
+	}
+	return o.print(r, key)
+}
+
+// plan loads the chart and holds it and its rendering to the contract.
+func (o *TrusteeInstallOptions) plan(ctx context.Context, ns string, prog *progress.Progress) (*chart.Chart, map[string]any, *trusteechart.Rendered, error) {
+	step := prog.Start("loading chart " + o.Chart)
+	ch, err := helmrelease.LoadChart(ctx, helmrelease.Source{Ref: o.Chart, Version: o.Version, PlainHTTP: o.PlainHTTP})
+	if err != nil {
+		step.Fail("failed")
+		return nil, nil, nil, err
+	}
+	step.Done(ch.Metadata.Name + " " + ch.Metadata.Version)
+	refuse := func(err error) error {
+		return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("chart %s %s: %v; nothing was applied", ch.Metadata.Name, ch.Metadata.Version, err),
+			Fix: "use Trustee's chart " + trusteechart.SupportedVersion + " (trustee v0.21.0, deployment/helm-chart)"}
+	}
+	if err := trusteechart.CheckValues(ch.Values); err != nil {
+		return nil, nil, nil, refuse(err)
+	}
+	if ch.Metadata.Version != trusteechart.SupportedVersion {
+		o.g.Note(fmt.Sprintf("chart %s is not %s, the version kubectl coco was checked against; its values and manifest passed the contract check", ch.Metadata.Version, trusteechart.SupportedVersion))
+	}
+	vals, err := helmrelease.Values(trusteechart.Values(trusteechart.ReleaseName, o.ServiceType), nil, o.Sets)
+	if err != nil {
+		return nil, nil, nil, clierr.Usagef("use --set key=value", "%v", err)
+	}
+	rel, err := helmrelease.Render(ctx, ch, vals, trusteechart.ReleaseName, ns)
+	if err != nil {
+		return nil, nil, nil, refuse(err)
+	}
+	rendered, err := trusteechart.CheckManifest(rel.Manifest, trusteechart.ReleaseName, o.ServiceType)
+	if err != nil {
+		return nil, nil, nil, refuse(err)
+	}
+	return ch, vals, rendered, nil
+}
+
+func (o *TrusteeInstallOptions) printPlan(ctx context.Context, ch *chart.Chart, vals map[string]any, ns string) error {
+	rel, err := helmrelease.Render(ctx, ch, vals, trusteechart.ReleaseName, ns)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.g.Streams.Out, "# Secret %s/%s (the admin public key, the attestation service's token key and certificate chain) is created first\n", ns, trusteechart.SecretName(trusteechart.ReleaseName))
+	_, err = fmt.Fprint(o.g.Streams.Out, helmrelease.ManifestWithHooks(rel))
+	return err
+}
+
+// adminKeyFile is the administrator's key: read, or made now (written once the cluster's
+// Secret agrees with it).
+type adminKeyFile struct {
+	key     ed25519.PrivateKey
+	path    string
+	created bool
+}
+
+// adminKey reads or makes the key and holds it to the Secret already in the cluster: a Secret
+// with another admin key means the KBS trusts a key this run does not have.
+func (o *TrusteeInstallOptions) adminKey(ctx context.Context, ns string) (*adminKeyFile, error) {
+	k := &adminKeyFile{path: o.AdminKey}
+	if k.path == "" {
+		p, err := defaultAdminKeyPath()
+		if err != nil {
+			return nil, clierr.Usagef("pass --admin-key FILE", "no config directory for the admin key: %v", err)
+		}
+		k.path = p
+	}
+	data, err := os.ReadFile(k.path)
+	switch {
+	case err == nil:
+		if k.key, err = kbs.ParsePrivateKey(data); err != nil {
+			return nil, clierr.Usagef("give an Ed25519 private key (PEM)", "%s: %v", k.path, err)
+		}
+	case errors.Is(err, fs.ErrNotExist) && o.AdminKey == "":
+		if _, k.key, err = ed25519.GenerateKey(rand.Reader); err != nil {
+			return nil, err
+		}
+		k.created = true
+	default:
+		return nil, clierr.Usagef("give a readable Ed25519 private key (PEM)", "--admin-key: %v", err)
+	}
+	sec, err := o.clients.Kube.CoreV1().Secrets(ns).Get(ctx, trusteechart.SecretName(trusteechart.ReleaseName), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return k, nil
+	case err != nil:
+		return nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "secrets", Namespace: ns, Name: trusteechart.SecretName(trusteechart.ReleaseName)})
+	}
+	_, pub, _ := kbs.MarshalKeys(k.key)
+	if !bytes.Equal(sec.Data["KBS_ADMIN_PUBKEY"], pub) {
+		return nil, clierr.Failf("give the matching key with --admin-key FILE, or start over: kubectl coco trustee uninstall",
+			"Secret %s/%s holds another admin public key than %s: the KBS trusts a key this run does not have", ns, sec.Name, k.path)
+	}
+	return k, nil
+}
+
+// apply writes the key file, the namespace and the Secret when they are new, then the release.
+func (o *TrusteeInstallOptions) apply(ctx context.Context, ns string, ch *chart.Chart, vals map[string]any, key *adminKeyFile, prog *progress.Progress) (string, error) {
+	if key.created {
+		priv, _, err := kbs.MarshalKeys(key.key)
+		if err != nil {
+			return "", err
+		}
+		if err := atomicfile.Write(key.path, priv, 0o600); err != nil {
+			return "", fmt.Errorf("writing the admin key: %w", err)
+		}
+	}
+	if err := ensureNamespace(ctx, o.clients, ns); err != nil {
+		return "", err
+	}
+	if err := o.ensureSecret(ctx, ns, key); err != nil {
+		return "", err
+	}
+	step := prog.Start(fmt.Sprintf("installing release %s in namespace %s", trusteechart.ReleaseName, ns))
+	_, outcome, err := o.releases.Install(ctx, ch, vals, helmrelease.Options{Name: trusteechart.ReleaseName, Timeout: o.Timeout,
+		Notice: o.g.Note, TakeOverAfter: o.Timeout, Force: o.Force})
+	if err != nil {
+		step.Fail("failed")
+		return "", clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "install", Resource: "helm release " + trusteechart.ReleaseName, Namespace: ns}), "helm install")
+	}
+	step.Done(string(outcome))
+	return string(outcome), nil
+}
+
+func ensureNamespace(ctx context.Context, c *kube.Clients, ns string) error {
+	_, err := c.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+		Labels: map[string]string{managedByLabel: managedBy()}}}, metav1.CreateOptions{FieldManager: managedBy()})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "namespaces", Name: ns})
+	}
+	return nil
+}
+
+// ensureSecret creates the user-keys Secret once; a rerun keeps it (its token key included).
+func (o *TrusteeInstallOptions) ensureSecret(ctx context.Context, ns string, key *adminKeyFile) error {
+	data, err := trusteechart.SecretData(key.key, time.Now())
+	if err != nil {
+		return err
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: trusteechart.SecretName(trusteechart.ReleaseName), Namespace: ns,
+		Labels: map[string]string{managedByLabel: managedBy()}}, Type: corev1.SecretTypeOpaque, Data: data}
+	_, err = o.clients.Kube.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{FieldManager: managedBy()})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "secrets", Namespace: ns, Name: sec.Name})
+	}
+	return nil
+}
+
+// waitAvailable follows the Deployments until each is available.
+func (o *TrusteeInstallOptions) waitAvailable(ctx context.Context, ns string, names []string, prog *progress.Progress) error {
+	for _, name := range names {
+		step := prog.Start("waiting for deployment " + name)
+		deps := o.clients.Kube.AppsV1().Deployments(ns)
+		_, err := waitfor.Until(ctx, waitfor.OnClient(o.clients.Kube, waitfor.Named(deps, name)), &appsv1.Deployment{}, func(ev watch.Event) (bool, error) {
+			d, ok := ev.Object.(*appsv1.Deployment)
+			return ok && deploymentAvailable(d), nil
+		})
+		if err != nil {
+			step.Fail("")
+			return waitError(err, "deployment "+ns+"/"+name+" is not available", "check its pods: kubectl get pods -n "+ns+" (the images come from ghcr.io)")
+		}
+		step.Done("available")
+	}
+	return nil
+}
+
+func (o *TrusteeInstallOptions) print(r TrusteeInstallResult, key *adminKeyFile) error {
+	if o.format.Structured() {
+		return output.Print(o.g.Streams.Out, o.format, r)
+	}
+	w := o.g.Streams.Out
+	fmt.Fprintf(w, "Trustee %s: release %s in %s (%s), %d deployments available\nKBS: %s (Service %s)\n", r.Outcome, r.Release, r.Namespace, r.Chart, len(r.Deployments), r.KBSURL, r.Service)
+	if key.created {
+		o.g.Note("created the KBS admin key " + key.path + " (mode 0600; the trustee commands sign with it; keep it)")
+	}
+	fmt.Fprintf(w, "Next: kubectl coco initdata --kbs-url %s\n", r.KBSURL)
+	return nil
+}

@@ -123,7 +123,7 @@ func (f *Flags) Format() (Format, error) {
 		format = Format(format.Kind() + noHeadersSuffix + "=" + format.arg())
 	}
 	if format.Structured() && format != JSON && format != YAML && format != Name {
-		if _, err := templatePrinter(format); err != nil {
+		if err := resolvePrinter(format); err != nil {
 			return "", err
 		}
 	}

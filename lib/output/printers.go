@@ -15,21 +15,27 @@ import (
 	"k8s.io/kubectl/pkg/cmd/get"
 )
 
-// built keeps the printers Flags.Format resolved (in Complete), so Print does not parse the
-// template or read its file again.
+// built keeps the printers Flags.Format resolved (in Complete), so the command's Print does
+// not parse the template or read its file again. Each is used once: client-go's JSONPath keeps
+// state between runs (a second {range} fails with "not in range"), so a second Print with the
+// same format in one process (tests, a command printing twice) builds its own.
 var built sync.Map // Format -> printers.ResourcePrinter
 
-// templatePrinter returns the printer for a jsonpath, go-template or custom-columns format,
-// built once.
+// templatePrinter returns the printer for a jsonpath, go-template or custom-columns format.
 func templatePrinter(format Format) (printers.ResourcePrinter, error) {
-	if p, ok := built.Load(format); ok {
+	if p, ok := built.LoadAndDelete(format); ok {
 		return p.(printers.ResourcePrinter), nil
 	}
+	return buildPrinter(format)
+}
+
+// resolvePrinter builds the printer in Complete and keeps it for the command's Print.
+func resolvePrinter(format Format) error {
 	p, err := buildPrinter(format)
 	if err == nil {
 		built.Store(format, p)
 	}
-	return p, err
+	return err
 }
 
 // buildPrinter builds the printer with kubectl's own flags' behaviour (missing keys allowed,

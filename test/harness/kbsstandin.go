@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -73,16 +74,27 @@ type kbsSession struct {
 
 var kbsB64 = base64.RawURLEncoding
 
-// StartKBSStandIn serves the stand-in until the test ends. Admin tokens must be signed by
-// adminKey with the issuer and role of Trustee's Helm chart (TrusteeInHelm, admin).
+// StartKBSStandIn serves the stand-in on loopback until the test ends. Admin tokens must be
+// signed by adminKey with the issuer and role of Trustee's Helm chart (TrusteeInHelm, admin).
 func StartKBSStandIn(t testing.TB, adminKey ed25519.PublicKey) *KBSStandIn {
+	return StartKBSStandInAt(t, adminKey, "127.0.0.1:0")
+}
+
+// StartKBSStandInAt serves it on addr: the real node's pods reach the host on its host-only
+// link (the ptp plugin's gateway address), so a test there listens on ":0".
+func StartKBSStandInAt(t testing.TB, adminKey ed25519.PublicKey, addr string) *KBSStandIn {
 	tokenKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := &KBSStandIn{adminKey: adminKey, issuer: "TrusteeInHelm", role: "admin", tokenKey: tokenKey,
 		resources: map[string][]byte{}, attestationPolicies: map[string]string{}, sessions: map[string]*kbsSession{}, Requests: map[string]int{}}
-	k.srv = httptest.NewServer(http.HandlerFunc(k.serve))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(k.serve), ReadHeaderTimeout: 10 * time.Second}}
+	k.srv.Start()
 	k.URL = k.srv.URL
 	t.Cleanup(k.srv.Close)
 	return k

@@ -3,6 +3,8 @@ package realnode
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -111,5 +113,42 @@ spec:
 	logs, err := cp.Admin.CoreV1().Pods(ns).GetLogs("hello", &corev1.PodLogOptions{}).DoRaw(ctx)
 	if err != nil || strings.TrimSpace(string(logs)) != "hello-from-deploy" {
 		t.Fatalf("log %q %v", logs, err)
+	}
+}
+
+// attest check's worker hop runs a real pod on the real node that reaches the KBS stand-in on
+// the node's host-only link (the ptp plugin gives the pods the host as their gateway,
+// 10.88.7.1) and gets a challenge; a port nothing listens on is a failed hop with wget's words.
+func TestAttestCheckFromAWorker(t *testing.T) {
+	ns := namespace(t, "attest-check")
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	k := harness.StartKBSStandInAt(t, pub, ":0")
+	port := k.URL[strings.LastIndex(k.URL, ":")+1:]
+	check := func(url string) (cmd.AttestReport, string, int) {
+		stdout, stderr, code := coco(t, "attest", "check", "-n", ns, "--kbs-url", url, "--node", harness.RealNodeName,
+			"--image", harness.BusyboxImage, "--image-pull-policy", "Never", "--timeout", "90s", "-o", "json")
+		var r cmd.AttestReport
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatalf("%v: %s\n%s", err, stdout, stderr)
+		}
+		return r, stderr, code
+	}
+	r, stderr, code := check("http://10.88.7.1:" + port)
+	hops := map[string]cmd.Hop{}
+	for _, h := range r.Hops {
+		hops[h.Name] = h
+	}
+	if code != 0 || !r.OK || hops["from-worker"].Status != "ok" || hops["trustee"].Status != "skipped" || hops["from-here"].Status != "skipped" {
+		t.Fatalf("exit %d %+v\n%s\n%s", code, r, stderr, node.Diagnose())
+	}
+	if k.Requests["POST /kbs/v0/auth"] != 1 {
+		t.Errorf("the stand-in saw %v", k.Requests)
+	}
+	r, _, code = check("http://10.88.7.1:1")
+	if code != 1 || r.OK || r.Hops[2].Status != "fail" || !strings.Contains(r.Hops[2].Detail, "wget") {
+		t.Fatalf("closed port: exit %d %+v", code, r)
+	}
+	if pods := podsIn(t, ns); len(pods) != 0 {
+		t.Errorf("probe pods left: %d", len(pods))
 	}
 }

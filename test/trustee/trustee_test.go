@@ -177,6 +177,15 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		}
 	})
 
+	harness.Step(t, "attest check: this machine's hop and the policies against the KBS", func(t *testing.T) {
+		res := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+			"--local-url", k.URL, "--admin-key", keyFile, "--timeout", "3s", "-o", "jsonpath={range .hops[*]}{.name}={.status} {end}")
+		// The worker hop's pod lands on a kwok node, which runs nothing: test/realnode runs it for real.
+		if res.Code != 1 || res.Stdout != "trustee=skipped from-here=ok from-worker=fail policies=ok " {
+			t.Fatalf("exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+		}
+	})
+
 	harness.Step(t, "delete, twice; dry runs send nothing", func(t *testing.T) {
 		before := k.Requests["DELETE /kbs/v0/resource/default/db/other"]
 		if res := coco("", admin("resource", "delete", "default/db/other", "--dry-run")...); res.Code != 0 || !strings.Contains(res.Stdout, "dry run") ||

@@ -238,3 +238,39 @@ func unreachable(u string, err error) error {
 	}
 	return &Unreachable{URL: u, Err: err}
 }
+
+// AuthRequest is the RCAR Request a probe sends to /kbs/v0/auth: the sample TEE, protocol 0.1.1
+// (kbs_attestation_protocol.md). A KBS answers it with a Challenge, whatever its policies; it
+// proves the protocol endpoint answers, not that a TEE would pass.
+const AuthRequest = `{"version":"0.1.1","tee":"sample","extra-params":{}}`
+
+// CheckChallenge reads a /kbs/v0/auth answer: a Challenge has a nonce.
+func CheckChallenge(status int, body []byte) error {
+	if status != http.StatusOK {
+		e := kbsError(status, "POST "+Prefix+"/auth", body)
+		return e
+	}
+	var ch struct {
+		Nonce string `json:"nonce"`
+	}
+	if err := json.Unmarshal(body, &ch); err != nil || ch.Nonce == "" {
+		return fmt.Errorf("the answer to /kbs/v0/auth is not a KBS challenge: %s", detail(string(body)))
+	}
+	return nil
+}
+
+// Probe sends the sample Request to the KBS at url and checks the Challenge.
+func Probe(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(url, "/")+Prefix+"/auth", strings.NewReader(AuthRequest))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return unreachable(url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return CheckChallenge(resp.StatusCode, body)
+}

@@ -31,9 +31,12 @@ type PodOptions struct {
 	Node      string
 	Deadline  time.Duration
 	ManagedBy string
+	// Command is what the pod runs (default uname -r; attest check runs a wget); RuntimeClass
+	// "" is the node's default runtime.
+	Command []string
 }
 
-// Pod builds a pod that prints its kernel release and exits. It meets the "restricted" Pod
+// Pod builds a pod that prints its kernel release (or runs Command) and exits. It meets the "restricted" Pod
 // Security standard, so it runs in any namespace.
 func Pod(o PodOptions) *corev1.Pod {
 	if o.Image == "" {
@@ -42,6 +45,13 @@ func Pod(o PodOptions) *corev1.Pod {
 	if o.PullPolicy == "" {
 		o.PullPolicy = corev1.PullIfNotPresent
 	}
+	if len(o.Command) == 0 {
+		o.Command = []string{"uname", "-r"}
+	}
+	var runtimeClass *string
+	if o.RuntimeClass != "" {
+		runtimeClass = ptr.To(o.RuntimeClass)
+	}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      podrun.Name(AppName),
@@ -49,7 +59,7 @@ func Pod(o PodOptions) *corev1.Pod {
 			Labels:    map[string]string{"app.kubernetes.io/name": AppName, "app.kubernetes.io/managed-by": o.ManagedBy},
 		},
 		Spec: corev1.PodSpec{
-			RuntimeClassName:              ptr.To(o.RuntimeClass),
+			RuntimeClassName:              runtimeClass,
 			NodeName:                      o.Node,
 			RestartPolicy:                 corev1.RestartPolicyNever,
 			ActiveDeadlineSeconds:         ptr.To(int64(o.Deadline.Seconds())),
@@ -61,7 +71,7 @@ func Pod(o PodOptions) *corev1.Pod {
 				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
 			Containers: []corev1.Container{{
-				Name: "uname", Image: o.Image, ImagePullPolicy: o.PullPolicy, Command: []string{"uname", "-r"},
+				Name: "uname", Image: o.Image, ImagePullPolicy: o.PullPolicy, Command: o.Command,
 				SecurityContext: &corev1.SecurityContext{
 					AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},

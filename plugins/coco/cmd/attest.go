@@ -1,0 +1,274 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/podrun"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
+)
+
+// Hop states.
+const (
+	hopOK         = "ok"
+	hopFail       = "fail"
+	hopCannotTell = "cannot-tell"
+	hopSkipped    = "skipped"
+)
+
+// Hop is one step between a guest and its secrets.
+type Hop struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// AttestReport is the schema of "attest check -o json|yaml".
+type AttestReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	KBSURL     string `json:"kbsURL"`
+	Hops       []Hop  `json:"hops"`
+	OK         bool   `json:"ok"`
+}
+
+func newAttestCommand(g *cli.Globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "attest", Short: "Check the path from a confidential guest to its secrets"}
+	cmd.AddCommand(newAttestCheckCommand(g))
+	return cmd
+}
+
+// AttestCheckOptions checks each hop between the guests and the KBS.
+type AttestCheckOptions struct {
+	g          *cli.Globals
+	out        output.Flags
+	KBSURL     string
+	Node       string
+	Image      string
+	PullPolicy string
+	Timeout    time.Duration
+	admin      kbsAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
+
+	format   output.Format
+	clients  *kube.Clients
+	releases *helmrelease.Client
+}
+
+func newAttestCheckCommand(g *cli.Globals) *cobra.Command {
+	o := &AttestCheckOptions{g: g, Image: smoke.DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute,
+		admin: kbsAccess{g: g, Timeout: 15 * time.Second}, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "check [--kbs-url URL] [--local-url URL [--admin-key F]]",
+		Short: "Can the guests reach the KBS, does it answer the protocol, are its policies in place: a verdict per hop",
+		Long: `Checks, one hop at a time:
+
+  trustee      Trustee is installed and healthy in the cluster (skipped for an external --kbs-url)
+  from-here    the KBS answers an RCAR Request from this machine at --local-url (e.g. after
+               kubectl port-forward -n trustee svc/trustee-kbs 8080:8080)
+  from-worker  a short-lived pod on a worker (--node) reaches --kbs-url (default: the installed
+               Trustee's Service) and gets a challenge, as a guest's Attestation Agent would
+  policies     the KBS holds a resource policy (the admin API at --local-url, with the admin key)
+
+A challenge proves that the KBS speaks the protocol there, not that a TEE's evidence would pass:
+that needs a guest (kubectl coco smoke-test, then your workload). Whether the KBS holds a
+resource cannot be read through its admin API; only an attested guest can fetch it.`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.KBSURL, "kbs-url", "", "the KBS as the nodes reach it (default: the installed Trustee's Service)")
+	f.StringVar(&o.admin.URL, "local-url", "", "the KBS as this machine reaches it (a port-forward, or the load balancer)")
+	f.StringVar(&o.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key, for the policies hop (default: kubectl coco's own)")
+	f.StringVar(&o.admin.TokenFile, "admin-token-file", "", "an admin token instead of the key")
+	f.StringVar(&o.Node, "node", "", "run the probe pod on this node (default: a worker the scheduler picks)")
+	f.StringVar(&o.Image, "image", o.Image, "image with wget (mirror it for air-gapped clusters)")
+	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "Always, IfNotPresent or Never")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the probe pod may take")
+	return cmd
+}
+
+// Complete reads -o and connects.
+func (o *AttestCheckOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if err := o.g.ClientsInto(&o.clients); err != nil {
+		return err
+	}
+	return o.g.ReleasesInto(&o.releases, trusteeNamespace(o.g))
+}
+
+// Validate checks the URLs and the timeout.
+func (o *AttestCheckOptions) Validate() error {
+	for flag, u := range map[string]string{"--kbs-url": o.KBSURL, "--local-url": o.admin.URL} {
+		if u == "" {
+			continue
+		}
+		if err := initdata.CheckKBSURL(u); err != nil {
+			return clierr.Usagef("give scheme, host and port, e.g. http://10.0.0.5:8080", "%s: %v", flag, err)
+		}
+	}
+	if o.Timeout <= 0 {
+		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive, not %s", o.Timeout)
+	}
+	return nil
+}
+
+// Run walks the hops; exit 1 unless every hop that ran is ok.
+func (o *AttestCheckOptions) Run(ctx context.Context) error {
+	r := AttestReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "AttestReport", KBSURL: o.KBSURL, Hops: []Hop{}}
+	r.Hops = append(r.Hops, o.trusteeHop(ctx, &r))
+	r.Hops = append(r.Hops, o.localHop(ctx), o.workerHop(ctx, r.KBSURL), o.policyHop(ctx))
+	r.OK = true
+	for _, h := range r.Hops {
+		if h.Status != hopOK && h.Status != hopSkipped {
+			r.OK = false
+		}
+	}
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
+}
+
+// trusteeHop reads the installed Trustee; it also fills the in-cluster KBS URL when none was given.
+func (o *AttestCheckOptions) trusteeHop(ctx context.Context, r *AttestReport) Hop {
+	h := Hop{Name: "trustee"}
+	st := &TrusteeStatusOptions{g: o.g, clients: o.clients, releases: o.releases}
+	s := TrusteeStatus{Namespace: trusteeNamespace(o.g), Deployments: map[string]string{}, KbsConfigs: []string{}}
+	rel, err := o.releases.Get(ctx, trusteechart.ReleaseName)
+	switch {
+	case err != nil:
+		h.Status, h.Detail = hopCannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: s.Namespace})
+		return h
+	case rel == nil && o.KBSURL != "":
+		h.Status, h.Detail = hopSkipped, "no Trustee release in "+s.Namespace+": --kbs-url names the KBS"
+		return h
+	case rel == nil:
+		h.Status, h.Detail, h.Fix = hopFail, "no Trustee release in namespace "+s.Namespace, "kubectl coco trustee install --chart ..., or give --kbs-url for a KBS elsewhere"
+		return h
+	}
+	st.chartStatus(ctx, rel.Manifest, &s)
+	if r.KBSURL == "" {
+		r.KBSURL = s.KBSURL
+	}
+	problems := append(s.Problems, s.CannotTell...)
+	if len(problems) > 0 {
+		h.Status, h.Detail, h.Fix = hopFail, strings.Join(problems, "; "), "kubectl coco trustee status; kubectl get pods -n "+s.Namespace
+		return h
+	}
+	h.Status, h.Detail = hopOK, fmt.Sprintf("release %s healthy in %s (KBS %s)", rel.Name, s.Namespace, s.KBSURL)
+	return h
+}
+
+func (o *AttestCheckOptions) localHop(ctx context.Context) Hop {
+	h := Hop{Name: "from-here"}
+	if o.admin.URL == "" {
+		h.Status, h.Detail = hopSkipped, "no --local-url (e.g. kubectl port-forward -n "+trusteeNamespace(o.g)+" svc/trustee-kbs 8080:8080, then --local-url http://127.0.0.1:8080)"
+		return h
+	}
+	hc, err := o.admin.httpClient()
+	if err != nil {
+		h.Status, h.Detail = hopFail, err.Error()
+		return h
+	}
+	if err := kbs.Probe(ctx, hc, o.admin.URL); err != nil {
+		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "check --local-url (the port-forward is running? https needs --kbs-cert)"
+		return h
+	}
+	h.Status, h.Detail = hopOK, "the KBS at "+o.admin.URL+" answers an RCAR request with a challenge"
+	return h
+}
+
+// workerHop runs the probe in a pod: the network a guest's Attestation Agent uses.
+func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
+	h := Hop{Name: "from-worker"}
+	if url == "" {
+		h.Status, h.Detail = hopSkipped, "no KBS URL for the nodes (--kbs-url)"
+		return h
+	}
+	ns := o.clients.Namespace
+	if err := access.Check(ctx, o.clients.Kube, access.Request{Verb: "create", Resource: "pods", Namespace: ns},
+		access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: ns}, access.Request{Verb: "delete", Resource: "pods", Namespace: ns}); err != nil {
+		h.Status, h.Detail = hopCannotTell, "cannot run the probe pod in namespace "+ns+": "+err.Error()
+		return h
+	}
+	// No wget -T: Debian's static busybox 1.37 crashes with it in an image without /etc; the
+	// pod's deadline bounds the probe instead.
+	pod := smoke.Pod(smoke.PodOptions{Namespace: ns, Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy), Node: o.Node,
+		Deadline: o.Timeout + 30*time.Second, ManagedBy: managedBy(),
+		Command: []string{"wget", "-q", "-O-", "--header", "Content-Type: application/json", "--post-data", kbs.AuthRequest, strings.TrimSuffix(url, "/") + kbs.Prefix + "/auth"}})
+	if o.Node == "" {
+		pod.Spec.NodeSelector = map[string]string{tee.WorkerLabel: ""}
+	}
+	step := o.g.ProgressFor(o.format).Start("probing " + url + " from a pod")
+	res, err := podrun.Run(ctx, o.clients.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 16 << 10, OnStatus: step.Update})
+	if err != nil {
+		step.Fail("")
+		var ce *clierr.Error
+		if errors.As(err, &ce) && res != nil && len(res.Log) > 0 {
+			err = fmt.Errorf("%v; it said: %s", err, strings.TrimSpace(string(res.Log)))
+		}
+		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "the nodes must reach "+url+" (network policies, the Service type: kubectl coco trustee install --service-type)"
+		return h
+	}
+	step.Done("")
+	if err := kbs.CheckChallenge(http.StatusOK, res.Log); err != nil {
+		h.Status, h.Detail = hopFail, err.Error()
+		return h
+	}
+	h.Status, h.Detail = hopOK, "a pod on "+res.Node+" got a challenge from "+url
+	return h
+}
+
+func (o *AttestCheckOptions) policyHop(ctx context.Context) Hop {
+	h := Hop{Name: "policies"}
+	if o.admin.URL == "" {
+		h.Status, h.Detail = hopSkipped, "needs --local-url and the admin key"
+		return h
+	}
+	if err := o.admin.connect(); err != nil {
+		h.Status, h.Detail = hopSkipped, "no admin access: "+err.Error()
+		return h
+	}
+	raw, err := o.admin.client.ResourcePolicies(ctx)
+	switch {
+	case err != nil:
+		h.Status, h.Detail = hopCannotTell, err.Error()
+	case len(strings.TrimSpace(string(raw))) <= 2: // {} or []
+		h.Status, h.Detail, h.Fix = hopFail, "the KBS holds no resource policy", "kubectl coco trustee policy set --resource-policy FILE"
+	default:
+		h.Status, h.Detail = hopOK, "the KBS holds a resource policy"
+	}
+	return h
+}
+
+func (o *AttestCheckOptions) printHuman(r AttestReport) error {
+	w := o.g.Streams.Out
+	p := o.g.Palette(w)
+	for _, h := range r.Hops {
+		mark := map[string]string{hopOK: p.Good("✓"), hopFail: p.Bad("✗"), hopCannotTell: p.Bad("?"), hopSkipped: "-"}[h.Status]
+		fmt.Fprintf(w, "%s %-12s %s\n", mark, h.Name, h.Detail)
+		if h.Fix != "" && h.Status != hopOK {
+			fmt.Fprintf(w, "  fix: %s\n", h.Fix)
+		}
+	}
+	return nil
+}

@@ -156,8 +156,20 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		if got != rp || ap["default_cpu"] != "package policy\n" {
 			t.Fatalf("policies %q %v", got, ap)
 		}
+		if res := coco("", admin("policy", "set", "--profile", "restricted")...); res.Code != 0 {
+			t.Fatalf("profile: exit %d %s", res.Code, res.Stderr)
+		}
+		if got, _ := k.Policies(); got != kbs.Profiles["restricted"] || !strings.Contains(got, `submod["ear.status"] == "affirming"`) {
+			t.Fatalf("the restricted profile: %q", got)
+		}
+		if res := coco("", admin("policy", "set", "--profile", "lax")...); res.Code != 2 || !strings.Contains(res.Stderr, `unknown --profile "lax"`) {
+			t.Fatalf("unknown profile: exit %d %s", res.Code, res.Stderr)
+		}
+		if res := coco("", admin("policy", "set", "--profile", "permissive", "--resource-policy", "x")...); res.Code != 2 || !strings.Contains(res.Stderr, "exactly one of") {
+			t.Fatalf("two policies: exit %d %s", res.Code, res.Stderr)
+		}
 		res := coco("", admin("policy", "get")...)
-		if res.Code != 0 || !strings.Contains(res.Stdout, b64.EncodeToString([]byte(rp))) {
+		if res.Code != 0 || !strings.Contains(res.Stdout, b64.EncodeToString([]byte(kbs.Profiles["restricted"]))) {
 			t.Fatalf("get: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 		}
 		res = coco("", admin("policy", "set", "--resource-policy", writeFile(t, "x.json", []byte(`{"allow": true}`)))...)

@@ -344,6 +344,6 @@ func (o *TrusteeInstallOptions) print(r TrusteeInstallResult, key *adminKeyFile)
 	if key.created {
 		o.g.Note("created the KBS admin key " + key.path + " (mode 0600; the trustee commands sign with it; keep it)")
 	}
-	fmt.Fprintf(w, "Next: kubectl coco initdata --kbs-url %s\n", r.KBSURL)
+	fmt.Fprintf(w, "Next: set a resource policy (the KBS's admin API, through a port-forward):\n  kubectl port-forward -n %s svc/%s 8080:8080 &\n  kubectl coco trustee policy set --profile restricted --kbs-url http://127.0.0.1:8080\nthen give your pods initdata: kubectl coco initdata --kbs-url %s\n", r.Namespace, r.Service, r.KBSURL)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 )
 
 func newTrusteePolicyCommand(a *kbsAccess) *cobra.Command {
@@ -25,6 +26,7 @@ type PolicySetOptions struct {
 	a                 *kbsAccess
 	out               output.Flags
 	ResourcePolicy    string
+	Profile           string
 	AttestationPolicy string
 	PolicyID          string
 	DryRun            bool
@@ -36,10 +38,13 @@ type PolicySetOptions struct {
 func newTrusteePolicySetCommand(a *kbsAccess) *cobra.Command {
 	o := &PolicySetOptions{a: a, PolicyID: "default_cpu", out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
-		Use:   "set (--resource-policy FILE | --attestation-policy FILE [--policy-id ID])",
+		Use:   "set (--resource-policy FILE | --profile restricted|permissive | --attestation-policy FILE [--policy-id ID])",
 		Short: "Replace the resource policy (who may fetch what) or an attestation policy (what evidence is trusted)",
 		Long: `--resource-policy replaces the KBS's resource policy (Rego, package policy, rule allow), which
-decides from the attestation token's claims which resources a guest may fetch.
+decides from the attestation token's claims which resources a guest may fetch. --profile sets
+one of kubectl coco's: restricted (every attested submodule affirming: the evidence matched the
+reference values) or permissive (any attested requester, the sample TEE included: development
+only).
 --attestation-policy sets the attestation service's policy --policy-id (default "default_cpu",
 as kbs-client), which appraises the evidence.`,
 		Example: `  kubectl coco trustee policy set --resource-policy resource-policy.rego --kbs-url http://127.0.0.1:8080`,
@@ -49,6 +54,8 @@ as kbs-client), which appraises the evidence.`,
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.ResourcePolicy, "resource-policy", "", "Rego file with the resource policy")
+	f.StringVar(&o.Profile, "profile", "", "a resource policy of kubectl coco's: restricted or permissive")
+	_ = cmd.RegisterFlagCompletionFunc("profile", cobra.FixedCompletions([]string{"restricted", "permissive"}, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.AttestationPolicy, "attestation-policy", "", "Rego file with an attestation policy")
 	f.StringVar(&o.PolicyID, "policy-id", o.PolicyID, "the attestation policy's id")
 	f.BoolVar(&o.DryRun, "dry-run", false, "check the file and say what would be set; send nothing")
@@ -61,8 +68,22 @@ func (o *PolicySetOptions) Complete([]string) error {
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
-	if (o.ResourcePolicy == "") == (o.AttestationPolicy == "") {
-		return clierr.Usagef("e.g. --resource-policy resource-policy.rego", "give exactly one of --resource-policy and --attestation-policy")
+	given := 0
+	for _, f := range []string{o.ResourcePolicy, o.Profile, o.AttestationPolicy} {
+		if f != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return clierr.Usagef("e.g. --profile restricted", "give exactly one of --resource-policy, --profile and --attestation-policy")
+	}
+	if o.Profile != "" {
+		rego, ok := kbs.Profiles[o.Profile]
+		if !ok {
+			return clierr.Usagef("use --profile restricted or --profile permissive", "unknown --profile %q", o.Profile)
+		}
+		o.rego = []byte(rego)
+		return o.a.connect()
 	}
 	file := o.ResourcePolicy + o.AttestationPolicy
 	if o.rego, err = os.ReadFile(file); err != nil {
@@ -89,7 +110,7 @@ func (o *PolicySetOptions) Run(ctx context.Context) error {
 	switch {
 	case o.DryRun:
 		r.Result = "would-do"
-	case o.ResourcePolicy != "":
+	case o.AttestationPolicy == "":
 		err = o.a.client.SetResourcePolicy(ctx, o.rego)
 	default:
 		err = o.a.client.SetAttestationPolicy(ctx, o.PolicyID, o.rego)

@@ -24,6 +24,7 @@ import (
 // (teecheck node --deep has its own test above; shoot's file writes are tested in test/shoot.)
 func TestLongCommandsInterruptedBySignal(t *testing.T) {
 	ctx := context.Background()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // trustee install's admin key
 	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-e2e-signal"}, Handler: "kata-e2e-signal"}
 	if _, err := cp.Admin.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -83,6 +84,15 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 		}, func(string) func() bool {
 			return func() bool {
 				s, err := cp.Admin.CoreV1().Secrets("coco-system").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
+				return err == nil && len(s.Items) > 0
+			}
+		}, "interrupted", nil},
+		// No controllers here: trustee install's Deployments never become available, it waits.
+		{"coco trustee install", "coco", func(ns string) []string {
+			return []string{"trustee", "install", "-n", ns, "--chart", filepath.Join(root, "test", "charts", "trustee"), "--timeout", "2m"}
+		}, func(ns string) func() bool {
+			return func() bool {
+				s, err := cp.Admin.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
 				return err == nil && len(s.Items) > 0
 			}
 		}, "interrupted", nil},
@@ -163,6 +173,12 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 				}
 				if pods, err := cp.Admin.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{}); err != nil || len(pods.Items) != 0 {
 					t.Errorf("pods left in %s: %d %v", ns, len(pods.Items), err)
+				}
+				if tc.name == "coco trustee install" {
+					// The release stays (the message says so); uninstall removes it and the key Secret.
+					if r := plugin(t, "coco", nil, "--kubeconfig", cp.AdminKubeconfig, "trustee", "uninstall", "-n", ns); r.code != 0 {
+						t.Fatalf("uninstall after the interrupted install: %d\n%s", r.code, r.stderr)
+					}
 				}
 				if tc.plugin == "coco" && tc.args("")[0] == "install" {
 					// The release stays (the message says so); remove it for the next run.

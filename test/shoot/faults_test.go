@@ -157,6 +157,7 @@ func TestKubeconfigInterruptedLeavesNoHalfFile(t *testing.T) {
 // Gardener carries on and how to follow it again.
 func TestWaitsInterrupted(t *testing.T) {
 	create(t, "eco-sigdel")
+	create(t, "eco-sigrec")
 	// gardenlet keeps a shoot with its finalizer until the cluster is gone: the wait goes on.
 	patch := []byte(`{"metadata":{"finalizers":["gardener"]}}`)
 	if _, err := core.CoreV1beta1().Shoots(ns).Patch(context.Background(), "eco-sigdel", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
@@ -167,6 +168,7 @@ func TestWaitsInterrupted(t *testing.T) {
 	}()
 	for _, args := range [][]string{
 		{"wait", "eco-sbx", "--for", "deleted"},
+		{"reconcile", "eco-sigrec", "--wait"}, // no gardenlet here to observe it
 		{"delete", "eco-sigdel", "--yes", "--wait"},
 	} {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -63,6 +63,8 @@ func TestRestrictedGardenUser(t *testing.T) {
 		{[]string{"create", "eco-new-one", "--machine-type", "vm-dedicated-2-4", "--wait"}, 1, `create shoots.core.gardener.cloud in namespace "garden-eco"`},
 		{[]string{"delete", "eco-sbx", "--yes"}, 1, `patch shoots.core.gardener.cloud in namespace "garden-eco"; delete shoots.core.gardener.cloud in namespace "garden-eco"`},
 		{[]string{"kubeconfig", "eco-sbx", "--admin", "-o", out}, 1, `create shoots/adminkubeconfig.core.gardener.cloud in namespace "garden-eco"`},
+		{[]string{"hibernate", "eco-sbx"}, 1, `patch shoots.core.gardener.cloud in namespace "garden-eco"`},
+		{[]string{"reconcile", "eco-sbx", "--wait"}, 1, `patch shoots.core.gardener.cloud in namespace "garden-eco"`},
 	} {
 		r := shoot(t, append([]string{"--garden-config", cfg}, tc.args...)...)
 		if r.Code != tc.code || !strings.Contains(r.Stderr, tc.missing) {

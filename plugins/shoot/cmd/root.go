@@ -35,5 +35,6 @@ Exit codes: 0 ok, 1 failed or not ready, 2 bad usage, 130 interrupted.`, streams
 	root.AddCommand(newConfigCommand(ga), newDoctorCommand(ga), newListCommand(ga), newMachineTypesCommand(ga),
 		newCreateCommand(ga), newKubeconfigCommand(ga), newUseCommand(ga), newStatusCommand(ga), newWaitCommand(ga),
 		newDeleteCommand(ga))
+	root.AddCommand(newLifecycleCommands(ga)...)
 	return root, g
 }

@@ -1,0 +1,236 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/progress"
+	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/lifecycle"
+	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
+)
+
+// LifecycleOptions runs one lifecycle verb on a shoot.
+type LifecycleOptions struct {
+	a       *gardenAccess
+	verb    lifecycle.Verb
+	out     output.Flags
+	Name    string
+	DryRun  string
+	Wait    bool
+	Timeout time.Duration
+
+	format output.Format
+}
+
+// LifecycleResult is the schema of the lifecycle verbs' -o json|yaml.
+type LifecycleResult struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Shoot      string `json:"shoot"`
+	Project    string `json:"project"`
+	Verb       string `json:"verb"`
+	// Result is done, unchanged (Reason says why), would-change (dry runs) or requested.
+	Result    string `json:"result"`
+	Change    string `json:"change,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Schedules string `json:"hibernationSchedules,omitempty"`
+}
+
+// Dry-run modes, as in kubectl.
+const (
+	dryRunNone   = "none"
+	dryRunClient = "client"
+	dryRunServer = "server"
+)
+
+var lifecycleHelp = map[lifecycle.Verb]string{
+	lifecycle.Hibernate: "Hibernate a shoot: Gardener scales its workers and control plane to zero (spec.hibernation.enabled)",
+	lifecycle.WakeUp:    "Wake a hibernated shoot up (spec.hibernation.enabled=false)",
+	lifecycle.Reconcile: "Ask Gardener to reconcile a shoot now (gardener.cloud/operation=reconcile)",
+	lifecycle.Retry:     "Retry a shoot whose last operation failed (gardener.cloud/operation=retry)",
+	lifecycle.Maintain:  "Run the shoot's maintenance now, outside its time window (gardener.cloud/operation=maintain)",
+}
+
+func newLifecycleCommands(a *gardenAccess) []*cobra.Command {
+	var cmds []*cobra.Command
+	for _, v := range lifecycle.Verbs {
+		o := &LifecycleOptions{a: a, verb: v, DryRun: dryRunNone, Timeout: 30 * time.Minute,
+			out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		cmd := &cobra.Command{
+			Use:   string(v) + " NAME",
+			Short: lifecycleHelp[v],
+			Long: lifecycleHelp[v] + `.
+
+Checks that you may patch the shoot first; a shoot already in the asked-for state (or with the
+operation already requested) is left unchanged and says so. --wait follows the shoot with a
+watch until Gardener has carried it out (a progress bar on a terminal).`,
+			Args:              cli.ExactArgs(1, "the shoot name"),
+			ValidArgsFunction: completeShoots(a),
+			RunE:              cli.RunE(o),
+		}
+		o.out.AddFlags(cmd)
+		f := cmd.Flags()
+		f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" says what would change, "server" lets the Gardener API check it; nothing is saved`)
+		f.Lookup("dry-run").NoOptDefVal = dryRunClient
+		f.BoolVar(&o.Wait, "wait", false, "wait until Gardener has carried it out")
+		f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
+		cmds = append(cmds, cmd)
+	}
+	return cmds
+}
+
+// Complete reads the name and -o.
+func (o *LifecycleOptions) Complete(args []string) error {
+	o.Name = args[0]
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	return nil
+}
+
+// Validate checks --dry-run and --timeout.
+func (o *LifecycleOptions) Validate() error {
+	switch o.DryRun {
+	case dryRunNone, dryRunClient, dryRunServer:
+	default:
+		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
+	}
+	if o.Timeout <= 0 {
+		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
+	}
+	return nil
+}
+
+// Run plans the change, checks the right to make it, patches and (with --wait) follows it.
+func (o *LifecycleOptions) Run(ctx context.Context) error {
+	gd, p, err := o.a.connectProject(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := getShoot(ctx, gd, p, o.Name)
+	if err != nil {
+		return err
+	}
+	r := LifecycleResult{APIVersion: "shoot.osc-coco.io/v1alpha1", Kind: "LifecycleResult", Shoot: o.Name, Project: p.Name, Verb: string(o.verb),
+		Schedules: lifecycle.Schedules(s)}
+	change, err := lifecycle.Plan(s, o.verb)
+	var refused *lifecycle.Refused
+	switch {
+	case errors.As(err, &refused):
+		return clierr.Failf(refused.Fix, "%s", refused.Reason)
+	case err != nil:
+		return err
+	case change.Noop != "":
+		r.Result, r.Reason = "unchanged", change.Noop
+		return o.print(r)
+	}
+	r.Change = change.What
+	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "patch", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
+		return clierr.Wrap(err, "%s shoot %s", o.verb, o.Name)
+	}
+	if o.DryRun == dryRunClient {
+		r.Result = "would-change"
+		return o.print(r)
+	}
+	patched, err := o.patch(ctx, gd, p, change.Patch)
+	if err != nil {
+		return err
+	}
+	if r.Result = "requested"; o.DryRun == dryRunServer {
+		r.Result = "would-change"
+	} else if o.Wait {
+		if err := o.wait(ctx, gd, p, patched.Generation); err != nil {
+			return err
+		}
+		r.Result = "done"
+	}
+	return o.print(r)
+}
+
+func (o *LifecycleOptions) patch(ctx context.Context, gd *garden, p project, patch []byte) (*gardencorev1beta1.Shoot, error) {
+	opts := metav1.PatchOptions{FieldManager: "kubectl-shoot"}
+	if o.DryRun == dryRunServer {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	s, err := gd.Core.CoreV1beta1().Shoots(p.Namespace).Patch(ctx, o.Name, types.MergePatchType, patch, opts)
+	if err != nil {
+		return nil, clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: o.Name})
+	}
+	return s, nil
+}
+
+// wait follows the shoot until lifecycle.Done says the verb's effect is there.
+func (o *LifecycleOptions) wait(ctx context.Context, gd *garden, p project, generation int64) error {
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	step := o.a.g.ProgressFor(o.format).Start(fmt.Sprintf("waiting for Gardener to %s shoot %s", o.verb, o.Name))
+	var msg string
+	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
+	err := waitfor.UntilAll(ctx, waitfor.Named(shoots, o.Name), &gardencorev1beta1.Shoot{}, func(objs []any) (bool, error) {
+		if len(objs) == 0 {
+			return false, fmt.Errorf("shoot %s was deleted while waiting", o.Name)
+		}
+		s, ok := objs[0].(*gardencorev1beta1.Shoot)
+		if !ok {
+			return false, nil
+		}
+		var outcome shootstate.Outcome
+		outcome, msg = lifecycle.Done(s, o.verb, generation)
+		step.Update(fmt.Sprintf("shoot %s %s %s", o.Name, progress.Bar(shootstate.Progress(s), 20), msg))
+		switch outcome {
+		case shootstate.Done:
+			return true, nil
+		case shootstate.Failed:
+			return false, errors.New(msg)
+		}
+		return false, nil
+	})
+	switch {
+	case err == nil:
+		step.Done(msg)
+		return nil
+	case errors.Is(err, context.Canceled):
+		step.Fail("interrupted")
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for shoot " + o.Name, Fix: "Gardener carries on; follow it with: kubectl shoot wait " + o.Name}
+	case errors.Is(err, waitfor.ErrTimeout):
+		step.Fail("timed out")
+		return clierr.Failf("Gardener carries on; kubectl shoot wait "+o.Name, "shoot %s: %s did not finish within %s (last state: %s)", o.Name, o.verb, o.Timeout, orText(msg, "unknown"))
+	}
+	step.Fail("failed")
+	return clierr.Failf("kubectl shoot status "+o.Name+" shows the conditions and last errors", "shoot %s: %v", o.Name, err)
+}
+
+func (o *LifecycleOptions) print(r LifecycleResult) error {
+	if o.format.Structured() {
+		return output.Print(o.a.g.Streams.Out, o.format, r)
+	}
+	w := o.a.g.Streams.Out
+	switch r.Result {
+	case "unchanged":
+		fmt.Fprintf(w, "shoot %s unchanged: %s\n", r.Shoot, r.Reason)
+	case "would-change":
+		fmt.Fprintf(w, "shoot %s would be changed: %s (dry run)\n", r.Shoot, r.Change)
+	case "done":
+		fmt.Fprintf(w, "shoot %s: %s done (%s)\n", r.Shoot, r.Verb, r.Change)
+	default:
+		fmt.Fprintf(w, "shoot %s: %s requested (%s); follow it: kubectl shoot wait %s\n", r.Shoot, r.Verb, r.Change, r.Shoot)
+	}
+	if r.Schedules != "" && (o.verb == lifecycle.Hibernate || o.verb == lifecycle.WakeUp) {
+		fmt.Fprintf(w, "its hibernation schedule: %s\n", strings.TrimSpace(r.Schedules))
+	}
+	return nil
+}

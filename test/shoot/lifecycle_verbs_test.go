@@ -150,3 +150,51 @@ func TestLifecycleVerbs(t *testing.T) {
 		t.Fatalf("bad --dry-run: exit %d", r.Code)
 	}
 }
+
+// rotated plays gardenlet finishing a rotation step: the phases, the annotation removed, the
+// generation observed.
+func rotated(t *testing.T, name string, phase gardencorev1beta1.CredentialsRotationPhase) {
+	t.Helper()
+	ctx := context.Background()
+	patch := []byte(`{"metadata":{"annotations":{"gardener.cloud/operation":null}}}`)
+	if _, err := core.CoreV1beta1().Shoots(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := setStatus(ctx, name, func(s *gardencorev1beta1.Shoot) {
+		s.Status.ObservedGeneration = s.Generation
+		s.Status.LastOperation = &gardencorev1beta1.LastOperation{Type: gardencorev1beta1.LastOperationTypeReconcile, State: gardencorev1beta1.LastOperationStateSucceeded, Progress: 100, LastUpdateTime: metav1.Now()}
+		s.Status.Credentials = &gardencorev1beta1.ShootCredentials{Rotation: &gardencorev1beta1.ShootCredentialsRotation{
+			CertificateAuthorities: &gardencorev1beta1.CARotation{Phase: phase}, ServiceAccountKey: &gardencorev1beta1.ServiceAccountKeyRotation{Phase: phase},
+			ETCDEncryptionKey: &gardencorev1beta1.ETCDEncryptionKeyRotation{Phase: phase}}}
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRotateCredentials(t *testing.T) {
+	const name = "eco-rot"
+	create(t, name)
+	reconciled(t, name, false, "Succeeded")
+	if r := shoot(t, "rotate-credentials", name, "complete"); r.Code != 1 || !strings.Contains(r.Stderr, `rotation is "not started", not Prepared`) {
+		t.Fatalf("complete first: exit %d %s", r.Code, r.Stderr)
+	}
+	done := runAsync("rotate-credentials", name, "start", "--wait", "--timeout", "1m")
+	eventually(t, name, func(s *gardencorev1beta1.Shoot) bool {
+		return s.Annotations["gardener.cloud/operation"] == "rotate-credentials-start"
+	})
+	rotated(t, name, gardencorev1beta1.RotationPrepared)
+	if r := <-done; r.Code != 0 || !strings.Contains(r.Stdout, "rotate-credentials start done") {
+		t.Fatalf("start: exit %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := shoot(t, "rotate-credentials", name, "complete", "-o", "jsonpath={.result} {.change}"); r.Code != 0 || r.Stdout != "requested annotated gardener.cloud/operation=rotate-credentials-complete" {
+		t.Fatalf("complete: exit %d %q %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := shoot(t, "rotate-credentials", name, "complete"); r.Code != 0 || !strings.Contains(r.Stdout, "already requested") {
+		t.Fatalf("complete again: exit %d %s", r.Code, r.Stdout)
+	}
+	for _, args := range [][]string{{"rotate-credentials", name, "finish"}, {"rotate-credentials", name, "start", "--kind", "kubeconfig"}, {"rotate-credentials", name, "complete", "--kind", "ssh-keypair"}} {
+		if r := shoot(t, args...); r.Code != 2 {
+			t.Errorf("%v: exit %d %s", args, r.Code, r.Stderr)
+		}
+	}
+}

@@ -33,6 +33,9 @@ type LifecycleOptions struct {
 	Timeout time.Duration
 
 	format output.Format
+	// plan and done are the verb's decisions (plugins/shoot/lifecycle).
+	plan func(*gardencorev1beta1.Shoot) (lifecycle.Change, error)
+	done func(s *gardencorev1beta1.Shoot, generation int64) (shootstate.Outcome, string)
 }
 
 // LifecycleResult is the schema of the lifecycle verbs' -o json|yaml.
@@ -68,7 +71,11 @@ func newLifecycleCommands(a *gardenAccess) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, v := range lifecycle.Verbs {
 		o := &LifecycleOptions{a: a, verb: v, DryRun: dryRunNone, Timeout: 30 * time.Minute,
-			out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+			out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}},
+			plan: func(s *gardencorev1beta1.Shoot) (lifecycle.Change, error) { return lifecycle.Plan(s, v) },
+			done: func(s *gardencorev1beta1.Shoot, gen int64) (shootstate.Outcome, string) {
+				return lifecycle.Done(s, v, gen)
+			}}
 		cmd := &cobra.Command{
 			Use:   string(v) + " NAME",
 			Short: lifecycleHelp[v],
@@ -81,15 +88,72 @@ watch until Gardener has carried it out (a progress bar on a terminal).`,
 			ValidArgsFunction: completeShoots(a),
 			RunE:              cli.RunE(o),
 		}
-		o.out.AddFlags(cmd)
-		f := cmd.Flags()
-		f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" says what would change, "server" lets the Gardener API check it; nothing is saved`)
-		f.Lookup("dry-run").NoOptDefVal = dryRunClient
-		f.BoolVar(&o.Wait, "wait", false, "wait until Gardener has carried it out")
-		f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
+		o.addFlags(cmd)
 		cmds = append(cmds, cmd)
 	}
 	return cmds
+}
+
+func (o *LifecycleOptions) addFlags(cmd *cobra.Command) {
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" says what would change, "server" lets the Gardener API check it; nothing is saved`)
+	f.Lookup("dry-run").NoOptDefVal = dryRunClient
+	f.BoolVar(&o.Wait, "wait", false, "wait until Gardener has carried it out")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
+}
+
+func newRotateCredentialsCommand(a *gardenAccess) *cobra.Command {
+	o := &LifecycleOptions{a: a, verb: "rotate-credentials", DryRun: dryRunNone, Timeout: 30 * time.Minute,
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	kind := "all"
+	cmd := &cobra.Command{
+		Use:   "rotate-credentials NAME start|complete [--kind all|ca|service-account-key|etcd-encryption-key|ssh-keypair|observability]",
+		Short: "Rotate a shoot's credentials in Gardener's two steps (start, then complete once clients use the new ones)",
+		Long: `Sets Gardener's rotation operation (gardener.cloud/operation=rotate-<kind>-start or -complete, as
+Gardener v1.150 names them). start prepares new credentials next to the old ones (phase
+Prepared); complete removes the old ones, which Gardener allows only once the phase is Prepared:
+update the kubeconfigs and clients in between. ssh-keypair and observability have one step.
+Checks that you may patch the shoot first; --wait follows the rotation with a watch.`,
+		Example: `  kubectl shoot rotate-credentials eco-sbx start --wait
+  kubectl shoot kubeconfig eco-sbx   # new kubeconfigs now
+  kubectl shoot rotate-credentials eco-sbx complete --wait`,
+		Args: cli.ExactArgs(2, "the shoot name and start or complete"),
+		RunE: cli.RunE(&rotateOptions{LifecycleOptions: o, kind: &kind}),
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&kind, "kind", kind, "what to rotate: "+strings.Join(lifecycle.RotationKinds, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(lifecycle.RotationKinds, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// rotateOptions is a lifecycle run whose plan is a rotation step.
+type rotateOptions struct {
+	*LifecycleOptions
+	kind *string
+}
+
+// Complete reads NAME, start|complete and --kind.
+func (o *rotateOptions) Complete(args []string) error {
+	if err := o.LifecycleOptions.Complete(args[:1]); err != nil {
+		return err
+	}
+	complete := args[1] == "complete"
+	if args[1] != "start" && !complete {
+		return clierr.Usagef("kubectl shoot rotate-credentials NAME start, then complete", "unknown step %q", args[1])
+	}
+	if _, err := lifecycle.RotationOperation(*o.kind, complete); err != nil {
+		return clierr.Usagef("use --kind "+strings.Join(lifecycle.RotationKinds, "|"), "%v", err)
+	}
+	kind := *o.kind
+	o.verb = lifecycle.Verb("rotate-credentials " + args[1])
+	o.plan = func(s *gardencorev1beta1.Shoot) (lifecycle.Change, error) {
+		return lifecycle.PlanRotation(s, kind, complete)
+	}
+	o.done = func(s *gardencorev1beta1.Shoot, gen int64) (shootstate.Outcome, string) {
+		return lifecycle.RotationDone(s, kind, complete, gen)
+	}
+	return nil
 }
 
 // Complete reads the name and -o.
@@ -127,7 +191,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 	}
 	r := LifecycleResult{APIVersion: "shoot.osc-coco.io/v1alpha1", Kind: "LifecycleResult", Shoot: o.Name, Project: p.Name, Verb: string(o.verb),
 		Schedules: lifecycle.Schedules(s)}
-	change, err := lifecycle.Plan(s, o.verb)
+	change, err := o.plan(s)
 	var refused *lifecycle.Refused
 	switch {
 	case errors.As(err, &refused):
@@ -189,7 +253,7 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden, p project, gene
 			return false, nil
 		}
 		var outcome shootstate.Outcome
-		outcome, msg = lifecycle.Done(s, o.verb, generation)
+		outcome, msg = o.done(s, generation)
 		step.Update(fmt.Sprintf("shoot %s %s %s", o.Name, progress.Bar(shootstate.Progress(s), 20), msg))
 		switch outcome {
 		case shootstate.Done:

@@ -108,3 +108,68 @@ func TestSchedules(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+func rotating(ca, sa gardencorev1beta1.CredentialsRotationPhase) *gardencorev1beta1.Shoot {
+	s := shoot(nil, gardencorev1beta1.LastOperationStateSucceeded, "")
+	s.Status.Credentials = &gardencorev1beta1.ShootCredentials{Rotation: &gardencorev1beta1.ShootCredentialsRotation{
+		CertificateAuthorities: &gardencorev1beta1.CARotation{Phase: ca}, ServiceAccountKey: &gardencorev1beta1.ServiceAccountKeyRotation{Phase: sa}}}
+	return s
+}
+
+func TestPlanRotation(t *testing.T) {
+	yes := true
+	prepared, completed := gardencorev1beta1.RotationPrepared, gardencorev1beta1.RotationCompleted
+	hibernated := shoot(&yes, gardencorev1beta1.LastOperationStateSucceeded, "")
+	for _, tc := range []struct {
+		name     string
+		s        *gardencorev1beta1.Shoot
+		kind     string
+		complete bool
+		op, err  string
+	}{
+		{"start all", rotating("", ""), "all", false, "rotate-credentials-start", ""},
+		{"complete all when both are prepared", rotating(prepared, prepared), "all", true, "rotate-credentials-complete", ""},
+		{"complete all before the CA is prepared", rotating(completed, prepared), "all", true, "", `the ca rotation is "Completed", not Prepared`},
+		{"complete the CA", rotating(prepared, ""), "ca", true, "rotate-ca-complete", ""},
+		{"start the service account key", rotating("", ""), "service-account-key", false, "rotate-serviceaccount-key-start", ""},
+		{"ssh keypair", rotating("", ""), "ssh-keypair", false, "rotate-ssh-keypair", ""},
+		{"ssh keypair has no complete", rotating("", ""), "ssh-keypair", true, "", "no complete step"},
+		{"unknown kind", rotating("", ""), "kubeconfig", false, "", `unknown --kind "kubeconfig"`},
+		{"credentials of a hibernated shoot", hibernated, "all", false, "", "hibernated shoot"},
+		{"the CA of a hibernated shoot", hibernated, "ca", false, "rotate-ca-start", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := PlanRotation(tc.s, tc.kind, tc.complete)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(string(c.Patch), `"gardener.cloud/operation":"`+tc.op+`"`) {
+				t.Fatalf("%s %v", c.Patch, err)
+			}
+		})
+	}
+}
+
+func TestRotationDone(t *testing.T) {
+	prepared, preparing := gardencorev1beta1.RotationPrepared, gardencorev1beta1.RotationPreparing
+	taken := rotating(preparing, preparing)
+	taken.Annotations = map[string]string{"gardener.cloud/operation": "rotate-credentials-start"}
+	for _, tc := range []struct {
+		name string
+		s    *gardencorev1beta1.Shoot
+		gen  int64
+		want shootstate.Outcome
+	}{
+		{"not observed", rotating("", ""), 4, shootstate.Waiting},
+		{"gardenlet still has the annotation", taken, 3, shootstate.Waiting},
+		{"reconciled but still preparing", rotating(preparing, prepared), 3, shootstate.Waiting},
+		{"prepared", rotating(prepared, prepared), 3, shootstate.Done},
+	} {
+		if got, msg := RotationDone(tc.s, "all", false, tc.gen); got != tc.want {
+			t.Errorf("%s: %v (%s), want %v", tc.name, got, msg, tc.want)
+		}
+	}
+}

@@ -177,3 +177,27 @@ func progress(t *testing.T, name, typ, state string, p int32) {
 		t.Fatal(err)
 	}
 }
+
+// --for coco: the CoCo checks against the cloud profile before anything is sent, and a shoot
+// the real Gardener API accepts with the worker label on its pool.
+func TestCreateForCoco(t *testing.T) {
+	r := shoot(t, "create", "eco-coco-small", "--for", "coco", "--machine-type", "vm-dedicated-2-4")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "machine type vm-dedicated-2-4 has 2 CPUs, not the 4, which CoCo needs; machine types that do:") || shootExists(t, "eco-coco-small") {
+		t.Fatalf("2 CPUs: exit %d %s", r.Code, r.Stderr)
+	}
+	r = shoot(t, "create", "eco-coco-sgx", "--for", "coco", "--tee", "sgx", "--machine-type", "vm-dedicated-8-16")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "is not a SGX machine type (vm-dedicated-sgx-*)") || !strings.Contains(r.Stderr, "machine types that do: vm-dedicated-sgx-4-16-16") {
+		t.Fatalf("not SGX: exit %d %s", r.Code, r.Stderr)
+	}
+	if r := shoot(t, "create", "eco-coco-x", "--tee", "sgx", "--machine-type", "vm-dedicated-8-16"); r.Code != 2 || !strings.Contains(r.Stderr, "use --for coco --tee sgx") {
+		t.Fatalf("--tee alone: exit %d %s", r.Code, r.Stderr)
+	}
+	if r := shoot(t, "create", "eco-coco", "--for", "coco", "--tee", "sgx", "--machine-type", "vm-dedicated-sgx-8-16-16"); r.Code != 0 {
+		t.Fatalf("create: exit %d %s", r.Code, r.Stderr)
+	}
+	s := getShoot(t, "eco-coco")
+	w := s.Spec.Provider.Workers[0]
+	if _, ok := w.Labels["node.kubernetes.io/worker"]; !ok || w.CRI == nil || w.CRI.Name != "containerd" || w.Machine.Type != "vm-dedicated-sgx-8-16-16" {
+		t.Fatalf("pool %+v", w)
+	}
+}

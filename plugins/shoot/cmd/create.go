@@ -41,6 +41,8 @@ type CreateOptions struct {
 	NodesCIDR            string
 	Image                string
 	Purpose              string
+	For                  string
+	TEE                  string
 	DryRun               string
 	Wait                 bool
 	Timeout              time.Duration
@@ -82,6 +84,8 @@ Machine type, zone and Kubernetes version are checked before any change, with su
 	f.StringVar(&o.NodesCIDR, "nodes-cidr", "", "node network CIDR (default: 10.250.0.0/16)")
 	f.StringVar(&o.Image, "image", "", "machine image NAME or NAME:VERSION (default: the profile's current one)")
 	f.StringVar(&o.Purpose, "purpose", "", "evaluation, testing, development, production or infrastructure")
+	f.StringVar(&o.For, "for", "", `"coco": a pool fit for Confidential Containers (>= 4 CPUs and 8 GiB, Kubernetes >= 1.24, containerd, nodes labelled node.kubernetes.io/worker)`)
+	f.StringVar(&o.TEE, "tee", "", `with --for coco: "sgx" asks for one of the cloud profile's TEE machine types (OSC: vm-dedicated-sgx-*)`)
 	f.StringVar(&o.DryRun, "dry-run", "none", `"client" prints the Shoot without sending it; "server" has the Gardener API validate it without creating it`)
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	f.BoolVar(&o.Wait, "wait", false, "wait until the shoot is created (follows status.lastOperation)")
@@ -121,6 +125,9 @@ func (o *CreateOptions) Validate() error {
 	}
 	if o.min < 1 || o.max < o.min {
 		return clierr.Usagef("e.g. --workers 1:3", "--workers %s: need 1 <= MIN <= MAX", o.Workers)
+	}
+	if o.For != "" && o.For != "coco" {
+		return clierr.Usagef("use --for coco", "unknown --for %q", o.For)
 	}
 	switch o.DryRun {
 	case "none", "client", "server":
@@ -183,7 +190,7 @@ func (o *CreateOptions) buildShoot(ctx context.Context, gd *garden, p project) (
 		KubernetesVersion: o.KubernetesVersion, Region: o.Region, Zones: o.Zones, CredentialsBinding: o.CredentialsBinding,
 		CredentialsBindings: bindings, FloatingPool: o.FloatingPool, LoadBalancerProvider: o.LoadBalancerProvider,
 		NetworkingType: o.NetworkingType, NodesCIDR: o.NodesCIDR, Image: o.Image, Purpose: o.Purpose, From: from,
-		Profile: prof, Now: time.Now(),
+		Profile: prof, Now: time.Now(), ForCoco: o.For == "coco", TEE: o.TEE,
 	})
 	if err != nil {
 		var ie *shootspec.InputError

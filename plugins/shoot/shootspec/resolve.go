@@ -30,6 +30,11 @@ func validateRequest(r Request) error {
 	if r.From != nil && r.From.Spec.Provider.Type != ProviderType {
 		return inputErr("--from", "shoot %s runs on %q, not OpenStack", r.From.Name, r.From.Spec.Provider.Type)
 	}
+	if r.TEE != "" {
+		if _, ok := TEEMachineTypes[r.TEE]; !ok || !r.ForCoco {
+			return inputErr("--tee", "--tee %q: use --for coco --tee sgx (OSC's TEE machine types are vm-dedicated-sgx-*)", r.TEE)
+		}
+	}
 	return nil
 }
 

@@ -56,6 +56,10 @@ type Request struct {
 	From    *gardencorev1beta1.Shoot
 	Profile Profile
 	Now     time.Time
+	// ForCoco makes the pool fit for Confidential Containers (CheckCoco, CocoWorkerLabels);
+	// TEE ("" or a key of TEEMachineTypes) asks for a TEE machine type.
+	ForCoco bool
+	TEE     string
 }
 
 // InputError is a problem with the request, found before any API call.
@@ -127,6 +131,11 @@ func Build(r Request) (*gardencorev1beta1.Shoot, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if r.ForCoco {
+		if err := CheckCoco(spec, mt, r.TEE, k8s); err != nil {
+			return nil, nil, err
+		}
+	}
 	img, err := resolveImage(r, arch)
 	if err != nil {
 		return nil, nil, err
@@ -144,6 +153,9 @@ func Build(r Request) (*gardencorev1beta1.Shoot, []string, error) {
 		return nil, nil, err
 	}
 	shoot := assemble(r, shootParts{region: region, zones: zones, arch: arch, k8s: k8s, img: img, cb: cb, netType: netType, nodes: nodes, infra: infra, cp: cp})
+	if r.ForCoco {
+		shoot.Spec.Provider.Workers[0].Labels = CocoWorkerLabels()
+	}
 	if mt.Storage == nil && len(spec.VolumeTypes) > 0 {
 		shoot.Spec.Provider.Workers[0].Volume = &gardencorev1beta1.Volume{Type: ptr.To(spec.VolumeTypes[0].Name), VolumeSize: "50Gi"}
 	}

@@ -64,6 +64,7 @@ func TestRestrictedGardenUser(t *testing.T) {
 		{[]string{"delete", "eco-sbx", "--yes"}, 1, `patch shoots.core.gardener.cloud in namespace "garden-eco"; delete shoots.core.gardener.cloud in namespace "garden-eco"`},
 		{[]string{"kubeconfig", "eco-sbx", "--admin", "-o", out}, 1, `create shoots/adminkubeconfig.core.gardener.cloud in namespace "garden-eco"`},
 		{[]string{"hibernate", "eco-sbx"}, 1, `patch shoots.core.gardener.cloud in namespace "garden-eco"`},
+		{[]string{"pool", "add", "eco-sbx", "extra", "--machine-type", "vm-dedicated-4-16"}, 1, `update shoots.core.gardener.cloud in namespace "garden-eco"`},
 		{[]string{"reconcile", "eco-sbx", "--wait"}, 1, `patch shoots.core.gardener.cloud in namespace "garden-eco"`},
 	} {
 		r := shoot(t, append([]string{"--garden-config", cfg}, tc.args...)...)

@@ -36,6 +36,6 @@ Exit codes: 0 ok, 1 failed or not ready, 2 bad usage, 130 interrupted.`, streams
 		newCreateCommand(ga), newKubeconfigCommand(ga), newUseCommand(ga), newStatusCommand(ga), newWaitCommand(ga),
 		newDeleteCommand(ga))
 	root.AddCommand(newLifecycleCommands(ga)...)
-	root.AddCommand(newRotateCredentialsCommand(ga))
+	root.AddCommand(newRotateCredentialsCommand(ga), newPoolCommand(ga))
 	return root, g
 }

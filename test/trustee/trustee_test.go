@@ -142,6 +142,19 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		if got := g.fetch(t, strings.TrimPrefix(p.Secret.Name, "kbs:///")); string(got) != password {
 			t.Fatalf("unsealed %q", got)
 		}
+		// Sealed into the cluster, get-info finds the Secret by the resource and by the key.
+		ctx := context.Background()
+		if res := harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, "secret", "seal", "db", "-n", "default", "--resource", "kbs:///default/db/password", "--signing-key", writeFile(t, "sign2.jwk", privData)); res.Code != 0 {
+			t.Fatalf("seal into the cluster: exit %d %s", res.Code, res.Stderr)
+		}
+		res = harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, "trustee", "resource", "get-info", "default/db/password", "-o", "jsonpath={.sealedSecrets} {.inKBS}")
+		if res.Code != 0 || !strings.HasPrefix(res.Stdout, `["default/db (key secret)"] cannot tell: the KBS's admin API has no read`) {
+			t.Fatalf("get-info: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+		}
+		res = harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, "trustee", "resource", "get-info", "default/sealing-key/public", "-o", "jsonpath={.signingKeyFor}")
+		if res.Code != 0 || res.Stdout != `["default/db (key secret)"]` {
+			t.Fatalf("get-info of the key: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+		}
 	})
 
 	harness.Step(t, "policies and reference values", func(t *testing.T) {

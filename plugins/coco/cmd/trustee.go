@@ -31,11 +31,11 @@ Each command signs a short-lived admin token with the administrator's Ed25519 pr
 (--admin-key; default: kubectl coco's own under your config directory), in the form Trustee's
 Helm chart configures (issuer TrusteeInHelm, role admin), or sends --admin-token-file as it is.`,
 	}
-	admin := []*cobra.Command{newTrusteeResourceCommand(a), newTrusteePolicyCommand(a), newTrusteeReferenceValueCommand(a)}
-	for _, c := range admin {
+	policy, rv := newTrusteePolicyCommand(a), newTrusteeReferenceValueCommand(a)
+	for _, c := range []*cobra.Command{policy, rv} {
 		a.addFlags(c) // the KBS flags belong to the admin API commands, not to install/status
 	}
-	cmd.AddCommand(admin...)
+	cmd.AddCommand(newTrusteeResourceCommand(a), policy, rv)
 	cmd.AddCommand(newTrusteeInstallCommand(g), newTrusteeStatusCommand(g), newTrusteeUninstallCommand(g))
 	return cmd
 }

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
 )
 
 // TrusteeResult is the schema of the trustee commands' -o json|yaml. It never holds a
@@ -28,7 +32,11 @@ type TrusteeResult struct {
 
 func newTrusteeResourceCommand(a *kbsAccess) *cobra.Command {
 	cmd := &cobra.Command{Use: "resource", Short: "Put resources (secrets, keys) into the KBS, or remove them"}
-	cmd.AddCommand(newTrusteeResourceSetCommand(a), newTrusteeResourceDeleteCommand(a))
+	set, del := newTrusteeResourceSetCommand(a), newTrusteeResourceDeleteCommand(a)
+	for _, c := range []*cobra.Command{set, del} {
+		a.addFlags(c) // the KBS flags belong to the admin API calls
+	}
+	cmd.AddCommand(set, del, newTrusteeResourceGetInfoCommand(a.g))
 	return cmd
 }
 
@@ -180,4 +188,101 @@ func printTrusteeResult(g *cli.Globals, format output.Format, r TrusteeResult) e
 	}
 	_, err := fmt.Fprintf(g.Streams.Out, "%s %s%s at %s%s\n", r.Action, r.Target, size, r.KBS, what)
 	return err
+}
+
+// ResourceInfo is the schema of "trustee resource get-info -o json|yaml".
+type ResourceInfo struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	URI        string `json:"uri"`
+	// InKBS is what the KBS can tell: its v0.21 admin API sets and deletes resources but has
+	// no read, and only an attested guest may fetch one.
+	InKBS string `json:"inKBS"`
+	// SealedSecrets are the Secrets kubectl coco sealed that point at the resource, and those
+	// whose signature is checked with it (their kid).
+	SealedSecrets []string `json:"sealedSecrets"`
+	SigningKeyFor []string `json:"signingKeyFor"`
+	CannotTell    []string `json:"cannotTell"`
+}
+
+// ResourceGetInfoOptions says what is known about a resource without fetching it.
+type ResourceGetInfoOptions struct {
+	g       *cli.Globals
+	out     output.Flags
+	format  output.Format
+	path    kbs.Path
+	clients *kube.Clients
+}
+
+func newTrusteeResourceGetInfoCommand(g *cli.Globals) *cobra.Command {
+	o := &ResourceGetInfoOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "get-info REPO/TYPE/TAG",
+		Short: "Which sealed Secrets in the cluster point at a resource (the KBS's admin API cannot read it back)",
+		Long: `Trustee's KBS (v0.21) lets its administrator set and delete a resource but not read it; only an
+attested guest may fetch one. get-info says so, and lists the Secrets kubectl coco sealed in
+the cluster that point at the resource, or whose signature is checked with it.`,
+		Args: cli.ExactArgs(1, "the resource as REPO/TYPE/TAG"),
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete reads the path and -o, and connects to the cluster.
+func (o *ResourceGetInfoOptions) Complete(args []string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if o.path, err = kbs.ParsePath(args[0]); err != nil {
+		return clierr.Usagef("e.g. default/db/password", "%v", err)
+	}
+	return o.g.ClientsInto(&o.clients)
+}
+
+// Validate has nothing more to check.
+func (o *ResourceGetInfoOptions) Validate() error { return nil }
+
+// Run lists the sealed Secrets of every namespace the user may read.
+func (o *ResourceGetInfoOptions) Run(ctx context.Context) error {
+	r := ResourceInfo{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "ResourceInfo", URI: o.path.URI(), SealedSecrets: []string{}, SigningKeyFor: []string{}, CannotTell: []string{},
+		InKBS: "cannot tell: the KBS's admin API has no read of resources; only an attested guest can fetch " + o.path.URI()}
+	list, err := o.clients.Kube.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: managedByLabel + "=" + managedBy()})
+	if err != nil {
+		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "secrets"}))
+	} else {
+		for _, s := range list.Items {
+			for key, v := range s.Data {
+				p, err := sealed.Parse(string(v))
+				if err != nil {
+					continue
+				}
+				ref := s.Namespace + "/" + s.Name + " (key " + key + ")"
+				if p.Secret.Name == r.URI {
+					r.SealedSecrets = append(r.SealedSecrets, ref)
+				}
+				if p.Header.Kid == r.URI {
+					r.SigningKeyFor = append(r.SigningKeyFor, ref)
+				}
+			}
+		}
+	}
+	if o.format.Structured() {
+		return output.Print(o.g.Streams.Out, o.format, r)
+	}
+	w := o.g.Streams.Out
+	fmt.Fprintf(w, "%s\n  in the KBS: %s\n", r.URI, r.InKBS)
+	fmt.Fprintf(w, "  sealed Secrets pointing at it: %s\n  sealed Secrets checked with it: %s\n", listOrNone(r.SealedSecrets), listOrNone(r.SigningKeyFor))
+	for _, c := range r.CannotTell {
+		fmt.Fprintln(w, "  "+c)
+	}
+	return nil
+}
+
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }

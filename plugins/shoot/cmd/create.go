@@ -66,7 +66,7 @@ Machine type, zone and Kubernetes version are checked before any change, with su
   # same network and credentials as eco-sbx, three to five workers; print it first
   kubectl shoot create eco-tst --from eco-sbx --machine-type vm-dedicated-8-16 --workers 3:5 --dry-run -o yaml`,
 		Args: cli.ExactArgs(1, "the shoot name"),
-		RunE: cli.RunE(o),
+		RunE: cli.RunE(withGarden(a, o)),
 	}
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()

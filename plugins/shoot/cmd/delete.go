@@ -42,7 +42,7 @@ floating IPs) are released. You are asked to type the shoot's name; --yes skips 
 confirmation.gardener.cloud/deletion=true that Gardener requires, then deletes.`,
 		Args:              cli.ExactArgs(1, "the shoot name"),
 		ValidArgsFunction: completeShoots(a),
-		RunE:              cli.RunE(o),
+		RunE:              cli.RunE(withGarden(a, o)),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")

@@ -362,3 +362,20 @@ func notAGarden(gd *garden) error {
 	return clierr.Failf("point the garden config at the garden kubeconfig from the dashboard (My Account > Access), not at a shoot's: kubectl shoot config set-garden <identity> --kubeconfig <path>",
 		"the cluster at %s is not a Gardener garden (it serves no core.gardener.cloud API)", gd.Config.Host)
 }
+
+// onGarden is a command whose clients for the garden are built in Complete, after the
+// command's own Complete, as kubectl's commands build theirs; tests set gardenAccess.connected.
+type onGarden struct {
+	cli.Command
+	a *gardenAccess
+}
+
+func withGarden(a *gardenAccess, c cli.Command) cli.Command { return onGarden{Command: c, a: a} }
+
+func (o onGarden) Complete(args []string) error {
+	if err := o.Command.Complete(args); err != nil {
+		return err
+	}
+	_, err := o.a.connect()
+	return err
+}

@@ -55,7 +55,7 @@ certificate valid for --expiration; it contains a private key, so it is only wri
 (mode 0600) or, with -o -, to stdout.`,
 		Args:              cli.ExactArgs(1, "the shoot name"),
 		ValidArgsFunction: completeShoots(a),
-		RunE:              cli.RunE(o),
+		RunE:              cli.RunE(withGarden(a, o)),
 	}
 	f := cmd.Flags()
 	o.flags = f

@@ -86,7 +86,7 @@ operation already requested) is left unchanged and says so. --wait follows the s
 watch until Gardener has carried it out (a progress bar on a terminal).`,
 			Args:              cli.ExactArgs(1, "the shoot name"),
 			ValidArgsFunction: completeShoots(a),
-			RunE:              cli.RunE(o),
+			RunE:              cli.RunE(withGarden(a, o)),
 		}
 		o.addFlags(cmd)
 		cmds = append(cmds, cmd)
@@ -119,7 +119,7 @@ Checks that you may patch the shoot first; --wait follows the rotation with a wa
   kubectl shoot kubeconfig eco-sbx   # new kubeconfigs now
   kubectl shoot rotate-credentials eco-sbx complete --wait`,
 		Args: cli.ExactArgs(2, "the shoot name and start or complete"),
-		RunE: cli.RunE(&rotateOptions{LifecycleOptions: o, kind: &kind}),
+		RunE: cli.RunE(withGarden(a, &rotateOptions{LifecycleOptions: o, kind: &kind})),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVar(&kind, "kind", kind, "what to rotate: "+strings.Join(lifecycle.RotationKinds, ", "))

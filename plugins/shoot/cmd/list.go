@@ -38,7 +38,7 @@ func newListCommand(a *gardenAccess) *cobra.Command {
 		Long: `Prints the columns of 'kubectl get shoots' on the garden; -o wide adds seed, purpose and the
 five shoot conditions.`,
 		Args: cli.NoArgs,
-		RunE: cli.RunE(o),
+		RunE: cli.RunE(withGarden(a, o)),
 	}
 	o.out.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-projects", "A", false, "list the shoots of every project you can see")

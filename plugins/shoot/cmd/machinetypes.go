@@ -47,7 +47,7 @@ func newMachineTypesCommand(a *gardenAccess) *cobra.Command {
 		Example: `  # machine types with at least 8 CPUs and 32Gi in zone eu-de-1a
   kubectl shoot machine-types --region eu-de-1 --zone eu-de-1a --min-cpu 8 --min-memory 32Gi`,
 		Args: cli.NoArgs,
-		RunE: cli.RunE(o),
+		RunE: cli.RunE(withGarden(a, o)),
 	}
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()

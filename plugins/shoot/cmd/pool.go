@@ -65,7 +65,7 @@ func newPoolCommand(a *gardenAccess) *cobra.Command {
 	cmd := &cobra.Command{Use: "pool", Short: "List, add, scale and delete a shoot's worker pools"}
 	mk := func(action, use, short string, args int) (*PoolOptions, *cobra.Command) {
 		o := &PoolOptions{a: a, action: action, DryRun: dryRunNone, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
-		c := &cobra.Command{Use: use, Short: short, Args: cli.ExactArgs(args, strings.TrimPrefix(use, action+" ")), RunE: cli.RunE(o), ValidArgsFunction: completeShoots(a)}
+		c := &cobra.Command{Use: use, Short: short, Args: cli.ExactArgs(args, strings.TrimPrefix(use, action+" ")), RunE: cli.RunE(withGarden(a, o)), ValidArgsFunction: completeShoots(a)}
 		o.out.AddFlags(c)
 		if action != "list" {
 			c.Flags().StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" says what would change, "server" lets the Gardener API check it`)

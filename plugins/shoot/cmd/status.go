@@ -31,7 +31,7 @@ func newStatusCommand(a *gardenAccess) *cobra.Command {
 		Short:             "Show a shoot's last operation, progress, conditions and last errors",
 		Args:              cli.ExactArgs(1, "the shoot name"),
 		ValidArgsFunction: completeShoots(a),
-		RunE:              cli.RunE(o),
+		RunE:              cli.RunE(withGarden(a, o)),
 	}
 	o.out.AddFlags(cmd)
 	return cmd

@@ -41,7 +41,7 @@ config lists access restrictions that apply to the shoot, they are shown and mus
 (on the terminal, or with --yes), as with "gardenctl target shoot".`,
 		Args:              cli.ExactArgs(1, "the shoot name"),
 		ValidArgsFunction: completeShoots(a),
-		RunE:              cli.RunE(o),
+		RunE:              cli.RunE(withGarden(a, o)),
 	}
 	cmd.Flags().StringVar(&o.Shell, "shell", "", "bash, zsh, fish or powershell (default: from $SHELL)")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "write the kubeconfig again even if it exists")

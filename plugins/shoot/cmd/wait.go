@@ -29,7 +29,7 @@ Ends with exit code 0 when the shoot is reconciled (or gone, with --for deleted)
 reports the operation as Failed or --timeout passes (the last errors are printed).`,
 		Args:              cli.ExactArgs(1, "the shoot name"),
 		ValidArgsFunction: completeShoots(a),
-		RunE:              cli.RunE(o),
+		RunE:              cli.RunE(withGarden(a, o)),
 	}
 	cmd.Flags().StringVar(&o.For, "for", o.For, "reconciled or deleted")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait")

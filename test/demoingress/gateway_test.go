@@ -78,74 +78,84 @@ func TestGatewayAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A dry run takes the cluster's only GatewayClass, not a placeholder the server would accept.
-	if r := run(t, "deploy", "--gateway", "--dry-run", "-o", "yaml"); r.Code != 0 || !strings.Contains(r.Stdout, "gatewayClassName: test-gateways") {
-		t.Fatalf("deploy --gateway --dry-run: %d %s %s", r.Code, r.Stdout, r.Stderr)
-	}
-	// With two classes it does not guess.
-	other := class.DeepCopy()
-	other.SetName("other-gateways")
-	other.SetResourceVersion("")
-	if err := a.Apply(ctx, []*unstructured.Unstructured{other}, apply.Options{FieldManager: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if r := run(t, "deploy", "--gateway", "--dry-run"); r.Code != 2 || !strings.Contains(r.Stderr, "pass --gateway-class with one of: other-gateways, test-gateways") || strings.Contains(r.Stdout, "gatewayClassName") {
-		t.Errorf("two classes: %d %s %s", r.Code, r.Stdout, r.Stderr)
-	}
-	if err := dyn.Resource(gv.WithResource("gatewayclasses")).Delete(ctx, "other-gateways", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	r := run(t, "deploy", "--gateway", "--image", "local/demoweb:1")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "gateway/demo-gateway serverside-applied") || !strings.Contains(r.Stdout, "httproute/demo-route serverside-applied") {
-		t.Fatalf("deploy --gateway: %d %s %s", r.Code, r.Stdout, r.Stderr)
-	}
-	defer run(t, "delete", "--wait", "--timeout", "1m")
+	harness.Step(t, "dry runs take the only GatewayClass and do not guess between two", func(t *testing.T) {
+		if r := run(t, "deploy", "--gateway", "--dry-run", "-o", "yaml"); r.Code != 0 || !strings.Contains(r.Stdout, "gatewayClassName: test-gateways") {
+			t.Fatalf("deploy --gateway --dry-run: %d %s %s", r.Code, r.Stdout, r.Stderr)
+		}
+		other := class.DeepCopy()
+		other.SetName("other-gateways")
+		other.SetResourceVersion("")
+		if err := a.Apply(ctx, []*unstructured.Unstructured{other}, apply.Options{FieldManager: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if r := run(t, "deploy", "--gateway", "--dry-run"); r.Code != 2 || !strings.Contains(r.Stderr, "pass --gateway-class with one of: other-gateways, test-gateways") || strings.Contains(r.Stdout, "gatewayClassName") {
+			t.Errorf("two classes: %d %s %s", r.Code, r.Stdout, r.Stderr)
+		}
+		if err := dyn.Resource(gv.WithResource("gatewayclasses")).Delete(ctx, "other-gateways", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	gws := dyn.Resource(gv.WithResource("gateways")).Namespace("demo")
-	gw, err := gws.Get(ctx, "demo-gateway", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, _, _ := unstructured.NestedString(gw.Object, "spec", "gatewayClassName"); c != "test-gateways" {
-		t.Fatalf("gateway class %q", c)
-	}
-	route, err := dyn.Resource(gv.WithResource("httproutes")).Namespace("demo").Get(ctx, "demo-route", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs"); len(p) != 1 {
-		t.Fatalf("route %v", route.Object)
-	}
-	// No Gateway controller has taken it yet (the Gateway API's Accepted=Unknown "Waiting for
-	// controller"): status and verify say so.
-	_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "Accepted", "status": "Unknown", "reason": "Pending", "message": "Waiting for controller",
-		"lastTransitionTime": "2026-12-01T00:00:00Z"}}, "status", "conditions")
-	if _, err := gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if r := run(t, "status"); !strings.Contains(r.Stdout, "path /demo") || !strings.Contains(r.Stdout, "Accepted=Unknown Pending: Waiting for controller") {
-		t.Errorf("status of a pending gateway:\n%s", r.Stdout)
-	}
-	if r := run(t, "verify", "--timeout", "2s"); r.Code != 1 || !strings.Contains(r.Stdout, "(Accepted=Unknown Pending: Waiting for controller)") ||
-		!strings.Contains(r.Stdout, "Gateway controller") || strings.Contains(r.Stdout, "the ingress controller publishes") {
-		t.Errorf("verify of a pending gateway: %d\n%s", r.Code, r.Stdout)
-	}
-	if gw, err = gws.Get(ctx, "demo-gateway", metav1.GetOptions{}); err != nil { // verify recorded its result on it
-		t.Fatal(err)
-	}
-	// Played by the test: the Gateway controller's published address.
-	_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "IPAddress", "value": "127.0.0.1"}}, "status", "addresses")
-	if _, err := gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte("gateway says hello on " + r.URL.Path))
-	}))
-	defer good.Close()
-	r = run(t, "verify", "--port", strconv.Itoa(good.Listener.Addr().(*net.TCPAddr).Port), "--timeout", "1m")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "✓ route       gateway demo/demo-gateway has address 127.0.0.1") || !strings.Contains(r.Stdout, `"gateway says hello on /demo"`) {
-		t.Fatalf("verify via the gateway: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
-	}
-	if r := run(t, "status"); !strings.Contains(r.Stdout, "gateway/demo-gateway") {
-		t.Fatalf("status: %s", r.Stdout)
-	}
+	harness.Step(t, "deploy applies the Gateway and its HTTPRoute", func(t *testing.T) {
+		r := run(t, "deploy", "--gateway", "--image", "local/demoweb:1")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "gateway/demo-gateway serverside-applied") || !strings.Contains(r.Stdout, "httproute/demo-route serverside-applied") {
+			t.Fatalf("deploy --gateway: %d %s %s", r.Code, r.Stdout, r.Stderr)
+		}
+		gw, err := gws.Get(ctx, "demo-gateway", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, _, _ := unstructured.NestedString(gw.Object, "spec", "gatewayClassName"); c != "test-gateways" {
+			t.Fatalf("gateway class %q", c)
+		}
+		route, err := dyn.Resource(gv.WithResource("httproutes")).Namespace("demo").Get(ctx, "demo-route", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs"); len(p) != 1 {
+			t.Fatalf("route %v", route.Object)
+		}
+	})
+	defer run(t, "delete", "--wait", "--timeout", "1m")
+	harness.Step(t, "a Gateway no controller took: status and verify say so", func(t *testing.T) {
+		// The Gateway API's Accepted=Unknown "Waiting for controller".
+		gw, err := gws.Get(ctx, "demo-gateway", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "Accepted", "status": "Unknown", "reason": "Pending", "message": "Waiting for controller",
+			"lastTransitionTime": "2026-12-01T00:00:00Z"}}, "status", "conditions")
+		if _, err := gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if r := run(t, "status"); !strings.Contains(r.Stdout, "path /demo") || !strings.Contains(r.Stdout, "Accepted=Unknown Pending: Waiting for controller") {
+			t.Errorf("status of a pending gateway:\n%s", r.Stdout)
+		}
+		if r := run(t, "verify", "--timeout", "2s"); r.Code != 1 || !strings.Contains(r.Stdout, "(Accepted=Unknown Pending: Waiting for controller)") ||
+			!strings.Contains(r.Stdout, "Gateway controller") || strings.Contains(r.Stdout, "the ingress controller publishes") {
+			t.Errorf("verify of a pending gateway: %d\n%s", r.Code, r.Stdout)
+		}
+	})
+	harness.Step(t, "verify through the Gateway's address", func(t *testing.T) {
+		gw, err := gws.Get(ctx, "demo-gateway", metav1.GetOptions{}) // verify recorded its result on it
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Played by the test: the Gateway controller's published address.
+		_ = unstructured.SetNestedSlice(gw.Object, []any{map[string]any{"type": "IPAddress", "value": "127.0.0.1"}}, "status", "addresses")
+		if _, err := gws.UpdateStatus(ctx, gw, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("gateway says hello on " + r.URL.Path))
+		}))
+		defer good.Close()
+		r := run(t, "verify", "--port", strconv.Itoa(good.Listener.Addr().(*net.TCPAddr).Port), "--timeout", "1m")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "✓ route       gateway demo/demo-gateway has address 127.0.0.1") || !strings.Contains(r.Stdout, `"gateway says hello on /demo"`) {
+			t.Fatalf("verify via the gateway: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+		}
+		if r := run(t, "status"); !strings.Contains(r.Stdout, "gateway/demo-gateway") {
+			t.Fatalf("status: %s", r.Stdout)
+		}
+	})
 }

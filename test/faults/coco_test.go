@@ -72,107 +72,114 @@ func TestAPIServerStoppedDuringCocoInstallAndUninstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := async(func(ctx context.Context) harness.Result { return cocoProcess(ctx, slow, install...) })
-	var early *outcome
-	eventually(t, "helm release recorded", time.Minute, func() bool {
-		select {
-		case r := <-done:
-			early = &r
-			return true
-		default:
+	var wasPending bool
+	harness.Step(t, "an install cut off by an outage fails within --timeout, saying so", func(t *testing.T) {
+		done := async(func(ctx context.Context) harness.Result { return cocoProcess(ctx, slow, install...) })
+		var early *outcome
+		eventually(t, "helm release recorded", time.Minute, func() bool {
+			select {
+			case r := <-done:
+				early = &r
+				return true
+			default:
+			}
+			return len(helmRecords(t)) > 0
+		})
+		if early != nil {
+			t.Fatalf("install ended before it recorded a release: exit %d\n%s\n%s", early.Code, early.Stdout, early.Stderr)
 		}
-		return len(helmRecords(t)) > 0
+		restart := outage(t)
+		res := <-done
+		if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
+			t.Errorf("install during outage: exit %d\n%s", res.Code, res.Stderr)
+		}
+		if res.took > installTimeout+5*time.Second {
+			t.Errorf("install took %s with --timeout %s\n%s", res.took, installTimeout, res.Stderr)
+		}
+		restart()
+		wasPending = strings.HasPrefix(helmRecords(t)["1"], "pending")
+		t.Logf("after the outage: release records %v", helmRecords(t))
 	})
-	if early != nil {
-		t.Fatalf("install ended before it recorded a release: exit %d\n%s\n%s", early.Code, early.Stdout, early.Stderr)
-	}
-	restart := outage(t)
-	res := <-done
-	if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
-		t.Errorf("install during outage: exit %d\n%s", res.Code, res.Stderr)
-	}
-	if res.took > installTimeout+5*time.Second {
-		t.Errorf("install took %s with --timeout %s\n%s", res.took, installTimeout, res.Stderr)
-	}
-	restart()
-	wasPending := strings.HasPrefix(helmRecords(t)["1"], "pending")
-	t.Logf("after the outage: release records %v", helmRecords(t))
 
 	ctx, stopStandIn := context.WithCancel(context.Background())
 	defer stopStandIn()
 	if _, err := harness.KataDeployStandIn(ctx, cp.Admin, "coco-system"); err != nil {
 		t.Fatal(err)
 	}
-
-	// --force: the interrupted run is known to be over (its pending release may still be younger
-	// than --timeout, the age at which it is taken over without asking).
-	res = <-async(func(ctx context.Context) harness.Result {
-		return coco(ctx, cp.AdminKubeconfig, append(install, "--force")...)
+	harness.Step(t, "the rerun completes the interrupted release: one deployed record", func(t *testing.T) {
+		// --force: the interrupted run is known to be over (its pending release may still be younger
+		// than --timeout, the age at which it is taken over without asking).
+		res := <-async(func(ctx context.Context) harness.Result {
+			return coco(ctx, cp.AdminKubeconfig, append(install, "--force")...)
+		})
+		var out struct {
+			Outcome        string
+			RuntimeClasses []string
+		}
+		if err := json.Unmarshal([]byte(res.Stdout), &out); res.Code != 0 || err != nil {
+			t.Fatalf("install after the outage: exit %d %v\n%s\n%s", res.Code, err, res.Stdout, res.Stderr)
+		}
+		if wasPending && !(strings.Contains(res.Stderr, "was left pending-install") && strings.Contains(res.Stderr, "taking it over")) {
+			t.Errorf("the rerun did not say it completed the interrupted release:\n%s", res.Stderr)
+		}
+		recs := helmRecords(t)
+		deployed := 0
+		for _, status := range recs {
+			if status == "deployed" {
+				deployed++
+			}
+			if strings.HasPrefix(status, "pending") {
+				t.Errorf("a release record is still %s: %v", status, recs)
+			}
+		}
+		if deployed != 1 {
+			t.Errorf("release records %v: want exactly one deployed", recs)
+		}
+		rcs, err := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{})
+		if err != nil || len(rcs.Items) != len(out.RuntimeClasses) || len(rcs.Items) < 5 {
+			t.Errorf("runtime classes after install: %d (want %v) %v", len(rcs.Items), out.RuntimeClasses, err)
+		}
+		dss, _ := cp.Admin.AppsV1().DaemonSets("coco-system").List(context.Background(), metav1.ListOptions{})
+		if len(dss.Items) != 1 {
+			t.Errorf("%d DaemonSets", len(dss.Items))
+		}
 	})
-	var out struct {
-		Outcome        string
-		RuntimeClasses []string
-	}
-	if err := json.Unmarshal([]byte(res.Stdout), &out); res.Code != 0 || err != nil {
-		t.Fatalf("install after the outage: exit %d %v\n%s\n%s", res.Code, err, res.Stdout, res.Stderr)
-	}
-	if wasPending && !(strings.Contains(res.Stderr, "was left pending-install") && strings.Contains(res.Stderr, "taking it over")) {
-		t.Errorf("the rerun did not say it completed the interrupted release:\n%s", res.Stderr)
-	}
-	recs := helmRecords(t)
-	deployed := 0
-	for _, status := range recs {
-		if status == "deployed" {
-			deployed++
-		}
-		if strings.HasPrefix(status, "pending") {
-			t.Errorf("a release record is still %s: %v", status, recs)
-		}
-	}
-	if deployed != 1 {
-		t.Errorf("release records %v: want exactly one deployed", recs)
-	}
-	rcs, err := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{})
-	if err != nil || len(rcs.Items) != len(out.RuntimeClasses) || len(rcs.Items) < 5 {
-		t.Errorf("runtime classes after install: %d (want %v) %v", len(rcs.Items), out.RuntimeClasses, err)
-	}
-	dss, _ := cp.Admin.AppsV1().DaemonSets("coco-system").List(context.Background(), metav1.ListOptions{})
-	if len(dss.Items) != 1 {
-		t.Errorf("%d DaemonSets", len(dss.Items))
-	}
 
-	// Uninstall: the server goes once Helm has deleted the DaemonSet.
 	uninstall := []string{"uninstall", "--timeout", "12s"}
-	done = async(func(ctx context.Context) harness.Result { return cocoProcess(ctx, cp.AdminKubeconfig, uninstall...) })
-	eventually(t, "kata-deploy deleted", time.Minute, func() bool {
-		_, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(context.Background(), "kata-as-coco-runtime", metav1.GetOptions{})
-		return err != nil
+	harness.Step(t, "an uninstall cut off once Helm deleted the DaemonSet fails within --timeout", func(t *testing.T) {
+		done := async(func(ctx context.Context) harness.Result { return cocoProcess(ctx, cp.AdminKubeconfig, uninstall...) })
+		eventually(t, "kata-deploy deleted", time.Minute, func() bool {
+			_, err := cp.Admin.AppsV1().DaemonSets("coco-system").Get(context.Background(), "kata-as-coco-runtime", metav1.GetOptions{})
+			return err != nil
+		})
+		restart := outage(t)
+		res := <-done
+		if res.Code == 0 {
+			// The uninstall may have finished in the moment before the server stopped: then the rerun
+			// below must say so; either way nothing may be left.
+			t.Logf("uninstall finished before the outage:\n%s", res.Stdout)
+		} else if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
+			t.Errorf("uninstall during outage: exit %d\n%s", res.Code, res.Stderr)
+		}
+		if res.took > 12*time.Second+5*time.Second {
+			t.Errorf("uninstall took %s with --timeout 12s", res.took)
+		}
+		restart()
 	})
-	restart = outage(t)
-	res = <-done
-	if res.Code == 0 {
-		// The uninstall may have finished in the moment before the server stopped: then the rerun
-		// below must say so; either way nothing may be left.
-		t.Logf("uninstall finished before the outage:\n%s", res.Stdout)
-	} else if res.Code != 1 || !strings.Contains(res.Stderr, "API server") {
-		t.Errorf("uninstall during outage: exit %d\n%s", res.Code, res.Stderr)
-	}
-	if res.took > 12*time.Second+5*time.Second {
-		t.Errorf("uninstall took %s with --timeout 12s", res.took)
-	}
-	restart()
-	res = <-async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, uninstall...) })
-	if res.Code != 0 {
-		t.Fatalf("uninstall after the outage: exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
-	}
-	if recs := helmRecords(t); len(recs) != 0 {
-		t.Errorf("release records left: %v", recs)
-	}
-	if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
-		t.Errorf("%d runtime classes left", len(rcs.Items))
-	}
-	eventually(t, "kata labels removed", 20*time.Second, func() bool {
-		nodes, err := cp.Admin.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: tee.KataRuntime})
-		return err == nil && len(nodes.Items) == 0
+	harness.Step(t, "the rerun finishes the uninstall: nothing left", func(t *testing.T) {
+		res := <-async(func(ctx context.Context) harness.Result { return coco(ctx, cp.AdminKubeconfig, uninstall...) })
+		if res.Code != 0 {
+			t.Fatalf("uninstall after the outage: exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
+		}
+		if recs := helmRecords(t); len(recs) != 0 {
+			t.Errorf("release records left: %v", recs)
+		}
+		if rcs, _ := cp.Admin.NodeV1().RuntimeClasses().List(context.Background(), metav1.ListOptions{}); len(rcs.Items) != 0 {
+			t.Errorf("%d runtime classes left", len(rcs.Items))
+		}
+		eventually(t, "kata labels removed", 20*time.Second, func() bool {
+			nodes, err := cp.Admin.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{LabelSelector: tee.KataRuntime})
+			return err == nil && len(nodes.Items) == 0
+		})
 	})
 }

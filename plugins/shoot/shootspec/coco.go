@@ -30,7 +30,7 @@ func CheckCoco(spec gardencorev1beta1.CloudProfileSpec, mt gardencorev1beta1.Mac
 	if k8s != "" {
 		v, err := version.ParseGeneric(k8s)
 		if err == nil && v.LessThan(tee.MinKubernetes) {
-			return &InputError{Flag: "--kubernetes-version", Err: fmt.Errorf("Kubernetes %s is older than %s, which CoCo needs", k8s, tee.MinKubernetes)}
+			return &InputError{Flag: "--kubernetes-version", Err: fmt.Errorf("the Kubernetes version %s is older than %s, which CoCo needs", k8s, tee.MinKubernetes)}
 		}
 	}
 	return nil

@@ -24,7 +24,7 @@ func TestCheckCoco(t *testing.T) {
 		{"not a TEE type", "vm-dedicated-8-8", "sgx", "1.33.4", "is not a SGX machine type (vm-dedicated-sgx-*), which CoCo needs; machine types that do: vm-dedicated-sgx-8-16-16"},
 		{"a small TEE type", "vm-dedicated-sgx-2-4-4", "sgx", "1.33.4", "has 2 CPUs"},
 		{"a TEE type that fits", "vm-dedicated-sgx-8-16-16", "sgx", "1.33.4", ""},
-		{"old Kubernetes", "vm-dedicated-4-16", "", "1.23.17", "Kubernetes 1.23.17 is older than 1.24.0"},
+		{"old Kubernetes", "vm-dedicated-4-16", "", "1.23.17", "the Kubernetes version 1.23.17 is older than 1.24.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var m gardencorev1beta1.MachineType

@@ -35,6 +35,8 @@ type Seeded struct {
 	UserKubeconfig string
 	// ClusterCA is the CA bundle published for the shoots.
 	ClusterCA []byte
+	// ClientCAKey is its key: shoots/adminkubeconfig signs client certificates with the pair.
+	ClientCAKey []byte
 }
 
 // SeedEco creates the fixtures in dir (cloudprofile.yaml, project.yaml: project eco with shoots
@@ -62,9 +64,9 @@ func (g *Garden) SeedEco(ctx context.Context, fixtureDir string) (*Seeded, error
 	if err != nil {
 		return nil, err
 	}
-	s.ClusterCA = caCert
+	s.ClusterCA, s.ClientCAKey = caCert, caKey
 	for _, name := range []string{"eco-sbx", "eco-dev"} {
-		if err := g.publishShoot(ctx, core, name, caCert, caKey); err != nil {
+		if err := g.PublishShoot(ctx, core, name, caCert, caCert, caKey, "https://api."+name+".eco.shoot.osc.test"); err != nil {
 			return nil, err
 		}
 	}
@@ -101,13 +103,16 @@ func (g *Garden) grantProjectMember(ctx context.Context, name string) error {
 	return err
 }
 
-func (g *Garden) publishShoot(ctx context.Context, core gardencore.Interface, name string, caCert, caKey []byte) error {
+// PublishShoot plays gardenlet for a created shoot: its cluster CA (the API server's serving
+// CA) in <name>.ca-cluster, its client CA in <name>.ca-client (what shoots/adminkubeconfig signs
+// with), a reconciled status advertising external at server and internal beside it.
+func (g *Garden) PublishShoot(ctx context.Context, core gardencore.Interface, name string, clusterCA, clientCACert, clientCAKey []byte, server string) error {
 	if _, err := g.Kube.CoreV1().ConfigMaps(Namespace).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name + ".ca-cluster", Namespace: Namespace},
-		Data: map[string]string{"ca.crt": string(caCert)}}, metav1.CreateOptions{}); err != nil {
+		Data: map[string]string{"ca.crt": string(clusterCA)}}, metav1.CreateOptions{}); err != nil {
 		return err
 	}
 	if _, err := core.CoreV1beta1().InternalSecrets(Namespace).Create(ctx, &gardencorev1beta1.InternalSecret{ObjectMeta: metav1.ObjectMeta{Name: name + ".ca-client", Namespace: Namespace},
-		Data: map[string][]byte{"ca.crt": caCert, "ca.key": caKey}}, metav1.CreateOptions{}); err != nil {
+		Data: map[string][]byte{"ca.crt": clientCACert, "ca.key": clientCAKey}}, metav1.CreateOptions{}); err != nil {
 		return err
 	}
 	return SetStatus(ctx, core, name, func(s *gardencorev1beta1.Shoot) {
@@ -115,7 +120,7 @@ func (g *Garden) publishShoot(ctx context.Context, core gardencore.Interface, na
 		s.Status.LastOperation = &gardencorev1beta1.LastOperation{Type: "Reconcile", State: "Succeeded", Progress: 100,
 			Description: "Shoot cluster has been successfully reconciled.", LastUpdateTime: metav1.Now()}
 		s.Status.AdvertisedAddresses = []gardencorev1beta1.ShootAdvertisedAddress{
-			{Name: "external", URL: "https://api." + name + ".eco.shoot.osc.test"},
+			{Name: "external", URL: server},
 			{Name: "internal", URL: "https://api." + name + ".eco.internal.osc.test"},
 		}
 		s.Status.Conditions = nil

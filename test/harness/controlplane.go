@@ -46,6 +46,9 @@ type Options struct {
 	Dir string
 	// ExtraAPIServerArgs are appended to kube-apiserver's flags.
 	ExtraAPIServerArgs []string
+	// ExtraClientCAs (PEM) are trusted for client certificates besides the harness's own CA:
+	// a shoot's client CA, so that a kubeconfig Gardener's adminkubeconfig signs works here.
+	ExtraClientCAs []byte
 }
 
 // Start builds (if needed) and starts etcd and kube-apiserver, and waits until the API server
@@ -74,7 +77,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 		return nil, err
 	}
 	caPath := filepath.Join(dir, "client-ca.crt")
-	if err := os.WriteFile(caPath, cp.ca.certPEM, 0o600); err != nil {
+	if err := os.WriteFile(caPath, append(append([]byte{}, cp.ca.certPEM...), opts.ExtraClientCAs...), 0o600); err != nil {
 		return nil, err
 	}
 	saKey, saPub := filepath.Join(dir, "sa.key"), filepath.Join(dir, "sa.pub")

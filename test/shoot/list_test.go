@@ -36,8 +36,14 @@ func TestList(t *testing.T) {
 	}
 
 	r = shoot(t, "list", "-o", "wide")
+	trues := 0 // the five conditions of each of the guide's two shoots (other tests publish more)
+	for _, l := range strings.Split(r.Stdout, "\n") {
+		if strings.HasPrefix(l, "eco-sbx ") || strings.HasPrefix(l, "eco-dev ") {
+			trues += strings.Count(l, "True")
+		}
+	}
 	if !strings.Contains(r.Stdout, "SEED") || !strings.Contains(r.Stdout, "PURPOSE") || !strings.Contains(r.Stdout, "APISERVER") ||
-		!strings.Contains(r.Stdout, "development") || strings.Count(r.Stdout, "True") != 10 {
+		!strings.Contains(r.Stdout, "development") || trues != 10 {
 		t.Fatalf("wide:\n%s", r.Stdout)
 	}
 

@@ -33,6 +33,8 @@ var (
 	userKC    string // the garden kubeconfig of eco-user (context namespace garden-eco)
 	gctlHome  string // GCTL_HOME with gardenctl-v2.yaml pointing at userKC
 	clusterCA []byte
+	// clientCAKey is the key of the shoots' client CA (clusterCA): adminkubeconfig signs with it.
+	clientCAKey []byte
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -67,7 +69,7 @@ func setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	core, userKC, clusterCA = seeded.Core, seeded.UserKubeconfig, seeded.ClusterCA
+	core, userKC, clusterCA, clientCAKey = seeded.Core, seeded.UserKubeconfig, seeded.ClusterCA, seeded.ClientCAKey
 	gctlHome = filepath.Join(garden.Dir, "garden home")
 	if err := os.MkdirAll(gctlHome, 0o700); err != nil {
 		return err

@@ -22,6 +22,11 @@ type NodesOptions struct {
 	g *cli.Globals
 	verdictFlags
 	Selector string
+	// Shoots, Project and Parallel: the fleet view over a Gardener project's shoots, with the
+	// kubeconfig flags pointing at the garden.
+	Shoots   string
+	Project  string
+	Parallel int
 
 	clients *kube.Clients
 }
@@ -33,12 +38,16 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 		Short: "TEE and CoCo readiness of every node, from node labels and status",
 		Example: `  kubectl teecheck nodes
   kubectl teecheck nodes -l node.kubernetes.io/worker -o wide
-  kubectl teecheck nodes --require snp -o json`,
+  kubectl teecheck nodes --require snp -o json
+  kubectl teecheck nodes --shoots all -p eco --kubeconfig ~/.garden/osc.yaml`,
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
+	cmd.Flags().StringVar(&o.Shoots, "shoots", "", `"all" or a,b: the shoots of a Gardener project, with --kubeconfig/--context naming the garden (each through a short-lived kubeconfig from shoots/adminkubeconfig, or viewerkubeconfig, kept in memory)`)
+	cmd.Flags().StringVarP(&o.Project, "project", "p", "", "the Gardener project of --shoots (default: the garden context's namespace)")
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 4, "how many shoots --shoots reads at once")
 	return cmd
 }
 
@@ -52,6 +61,12 @@ func (o *NodesOptions) Complete([]string) error {
 
 // Validate checks the selector.
 func (o *NodesOptions) Validate() error {
+	if o.Parallel < 1 {
+		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1")
+	}
+	if o.Project != "" && o.Shoots == "" {
+		return clierr.Usagef("add --shoots all", "-p names the project of --shoots")
+	}
 	if _, err := labels.Parse(o.Selector); err != nil {
 		return clierr.Usagef("use a label selector such as -l node.kubernetes.io/worker or -l 'kubernetes.io/arch in (amd64,s390x)'",
 			"invalid selector %q: %v", o.Selector, err)
@@ -61,6 +76,9 @@ func (o *NodesOptions) Validate() error {
 
 // Run lists the nodes once and prints the verdicts.
 func (o *NodesOptions) Run(ctx context.Context) error {
+	if o.Shoots != "" {
+		return o.runFleet(ctx)
+	}
 	nodes, err := listNodes(ctx, o.clients, o.Selector)
 	if err != nil {
 		return err

@@ -1,0 +1,138 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/fleet"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
+)
+
+// FleetReport is the schema of "nodes --shoots ... -o json|yaml": a NodeReportList per shoot.
+type FleetReport struct {
+	APIVersion string                          `json:"apiVersion"`
+	Kind       string                          `json:"kind"`
+	Project    string                          `json:"project"`
+	Items      []fleet.Result[*NodeReportList] `json:"items"`
+	Summary    FleetSummary                    `json:"summary"`
+}
+
+// FleetSummary counts the shoots by outcome.
+type FleetSummary struct {
+	Shoots     int `json:"shoots"`
+	Ready      int `json:"ready"`      // every node ready
+	NotReady   int `json:"notReady"`   // some node not ready
+	Hibernated int `json:"hibernated"` // no nodes run
+	CannotTell int `json:"cannotTell"` // unreachable, forbidden or failed
+}
+
+// gardenProject is the project namespace of the garden the kubeconfig flags point at.
+func (o *NodesOptions) gardenProject(ctx context.Context, core gardencore.Interface) (string, error) {
+	if o.Project == "" {
+		if !o.clients.NamespaceExplicit || !strings.HasPrefix(o.clients.Namespace, "garden") {
+			return "", clierr.Usagef("e.g. --shoots all -p eco --kubeconfig garden.yaml", "--shoots needs the project: -p PROJECT, or a garden kubeconfig whose context namespace is the project's")
+		}
+		return o.clients.Namespace, nil
+	}
+	p, err := core.CoreV1beta1().Projects().Get(ctx, o.Project, metav1.GetOptions{})
+	if err != nil {
+		return "", clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "projects.core.gardener.cloud", Name: o.Project}),
+			"--shoots reads the project from the garden the kubeconfig flags point at")
+	}
+	if p.Spec.Namespace == nil {
+		return "", clierr.Failf("wait for Gardener to set the project up", "project %s has no namespace yet", o.Project)
+	}
+	return *p.Spec.Namespace, nil
+}
+
+// runFleet judges the nodes of each shoot of the project through a short-lived kubeconfig.
+func (o *NodesOptions) runFleet(ctx context.Context) error {
+	core, err := gardencore.NewForConfig(o.clients.Config)
+	if err != nil {
+		return err
+	}
+	ns, err := o.gardenProject(ctx, core)
+	if err != nil {
+		return err
+	}
+	var names []string
+	if o.Shoots != "all" {
+		names = strings.Split(o.Shoots, ",")
+	}
+	shoots, err := fleet.Shoots(ctx, core, ns, names)
+	if err != nil {
+		return err
+	}
+	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, func(ctx context.Context, cfg *rest.Config) (*NodeReportList, error) {
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: o.Selector})
+		if err != nil {
+			return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
+		}
+		reports := make([]nodecheck.Report, len(nodes.Items))
+		for i := range nodes.Items {
+			reports[i] = nodecheck.Evaluate(&nodes.Items[i], nodecheck.Options{Require: o.require})
+		}
+		l := newNodeReportList(reports)
+		return &l, nil
+	})
+	r := FleetReport{APIVersion: APIVersion, Kind: "ShootNodesReportList", Project: strings.TrimPrefix(ns, "garden-"), Items: results}
+	for _, res := range results {
+		r.Summary.Shoots++
+		switch {
+		case res.Status == fleet.Hibernated:
+			r.Summary.Hibernated++
+		case res.Status != fleet.OK:
+			r.Summary.CannotTell++
+		case res.Value.Summary.NotReady > 0:
+			r.Summary.NotReady++
+		default:
+			r.Summary.Ready++
+		}
+	}
+	if err := o.printFleet(r); err != nil {
+		return err
+	}
+	if r.Summary.NotReady > 0 || r.Summary.CannotTell > 0 {
+		return &clierr.Silent{Code: clierr.CodeFailure}
+	}
+	return nil
+}
+
+func (o *NodesOptions) printFleet(r FleetReport) error {
+	if o.format.Structured() {
+		return output.Print(o.g.Streams.Out, o.format, r)
+	}
+	pr := teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), NoHeaders: o.out.NoHeaders}
+	t := output.Table{Headers: []string{"shoot", "node", "arch", "tee", "worker", "coco"}, NoHeaders: o.out.NoHeaders}
+	for _, res := range r.Items {
+		if res.Status != fleet.OK {
+			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C(res.Status), output.C("-"), output.C(res.Reason))
+			continue
+		}
+		if len(res.Value.Items) == 0 {
+			t.Add(output.C(res.Shoot), output.C("(no nodes)"), output.C("-"), output.C("-"), output.C("-"), output.C("-"))
+		}
+		for _, n := range res.Value.Items {
+			t.Add(output.C(res.Shoot), output.C(n.Name), output.C(n.Architecture), pr.TEECell(n.TEE), output.C(teeprint.YesNo(n.Worker)), pr.ReadyCell(n.Ready))
+		}
+	}
+	if err := t.Render(o.g.Streams.Out); err != nil || o.out.NoHeaders {
+		return err
+	}
+	s := r.Summary
+	_, err := fmt.Fprintf(o.g.Streams.Out, "\n%d shoots: %d ready, %d with nodes not ready, %d hibernated, %d cannot tell\n", s.Shoots, s.Ready, s.NotReady, s.Hibernated, s.CannotTell)
+	return err
+}

@@ -173,3 +173,32 @@ func classify(err error, what string) (string, string) {
 	}
 	return Failed, what + ": " + msg
 }
+
+// ProjectNamespace is the namespace of the Gardener project for --shoots: the named project's,
+// else the garden context's namespace when it is a project's (garden-*).
+func ProjectNamespace(ctx context.Context, core gardencore.Interface, project, contextNamespace string, explicit bool) (string, error) {
+	if project == "" {
+		if !explicit || !strings.HasPrefix(contextNamespace, "garden") {
+			return "", clierr.Usagef("e.g. --shoots all -p eco --kubeconfig garden.yaml",
+				"--shoots needs the project: -p PROJECT, or a garden kubeconfig whose context namespace is the project's")
+		}
+		return contextNamespace, nil
+	}
+	p, err := core.CoreV1beta1().Projects().Get(ctx, project, metav1.GetOptions{})
+	if err != nil {
+		return "", clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "projects.core.gardener.cloud", Name: project}),
+			"--shoots reads the project from the garden the kubeconfig flags point at")
+	}
+	if p.Spec.Namespace == nil {
+		return "", clierr.Failf("wait for Gardener to set the project up", "project %s has no namespace yet", project)
+	}
+	return *p.Spec.Namespace, nil
+}
+
+// Names splits --shoots: "all" is every shoot (nil).
+func Names(flag string) []string {
+	if flag == "all" {
+		return nil
+	}
+	return strings.Split(flag, ",")
+}

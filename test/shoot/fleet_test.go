@@ -17,13 +17,14 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
 // shootCluster is a real kube-apiserver (with kwok nodes) that trusts the shoots' client CA,
-// so that the kubeconfigs Gardener's adminkubeconfig signs work on it, and lets eco-user's
-// admin identity read nodes.
+// so that the kubeconfigs Gardener's adminkubeconfig signs work on it, and makes eco-user's
+// admin identity cluster-admin there (Gardener's admin kubeconfigs are, on a real shoot).
 func shootCluster(t *testing.T, nodes ...harness.Node) *harness.ControlPlane {
 	t.Helper()
 	cp, err := harness.Start(harness.Options{ExtraClientCAs: clusterCA})
@@ -36,12 +37,8 @@ func shootCluster(t *testing.T, nodes ...harness.Node) *harness.ControlPlane {
 		t.Fatal(err)
 	}
 	rbac := cp.Admin.RbacV1()
-	if _, err := rbac.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "node-reader"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list"}}}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "eco-user-node-reader"},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "node-reader"},
+	if _, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "eco-user-admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "gardener.cloud:admin:" + user}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +134,18 @@ func TestFleetNodes(t *testing.T) {
 	}
 	if after := files(t, home); strings.Join(after, "\n") != strings.Join(before, "\n") {
 		t.Errorf("files written under HOME: %v", after)
+	}
+
+	// coco status over the same shoots: CoCo is installed on none of them.
+	ctxc, cancelc := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelc()
+	rc := harness.Run(ctxc, coco.NewRoot, userKC, "status", "--shoots", "eco-f1,eco-f3,eco-f4", "-p", "eco", "-o", "json")
+	var cs coco.FleetStatus
+	if err := json.Unmarshal([]byte(rc.Stdout), &cs); err != nil || rc.Code != 1 || len(cs.Items) != 3 {
+		t.Fatalf("coco status --shoots: exit %d %v\n%s\n%s", rc.Code, err, rc.Stdout, rc.Stderr)
+	}
+	if it := cs.Items[0]; it.Status != "ok" || it.Value == nil || it.Value.Installed || it.Value.Healthy || cs.Items[1].Status != "hibernated" || cs.Items[2].Status != "unreachable" {
+		t.Fatalf("coco status --shoots: %+v", cs.Items)
 	}
 
 	if r := run("--parallel", "0"); r.Code != 2 {

@@ -38,6 +38,10 @@ type StatusOptions struct {
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
 	releases *helmrelease.Client
+	// Shoots, Project and Parallel: the fleet view (the kubeconfig flags name the garden).
+	Shoots   string
+	Project  string
+	Parallel int
 }
 
 // NodeState is one target node's install state.
@@ -81,6 +85,9 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 		RunE:  cli.RunE(o),
 	}
 	o.out.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.Shoots, "shoots", "", `"all" or a,b: the shoots of a Gardener project, with --kubeconfig/--context naming the garden (each through a short-lived kubeconfig from shoots/adminkubeconfig, kept in memory)`)
+	cmd.Flags().StringVarP(&o.Project, "project", "p", "", "the Gardener project of --shoots (default: the garden context's namespace)")
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 4, "how many shoots --shoots reads at once")
 	return cmd
 }
 
@@ -102,24 +109,44 @@ func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) er
 	return g.ReleasesInto(releases, releaseNamespace(g))
 }
 
-// Validate has nothing more to check.
-func (o *StatusOptions) Validate() error { return nil }
+// Validate checks the fleet flags.
+func (o *StatusOptions) Validate() error {
+	if o.Shoots != "" && o.Parallel < 1 {
+		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1")
+	}
+	if o.Project != "" && o.Shoots == "" {
+		return clierr.Usagef("add --shoots all", "-p names the project of --shoots")
+	}
+	return nil
+}
 
 // Run gathers the status; exit code 1 when CoCo is not installed or not healthy.
 func (o *StatusOptions) Run(ctx context.Context) error {
+	if o.Shoots != "" {
+		return o.runFleet(ctx)
+	}
+	r, err := o.gather(ctx, releaseNamespace(o.g))
+	if err != nil {
+		return err
+	}
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
+}
+
+// gather reads the release (or the operator's CcRuntime), its nodes and runtime classes, and
+// concludes.
+func (o *StatusOptions) gather(ctx context.Context, ns string) (StatusReport, error) {
 	c := o.clients
-	ns := releaseNamespace(o.g)
 	r := StatusReport{APIVersion: preflight.APIVersion, Kind: "StatusReport", Namespace: ns, Nodes: []NodeState{}, Problems: []string{}, CannotTell: []string{}}
 	rel, err := o.releases.Get(ctx, chartvalues.ReleaseName)
 	if err != nil {
-		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
+		return r, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "reading the Helm release")
 	}
 	if rel != nil {
 		o.chartStatus(ctx, c.Kube, rel, &r)
 	}
 	if rel == nil {
 		if err := o.operatorStatus(ctx, c, &r); err != nil {
-			return err
+			return r, err
 		}
 	}
 	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
@@ -131,7 +158,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		}
 	}
 	r.conclude(err == nil)
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
+	return r, nil
 }
 
 // chartStatus fills the report for the Helm release: its state, the target nodes, and

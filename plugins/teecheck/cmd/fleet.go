@@ -35,40 +35,17 @@ type FleetSummary struct {
 	CannotTell int `json:"cannotTell"` // unreachable, forbidden or failed
 }
 
-// gardenProject is the project namespace of the garden the kubeconfig flags point at.
-func (o *NodesOptions) gardenProject(ctx context.Context, core gardencore.Interface) (string, error) {
-	if o.Project == "" {
-		if !o.clients.NamespaceExplicit || !strings.HasPrefix(o.clients.Namespace, "garden") {
-			return "", clierr.Usagef("e.g. --shoots all -p eco --kubeconfig garden.yaml", "--shoots needs the project: -p PROJECT, or a garden kubeconfig whose context namespace is the project's")
-		}
-		return o.clients.Namespace, nil
-	}
-	p, err := core.CoreV1beta1().Projects().Get(ctx, o.Project, metav1.GetOptions{})
-	if err != nil {
-		return "", clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "projects.core.gardener.cloud", Name: o.Project}),
-			"--shoots reads the project from the garden the kubeconfig flags point at")
-	}
-	if p.Spec.Namespace == nil {
-		return "", clierr.Failf("wait for Gardener to set the project up", "project %s has no namespace yet", o.Project)
-	}
-	return *p.Spec.Namespace, nil
-}
-
 // runFleet judges the nodes of each shoot of the project through a short-lived kubeconfig.
 func (o *NodesOptions) runFleet(ctx context.Context) error {
 	core, err := gardencore.NewForConfig(o.clients.Config)
 	if err != nil {
 		return err
 	}
-	ns, err := o.gardenProject(ctx, core)
+	ns, err := fleet.ProjectNamespace(ctx, core, o.Project, o.clients.Namespace, o.clients.NamespaceExplicit)
 	if err != nil {
 		return err
 	}
-	var names []string
-	if o.Shoots != "all" {
-		names = strings.Split(o.Shoots, ",")
-	}
-	shoots, err := fleet.Shoots(ctx, core, ns, names)
+	shoots, err := fleet.Shoots(ctx, core, ns, fleet.Names(o.Shoots))
 	if err != nil {
 		return err
 	}

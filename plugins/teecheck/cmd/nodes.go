@@ -61,7 +61,7 @@ func (o *NodesOptions) Complete([]string) error {
 
 // Validate checks the selector.
 func (o *NodesOptions) Validate() error {
-	if o.Parallel < 1 {
+	if o.Shoots != "" && o.Parallel < 1 {
 		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1")
 	}
 	if o.Project != "" && o.Shoots == "" {

@@ -106,9 +106,10 @@ func request(ctx context.Context, core gardencore.Interface, namespace, name, su
 	return clientcmd.RESTConfigFromKubeConfig(resp.Status.Kubeconfig)
 }
 
-// Run reads every shoot with at most parallel at once, in the shoots' order.
+// Run reads every shoot with at most parallel at once, in the shoots' order; wrap, if not nil,
+// wraps each shoot's config as cli.Globals.WrapConfig does (request counting in benchmarks).
 func Run[T any](ctx context.Context, core gardencore.Interface, namespace string, shoots []gardencorev1beta1.Shoot, parallel int,
-	read func(ctx context.Context, cfg *rest.Config) (T, error)) []Result[T] {
+	wrap func(*rest.Config), read func(ctx context.Context, cfg *rest.Config) (T, error)) []Result[T] {
 	if parallel < 1 {
 		parallel = 1
 	}
@@ -132,14 +133,14 @@ func Run[T any](ctx context.Context, core gardencore.Interface, namespace string
 				return
 			}
 			defer func() { <-sem }()
-			one(ctx, core, namespace, r, read)
+			one(ctx, core, namespace, r, wrap, read)
 		}(&results[i])
 	}
 	wg.Wait()
 	return results
 }
 
-func one[T any](ctx context.Context, core gardencore.Interface, namespace string, r *Result[T], read func(context.Context, *rest.Config) (T, error)) {
+func one[T any](ctx context.Context, core gardencore.Interface, namespace string, r *Result[T], wrap func(*rest.Config), read func(context.Context, *rest.Config) (T, error)) {
 	cfg, access, err := Kubeconfig(ctx, core, namespace, r.Shoot)
 	if err != nil {
 		r.Status, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")
@@ -147,6 +148,9 @@ func one[T any](ctx context.Context, core gardencore.Interface, namespace string
 	}
 	r.Access = access
 	cfg.Timeout = 30 * time.Second
+	if wrap != nil {
+		wrap(cfg)
+	}
 	v, err := read(ctx, cfg)
 	if err != nil {
 		r.Status, r.Reason = classify(err, "reading the shoot")

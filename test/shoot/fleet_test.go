@@ -25,7 +25,7 @@ import (
 // shootCluster is a real kube-apiserver (with kwok nodes) that trusts the shoots' client CA,
 // so that the kubeconfigs Gardener's adminkubeconfig signs work on it, and makes eco-user's
 // admin identity cluster-admin there (Gardener's admin kubeconfigs are, on a real shoot).
-func shootCluster(t *testing.T, nodes ...harness.Node) *harness.ControlPlane {
+func shootCluster(t testing.TB, nodes ...harness.Node) *harness.ControlPlane {
 	t.Helper()
 	cp, err := harness.Start(harness.Options{ExtraClientCAs: clusterCA})
 	if err != nil {
@@ -46,7 +46,7 @@ func shootCluster(t *testing.T, nodes ...harness.Node) *harness.ControlPlane {
 }
 
 // servingCA is the CA the cluster's kubeconfig trusts for its API server.
-func servingCA(t *testing.T, cp *harness.ControlPlane) []byte {
+func servingCA(t testing.TB, cp *harness.ControlPlane) []byte {
 	t.Helper()
 	cfg, err := clientcmd.LoadFromFile(cp.AdminKubeconfig)
 	if err != nil {

@@ -44,7 +44,7 @@ func (o *StatusOptions) runFleet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, func(ctx context.Context, cfg *rest.Config) (*StatusReport, error) {
+	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, o.g.WrapConfig, func(ctx context.Context, cfg *rest.Config) (*StatusReport, error) {
 		return o.shootStatus(ctx, cfg)
 	})
 	r := FleetStatus{APIVersion: preflight.APIVersion, Kind: "StatusReportList", Project: strings.TrimPrefix(ns, "garden-"), Items: results}

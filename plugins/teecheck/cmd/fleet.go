@@ -49,7 +49,7 @@ func (o *NodesOptions) runFleet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, func(ctx context.Context, cfg *rest.Config) (*NodeReportList, error) {
+	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, o.g.WrapConfig, func(ctx context.Context, cfg *rest.Config) (*NodeReportList, error) {
 		cs, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
 			return nil, err

@@ -37,12 +37,52 @@ func shootCluster(t testing.TB, nodes ...harness.Node) *harness.ControlPlane {
 		t.Fatal(err)
 	}
 	rbac := cp.Admin.RbacV1()
+	// Gardener's viewer kubeconfigs read the shoot; here any authenticated identity may read nodes.
+	if _, err := rbac.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "node-reader"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "authenticated-node-reader"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "node-reader"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: "system:authenticated"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "eco-user-admin"},
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "gardener.cloud:admin:" + user}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return cp
+}
+
+// viewerOnly is a garden user of project eco who may read shoots and create viewer, not admin,
+// kubeconfigs.
+func viewerOnly(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	const name = "eco-fleet-viewer"
+	rbac := garden.Kube.RbacV1()
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "test-fleet-viewer", Namespace: ns}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{"core.gardener.cloud"}, Resources: []string{"shoots"}, Verbs: []string{"get", "list"}},
+		{APIGroups: []string{"core.gardener.cloud"}, Resources: []string{"shoots/viewerkubeconfig"}, Verbs: []string{"create"}},
+	}}
+	subj := []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: name}}
+	if _, err := rbac.Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbac.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-fleet-viewer", Namespace: ns},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name}, Subjects: subj}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "test-garden-reader-" + name},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "test-garden-reader"}, Subjects: subj}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kc, err := garden.UserKubeconfig(name, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
 }
 
 // servingCA is the CA the cluster's kubeconfig trusts for its API server.
@@ -146,6 +186,23 @@ func TestFleetNodes(t *testing.T) {
 	}
 	if it := cs.Items[0]; it.Status != "ok" || it.Value == nil || it.Value.Installed || it.Value.Healthy || cs.Items[1].Status != "hibernated" || cs.Items[2].Status != "unreachable" {
 		t.Fatalf("coco status --shoots: %+v", cs.Items)
+	}
+
+	// A shoot made for CoCo (its pool labelled node.kubernetes.io/worker, which Gardener puts on
+	// the pool's nodes, as snp-1 carries it here) passes coco preflight without label-workers.
+	kc := filepath.Join(t.TempDir(), "f1.yaml")
+	if r := shoot(t, "kubeconfig", "eco-f1", "--admin", "--expiration", "10m", "-o", kc); r.Code != 0 {
+		t.Fatalf("admin kubeconfig: exit %d %s", r.Code, r.Stderr)
+	}
+	if r := harness.Run(ctxc, coco.NewRoot, kc, "preflight"); r.Code != 0 || !strings.Contains(r.Stdout, "snp-1") {
+		t.Errorf("preflight on the shoot: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+
+	// A project member who may not have admin kubeconfigs gets viewer ones.
+	viewerKC := viewerOnly(t)
+	rv := harness.Run(ctxc, teecheck.NewRoot, viewerKC, "nodes", "--shoots", "eco-f1", "-p", "eco", "-o", "jsonpath={.items[0].status} {.items[0].access} {.items[0].value.items[0].name}")
+	if rv.Code != 0 || rv.Stdout != "ok viewer snp-1" {
+		t.Errorf("viewer: exit %d %q %s", rv.Code, rv.Stdout, rv.Stderr)
 	}
 
 	if r := run("--parallel", "0"); r.Code != 2 {

@@ -62,8 +62,14 @@ type KBSStandIn struct {
 	attestationPolicies map[string]string
 	referenceValues     []json.RawMessage
 	sessions            map[string]*kbsSession
-	// Requests counts the calls per endpoint ("POST /kbs/v0/auth", ...).
-	Requests map[string]int
+	requests            map[string]int // calls per endpoint ("POST /kbs/v0/auth", ...)
+}
+
+// Requests is how often the endpoint was called ("POST /kbs/v0/auth").
+func (k *KBSStandIn) Requests(endpoint string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.requests[endpoint]
 }
 
 type kbsSession struct {
@@ -88,7 +94,7 @@ func StartKBSStandInAt(t testing.TB, adminKey ed25519.PublicKey, addr string) *K
 		t.Fatal(err)
 	}
 	k := &KBSStandIn{adminKey: adminKey, issuer: "TrusteeInHelm", role: "admin", tokenKey: tokenKey,
-		resources: map[string][]byte{}, attestationPolicies: map[string]string{}, sessions: map[string]*kbsSession{}, Requests: map[string]int{}}
+		resources: map[string][]byte{}, attestationPolicies: map[string]string{}, sessions: map[string]*kbsSession{}, requests: map[string]int{}}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +135,7 @@ var resourcePath = regexp.MustCompile(`^/kbs/v0/resource/([^/]+/[^/]+/[^/]+)$`)
 
 func (k *KBSStandIn) serve(w http.ResponseWriter, r *http.Request) {
 	k.mu.Lock()
-	k.Requests[r.Method+" "+r.URL.Path]++
+	k.requests[r.Method+" "+r.URL.Path]++
 	k.mu.Unlock()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	switch p := r.URL.Path; {

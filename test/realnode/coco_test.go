@@ -141,8 +141,8 @@ func TestAttestCheckFromAWorker(t *testing.T) {
 	if code != 0 || !r.OK || hops["from-worker"].Status != "ok" || hops["trustee"].Status != "skipped" || hops["from-here"].Status != "skipped" {
 		t.Fatalf("exit %d %+v\n%s\n%s", code, r, stderr, node.Diagnose())
 	}
-	if k.Requests["POST /kbs/v0/auth"] != 1 {
-		t.Errorf("the stand-in saw %v", k.Requests)
+	if k.Requests("POST /kbs/v0/auth") != 1 {
+		t.Errorf("the stand-in saw %d auth requests", k.Requests("POST /kbs/v0/auth"))
 	}
 	r, _, code = check("http://10.88.7.1:1")
 	if code != 1 || r.OK || r.Hops[2].Status != "fail" || !strings.Contains(r.Hops[2].Detail, "wget") {

@@ -212,9 +212,9 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 	})
 
 	harness.Step(t, "delete, twice; dry runs send nothing", func(t *testing.T) {
-		before := k.Requests["DELETE /kbs/v0/resource/default/db/other"]
+		before := k.Requests("DELETE /kbs/v0/resource/default/db/other")
 		if res := coco("", admin("resource", "delete", "default/db/other", "--dry-run")...); res.Code != 0 || !strings.Contains(res.Stdout, "dry run") ||
-			k.Requests["DELETE /kbs/v0/resource/default/db/other"] != before {
+			k.Requests("DELETE /kbs/v0/resource/default/db/other") != before {
 			t.Fatalf("dry run: exit %d %s", res.Code, res.Stdout)
 		}
 		if res := coco("", admin("resource", "delete", "default/db/other")...); res.Code != 0 || k.Resource("default/db/other") != nil {

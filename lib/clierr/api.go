@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -63,6 +64,10 @@ func FromAPI(err error, a Action) error {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return ErrInterrupted
+	case apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
+		// The namespace lifecycle admission plugin answers 403 with this cause: not a permission.
+		return &Error{Code: CodeFailure, Err: err, Msg: fmt.Sprintf("cannot %s %s: namespace %s is being deleted", a.Verb, a.object(), a.Namespace),
+			Fix: fmt.Sprintf("wait until it is gone (kubectl wait --for=delete namespace/%s), then run again", a.Namespace)}
 	case apierrors.IsForbidden(err):
 		return &Error{Code: CodeFailure, Err: err,
 			Msg: fmt.Sprintf("not allowed to %s %s %s", a.Verb, a.Resource, a.scope()),

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -47,6 +49,9 @@ func TestFromAPI(t *testing.T) {
 			Action{Verb: "list", Resource: "nodes"}, "not allowed to list nodes at cluster scope", `grant verb "list" on resource "nodes"`},
 		{"forbidden in namespace", apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no")),
 			Action{Verb: "create", Resource: "pods", Namespace: "probe"}, `not allowed to create pods in namespace "probe"`, `verb "create"`},
+		// The namespace lifecycle plugin's 403 for a terminating namespace is not a permission.
+		{"namespace being deleted", terminating(), Action{Verb: "create", Resource: "secrets", Namespace: "trustee"},
+			"namespace trustee is being deleted", "kubectl wait --for=delete namespace/trustee"},
 		{"not found names the object", apierrors.NewNotFound(nodes, "node-9"), Action{Verb: "get", Resource: "nodes", Name: "node-9"},
 			`node "node-9" not found`, "kubectl get nodes"},
 		{"unauthorized", apierrors.NewUnauthorized("expired"), Action{Verb: "list", Resource: "nodes"}, "rejected your credentials", "log in again"},
@@ -87,4 +92,12 @@ func TestSingular(t *testing.T) {
 			t.Errorf("singular(%s) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// terminating is the error the API server's NamespaceLifecycle admission gives a create in a
+// namespace being deleted (k8s.io/apiserver plugin/namespace/lifecycle).
+func terminating() error {
+	err := apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "x", errors.New("unable to create new content in namespace trustee because it is being terminated"))
+	err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{Type: corev1.NamespaceTerminatingCause, Message: "namespace trustee is being terminated", Field: "metadata.namespace"})
+	return err
 }

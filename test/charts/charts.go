@@ -101,3 +101,40 @@ func SaveCocoChart(dir, coco string) (string, error) {
 	}
 	return chartutil.Save(ch, dir)
 }
+
+// TrusteeChart is our Trustee chart fixture (test/charts/trustee) as upstream version v: its
+// values.yaml models 0.18.0 (trustee v0.21.0), test/charts/trustee-values/<v>.yaml the others.
+func TrusteeChart(v string) (*chart.Chart, error) {
+	dir := Dir("trustee")
+	ch, err := loader.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if v == ch.Metadata.Version {
+		return ch, nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "..", "trustee-values", v+".yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("no trustee fixture for %s: %w", v, err)
+	}
+	vals := map[string]any{}
+	if err := yaml.Unmarshal(data, &vals); err != nil {
+		return nil, err
+	}
+	ch.Values, ch.Metadata.Version, ch.Metadata.AppVersion = vals, v, v
+	for _, f := range ch.Raw {
+		if f.Name == "values.yaml" {
+			f.Data = data
+		}
+	}
+	return ch, nil
+}
+
+// SaveTrusteeChart packs TrusteeChart(v) as a .tgz into dir.
+func SaveTrusteeChart(dir, v string) (string, error) {
+	ch, err := TrusteeChart(v)
+	if err != nil {
+		return "", err
+	}
+	return chartutil.Save(ch, dir)
+}

@@ -118,7 +118,8 @@ spec:
 
 // attest check's worker hop runs a real pod on the real node that reaches the KBS stand-in on
 // the node's host-only link (the ptp plugin gives the pods the host as their gateway,
-// 10.88.7.1) and gets a challenge; a port nothing listens on is a failed hop with wget's words.
+// 10.88.7.1) and gets a challenge; a port nothing listens on is a failed hop with wget's words;
+// a KBS that refuses the protocol is named as such.
 func TestAttestCheckFromAWorker(t *testing.T) {
 	ns := namespace(t, "attest-check")
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
@@ -147,6 +148,13 @@ func TestAttestCheckFromAWorker(t *testing.T) {
 	r, _, code = check("http://10.88.7.1:1")
 	if code != 1 || r.OK || r.Hops[2].Status != "fail" || !strings.Contains(r.Hops[2].Detail, "wget") {
 		t.Fatalf("closed port: exit %d %+v", code, r)
+	}
+	// A KBS of another protocol answers 401: reachable, refusing the Request, not a network problem.
+	k.SetProtocol("0.3.0")
+	r, _, code = check("http://10.88.7.1:" + port)
+	if h := r.Hops[2]; code != 1 || h.Status != "fail" || !strings.Contains(h.Detail, "is reachable from") || !strings.Contains(h.Detail, "answered 401") ||
+		!strings.Contains(h.Fix, "speaks protocol 0.4.0") {
+		t.Fatalf("another protocol: exit %d %+v", code, h)
 	}
 	if pods := podsIn(t, ns); len(pods) != 0 {
 		t.Errorf("probe pods left: %d", len(pods))

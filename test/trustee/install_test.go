@@ -35,6 +35,16 @@ func kc(kubeconfig string, args ...string) harness.Result {
 
 // chartWithIssuer is a copy of the fixture chart whose admin issuer differs.
 func chartWithIssuer(t *testing.T, issuer string) string {
+	return chartEdited(t, func(rel string, data []byte) []byte {
+		if rel == "values.yaml" {
+			data = []byte(strings.Replace(string(data), "issuer: TrusteeInHelm", "issuer: "+issuer, 1))
+		}
+		return data
+	})
+}
+
+// chartEdited is a copy of the fixture chart with edit applied to each file (its path in the chart).
+func chartEdited(t *testing.T, edit func(rel string, data []byte) []byte) string {
 	t.Helper()
 	dir := t.TempDir()
 	src := charts.Dir("trustee")
@@ -47,9 +57,7 @@ func chartWithIssuer(t *testing.T, issuer string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		if rel == "values.yaml" {
-			data = []byte(strings.Replace(string(data), "issuer: TrusteeInHelm", "issuer: "+issuer, 1))
-		}
+		data = edit(rel, data)
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755); err != nil {
 			return err
 		}
@@ -95,8 +103,42 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 		if res.Code != 0 || !strings.Contains(res.Stdout, "name: trustee-kbs") || !strings.Contains(res.Stdout, "secretName: trustee-kubectl-coco-keys") {
 			t.Fatalf("exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 		}
+		// The images are pinned to Trustee v0.21.0's, pulled when missing; chart 0.18.0 has no TLS, and says so.
+		for _, img := range []string{"kbs-grpc-as", "coco-as-grpc", "rvps"} {
+			if !strings.Contains(res.Stdout, "staged-images/"+img+":"+trusteechart.TrusteeV021Images+`"`) {
+				t.Errorf("%s is not pinned:\n%s", img, res.Stdout)
+			}
+		}
+		if strings.Contains(res.Stdout, ":latest") || strings.Contains(res.Stdout, "imagePullPolicy: Always") || !strings.Contains(res.Stderr, "warning: the KBS listens on plain HTTP") {
+			t.Fatalf("latest, Always or no plain-HTTP warning:\n%s\n%s", res.Stdout, res.Stderr)
+		}
 		if _, err := os.Stat(keyPath); !os.IsNotExist(err) || !nsGone() {
 			t.Fatal("a dry run wrote the key or made the namespace")
+		}
+	})
+
+	harness.Step(t, "images: latest set by the user is warned; a chart version kubectl coco does not know is refused unless every image is set", func(t *testing.T) {
+		res := kc(cp.AdminKubeconfig, "trustee", "install", "--chart", chartDir, "--dry-run", "--set", "kbs.image.tag=latest")
+		if res.Code != 0 || !strings.Contains(res.Stderr, "warning: images on a moving tag") || !strings.Contains(res.Stderr, "trustee-kbs/kbs (ghcr.io/confidential-containers/staged-images/kbs-grpc-as:latest)") {
+			t.Fatalf("latest: exit %d %s", res.Code, res.Stderr)
+		}
+		other := chartEdited(t, func(rel string, data []byte) []byte {
+			if rel == "Chart.yaml" {
+				data = []byte(strings.Replace(string(data), "version: 0.18.0", "version: 0.19.0", 1))
+			}
+			return data
+		})
+		res = kc(cp.AdminKubeconfig, "trustee", "install", "--chart", other, "--dry-run")
+		if res.Code != 1 || !strings.Contains(res.Stderr, "not a chart version kubectl coco knows") || !strings.Contains(res.Stderr, "0.18.0 (trustee v0.21.0") ||
+			!strings.Contains(res.Stderr, "--set kbs.image.tag=T") {
+			t.Fatalf("unknown version: exit %d %s", res.Code, res.Stderr)
+		}
+		res = kc(cp.AdminKubeconfig, "trustee", "install", "--chart", other, "--dry-run", "--set", "kbs.image.tag=v1", "--set", "as.image.tag=v1", "--set", "rvps.image.tag=v1")
+		if res.Code != 0 || !strings.Contains(res.Stderr, "not one kubectl coco was checked against") || !strings.Contains(res.Stdout, "kbs-grpc-as:v1") {
+			t.Fatalf("unknown version with images: exit %d %s", res.Code, res.Stderr)
+		}
+		if !nsGone() {
+			t.Fatal("a dry run made the namespace")
 		}
 	})
 
@@ -108,7 +150,8 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 			t.Fatalf("exit %d %v\n%s", res.Code, err, res.Stderr)
 		}
 		svc, _ := cp.Admin.CoreV1().Services("trustee").Get(ctx, "trustee-kbs", metav1.GetOptions{})
-		if url = r.KBSURL; r.Outcome != "installed" || url != "http://"+svc.Spec.ClusterIP+":8080" || strings.Join(r.Deployments, ",") != "trustee-kbs,trustee-as,trustee-rvps" {
+		if url = r.KBSURL; r.Outcome != "installed" || url != "http://"+svc.Spec.ClusterIP+":8080" || strings.Join(r.Deployments, ",") != "trustee-kbs,trustee-as,trustee-rvps" ||
+			r.Trustee != "v0.21.0" || r.TLS || r.Images["trustee-as/as"] != "ghcr.io/confidential-containers/staged-images/coco-as-grpc:"+trusteechart.TrusteeV021Images {
 			t.Fatalf("result %+v", r)
 		}
 		fi, err := os.Stat(keyPath)
@@ -137,8 +180,12 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 	harness.Step(t, "status: healthy, at the Service's address", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "status", "-o", "json")
 		var st cmd.TrusteeStatus
-		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 || !st.Healthy || st.KBSURL != url || st.Deployments["trustee-kbs"] != "1/1" {
+		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 || !st.Healthy || st.KBSURL != url || st.Deployments["trustee-kbs"] != "1/1" ||
+			len(st.Images) != 3 || st.Images["trustee-kbs/kbs"] != "ghcr.io/confidential-containers/staged-images/kbs-grpc-as:"+trusteechart.TrusteeV021Images || len(st.Warnings) != 0 {
 			t.Fatalf("exit %d %v %+v %s", res.Code, err, st, res.Stderr)
+		}
+		if res := kc(cp.AdminKubeconfig, "trustee", "status"); res.Code != 0 || !strings.Contains(res.Stdout, "image trustee-rvps/rvps: ghcr.io/confidential-containers/staged-images/rvps:"+trusteechart.TrusteeV021Images) {
+			t.Fatalf("human: exit %d %s", res.Code, res.Stdout)
 		}
 	})
 

@@ -5,21 +5,12 @@ package trustee
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"io"
-	"math/big"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,19 +89,33 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		}
 	})
 
-	harness.Step(t, "a guest attesting with sample evidence gets the value, encrypted to its key", func(t *testing.T) {
-		g := newGuest(t, k.URL)
-		if status, _ := g.get("default/db/password"); status != http.StatusUnauthorized {
+	harness.Step(t, "the KBS's default resource policy refuses a sample guest; a permissive one releases the value, encrypted to its key", func(t *testing.T) {
+		g := harness.NewKBSGuest(k.URL)
+		if status, _, _ := g.Get("default/db/password"); status != http.StatusUnauthorized {
 			t.Fatalf("before attestation: %d", status)
 		}
-		g.attest(t, true)
-		got := g.fetch(t, "default/db/password")
-		if string(got) != password {
-			t.Fatalf("decrypted %q", got)
+		attest(t, g)
+		if _, err := g.Fetch("default/db/password"); err == nil || !strings.Contains(err.Error(), "PolicyDeny") {
+			t.Fatalf("the default policy released a resource to the sample TEE: %v", err)
 		}
-		bad := newGuest(t, k.URL)
-		if status := bad.attest(t, false); status != http.StatusUnauthorized {
-			t.Fatalf("evidence with the wrong report data: %d", status)
+		if res := coco("", admin("policy", "set", "--profile", "permissive")...); res.Code != 0 {
+			t.Fatalf("permissive: exit %d %s", res.Code, res.Stderr)
+		}
+		// The guest's default TEE key (EC P-256, ECDH-ES+A256KW) and the RSA one both decrypt.
+		for _, g := range []*harness.KBSGuest{harness.NewKBSGuest(k.URL), harness.NewKBSGuestRSA(k.URL)} {
+			attest(t, g)
+			if got, err := g.Fetch("default/db/password"); err != nil || string(got) != password {
+				t.Fatalf("decrypted %q %v", got, err)
+			}
+		}
+		bad := harness.NewKBSGuest(k.URL)
+		wrong := func(runtime map[string]any) ([]byte, error) {
+			d, err := harness.BindRuntimeData(runtime)
+			d[0] ^= 0xff
+			return d, err
+		}
+		if status, _, err := bad.Attest(wrong); err != nil || status != http.StatusUnauthorized {
+			t.Fatalf("evidence with the wrong report data: %d %v", status, err)
 		}
 	})
 
@@ -133,14 +138,18 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := newGuest(t, k.URL)
-		g.attest(t, true)
-		vk, err := sealed.ParsePublicJWK(g.fetch(t, strings.TrimPrefix(p.Header.Kid, "kbs:///")))
+		g := harness.NewKBSGuest(k.URL)
+		attest(t, g)
+		raw, err := g.Fetch(strings.TrimPrefix(p.Header.Kid, "kbs:///"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vk, err := sealed.ParsePublicJWK(raw)
 		if err != nil || p.Verify(vk) != nil {
 			t.Fatalf("verification key from the KBS: %v", err)
 		}
-		if got := g.fetch(t, strings.TrimPrefix(p.Secret.Name, "kbs:///")); string(got) != password {
-			t.Fatalf("unsealed %q", got)
+		if got, err := g.Fetch(strings.TrimPrefix(p.Secret.Name, "kbs:///")); err != nil || string(got) != password {
+			t.Fatalf("unsealed %q %v", got, err)
 		}
 		// Sealed into the cluster, get-info finds the Secret by the resource and by the key.
 		ctx := context.Background()
@@ -181,8 +190,11 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		if res := coco("", admin("policy", "set", "--profile", "permissive", "--resource-policy", "x")...); res.Code != 2 || !strings.Contains(res.Stderr, "exactly one of") {
 			t.Fatalf("two policies: exit %d %s", res.Code, res.Stderr)
 		}
-		res := coco("", admin("policy", "get")...)
-		if res.Code != 0 || !strings.Contains(res.Stdout, b64.EncodeToString([]byte(kbs.Profiles["restricted"]))) {
+		// Trustee v0.21's GET /resource-policy lists ids only; get says so rather than print a text.
+		res := coco("", admin("policy", "get", "-o", "json")...)
+		var list cmd.PolicyList
+		if err := json.Unmarshal([]byte(res.Stdout), &list); err != nil || res.Code != 0 || len(list.PolicyIDs) != 1 || list.PolicyIDs[0] != "resource-policy" ||
+			!strings.Contains(list.Note, "cannot be read back") {
 			t.Fatalf("get: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 		}
 		res = coco("", admin("policy", "set", "--resource-policy", writeFile(t, "x.json", []byte(`{"allow": true}`)))...)
@@ -202,12 +214,50 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		}
 	})
 
-	harness.Step(t, "attest check: this machine's hop and the policies against the KBS", func(t *testing.T) {
-		res := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
-			"--local-url", k.URL, "--admin-key", keyFile, "--timeout", "3s", "-o", "jsonpath={range .hops[*]}{.name}={.status} {end}")
+	harness.Step(t, "attest check: this machine's hops against the KBS, the policy tested by its effect", func(t *testing.T) {
+		check := func(url string) harness.Result {
+			return harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+				"--local-url", url, "--admin-key", keyFile, "--timeout", "3s", "-o", "jsonpath={range .hops[*]}{.name}={.status} {end}")
+		}
 		// The worker hop's pod lands on a kwok node, which runs nothing: test/realnode runs it for real.
-		if res.Code != 1 || res.Stdout != "trustee=skipped from-here=ok from-worker=fail policies=ok " {
-			t.Fatalf("exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+		if res := check(k.URL); res.Code != 1 || res.Stdout != "trustee=skipped from-here=ok from-worker=fail untrusted-guest=ok admin=ok " {
+			t.Fatalf("restricted: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+		}
+		if res := coco("", admin("policy", "set", "--profile", "permissive")...); res.Code != 0 {
+			t.Fatalf("permissive: exit %d %s", res.Code, res.Stderr)
+		}
+		res := check(k.URL)
+		if res.Code != 1 || res.Stdout != "trustee=skipped from-here=ok from-worker=fail untrusted-guest=fail admin=ok " {
+			t.Fatalf("permissive: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
+		}
+		if res := coco("", admin("policy", "set", "--profile", "restricted")...); res.Code != 0 {
+			t.Fatalf("restricted: exit %d %s", res.Code, res.Stderr)
+		}
+	})
+
+	harness.Step(t, "attest check on a KBS with only its default policy, and on one of another protocol", func(t *testing.T) {
+		fresh := harness.StartKBSStandIn(t, pub)
+		res := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+			"--local-url", fresh.URL, "--admin-key", keyFile, "--timeout", "3s", "-o", "json")
+		var r cmd.AttestReport
+		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || len(r.Hops) != 5 {
+			t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
+		}
+		// The default policy refuses the sample TEE; the admin hop says what it cannot see.
+		if h := r.Hops[3]; h.Name != "untrusted-guest" || h.Status != "ok" || !strings.Contains(h.Detail, "cannot be read back") {
+			t.Fatalf("untrusted-guest: %+v", h)
+		}
+		if h := r.Hops[4]; h.Name != "admin" || h.Status != "ok" || !strings.Contains(h.Detail, "policy ids resource-policy") || !strings.Contains(h.Detail, "cannot show the policy text") {
+			t.Fatalf("admin: %+v", h)
+		}
+		fresh.SetProtocol("0.3.0")
+		res = harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+			"--local-url", fresh.URL, "--timeout", "3s", "-o", "json")
+		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 1 {
+			t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
+		}
+		if h := r.Hops[1]; h.Status != "fail" || !strings.Contains(h.Detail, "refuses RCAR protocol 0.4.0 (it expects =0.3.0)") || !strings.Contains(h.Fix, "speaks protocol 0.4.0") {
+			t.Fatalf("from-here: %+v", h)
 		}
 	})
 
@@ -248,104 +298,12 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 	})
 }
 
-// guest plays the Attestation Agent's KBS client with the sample attester.
-type guest struct {
-	url  string
-	http *http.Client
-	key  *rsa.PrivateKey
-}
-
-func newGuest(t *testing.T, url string) *guest {
+// attest runs the guest's RCAR handshake and fails the test unless it gets a token.
+func attest(t *testing.T, g *harness.KBSGuest) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &guest{url: url, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}, key: key}
-}
-
-func (g *guest) post(t *testing.T, path string, body any) (int, []byte) {
-	t.Helper()
-	data, _ := json.Marshal(body)
-	resp, err := g.http.Post(g.url+"/kbs/v0/"+path, "application/json", strings.NewReader(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
-}
-
-// attest runs Request, Challenge and Attestation; honest is false for evidence whose report
-// data does not bind the runtime data.
-func (g *guest) attest(t *testing.T, honest bool) int {
-	t.Helper()
-	status, body := g.post(t, "auth", map[string]any{"version": "0.1.1", "tee": "sample", "extra-params": map[string]any{}})
-	var ch struct{ Nonce string }
-	if status != 200 || json.Unmarshal(body, &ch) != nil || ch.Nonce == "" {
-		t.Fatalf("auth: %d %s", status, body)
-	}
-	runtimeData := map[string]any{"nonce": ch.Nonce, "tee-pubkey": map[string]any{"kty": "RSA", "alg": "RSA-OAEP-256",
-		"n": b64.EncodeToString(g.key.N.Bytes()), "e": b64.EncodeToString(big.NewInt(int64(g.key.E)).Bytes())}}
-	canon, err := harness.CanonicalJSON(runtimeData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha512.Sum384(canon)
-	if !honest {
-		sum[0] ^= 0xff
-	}
-	status, body = g.post(t, "attest", map[string]any{"runtime-data": runtimeData,
-		"tee-evidence": map[string]any{"primary_evidence": map[string]string{"svn": "1", "report_data": base64.StdEncoding.EncodeToString(sum[:])}, "additional_evidence": "{}"}})
+	status, body, err := g.Attest(harness.BindRuntimeData)
 	var tok struct{ Token string }
-	if honest && (status != 200 || json.Unmarshal(body, &tok) != nil || strings.Count(tok.Token, ".") != 2) {
-		t.Fatalf("attest: %d %s", status, body)
+	if err != nil || status != http.StatusOK || json.Unmarshal(body, &tok) != nil || strings.Count(tok.Token, ".") != 2 {
+		t.Fatalf("attest: %d %s %v", status, body, err)
 	}
-	return status
-}
-
-func (g *guest) get(path string) (int, []byte) {
-	resp, err := g.http.Get(g.url + "/kbs/v0/resource/" + path)
-	if err != nil {
-		return 0, nil
-	}
-	defer func() { _ = resp.Body.Close() }()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
-}
-
-// fetch gets a resource and decrypts its JWE with the guest's key.
-func (g *guest) fetch(t *testing.T, path string) []byte {
-	t.Helper()
-	status, body := g.get(path)
-	var jwe struct {
-		Protected    string `json:"protected"`
-		EncryptedKey string `json:"encrypted_key"`
-		IV           string `json:"iv"`
-		Ciphertext   string `json:"ciphertext"`
-		Tag          string `json:"tag"`
-	}
-	if err := json.Unmarshal(body, &jwe); status != 200 || err != nil {
-		t.Fatalf("get %s: %d %s", path, status, body)
-	}
-	header, _ := b64.DecodeString(jwe.Protected)
-	if string(header) != `{"alg":"RSA-OAEP-256","enc":"A256GCM"}` {
-		t.Fatalf("protected header %s", header)
-	}
-	wrapped, _ := b64.DecodeString(jwe.EncryptedKey)
-	cek, err := rsa.DecryptOAEP(sha256.New(), nil, g.key, wrapped, nil)
-	if err != nil {
-		t.Fatalf("unwrapping the key: %v", err)
-	}
-	block, _ := aes.NewCipher(cek)
-	gcm, _ := cipher.NewGCM(block)
-	iv, _ := b64.DecodeString(jwe.IV)
-	ct, _ := b64.DecodeString(jwe.Ciphertext)
-	tag, _ := b64.DecodeString(jwe.Tag)
-	plain, err := gcm.Open(nil, iv, append(ct, tag...), []byte(jwe.Protected))
-	if err != nil {
-		t.Fatal(fmt.Errorf("decrypting: %w", err))
-	}
-	return plain
 }

@@ -80,16 +80,19 @@ func newAttestCheckCommand(g *cli.Globals) *cobra.Command {
 		Short: "Can the guests reach the KBS, does it answer the protocol, are its policies in place: a verdict per hop",
 		Long: `Checks, one hop at a time:
 
-  trustee      Trustee is installed and healthy in the cluster (skipped for an external --kbs-url)
-  from-here    the KBS answers an RCAR Request from this machine at --local-url (e.g. after
-               kubectl port-forward -n trustee svc/trustee-kbs 8080:8080)
-  from-worker  a short-lived pod on a worker (--node) reaches --kbs-url (default: the installed
-               Trustee's Service) and gets a challenge, as a guest's Attestation Agent would
-  policies     the KBS holds a resource policy (the admin API at --local-url, with the admin key)
+  trustee          Trustee is installed and healthy in the cluster (skipped for an external --kbs-url)
+  from-here        the KBS answers an RCAR Request (protocol ` + kbs.ProtocolVersion + `) from this machine at --local-url
+                   (e.g. after kubectl port-forward -n trustee svc/trustee-kbs 8080:8080)
+  from-worker      a short-lived pod on a worker (--node) reaches --kbs-url (default: the installed
+                   Trustee's Service) and gets a challenge, as a guest's Attestation Agent would
+  untrusted-guest  a guest without TEE evidence (the sample TEE, which any host can fake) attests at
+                   --local-url and asks for a resource: the resource policy must refuse it
+  admin            the KBS's admin API accepts the admin key (--admin-key) and lists its policy ids
 
 A challenge proves that the KBS speaks the protocol there, not that a TEE's evidence would pass:
-that needs a guest (kubectl coco smoke-test, then your workload). Whether the KBS holds a
-resource cannot be read through its admin API; only an attested guest can fetch it.`,
+that needs a guest (kubectl coco smoke-test, then your workload). The admin API of Trustee v0.21
+lists policy ids but cannot show the text of the resource policy in force, nor whether it holds a
+resource: the untrusted-guest hop tests the policy by its effect instead.`,
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
@@ -99,6 +102,7 @@ resource cannot be read through its admin API; only an attested guest can fetch 
 	f.StringVar(&o.admin.URL, "local-url", "", "the KBS as this machine reaches it (a port-forward, or the load balancer)")
 	f.StringVar(&o.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key, for the policies hop (default: kubectl coco's own)")
 	f.StringVar(&o.admin.TokenFile, "admin-token-file", "", "an admin token instead of the key")
+	f.StringVar(&o.admin.CACert, "kbs-cert", "", "PEM certificate (or CA) to trust for an https KBS at --local-url")
 	f.StringVar(&o.Node, "node", "", "run the probe pod on this node (default: a worker the scheduler picks)")
 	f.StringVar(&o.Image, "image", o.Image, "image with wget (mirror it for air-gapped clusters)")
 	f.StringVar(&o.PullPolicy, "image-pull-policy", o.PullPolicy, "Always, IfNotPresent or Never")
@@ -138,7 +142,7 @@ func (o *AttestCheckOptions) Validate() error {
 func (o *AttestCheckOptions) Run(ctx context.Context) error {
 	r := AttestReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "AttestReport", KBSURL: o.KBSURL, Hops: []Hop{}}
 	r.Hops = append(r.Hops, o.trusteeHop(ctx, &r))
-	r.Hops = append(r.Hops, o.localHop(ctx), o.workerHop(ctx, r.KBSURL), o.policyHop(ctx))
+	r.Hops = append(r.Hops, o.localHop(ctx), o.workerHop(ctx, r.KBSURL), o.untrustedGuestHop(ctx), o.adminHop(ctx))
 	r.OK = true
 	for _, h := range r.Hops {
 		if h.Status != hopOK && h.Status != hopSkipped {
@@ -152,7 +156,7 @@ func (o *AttestCheckOptions) Run(ctx context.Context) error {
 func (o *AttestCheckOptions) trusteeHop(ctx context.Context, r *AttestReport) Hop {
 	h := Hop{Name: "trustee"}
 	st := &TrusteeStatusOptions{g: o.g, clients: o.clients, releases: o.releases}
-	s := TrusteeStatus{Namespace: trusteeNamespace(o.g), Deployments: map[string]string{}, KbsConfigs: []string{}}
+	s := TrusteeStatus{Namespace: trusteeNamespace(o.g), Deployments: map[string]string{}, Images: map[string]string{}, KbsConfigs: []string{}}
 	rel, err := o.releases.Get(ctx, trusteechart.ReleaseName)
 	switch {
 	case err != nil:
@@ -190,7 +194,7 @@ func (o *AttestCheckOptions) localHop(ctx context.Context) Hop {
 		return h
 	}
 	if err := kbs.Probe(ctx, hc, o.admin.URL); err != nil {
-		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "check --local-url (the port-forward is running? https needs --kbs-cert)"
+		h.Status, h.Detail, h.Fix = hopFail, err.Error(), probeFix(err)
 		return h
 	}
 	h.Status, h.Detail = hopOK, "the KBS at "+o.admin.URL+" answers an RCAR request with a challenge"
@@ -227,6 +231,12 @@ func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
 			err = fmt.Errorf("%v; it said: %s", err, strings.TrimSpace(string(res.Log)))
 		}
 		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "the nodes must reach "+url+" (network policies, the Service type: kubectl coco trustee install --service-type)"
+		if res != nil && strings.Contains(string(res.Log)+err.Error(), " 401 ") {
+			// busybox wget prints the status line, not the KBS's ErrorInformation.
+			h.Detail = "the KBS at " + url + " is reachable from " + res.Node + " but answered 401 to an RCAR Request of protocol " + kbs.ProtocolVersion +
+				": it refuses the Request, most likely another protocol version (the from-here hop, with --local-url, shows the KBS's own words)"
+			h.Fix = probeFix(&kbs.ProtocolMismatch{})
+		}
 		return h
 	}
 	step.Done("")
@@ -238,8 +248,36 @@ func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
 	return h
 }
 
-func (o *AttestCheckOptions) policyHop(ctx context.Context) Hop {
-	h := Hop{Name: "policies"}
+// untrustedGuestHop tests the resource policy by its effect: a guest whose evidence proves
+// nothing must not reach a resource.
+func (o *AttestCheckOptions) untrustedGuestHop(ctx context.Context) Hop {
+	h := Hop{Name: "untrusted-guest"}
+	if o.admin.URL == "" {
+		h.Status, h.Detail = hopSkipped, "needs --local-url"
+		return h
+	}
+	hc, err := o.admin.httpClient()
+	if err != nil {
+		h.Status, h.Detail = hopFail, err.Error()
+		return h
+	}
+	verdict, err := kbs.ProbeUntrustedGuest(ctx, hc, o.admin.URL)
+	switch {
+	case err != nil:
+		h.Status, h.Detail = hopCannotTell, err.Error()
+	case verdict == kbs.GuestReleased:
+		h.Status, h.Detail, h.Fix = hopFail, "the resource policy lets a guest without TEE evidence (the sample TEE, which any host can fake) reach the resources: it protects nothing",
+			"kubectl coco trustee policy set --profile restricted --kbs-url "+o.admin.URL
+	default:
+		h.Status, h.Detail = hopOK, "the resource policy refuses a guest without TEE evidence (the sample TEE); whether it demands affirming evidence from real TEEs "+
+			"cannot be read back (kubectl coco trustee policy set --profile restricted sets a policy that does)"
+	}
+	return h
+}
+
+// adminHop: the admin API accepts the key and lists the policy ids; what it cannot show is said.
+func (o *AttestCheckOptions) adminHop(ctx context.Context) Hop {
+	h := Hop{Name: "admin"}
 	if o.admin.URL == "" {
 		h.Status, h.Detail = hopSkipped, "needs --local-url and the admin key"
 		return h
@@ -248,16 +286,32 @@ func (o *AttestCheckOptions) policyHop(ctx context.Context) Hop {
 		h.Status, h.Detail = hopSkipped, "no admin access: "+err.Error()
 		return h
 	}
-	raw, err := o.admin.client.ResourcePolicies(ctx)
+	ids, err := o.admin.client.ResourcePolicyIDs(ctx)
+	var ke *kbs.Error
 	switch {
+	case errors.As(err, &ke) && ke.AdminRefused():
+		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "use the key the KBS trusts (--admin-key) or --admin-token-file"
 	case err != nil:
 		h.Status, h.Detail = hopCannotTell, err.Error()
-	case len(strings.TrimSpace(string(raw))) <= 2: // {} or []
-		h.Status, h.Detail, h.Fix = hopFail, "the KBS holds no resource policy", "kubectl coco trustee policy set --resource-policy FILE"
 	default:
-		h.Status, h.Detail = hopOK, "the KBS holds a resource policy"
+		h.Status, h.Detail = hopOK, fmt.Sprintf("the admin API accepts the key and lists policy ids %s; it cannot show the policy text in force "+
+			"(Trustee v0.21 has no read API for it: the untrusted-guest hop tests it by its effect)", strings.Join(ids, ", "))
 	}
 	return h
+}
+
+// probeFix is the fix for a failed RCAR probe: a protocol mismatch needs another Trustee, an
+// unreachable KBS the network path, anything else the URL.
+func probeFix(err error) string {
+	var pm *kbs.ProtocolMismatch
+	var ue *kbs.Unreachable
+	switch {
+	case errors.As(err, &pm):
+		return "run a Trustee whose KBS speaks protocol " + kbs.ProtocolVersion + " (" + kbs.SupportedTrustee + "; kubectl coco trustee install pins one)"
+	case errors.As(err, &ue):
+		return "check --local-url (is the port-forward running? for https, --kbs-cert)"
+	}
+	return "check that --local-url is a Trustee KBS (" + kbs.SupportedTrustee + ")"
 }
 
 func (o *AttestCheckOptions) printHuman(r AttestReport) error {

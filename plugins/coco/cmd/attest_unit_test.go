@@ -40,11 +40,11 @@ func TestAttestCheckOnFakes(t *testing.T) {
 		return s.Out.String(), s.ErrOut.String(), code
 	}
 	out, errOut, code := run(&AttestCheckOptions{KBSURL: "http://10.0.0.5:8080", admin: kbsAccess{URL: kbsSrv.URL}})
-	if code != 1 || out != "trustee=skipped from-here=ok from-worker=fail policies=skipped " {
+	if code != 1 || out != "trustee=skipped from-here=ok from-worker=fail untrusted-guest=cannot-tell admin=skipped " {
 		t.Fatalf("exit %d %q %s", code, out, errOut)
 	}
 	out, errOut, code = run(&AttestCheckOptions{})
-	if code != 1 || out != "trustee=fail from-here=skipped from-worker=skipped policies=skipped " {
+	if code != 1 || out != "trustee=fail from-here=skipped from-worker=skipped untrusted-guest=skipped admin=skipped " {
 		t.Fatalf("nothing installed: exit %d %q %s", code, out, errOut)
 	}
 	var s clitest.Streams

@@ -93,6 +93,11 @@ func (o *InitdataOptions) Complete([]string) error {
 	if o.format, err = o.out.Format(); err != nil {
 		return clierr.Usagef(output.FormatFix, "%v", err)
 	}
+	if o.KBSCert == "" && strings.HasPrefix(o.KBSURL, "https://") && DefaultKBSCert() != "" {
+		// The CA of the KBS kubectl coco trustee install serves HTTPS with.
+		o.KBSCert = DefaultKBSCert()
+		o.g.Note("kbs_cert: the KBS's CA made by kubectl coco trustee install, " + o.KBSCert + " (--kbs-cert to give another)")
+	}
 	if o.cert, err = readFlagFile("--kbs-cert", o.KBSCert); err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func (a *kbsAccess) addFlags(cmd *cobra.Command) {
 	f.StringVar(&a.URL, "kbs-url", "", "the KBS's URL as this machine reaches it (e.g. after kubectl port-forward: http://127.0.0.1:8080)")
 	f.StringVar(&a.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (PEM) (default: kubectl coco's own)")
 	f.StringVar(&a.TokenFile, "admin-token-file", "", "send this admin token instead of signing one (e.g. the chart's KBS_ADMIN_TOKEN)")
-	f.StringVar(&a.CACert, "kbs-cert", "", "PEM certificate to trust for an https KBS")
+	f.StringVar(&a.CACert, "kbs-cert", "", "PEM certificate (or CA) to trust for an https KBS (default: the CA kubectl coco trustee install made)")
 	f.DurationVar(&a.Timeout, "timeout", a.Timeout, "how long each call to the KBS may take")
 }
 
@@ -98,6 +98,9 @@ func (a *kbsAccess) connect() error {
 
 func (a *kbsAccess) httpClient() (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if a.CACert == "" && strings.HasPrefix(a.URL, "https://") {
+		a.CACert = DefaultKBSCert() // the CA trustee install made, when there is one
+	}
 	if a.CACert != "" {
 		pemData, err := os.ReadFile(a.CACert)
 		if err != nil {

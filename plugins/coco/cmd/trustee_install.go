@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,6 +47,8 @@ type TrusteeInstallOptions struct {
 	DryRun      bool
 	Timeout     time.Duration
 	Force       bool
+	// InsecureHTTP keeps the KBS on plain HTTP where the chart offers native TLS.
+	InsecureHTTP bool
 
 	format   output.Format
 	clients  *kube.Clients
@@ -65,6 +69,14 @@ type TrusteeInstallResult struct {
 	KBSURL string `json:"kbsURL"`
 	// AdminKey is the file with the administrator's private key (never printed).
 	AdminKey string `json:"adminKey"`
+	// Trustee is the release whose images run (the pinned one, or "user-set").
+	Trustee string `json:"trustee"`
+	// Images are the Deployments' containers' images (deployment/container: image).
+	Images map[string]string `json:"images"`
+	// TLS: the KBS serves HTTPS with a certificate of kubectl coco's CA, KBSCert (its PEM file:
+	// initdata's kbs_cert, the trustee commands' --kbs-cert).
+	TLS     bool   `json:"tls"`
+	KBSCert string `json:"kbsCert,omitempty"`
 }
 
 func newTrusteeInstallCommand(g *cli.Globals) *cobra.Command {
@@ -79,7 +91,14 @@ release "trustee" (namespace -n, default trustee), with the chart's own key gene
 the administrator's Ed25519 key is made here and kept in a 0600 file under your config
 directory (never printed, never in the cluster); the cluster gets its public half, and the
 attestation service's token key, in a Secret the chart mounts. The chart is held to the
-contract kubectl coco knows (chart 0.18.0 of trustee v0.21.0) before anything is applied.
+contract kubectl coco knows (` + "chart 0.18.0 of trustee v0.21.0, or 0.21.x of trustee main after it" + `: its values and
+its KBS configuration) before anything is applied, and its images are pinned to the Trustee
+release kubectl coco speaks to (v0.21.0; the chart's own default is :latest, pulled Always),
+unless you set them (--set kbs.image.tag=...).
+
+Where the chart offers native KBS TLS (0.21), the KBS serves HTTPS with a certificate of a small
+CA of yours (made here, its key kept 0600 beside the admin key): guests trust it through
+initdata's kbs_cert, the admin commands through --kbs-cert. --insecure-http keeps plain HTTP.
 Waits until the KBS, AS and RVPS Deployments are available, then prints the KBS URL the
 nodes reach (the Service of --service-type). Re-running changes nothing.`,
 		Example: `  kubectl coco trustee install --chart ./trustee/deployment/helm-chart
@@ -98,6 +117,7 @@ nodes reach (the Service of --service-type). Re-running changes nothing.`,
 	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be applied and apply nothing")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole install may take")
 	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending")
+	f.BoolVar(&o.InsecureHTTP, "insecure-http", false, "keep the KBS on plain HTTP where the chart offers native TLS")
 	_ = cmd.RegisterFlagCompletionFunc("service-type", cobra.FixedCompletions(trusteechart.ServiceTypes, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -143,76 +163,140 @@ func (o *TrusteeInstallOptions) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	ns, prog := trusteeNamespace(o.g), o.g.ProgressFor(o.format)
-	ch, vals, rendered, err := o.plan(ctx, ns, prog)
+	p, err := o.plan(ctx, ns, prog)
 	if err != nil {
 		return err
 	}
 	if o.DryRun {
-		return o.printPlan(ctx, ch, vals, ns)
+		return o.printPlan(ctx, p, ns)
 	}
-	if err := access.Check(ctx, o.clients.Kube, access.Request{Verb: "create", Resource: "namespaces"},
-		access.Request{Verb: "create", Resource: "secrets", Namespace: ns}, access.Request{Verb: "create", Group: "apps", Resource: "deployments", Namespace: ns},
-		access.Request{Verb: "create", Resource: "services", Namespace: ns}, access.Request{Verb: "create", Resource: "configmaps", Namespace: ns}); err != nil {
+	need := []access.Request{{Verb: "create", Resource: "namespaces"},
+		{Verb: "create", Resource: "secrets", Namespace: ns}, {Verb: "create", Group: "apps", Resource: "deployments", Namespace: ns},
+		{Verb: "create", Resource: "services", Namespace: ns}, {Verb: "create", Resource: "configmaps", Namespace: ns}}
+	if p.tls { // a certificate that no longer covers the KBS's address is re-issued
+		need = append(need, access.Request{Verb: "update", Resource: "secrets", Namespace: ns})
+	}
+	if err := access.Check(ctx, o.clients.Kube, need...); err != nil {
 		return clierr.Wrap(err, "installing Trustee needs these permissions")
 	}
 	key, err := o.adminKey(ctx, ns)
 	if err != nil {
 		return err
 	}
+	ca, err := o.kbsCA(p.tls)
+	if err != nil {
+		return err
+	}
 	r := TrusteeInstallResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeInstallResult", Release: trusteechart.ReleaseName, Namespace: ns,
-		Chart: ch.Metadata.Name + "-" + ch.Metadata.Version, Deployments: rendered.Deployments, Service: rendered.Exposed, AdminKey: key.path}
-	if r.Outcome, err = o.apply(ctx, ns, ch, vals, key, prog); err != nil {
+		Chart: p.chart.Metadata.Name + "-" + p.chart.Metadata.Version, Deployments: p.rendered.Deployments, Service: p.rendered.Exposed, AdminKey: key.path,
+		Trustee: p.release.Trustee, Images: p.rendered.Images, TLS: p.tls}
+	if len(trusteechart.UserImages(o.Sets)) > 0 || r.Trustee == "" {
+		r.Trustee = "user-set"
+	}
+	if r.Outcome, err = o.apply(ctx, ns, p.chart, p.vals, key, prog); err != nil {
 		return err
 	}
-	if err := o.waitAvailable(ctx, ns, rendered.Deployments, prog); err != nil {
+	if r.KBSURL, err = kbsURL(ctx, o.clients, ns, p.rendered.Exposed, o.ServiceType, p.tls, prog); err != nil {
 		return err
 	}
-	if r.KBSURL, err = kbsURL(ctx, o.clients, ns, rendered.Exposed, o.ServiceType, prog); err != nil {
+	if p.tls {
+		if r.KBSCert, err = o.ensureTLSSecret(ctx, ns, ca, p.rendered, r.KBSURL); err != nil {
+			return err
+		}
+	}
+	if err := o.waitAvailable(ctx, ns, p.rendered.Deployments, prog); err != nil {
 		return err
 	}
 	return o.print(r, key)
 }
 
-// plan loads the chart and holds it and its rendering to the contract.
-func (o *TrusteeInstallOptions) plan(ctx context.Context, ns string, prog *progress.Progress) (*chart.Chart, map[string]any, *trusteechart.Rendered, error) {
+// installPlan is what install decided before it applies anything.
+type installPlan struct {
+	chart    *chart.Chart
+	release  trusteechart.Release // the known release the chart is (zero for another)
+	vals     map[string]any
+	rendered *trusteechart.Rendered
+	tls      bool
+}
+
+// plan loads the chart and holds it, its values and its rendering to the contract.
+func (o *TrusteeInstallOptions) plan(ctx context.Context, ns string, prog *progress.Progress) (*installPlan, error) {
 	step := prog.Start("loading chart " + o.Chart)
 	ch, err := helmrelease.LoadChart(ctx, helmrelease.Source{Ref: o.Chart, Version: o.Version, PlainHTTP: o.PlainHTTP})
 	if err != nil {
 		step.Fail("failed")
-		return nil, nil, nil, err
+		return nil, err
 	}
 	step.Done(ch.Metadata.Name + " " + ch.Metadata.Version)
-	refuse := func(err error) error {
-		return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("chart %s %s: %v; nothing was applied", ch.Metadata.Name, ch.Metadata.Version, err),
-			Fix: "use Trustee's chart " + trusteechart.SupportedVersion + " (trustee v0.21.0, deployment/helm-chart)"}
+	refuse := func(err error, fix string) error {
+		return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("chart %s %s: %v; nothing was applied", ch.Metadata.Name, ch.Metadata.Version, err), Fix: fix}
 	}
-	if err := trusteechart.CheckValues(ch.Values); err != nil {
-		return nil, nil, nil, refuse(err)
+	useSupported := "use " + trusteechart.SupportedRange()
+	p := &installPlan{chart: ch}
+	known, ok := trusteechart.Known(ch.Metadata.Version)
+	user := trusteechart.UserImages(o.Sets)
+	if !ok && len(user) < len(trusteechart.Components) {
+		return nil, refuse(fmt.Errorf("not a chart version kubectl coco knows, and it would run its own default images"),
+			useSupported+", or name every image: --set kbs.image.tag=T --set as.image.tag=T --set rvps.image.tag=T")
 	}
-	if ch.Metadata.Version != trusteechart.SupportedVersion {
-		o.g.Note(fmt.Sprintf("chart %s is not %s, the version kubectl coco was checked against; its values and manifest passed the contract check", ch.Metadata.Version, trusteechart.SupportedVersion))
+	if err := trusteechart.CheckValues(ch.Values, known); err != nil {
+		return nil, refuse(err, useSupported)
 	}
-	vals, err := helmrelease.Values(trusteechart.Values(trusteechart.ReleaseName, o.ServiceType), nil, o.Sets)
+	p.release, p.tls = known, o.decideTLS(known)
+	if p.vals, err = helmrelease.Values(trusteechart.Values(trusteechart.ReleaseName, o.ServiceType, p.tls, trusteechart.PinImages(known, user)), nil, o.Sets); err != nil {
+		return nil, clierr.Usagef("use --set key=value", "%v", err)
+	}
+	rel, err := helmrelease.Render(ctx, ch, p.vals, trusteechart.ReleaseName, ns)
 	if err != nil {
-		return nil, nil, nil, clierr.Usagef("use --set key=value", "%v", err)
+		return nil, refuse(err, useSupported)
 	}
-	rel, err := helmrelease.Render(ctx, ch, vals, trusteechart.ReleaseName, ns)
-	if err != nil {
-		return nil, nil, nil, refuse(err)
+	if p.rendered, err = trusteechart.CheckManifest(rel.Manifest, trusteechart.ReleaseName, o.ServiceType); err != nil {
+		return nil, refuse(err, useSupported)
 	}
-	rendered, err := trusteechart.CheckManifest(rel.Manifest, trusteechart.ReleaseName, o.ServiceType)
-	if err != nil {
-		return nil, nil, nil, refuse(err)
+	if err := trusteechart.CheckKBSConfig(rel.Manifest, p.tls); err != nil {
+		return nil, refuse(err, useSupported)
 	}
-	return ch, vals, rendered, nil
+	o.noteImages(p, ok)
+	return p, nil
 }
 
-func (o *TrusteeInstallOptions) printPlan(ctx context.Context, ch *chart.Chart, vals map[string]any, ns string) error {
-	rel, err := helmrelease.Render(ctx, ch, vals, trusteechart.ReleaseName, ns)
+// decideTLS: HTTPS where the chart offers it, unless --insecure-http; plain HTTP is said.
+func (o *TrusteeInstallOptions) decideTLS(r trusteechart.Release) bool {
+	const clear = "the KBS listens on plain HTTP: admin tokens and the resource values you set cross the network in the clear " +
+		"(guests receive resources encrypted to their TEE key either way)"
+	switch {
+	case r.TLS && !o.InsecureHTTP:
+		return true
+	case r.TLS:
+		o.g.Warn(clear + " (--insecure-http)")
+	default:
+		o.g.Warn(clear + "; this chart has no native KBS TLS (Trustee's chart 0.21 from main has: kubectl coco then serves HTTPS)")
+	}
+	return false
+}
+
+// noteImages says what the rendered release will run when it is not the pinned release.
+func (o *TrusteeInstallOptions) noteImages(p *installPlan, known bool) {
+	if !known {
+		o.g.Note(fmt.Sprintf("chart %s is not one kubectl coco was checked against (%s); it runs the images you set, and its values and KBS configuration passed the contract check",
+			p.chart.Metadata.Version, trusteechart.SupportedRange()))
+	}
+	if moving := trusteechart.Unpinned(p.rendered.Images); len(moving) > 0 {
+		slices.Sort(moving)
+		o.g.Warn("images on a moving tag, so what runs can change with any restart: " + strings.Join(moving, ", ") +
+			"; kubectl coco speaks to Trustee " + trusteechart.Releases[0].Trustee + " (leave the images unset to pin them)")
+	}
+}
+
+func (o *TrusteeInstallOptions) printPlan(ctx context.Context, p *installPlan, ns string) error {
+	rel, err := helmrelease.Render(ctx, p.chart, p.vals, trusteechart.ReleaseName, ns)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(o.g.Streams.Out, "# Secret %s/%s (the admin public key, the attestation service's token key and certificate chain) is created first\n", ns, trusteechart.SecretName(trusteechart.ReleaseName))
+	if p.tls {
+		fmt.Fprintf(o.g.Streams.Out, "# Secret %s/%s (the KBS's TLS certificate, issued by your CA for its Service's names and address) follows the Services\n", ns, trusteechart.TLSSecretName(trusteechart.ReleaseName))
+	}
 	_, err = fmt.Fprint(o.g.Streams.Out, helmrelease.ManifestWithHooks(rel))
 	return err
 }
@@ -344,6 +428,12 @@ func (o *TrusteeInstallOptions) print(r TrusteeInstallResult, key *adminKeyFile)
 	if key.created {
 		o.g.Note("created the KBS admin key " + key.path + " (mode 0600; the trustee commands sign with it; keep it)")
 	}
-	fmt.Fprintf(w, "Next: set a resource policy (the KBS's admin API, through a port-forward):\n  kubectl port-forward -n %s svc/%s 8080:8080 &\n  kubectl coco trustee policy set --profile restricted --kbs-url http://127.0.0.1:8080\nthen give your pods initdata: kubectl coco initdata --kbs-url %s\n", r.Namespace, r.Service, r.KBSURL)
+	scheme, cert := "http", ""
+	if r.TLS {
+		scheme, cert = "https", " --kbs-cert "+r.KBSCert
+		fmt.Fprintf(w, "TLS: the KBS serves HTTPS with a certificate of your CA %s\n", r.KBSCert)
+	}
+	fmt.Fprintf(w, "Next: set a resource policy (the KBS's admin API, through a port-forward):\n  kubectl port-forward -n %s svc/%s 8080:8080 &\n  kubectl coco trustee policy set --profile restricted --kbs-url %s://127.0.0.1:8080%s\nthen give your pods initdata: kubectl coco initdata --kbs-url %s%s\n",
+		r.Namespace, r.Service, scheme, cert, r.KBSURL, cert)
 	return nil
 }

@@ -124,37 +124,64 @@ func (o *PolicySetOptions) Run(ctx context.Context) error {
 	return printTrusteeResult(o.a.g, o.format, r)
 }
 
-// PolicyGetOptions prints the resource policies the KBS holds, as the KBS returns them (JSON
-// whose shape is the KBS's).
+// PolicyGetOptions lists the ids of the policies the KBS holds: all Trustee v0.21's admin API
+// can show (GET /resource-policy answers list_policies(); the text cannot be read back).
 type PolicyGetOptions struct {
-	a *kbsAccess
+	a   *kbsAccess
+	out output.Flags
+
+	format output.Format
+}
+
+// PolicyList is the schema of "trustee policy get -o json|yaml".
+type PolicyList struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	KBS        string   `json:"kbs"`
+	PolicyIDs  []string `json:"policyIDs"`
+	Note       string   `json:"note"`
 }
 
 func newTrusteePolicyGetCommand(a *kbsAccess) *cobra.Command {
-	o := &PolicyGetOptions{a: a}
+	o := &PolicyGetOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "get",
-		Short: "Print the resource policies the KBS's policy engine holds (its JSON, as the KBS returns it)",
-		Args:  cli.NoArgs,
-		RunE:  cli.RunE(o),
+		Short: "List the policy ids the KBS holds (Trustee v0.21 cannot show a policy's text)",
+		Long: `Lists the ids of the policies the KBS's policy engine holds. The list always holds
+"resource-policy": the KBS loads a default at start. Trustee v0.21's admin API cannot show the
+text of the policy in force: set the one you want with "kubectl coco trustee policy set" (it
+replaces whatever is there), and test it by its effect with "kubectl coco attest check".`,
+		Args: cli.NoArgs,
+		RunE: cli.RunE(o),
 	}
+	o.out.AddFlags(cmd)
 	return cmd
 }
 
 // Complete prepares the client.
-func (o *PolicyGetOptions) Complete([]string) error { return o.a.connect() }
+func (o *PolicyGetOptions) Complete([]string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	return o.a.connect()
+}
 
 // Validate has nothing more to check.
 func (o *PolicyGetOptions) Validate() error { return nil }
 
-// Run reads and prints the policies.
+// Run reads and prints the policy ids.
 func (o *PolicyGetOptions) Run(ctx context.Context) error {
-	raw, err := o.a.client.ResourcePolicies(ctx)
+	ids, err := o.a.client.ResourcePolicyIDs(ctx)
 	if err != nil {
 		return kbsFailure(err, "reading the resource policies")
 	}
-	_, err = fmt.Fprintf(o.a.g.Streams.Out, "%s\n", strings.TrimSpace(string(raw)))
-	return err
+	r := PolicyList{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "PolicyList", KBS: o.a.URL, PolicyIDs: ids,
+		Note: "Trustee v0.21's admin API lists policy ids only; the text in force cannot be read back"}
+	return cli.PrintVerdict(o.a.g.Streams.Out, o.format, r, func() error {
+		_, err := fmt.Fprintf(o.a.g.Streams.Out, "%s\n(%s)\n", strings.Join(ids, "\n"), r.Note)
+		return err
+	}, true)
 }
 
 // ReferenceValueOptions registers a sample reference value.

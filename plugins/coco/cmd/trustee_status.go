@@ -3,7 +3,9 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +32,11 @@ import (
 // kbsURL is the KBS as the cluster's nodes and pods reach it, from the exposing Service: its
 // cluster IP, a worker's address with the node port, or the load balancer's address (waited
 // for, with a watch).
-func kbsURL(ctx context.Context, c *kube.Clients, ns, name, serviceType string, prog *progress.Progress) (string, error) {
+func kbsURL(ctx context.Context, c *kube.Clients, ns, name, serviceType string, tls bool, prog *progress.Progress) (string, error) {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
 	svcs := c.Kube.CoreV1().Services(ns)
 	svc, err := svcs.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
@@ -46,7 +52,7 @@ func kbsURL(ctx context.Context, c *kube.Clients, ns, name, serviceType string, 
 		if err != nil {
 			return "", err
 		}
-		return "http://" + net.JoinHostPort(addr, strconv.Itoa(int(port.NodePort))), nil
+		return scheme + net.JoinHostPort(addr, strconv.Itoa(int(port.NodePort))), nil
 	case "LoadBalancer":
 		step := prog.Start("waiting for the load balancer of Service " + name)
 		_, err := waitfor.Until(ctx, waitfor.OnClient(c.Kube, waitfor.Named(svcs, name)), &corev1.Service{}, func(ev watch.Event) (bool, error) {
@@ -60,9 +66,9 @@ func kbsURL(ctx context.Context, c *kube.Clients, ns, name, serviceType string, 
 			return "", waitError(err, "Service "+ns+"/"+name+" has no load balancer address", "check the cloud's load balancer (kubectl describe service -n "+ns+" "+name+")")
 		}
 		step.Done(lbAddress(svc))
-		return "http://" + net.JoinHostPort(lbAddress(svc), strconv.Itoa(int(port.Port))), nil
+		return scheme + net.JoinHostPort(lbAddress(svc), strconv.Itoa(int(port.Port))), nil
 	}
-	return "http://" + net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(port.Port))), nil
+	return scheme + net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(port.Port))), nil
 }
 
 func lbAddress(s *corev1.Service) string {
@@ -115,6 +121,11 @@ type TrusteeStatus struct {
 	Namespace   string            `json:"namespace"`
 	Deployments map[string]string `json:"deployments"` // name: ready/desired
 	KBSURL      string            `json:"kbsURL,omitempty"`
+	// Images are what the Deployments run (deployment/container: image); TLS: the KBS serves HTTPS.
+	Images map[string]string `json:"images"`
+	TLS    bool              `json:"tls"`
+	// Warnings are risks that do not make Trustee unhealthy (images on a moving tag).
+	Warnings []string `json:"warnings"`
 	// KbsConfigs are the legacy trustee-operator's resources, when it is installed.
 	KbsConfigs []string `json:"kbsConfigs"`
 	Problems   []string `json:"problems"`
@@ -164,7 +175,7 @@ func (o *TrusteeStatusOptions) Validate() error { return nil }
 // Run reads the release, its Deployments and the operator's KbsConfigs; exit 1 unless healthy.
 func (o *TrusteeStatusOptions) Run(ctx context.Context) error {
 	ns := trusteeNamespace(o.g)
-	r := TrusteeStatus{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeStatus", Namespace: ns, Deployments: map[string]string{},
+	r := TrusteeStatus{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeStatus", Namespace: ns, Deployments: map[string]string{}, Images: map[string]string{}, Warnings: []string{},
 		KbsConfigs: []string{}, Problems: []string{}, CannotTell: []string{}}
 	rel, err := o.releases.Get(ctx, trusteechart.ReleaseName)
 	if err != nil {
@@ -206,12 +217,20 @@ func (o *TrusteeStatusOptions) chartStatus(ctx context.Context, manifest string,
 				want = *d.Spec.Replicas
 			}
 			r.Deployments[name] = fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, want)
+			for _, c := range d.Spec.Template.Spec.Containers {
+				r.Images[name+"/"+c.Name] = c.Image
+			}
 			if !deploymentAvailable(d) {
 				r.Problems = append(r.Problems, "deployment "+name+" is not available")
 			}
 		}
 	}
-	if u, err := kbsURL(ctx, o.clients, r.Namespace, rendered.KBSService, "ClusterIP", nil); err == nil {
+	if moving := trusteechart.Unpinned(r.Images); len(moving) > 0 {
+		slices.Sort(moving)
+		r.Warnings = append(r.Warnings, "images on a moving tag (what runs can change with any restart): "+strings.Join(moving, ", "))
+	}
+	r.TLS = trusteechart.ServesTLS(manifest)
+	if u, err := kbsURL(ctx, o.clients, r.Namespace, rendered.KBSService, "ClusterIP", r.TLS, nil); err == nil {
 		r.KBSURL = u
 	} else {
 		r.CannotTell = append(r.CannotTell, "cannot tell the KBS URL: "+err.Error())
@@ -244,8 +263,14 @@ func (o *TrusteeStatusOptions) printHuman(r TrusteeStatus) error {
 		return err
 	}
 	fmt.Fprintf(w, "Trustee: %s %s %s in %s, status %s\n", r.Method, r.Release, r.Chart, r.Namespace, r.Status)
-	for name, ready := range r.Deployments {
-		fmt.Fprintf(w, "  deployment %s: %s ready\n", name, ready)
+	for _, name := range slices.Sorted(maps.Keys(r.Deployments)) {
+		fmt.Fprintf(w, "  deployment %s: %s ready\n", name, r.Deployments[name])
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Images)) {
+		fmt.Fprintf(w, "  image %s: %s\n", name, r.Images[name])
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintln(w, "  warning: "+warn)
 	}
 	if r.KBSURL != "" {
 		fmt.Fprintf(w, "KBS (in the cluster): %s\n", r.KBSURL)
@@ -328,8 +353,10 @@ func (o *TrusteeUninstallOptions) Run(ctx context.Context) error {
 			return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: ns}), "uninstalling %s", trusteechart.ReleaseName)
 		}
 	}
-	if err := o.clients.Kube.CoreV1().Secrets(ns).Delete(ctx, secret, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "secrets", Namespace: ns, Name: secret})
+	for _, name := range []string{secret, trusteechart.TLSSecretName(trusteechart.ReleaseName)} {
+		if err := o.clients.Kube.CoreV1().Secrets(ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "secrets", Namespace: ns, Name: name})
+		}
 	}
 	if ours {
 		if err := o.clients.Kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {

@@ -5,9 +5,10 @@
 // The KBS authenticates the administrator with a bearer JWT (kbs/src/admin/authentication/
 // bearer_jwt.rs): verified with the configured public key (EdDSA with the Helm chart's Ed25519
 // key), its iss matched against the identity provider's issuer, exp required (jsonwebtoken's
-// default validation), and a role claim the regex ACL allows for the endpoint. Trustee's Helm
-// chart configures issuer "TrusteeInHelm", audience "KBS" and role "admin"
-// (deployment/helm-chart/values.yaml kbs.config.admin).
+// default validation with the algorithm the token's header names), and a role claim the regex
+// ACL allows for the endpoint. Trustee's Helm chart configures issuer "TrusteeInHelm" and role
+// "admin" (deployment/helm-chart/values.yaml kbs.config.admin); its kbs-config.toml names no
+// audience, so the "KBS" audience the chart's bootstrap token carries is not checked.
 package kbs
 
 import (
@@ -169,11 +170,19 @@ func (c *Client) SetResourcePolicy(ctx context.Context, rego []byte) error {
 	return c.call(ctx, http.MethodPost, "/resource-policy", "application/json", body, nil)
 }
 
-// ResourcePolicies reads the policies the KBS's policy engine holds.
-func (c *Client) ResourcePolicies(ctx context.Context) (json.RawMessage, error) {
-	var out json.RawMessage
-	err := c.call(ctx, http.MethodGet, "/resource-policy", "", nil, &out)
-	return out, err
+// ResourcePolicyIDs lists the ids of the policies the KBS's policy engine holds: GET
+// /resource-policy answers list_policies() (api_server.rs), a JSON array that always holds
+// "resource-policy", the default loaded at start. The policy text cannot be read back.
+func (c *Client) ResourcePolicyIDs(ctx context.Context) ([]string, error) {
+	var raw json.RawMessage
+	if err := c.call(ctx, http.MethodGet, "/resource-policy", "", nil, &raw); err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := json.Unmarshal(raw, &ids); err != nil {
+		return nil, fmt.Errorf("GET %s/resource-policy: the KBS's answer is not a list of policy ids (Trustee v0.21's shape)%s", Prefix, detail(string(raw)))
+	}
+	return ids, nil
 }
 
 // SetAttestationPolicy sets the attestation service's policy policyID (SetPolicyInput of
@@ -237,40 +246,4 @@ func unreachable(u string, err error) error {
 		err = ue.Err
 	}
 	return &Unreachable{URL: u, Err: err}
-}
-
-// AuthRequest is the RCAR Request a probe sends to /kbs/v0/auth: the sample TEE, protocol 0.1.1
-// (kbs_attestation_protocol.md). A KBS answers it with a Challenge, whatever its policies; it
-// proves the protocol endpoint answers, not that a TEE would pass.
-const AuthRequest = `{"version":"0.1.1","tee":"sample","extra-params":{}}`
-
-// CheckChallenge reads a /kbs/v0/auth answer: a Challenge has a nonce.
-func CheckChallenge(status int, body []byte) error {
-	if status != http.StatusOK {
-		e := kbsError(status, "POST "+Prefix+"/auth", body)
-		return e
-	}
-	var ch struct {
-		Nonce string `json:"nonce"`
-	}
-	if err := json.Unmarshal(body, &ch); err != nil || ch.Nonce == "" {
-		return fmt.Errorf("the answer to /kbs/v0/auth is not a KBS challenge: %s", detail(string(body)))
-	}
-	return nil
-}
-
-// Probe sends the sample Request to the KBS at url and checks the Challenge.
-func Probe(ctx context.Context, hc *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(url, "/")+Prefix+"/auth", strings.NewReader(AuthRequest))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return unreachable(url, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return CheckChallenge(resp.StatusCode, body)
 }

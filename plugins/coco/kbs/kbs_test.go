@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -126,5 +128,89 @@ func TestClientRequestsAndRefusals(t *testing.T) {
 	var u *Unreachable
 	if err := c.SetResource(ctx, p, nil); !errors.As(err, &u) {
 		t.Errorf("a closed server: %v", err)
+	}
+}
+
+// The RCAR Request kubectl coco sends and how it reads the answers (protocol 0.4.0 of trustee
+// v0.21.0 backend.rs and guest-components v0.21.0 rcar_client.rs; test/harness holds the
+// stand-in's rules against upstream's vectors).
+func TestRCARRequestAndChallenge(t *testing.T) {
+	var req map[string]any
+	if err := json.Unmarshal([]byte(AuthRequest), &req); err != nil || req["version"] != "0.4.0" || req["tee"] != "sample" ||
+		req["extra-params"].(map[string]any)["supported-hash-algorithms"] == nil {
+		t.Fatalf("%s %v", AuthRequest, err)
+	}
+	mismatch := `{"type":"https://github.com/confidential-containers/kbs/errors/AttestationError","detail":"Attestation error: RCAR handshake Auth failed: KBS Client Protocol Version Mismatch: expect =0.5.0 while the request is 0.4.0"}`
+	var pm *ProtocolMismatch
+	if err := CheckChallenge(401, []byte(mismatch)); !errors.As(err, &pm) || pm.Expect != "=0.5.0" || pm.Sent != "0.4.0" ||
+		!strings.Contains(err.Error(), "Trustee v0.14 to v0.21") {
+		t.Fatalf("mismatch: %v", err)
+	}
+	other := `{"type":"https://github.com/confidential-containers/kbs/errors/AttestationError","detail":"Attestation error: RCAR handshake Auth failed: deserialize Request"}`
+	var e *Error
+	if err := CheckChallenge(401, []byte(other)); !errors.As(err, &e) || errors.As(err, &pm) {
+		t.Fatalf("other refusal: %v", err)
+	}
+	for body, ok := range map[string]bool{`{"nonce":"bm9uY2U=","extra-params":""}`: true, `{"nonce":"bm9uY2U="}`: false, `{"extra-params":""}`: false, `<html>`: false} {
+		if err := CheckChallenge(200, []byte(body)); (err == nil) != ok {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
+// The untrusted-guest probe reads the KBS's answer to its resource request: PolicyDeny is a
+// refusal, the plugin's error or a value a release; its Attestation binds the runtime data as
+// the guest does.
+func TestProbeUntrustedGuest(t *testing.T) {
+	for answer, want := range map[string]GuestVerdict{
+		`{"type":"https://github.com/confidential-containers/kbs/errors/PolicyDeny","detail":"Access denied by policy"}`:        GuestRefused,
+		`{"type":"https://github.com/confidential-containers/kbs/errors/PluginInternalError","detail":"Plugin internal error"}`: GuestReleased,
+		`{"type":"https://github.com/confidential-containers/kbs/errors/TokenNotFound","detail":"Attestation Token not found"}`: "",
+	} {
+		var attestation string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			switch r.URL.Path {
+			case "/kbs/v0/auth":
+				http.SetCookie(w, &http.Cookie{Name: "kbs-session-id", Value: "s1"})
+				_, _ = w.Write([]byte(`{"nonce":"bm9uY2U=","extra-params":""}`))
+			case "/kbs/v0/attest":
+				attestation = string(body)
+				_, _ = w.Write([]byte(`{"token":"a.b.c"}`))
+			default:
+				if c, err := r.Cookie("kbs-session-id"); err != nil || c.Value != "s1" || r.URL.Path != "/kbs/v0/resource/"+ProbeResource {
+					w.WriteHeader(404)
+					return
+				}
+				w.WriteHeader(401)
+				_, _ = w.Write([]byte(answer))
+			}
+		}))
+		got, err := ProbeUntrustedGuest(context.Background(), srv.Client(), srv.URL)
+		srv.Close()
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("%s: %q %v", answer, got, err)
+		}
+		var att struct {
+			RuntimeData struct {
+				Nonce     string         `json:"nonce"`
+				TeePubKey map[string]any `json:"tee-pubkey"`
+			} `json:"runtime-data"`
+			TeeEvidence struct {
+				Primary struct {
+					ReportData string `json:"report_data"`
+				} `json:"primary_evidence"`
+				Add *string `json:"additional_evidence"`
+			} `json:"tee-evidence"`
+		}
+		if err := json.Unmarshal([]byte(attestation), &att); err != nil || att.RuntimeData.Nonce != "bm9uY2U=" || att.TeeEvidence.Add == nil ||
+			att.RuntimeData.TeePubKey["kty"] != "EC" || att.RuntimeData.TeePubKey["alg"] != "ECDH-ES+A256KW" {
+			t.Fatalf("attestation %s %v", attestation, err)
+		}
+		canon, _ := json.Marshal(map[string]any{"additional-evidence": "", "nonce": "bm9uY2U=", "tee-pubkey": att.RuntimeData.TeePubKey})
+		sum := sha512.Sum384(canon)
+		if att.TeeEvidence.Primary.ReportData != base64.StdEncoding.EncodeToString(sum[:]) {
+			t.Fatalf("report data does not bind the runtime data")
+		}
 	}
 }

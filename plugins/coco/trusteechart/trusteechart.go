@@ -1,7 +1,8 @@
 // Package trusteechart holds what kubectl coco trustee install knows of Trustee's Helm chart
-// (trustee v0.21.0 deployment/helm-chart, chart version 0.18.0): the values it sets, the
-// contract a loaded chart must keep (checked at run time: a chart from a mirror or a checkout of
-// another version may differ), and the user-keys Secret the chart mounts.
+// (versions.go: chart 0.18.0 of trustee v0.21.0 and 0.21.0 of main after it): the values it
+// sets, the contract a loaded chart must keep (checked at run time: a chart from a mirror or a
+// checkout of another version may differ), the user-keys Secret the chart mounts, and the KBS's
+// TLS identity.
 package trusteechart
 
 import (
@@ -24,8 +25,6 @@ const (
 	// ReleaseName and Namespace are where install puts Trustee.
 	ReleaseName = "trustee"
 	Namespace   = "trustee"
-	// SupportedVersion is the chart version modelled here (at trustee tag v0.21.0).
-	SupportedVersion = "0.18.0"
 )
 
 // SecretKeys are the user-keys Secret's data keys the chart mounts as files
@@ -39,22 +38,45 @@ func SecretName(release string) string { return release + "-kubectl-coco-keys" }
 var ServiceTypes = []string{"ClusterIP", "NodePort", "LoadBalancer"}
 
 // Values are install's values: the chart's ephemeral keys off (the admin key stays with the
-// user; the chart would keep it, and a token, in the cluster), our Secret instead, and the
-// KBS's exposure.
-func Values(release, serviceType string) map[string]any {
-	return map[string]any{
+// user; the chart would keep it, and a token, in the cluster), our Secret instead, the KBS's
+// exposure, its native TLS with our Secret when tls, and the components' images in images
+// (PinImages).
+func Values(release, serviceType string, tls bool, images map[string]any) map[string]any {
+	kbsVals := map[string]any{"service": map[string]any{"exposeLoadBalancer": serviceType == "LoadBalancer"}}
+	if tls {
+		kbsVals["tls"] = map[string]any{"enabled": true, "secretName": TLSSecretName(release)}
+	}
+	vals := map[string]any{
 		"secrets":  map[string]any{"useEphemeralGeneratedKeys": false, "existingSecretName": SecretName(release)},
-		"kbs":      map[string]any{"service": map[string]any{"exposeLoadBalancer": serviceType == "LoadBalancer"}},
+		"kbs":      kbsVals,
 		"nodePort": map[string]any{"enabled": serviceType == "NodePort"},
 	}
+	for c, v := range images {
+		m, _ := vals[c].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			vals[c] = m
+		}
+		for k, x := range v.(map[string]any) {
+			m[k] = x
+		}
+	}
+	return vals
 }
 
-// CheckValues holds the chart's own values to the keys install sets and the admin identity the
-// trustee commands' tokens carry.
-func CheckValues(defaults map[string]any) error {
-	for _, path := range [][]string{{"secrets", "useEphemeralGeneratedKeys"}, {"secrets", "existingSecretName"}, {"kbs", "service", "exposeLoadBalancer"}, {"nodePort", "enabled"}} {
+// CheckValues holds the chart's own values to the keys install sets (for the release r the chart
+// claims to be) and the admin identity the trustee commands' tokens carry.
+func CheckValues(defaults map[string]any, r Release) error {
+	paths := [][]string{{"secrets", "useEphemeralGeneratedKeys"}, {"secrets", "existingSecretName"}, {"kbs", "service", "exposeLoadBalancer"}, {"nodePort", "enabled"}}
+	for _, c := range Components {
+		paths = append(paths, []string{c, "image", "repository"}, []string{c, "image", "tag"}, []string{c, "image", "pullPolicy"})
+	}
+	if r.TLS {
+		paths = append(paths, []string{"kbs", "tls", "enabled"}, []string{"kbs", "tls", "secretName"})
+	}
+	for _, path := range paths {
 		if _, ok := lookup(defaults, path); !ok {
-			return fmt.Errorf("the chart has no value %s (Trustee's chart %s has it)", strings.Join(path, "."), SupportedVersion)
+			return fmt.Errorf("the chart has no value %s (%s has it)", strings.Join(path, "."), SupportedRange())
 		}
 	}
 	for key, want := range map[string]string{"issuer": kbs.ChartClaims.Issuer, "role": kbs.ChartClaims.Role} {
@@ -82,7 +104,9 @@ func lookup(m map[string]any, path []string) (any, bool) {
 // Rendered is what install needs of the rendered release.
 type Rendered struct {
 	Deployments []string // the KBS's first
-	KBSService  string
+	// Images are the Deployments' container images (name: image; init containers left out).
+	Images     map[string]string
+	KBSService string
 	// Exposed is the Service of the chosen exposure (the KBS's own for ClusterIP).
 	Exposed string
 }
@@ -90,7 +114,7 @@ type Rendered struct {
 // CheckManifest holds the rendered release to the contract: a KBS Deployment mounting the
 // user-keys Secret through the chart's data keys, and the KBS Service of the exposure.
 func CheckManifest(manifest, release, serviceType string) (*Rendered, error) {
-	r := &Rendered{}
+	r := &Rendered{Images: map[string]string{}}
 	var kbsMounts bool
 	err := eachObject(manifest, func(kind string, doc []byte) error {
 		switch kind {
@@ -98,6 +122,9 @@ func CheckManifest(manifest, release, serviceType string) (*Rendered, error) {
 			var d appsv1.Deployment
 			if err := sigyaml.Unmarshal(doc, &d); err != nil {
 				return err
+			}
+			for _, c := range d.Spec.Template.Spec.Containers {
+				r.Images[d.Name+"/"+c.Name] = c.Image
 			}
 			if strings.HasSuffix(d.Name, "-kbs") {
 				r.Deployments = append([]string{d.Name}, r.Deployments...)

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,17 @@ func TestTheChartsContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckValues(ch.Values); err != nil {
+	r018, _ := Known("0.18.0")
+	if err := CheckValues(ch.Values, r018); err != nil {
 		t.Fatal(err)
 	}
+	// Chart 0.18.0 has no kbs.tls: a chart claiming 0.21's TLS must have it.
+	r021, _ := Known("0.21.0")
+	if err := CheckValues(ch.Values, r021); err == nil || !strings.Contains(err.Error(), "no value kbs.tls.enabled") {
+		t.Fatalf("0.18.0's values as 0.21.0: %v", err)
+	}
 	for _, st := range ServiceTypes {
-		rel, err := helmrelease.Render(context.Background(), ch, Values(ReleaseName, st), ReleaseName, Namespace)
+		rel, err := helmrelease.Render(context.Background(), ch, Values(ReleaseName, st, false, nil), ReleaseName, Namespace)
 		if err != nil {
 			t.Fatalf("%s: %v", st, err)
 		}
@@ -47,6 +54,12 @@ func TestTheChartsContract(t *testing.T) {
 		if strings.Contains(rel.Manifest, "bootstrap-user-keys") || len(rel.Hooks) != 0 {
 			t.Errorf("%s: the chart's own key job is rendered", st)
 		}
+		if err := CheckKBSConfig(rel.Manifest, false); err != nil {
+			t.Errorf("%s: %v", st, err)
+		}
+		if got := Unpinned(r.Images); len(got) != 3 {
+			t.Errorf("%s: the chart's defaults are latest: %v", st, got)
+		}
 	}
 	// The chart refuses our values without the Secret's name, as upstream's required does.
 	if _, err := helmrelease.Render(context.Background(), ch, map[string]any{"secrets": map[string]any{"useEphemeralGeneratedKeys": false}}, ReleaseName, Namespace); err == nil ||
@@ -58,11 +71,17 @@ func TestTheChartsContract(t *testing.T) {
 func TestAnotherChartIsRefused(t *testing.T) {
 	vals := map[string]any{"secrets": map[string]any{"useEphemeralGeneratedKeys": true, "existingSecretName": ""}, "kbs": map[string]any{"service": map[string]any{"exposeLoadBalancer": false},
 		"config": map[string]any{"admin": map[string]any{"issuer": "MyIssuer", "role": "admin"}}}, "nodePort": map[string]any{"enabled": false}}
-	if err := CheckValues(vals); err == nil || !strings.Contains(err.Error(), `issuer is MyIssuer, not "TrusteeInHelm"`) {
+	for _, c := range Components {
+		vals[c] = map[string]any{"image": map[string]any{"repository": "r", "tag": "latest", "pullPolicy": "Always"}}
+	}
+	vals["kbs"].(map[string]any)["service"] = map[string]any{"exposeLoadBalancer": false}
+	vals["kbs"].(map[string]any)["config"] = map[string]any{"admin": map[string]any{"issuer": "MyIssuer", "role": "admin"}}
+	r018, _ := Known("0.18.0")
+	if err := CheckValues(vals, r018); err == nil || !strings.Contains(err.Error(), `issuer is MyIssuer, not "TrusteeInHelm"`) {
 		t.Fatalf("%v", err)
 	}
 	delete(vals, "nodePort")
-	if err := CheckValues(vals); err == nil || !strings.Contains(err.Error(), "no value nodePort.enabled") {
+	if err := CheckValues(vals, r018); err == nil || !strings.Contains(err.Error(), "no value nodePort.enabled") || !strings.Contains(err.Error(), "0.18.0 (trustee v0.21.0") {
 		t.Fatalf("%v", err)
 	}
 	const mountsOther = `apiVersion: apps/v1
@@ -109,5 +128,118 @@ func TestSecretData(t *testing.T) {
 	key, err := x509.ParseECPrivateKey(b.Bytes)
 	if err != nil || !key.PublicKey.Equal(certs[0].PublicKey) {
 		t.Fatalf("the token key is not the leaf's: %v", err)
+	}
+}
+
+func TestVersionsAndImages(t *testing.T) {
+	for v, want := range map[string]string{"0.18.0": "0.18.0", "0.18.3": "0.18.0", "0.21.0": "0.21.0", "0.21.2": "0.21.0", "0.19.0": "", "0.22.0": "", "latest": ""} {
+		r, ok := Known(v)
+		if r.Chart != want || ok != (want != "") {
+			t.Errorf("%s: %+v %v", v, r, ok)
+		}
+	}
+	r, _ := Known("0.21.0")
+	if !r.TLS || r.ImageTag != TrusteeV021Images {
+		t.Fatalf("%+v", r)
+	}
+	vals := PinImages(r, UserImages([]string{"kbs.image.tag=mine", "replicas=2"}))
+	if _, ok := vals["kbs"]; ok || vals["as"].(map[string]any)["image"].(map[string]any)["tag"] != TrusteeV021Images ||
+		vals["rvps"].(map[string]any)["image"].(map[string]any)["pullPolicy"] != "IfNotPresent" {
+		t.Fatalf("%v", vals)
+	}
+	got := Unpinned(map[string]string{"a": "ghcr.io/x/kbs:latest", "b": "ghcr.io/x/kbs", "c": "localhost:5000/x/kbs", "d": "ghcr.io/x/kbs:" + TrusteeV021Images, "e": "x@sha256:abc"})
+	slices.Sort(got)
+	if strings.Join(got, ",") != "a (ghcr.io/x/kbs:latest),b (ghcr.io/x/kbs),c (localhost:5000/x/kbs)" {
+		t.Fatalf("%v", got)
+	}
+}
+
+// The KBS configuration is held to what kubectl coco depends on, key by key.
+func TestKBSConfigContract(t *testing.T) {
+	const good = `[http_server]
+insecure_http = true
+[attestation_service]
+type = "coco_as_grpc"
+[admin]
+authorization_mode = "AuthenticatedAuthorization"
+[admin.authentication.bearer_jwt]
+identity_providers = [{ issuer = "TrusteeInHelm", public_key_uri = "/k/public.pub" }]
+[admin.authorization.regex_acl]
+acls = [{ role = "admin", allowed_endpoints = "^/kbs/.+$" }]
+[[plugins]]
+name = "resource"
+`
+	cm := func(toml string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: trustee-kbs-config}\ndata:\n  kbs-config.toml: |\n    " + strings.ReplaceAll(toml, "\n", "\n    ") + "\n"
+	}
+	if err := CheckKBSConfig(cm(good), false); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ edit, tls, want string }{
+		{"", "tls", "private_key/certificate"},
+		{`insecure_http = true|insecure_http = false`, "", "insecure_http is false"},
+		{`"coco_as_grpc"|"intel_ta"`, "", `[attestation_service] type is intel_ta`},
+		{`"AuthenticatedAuthorization"|"DenyAll"`, "", "authorization_mode is DenyAll"},
+		{`issuer = "TrusteeInHelm"|issuer = "Other"`, "", "identity_providers"},
+		{`public_key_uri = "/k/public.pub"|public_key_uri = "/k/public.pub", audience = "somebody"`, "", "audience is somebody"},
+		{`role = "admin"|role = "reader"`, "", "regex_acl"},
+		{`name = "resource"|name = "sample"`, "", "[[plugins]]"},
+	} {
+		text := good
+		if old, repl, ok := strings.Cut(tc.edit, "|"); ok {
+			text = strings.Replace(good, old, repl, 1)
+		}
+		if err := CheckKBSConfig(cm(text), tc.tls == "tls"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v", tc.edit, err)
+		}
+	}
+	if err := CheckKBSConfig(cm("[http_server\n"), false); err == nil || !strings.Contains(err.Error(), "does not parse") {
+		t.Errorf("broken: %v", err)
+	}
+}
+
+func TestKBSCertificates(t *testing.T) {
+	now := time.Now()
+	ca, err := NewCA(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := ca.PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseCA(certPEM, keyPEM)
+	if err != nil || !back.Cert.Equal(ca.Cert) {
+		t.Fatalf("%v", err)
+	}
+	hosts := KBSHosts("trustee-kbs", "trustee", "10.96.0.10")
+	data, err := ca.Issue(hosts, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.Covers(data, hosts, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.Covers(data, append(hosts, "203.0.113.7"), now); err == nil {
+		t.Fatal("a certificate without the load balancer's address covers it")
+	}
+	other, _ := NewCA(now)
+	if err := other.Covers(data, hosts, now); err == nil || !strings.Contains(err.Error(), "another CA") {
+		t.Fatalf("another CA: %v", err)
+	}
+	if err := ca.Covers(data, hosts, now.AddDate(1, 0, 0)); err == nil || !strings.Contains(err.Error(), "expires") {
+		t.Fatalf("expiring: %v", err)
+	}
+	// A TLS client that trusts the CA (initdata's kbs_cert, --kbs-cert) accepts the KBS's certificate for each host.
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(data["ca.crt"])
+	leaf, _ := ParseCertificate(data["tls.crt"])
+	for _, h := range hosts {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: h}); err != nil {
+			t.Errorf("%s: %v", h, err)
+		}
+	}
+	if _, err := ParseCA(certPEM, data["tls.key"]); err == nil {
+		t.Error("a key of another certificate was taken as the CA's")
 	}
 }

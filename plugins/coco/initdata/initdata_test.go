@@ -220,3 +220,28 @@ func testCert(t *testing.T) string {
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
+
+// kata-containers' own vector (src/runtime/pkg/oci/utils_test.go at 4.1.0, the initdata case of
+// the remote hypervisor annotations): the annotation value, the document it decodes to, and its
+// sha256 digest; each TEE's field as govmm's adjustProperLength (qemu.go) fills it, the sha256
+// zero-padded to TDX's 48-byte MRCONFIGID and CCA's 64 bytes, SNP's HOSTDATA the digest itself.
+func TestKataContainersVector(t *testing.T) {
+	const annotation = "H4sIAFlC92cAAytLLSrOzM9TsFVQMtAz1DNQ4krMSc8vyizJyAWJFWckGpmaKXFFpySWJMZyKSUm6pXk5+YoAeXU1dW5QJhLKTklA4toQX5OZnKlXlFqej6yBABS/5JkcQAAAA=="
+	const document = "version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n\"aa.toml\" = '''\n'''\n\n\"cdh.toml\" = '''\n'''\n\n\"policy.rego\" = '''\n'''\n"
+	const digest = "c6694bb7a29d6f37ec72a15582e004b9f3142159682db8509a304407419a49e5"
+	doc, err := Decode(annotation)
+	if err != nil || string(doc) != document {
+		t.Fatalf("decoded %q %v", doc, err)
+	}
+	d, err := Digest("sha256", doc)
+	if err != nil || hex.EncodeToString(d) != digest {
+		t.Fatalf("digest %x %v", d, err)
+	}
+	fields := map[string]string{}
+	for _, m := range Measure(d) {
+		fields[m.TEE] = m.Hex
+	}
+	if fields["snp"] != digest || fields["tdx"] != digest+strings.Repeat("00", 16) || fields["cca"] != digest+strings.Repeat("00", 32) {
+		t.Fatalf("fields %v", fields)
+	}
+}

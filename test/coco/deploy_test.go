@@ -41,8 +41,10 @@ func TestDeployAgainstTheAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	// registry.example is not reachable: tags stay (--allow-tags); test/coco/confidential_test.go
+	// pins and binds.
 	deploy := func(kc string, args ...string) harness.Result {
-		return run(ctx, kc, append([]string{"deploy", "-n", ns, "-f", manifest}, args...)...)
+		return run(ctx, kc, append([]string{"deploy", "-n", ns, "-f", manifest, "--allow-tags", "--bind=false"}, args...)...)
 	}
 
 	harness.Step(t, "a client dry run prints the prepared objects and sends nothing", func(t *testing.T) {
@@ -73,7 +75,9 @@ func TestDeployAgainstTheAPIServer(t *testing.T) {
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 {
 			t.Fatalf("exit %d %v\n%s", res.Code, err, res.Stderr)
 		}
-		if r.RuntimeClass != "kata-qemu-snp" || !r.Confidential || len(r.Initdata) != 96 || strings.Join(r.Objects, ",") != "deployment/web,service/web" {
+		// A TEE class and the host shut out, but the secrets not bound (--bind=false): not confidential.
+		if r.RuntimeClass != "kata-qemu-snp" || !r.TEE || !r.HostShutOut || r.SecretsBound || r.Confidential || len(r.Workloads) != 1 ||
+			len(r.Workloads[0].Initdata) != 96 || strings.Join(r.Objects, ",") != "deployment/web,service/web" {
 			t.Fatalf("report %+v", r)
 		}
 		var msgs []string
@@ -91,7 +95,8 @@ func TestDeployAgainstTheAPIServer(t *testing.T) {
 		if err != nil || !strings.Contains(string(doc), "http://10.0.0.5:8080") {
 			t.Fatalf("initdata on the server: %v %s", err, doc)
 		}
-		if res := deploy(cp.AdminKubeconfig, "--kbs-url", "http://10.0.0.5:8080"); res.Code != 0 || !strings.Contains(res.Stdout, "applied in runtime class kata-qemu-snp") {
+		if res := deploy(cp.AdminKubeconfig, "--kbs-url", "http://10.0.0.5:8080"); res.Code != 0 || !strings.Contains(res.Stdout, "applied in runtime class kata-qemu-snp") ||
+			!strings.Contains(res.Stderr, "stays a tag (--allow-tags)") {
 			t.Fatalf("rerun: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 		}
 	})
@@ -113,7 +118,8 @@ func TestDeployAgainstTheAPIServer(t *testing.T) {
 
 	harness.Step(t, "honest about classes without a TEE, and bad input", func(t *testing.T) {
 		res := deploy(cp.AdminKubeconfig, "--runtime-class", "kata-qemu-coco-dev", "--dry-run=server")
-		if res.Code != 0 || !strings.Contains(res.Stdout, "NOT confidential") || !strings.Contains(res.Stdout, "no initdata") {
+		if res.Code != 0 || !strings.Contains(res.Stdout, "NOT confidential: no TEE") || !strings.Contains(res.Stdout, "no KBS (--kbs-url)") ||
+			!strings.Contains(res.Stderr, "warning: NOT confidential: no TEE") {
 			t.Fatalf("coco-dev: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
 		}
 		for _, tc := range []struct {
@@ -122,7 +128,8 @@ func TestDeployAgainstTheAPIServer(t *testing.T) {
 			want string
 		}{
 			{[]string{"--runtime-class", "kata-qemu-nope"}, 1, `runtime class "kata-qemu-nope" does not exist`},
-			{[]string{"--agent-policy", manifest}, 2, "needs --kbs-url"},
+			{[]string{"--policy", manifest}, 2, "does not parse as Rego"},
+			{[]string{"--bind"}, 2, "it needs --kbs-url"},
 			{[]string{"--kbs-url", "10.0.0.5"}, 2, "must start with http://"},
 		} {
 			if res := deploy(cp.AdminKubeconfig, tc.args...); res.Code != tc.code || !strings.Contains(res.Stderr, tc.want) {

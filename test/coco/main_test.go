@@ -30,7 +30,12 @@ var clusterNodes = []harness.Node{
 	{Name: "spare-2"},
 }
 
-func TestMain(m *testing.M) { os.Exit(harness.Main(m, &cp, setup)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(harness.GenpolicyStandInEnv) != "" { // this binary plays genpolicy for deploy --policy genpolicy
+		os.Exit(harness.GenpolicyStandIn(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(harness.Main(m, &cp, setup))
+}
 
 func setup(ctx context.Context, cp *harness.ControlPlane) error {
 	if err := cp.AddNodes(ctx, clusterNodes...); err != nil {

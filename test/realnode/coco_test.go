@@ -94,12 +94,14 @@ spec:
 	if err := os.WriteFile(manifest, []byte(pod), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, code := coco(t, "deploy", "-n", ns, "-f", manifest, "--runtime-class", "deploy-runc", "--kbs-url", "http://10.0.0.5:8080", "-o", "json")
+	// The image is the node's own (no registry: --allow-tags) and no KBS admin API runs (--bind=false).
+	stdout, stderr, code := coco(t, "deploy", "-n", ns, "-f", manifest, "--runtime-class", "deploy-runc", "--kbs-url", "http://10.0.0.5:8080",
+		"--allow-tags", "--bind=false", "-o", "json")
 	var r cmd.DeployReport
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 {
 		t.Fatalf("exit %d %v\n%s", code, err, stderr)
 	}
-	if r.Confidential || r.Handler != "runc" || !strings.Contains(r.Verdict, "NOT confidential: handler runc is not Kata") {
+	if r.Confidential || r.TEE || r.Handler != "runc" || !strings.Contains(r.Verdict, "NOT confidential: no TEE: handler runc is not Kata") {
 		t.Fatalf("report %+v", r)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,6 +20,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/imagepin"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 )
 
 // DeployOptions applies a user's workload as a CoCo workload.
@@ -29,7 +32,9 @@ type DeployOptions struct {
 	RuntimeClass   string
 	DryRun         string
 	ForceConflicts bool
-	init           InitdataOptions // --kbs-url, --kbs-cert, --agent-policy, --algorithm
+	init           InitdataOptions // --kbs-url, --kbs-cert, --algorithm
+	policy         policyFlags     // --policy, --deny-logs, --allow-tags, --genpolicy
+	bind           bindFlags       // --bind, --admin-url, --admin-key, --prune
 
 	format  output.Format
 	objs    []*unstructured.Unstructured
@@ -42,31 +47,56 @@ type DeployReport struct {
 	Kind         string `json:"kind"`
 	RuntimeClass string `json:"runtimeClass"`
 	Handler      string `json:"handler"`
-	// Confidential is whether the class runs pods in a TEE; Verdict says why, or why not.
+	// TEE is whether the class runs pods in a TEE; HostShutOut whether every workload's agent
+	// policy denies the host exec, stdin, files and a new policy; SecretsBound whether Trustee
+	// releases secrets only to guests whose initdata digest is one deployed here.
+	TEE          bool `json:"tee"`
+	HostShutOut  bool `json:"hostShutOut"`
+	SecretsBound bool `json:"secretsBound"`
+	// Confidential is all three; Verdict says which hold and which do not.
 	Confidential bool                   `json:"confidential"`
 	Verdict      string                 `json:"verdict"`
-	Initdata     string                 `json:"initdata,omitempty"` // its digest, when set
+	Workloads    []WorkloadPolicy       `json:"workloads"`
+	Images       []imagepin.Pinned      `json:"images"`
+	Binding      *Binding               `json:"binding,omitempty"`
 	Objects      []string               `json:"objects"`
 	Warnings     []confidential.Warning `json:"warnings"`
 	DryRun       string                 `json:"dryRun,omitempty"`
+	classVerdict string
 }
 
 func newDeployCommand(g *cli.Globals) *cobra.Command {
-	o := &DeployOptions{g: g, RuntimeClass: "auto", DryRun: dryRunNone, init: InitdataOptions{g: g, Algorithm: "sha384"},
-		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	o := &DeployOptions{g: g, RuntimeClass: "auto", DryRun: dryRunNone, init: InitdataOptions{g: g, Algorithm: "sha384"}, policy: policyFlags{g: g},
+		bind: bindFlags{Bind: "auto", admin: kbsAccess{g: g, Timeout: 30 * time.Second}},
+		out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
-		Use:   "deploy -f MANIFEST [--runtime-class auto|NAME] [--kbs-url URL]",
-		Short: "Apply your Pods, Deployments, Jobs... as confidential workloads",
-		Long: `Reads a manifest, gives every pod template the runtime class (auto: the most confidential
-installed class a worker's hardware can run, as smoke-test chooses) and, with --kbs-url, the
-initdata annotation (as kubectl coco initdata writes it, with --agent-policy), names what a
-confidential guest changes for it (hostPath, host namespaces, privileged containers, images
-by tag, pull secrets), and applies it server-side. It says plainly whether the class is
-confidential: a class without a TEE (coco-dev, or a non-Kata handler) runs the pods but
-protects nothing. --dry-run -o yaml (or -o json) prints the prepared objects; otherwise -o
-json|yaml prints the report.`,
-		Example: `  kubectl coco deploy -f web.yaml --kbs-url http://10.0.0.5:8080
-  kubectl coco deploy -f web.yaml --runtime-class kata-qemu-snp --agent-policy policy.rego --kbs-url http://10.0.0.5:8080 --dry-run -o yaml`,
+		Use:   "deploy -f MANIFEST [--runtime-class auto|NAME] [--kbs-url URL] [--policy restricted|genpolicy|allow-all|FILE]",
+		Short: "Apply your Pods, Deployments, Jobs... as confidential workloads: TEE class, an agent policy that shuts the host out, secrets bound to what was deployed",
+		Long: `Reads a manifest and makes every workload in it confidential, saying plainly which of the three
+parts holds:
+
+  TEE           the runtime class (auto: the most confidential installed class a worker's
+                hardware can run) runs each pod in a TEE guest; coco-dev or a non-Kata handler
+                runs it but protects nothing.
+  host shut out each workload's initdata carries a kata agent policy (--policy) that denies the
+                host exec (but the pod's own exec probes), stdin, copying files in and replacing
+                the policy. restricted (default) is kubectl coco's, written per workload; its
+                images are pinned to the digests the registry serves (--allow-tags keeps tags);
+                logs stay readable unless --deny-logs. genpolicy runs kata's genpolicy; a FILE is
+                your own Rego; allow-all lets the host in, and is said to.
+  secrets bound with a KBS (--kbs-url), the initdata digests are registered in Trustee as
+                reference values and Trustee's attestation policy is set to kubectl coco's, so
+                that its restricted resource policy releases secrets only to a guest whose
+                TEE reports one of them (SNP HOSTDATA, TDX MRCONFIGID). --bind=false skips it;
+                the admin API is reached at --admin-url (default --kbs-url) with the admin key.
+
+Names what a confidential guest changes (hostPath, host namespaces, privileged containers, pull
+secrets) and applies server-side. --dry-run -o yaml (or -o json) prints the prepared objects;
+otherwise -o json|yaml prints the report. --prune removes registered digests no workload in the
+cluster still carries.`,
+		Example: `  kubectl coco deploy -f web.yaml --kbs-url http://10.0.0.5:8080 --admin-url http://127.0.0.1:8080
+  kubectl coco deploy -f web.yaml --policy genpolicy --kbs-url http://10.0.0.5:8080 --bind=false
+  kubectl coco deploy -f web.yaml --runtime-class kata-qemu-snp --dry-run -o yaml`,
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
@@ -74,18 +104,22 @@ json|yaml prints the report.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.File, "filename", "f", "", "the manifest (- for stdin)")
 	f.StringVar(&o.RuntimeClass, "runtime-class", o.RuntimeClass, "auto, or a runtime class name")
-	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the prepared objects, "server" lets the server check them; nothing is saved`)
+	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the prepared objects, "server" lets the server check them; nothing is saved or registered`)
 	f.Lookup("dry-run").NoOptDefVal = dryRunClient
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields another manager owns (as kubectl apply --server-side --force-conflicts)")
 	f.StringVar(&o.init.KBSURL, "kbs-url", "", "give the pods initdata pointing at this KBS (as the worker nodes reach it)")
 	f.StringVar(&o.init.KBSCert, "kbs-cert", "", "PEM certificate of an https KBS")
-	f.StringVar(&o.init.Policy, "agent-policy", "", "kata agent policy (Rego) for the initdata")
+	f.StringVar(&o.init.Policy, "agent-policy", "", "deprecated: use --policy FILE")
+	_ = f.MarkDeprecated("agent-policy", "use --policy FILE")
 	f.StringVar(&o.init.Algorithm, "algorithm", o.init.Algorithm, "initdata digest algorithm")
+	o.policy.addFlags(f)
+	o.bind.addFlags(f)
 	_ = cmd.RegisterFlagCompletionFunc("runtime-class", cli.CompleteRuntimeClasses(o.g))
+	_ = cmd.RegisterFlagCompletionFunc("policy", cobra.FixedCompletions([]string{policyRestricted, policyGenpolicy, policyAllowAll}, cobra.ShellCompDirectiveDefault))
 	return cmd
 }
 
-// Complete reads the manifest and -o and connects.
+// Complete reads the manifest, the policy and -o and connects.
 func (o *DeployOptions) Complete([]string) error {
 	var err error
 	if o.format, err = o.out.Format(); err != nil {
@@ -97,12 +131,19 @@ func (o *DeployOptions) Complete([]string) error {
 	if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
 		return err
 	}
-	if o.init.KBSURL != "" {
-		if err := o.init.Complete(nil); err != nil {
-			return err
-		}
+	if o.init.Policy != "" { // --agent-policy FILE
+		o.policy.Mode, o.init.Policy = o.init.Policy, ""
 	}
-	return o.g.ClientsInto(&o.clients)
+	if err := o.init.Complete(nil); err != nil {
+		return err
+	}
+	if err := o.policy.complete(context.Background()); err != nil {
+		return err
+	}
+	if err := o.g.ClientsInto(&o.clients); err != nil {
+		return err
+	}
+	return o.bind.complete(o.init.KBSURL, o.init.KBSCert, o.DryRun != dryRunNone)
 }
 
 func readManifest(path string, stdin io.Reader) ([]*unstructured.Unstructured, error) {
@@ -131,11 +172,14 @@ func (o *DeployOptions) Validate() error {
 		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
 	}
 	if o.init.KBSURL != "" {
-		if err := o.init.Validate(); err != nil {
-			return err
+		if err := initdata.CheckKBSURL(o.init.KBSURL); err != nil {
+			return clierr.Usagef("e.g. --kbs-url http://10.0.0.5:8080", "--kbs-url: %v", err)
 		}
-	} else if o.init.KBSCert != "" || o.init.Policy != "" {
-		return clierr.Usagef("add --kbs-url URL", "--kbs-cert and --agent-policy go into the initdata, which needs --kbs-url")
+	} else if o.init.KBSCert != "" {
+		return clierr.Usagef("add --kbs-url URL", "--kbs-cert goes into the initdata's KBS settings, which need --kbs-url")
+	}
+	if err := o.bind.validate(o.init.KBSURL); err != nil {
+		return err
 	}
 	if _, err := confidential.Prepare(o.objs, confidential.Options{RuntimeClass: "check"}); err != nil {
 		return clierr.Usagef("deploy applies workloads; apply the rest with kubectl apply", "%v", err)
@@ -143,50 +187,117 @@ func (o *DeployOptions) Validate() error {
 	return nil
 }
 
-// Run chooses the class, prepares the objects and applies them.
+// Run chooses the class, pins the images, gives each workload its initdata, binds the secrets
+// and applies.
 func (o *DeployOptions) Run(ctx context.Context) error {
-	c := o.clients
-	class, err := chooseRuntimeClass(ctx, c, o.RuntimeClass)
+	class, err := chooseRuntimeClass(ctx, o.clients, o.RuntimeClass)
 	if err != nil {
 		return err
 	}
-	r := DeployReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "DeployReport", RuntimeClass: class, Objects: []string{}, DryRun: strings.TrimPrefix(o.DryRun, dryRunNone)}
+	r := DeployReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "DeployReport", RuntimeClass: class, Objects: []string{},
+		Workloads: []WorkloadPolicy{}, Images: []imagepin.Pinned{}, DryRun: strings.TrimPrefix(o.DryRun, dryRunNone)}
 	if err := o.judgeClass(ctx, &r); err != nil {
 		return err
 	}
-	opts := confidential.Options{RuntimeClass: class}
-	if o.init.KBSURL != "" {
-		rep, err := o.initdata()
-		if err != nil {
-			return err
-		}
-		opts.Initdata, r.Initdata = rep.Annotation.Value, rep.Digest
+	// Images are pinned first, so that what is judged and measured is what will run.
+	if pins, err := o.policy.pinImages(ctx, confidential.Templates(o.objs, o.clients.Namespace)); err != nil {
+		return err
+	} else if pins != nil {
+		r.Images = pins
 	}
-	prepared, err := confidential.Prepare(o.objs, opts)
+	prepared, err := confidential.Prepare(o.objs, confidential.Options{RuntimeClass: class})
 	if err != nil {
 		return err
+	}
+	tmpls := confidential.Templates(prepared.Objects, o.clients.Namespace)
+	if r.Workloads, err = o.policy.build(ctx, tmpls, prepared.Objects, o.init.request(), class); err != nil {
+		return err
+	}
+	for i, t := range tmpls {
+		if err := t.SetAnnotation(initdata.Annotation, r.Workloads[i].annotation); err != nil {
+			return err
+		}
 	}
 	r.Warnings = append([]confidential.Warning{}, prepared.Warnings...)
 	for _, u := range prepared.Objects {
 		r.Objects = append(r.Objects, strings.ToLower(u.GetKind())+"/"+u.GetName())
 	}
 	if o.DryRun == dryRunClient && (o.format == output.YAML || o.format == output.JSON) {
+		o.conclude(&r)
+		o.warn(r)
 		return o.printObjects(prepared.Objects) // as kubectl apply --dry-run=client -o yaml
 	}
-	if o.DryRun != dryRunClient {
-		if err := o.apply(ctx, prepared.Objects); err != nil {
-			return err
-		}
+	if err := o.applyAndBind(ctx, prepared.Objects, &r); err != nil {
+		return err
 	}
+	o.conclude(&r)
 	return o.print(r)
 }
 
-func (o *DeployOptions) initdata() (*InitdataReport, error) {
-	doc, err := o.init.document()
-	if err != nil {
-		return nil, err
+// applyAndBind registers the digests before the pods exist (a pod that attests early finds its
+// digest), then applies; a dry run does neither.
+func (o *DeployOptions) applyAndBind(ctx context.Context, objs []*unstructured.Unstructured, r *DeployReport) error {
+	if o.DryRun != dryRunNone {
+		if o.DryRun == dryRunServer {
+			return o.apply(ctx, objs)
+		}
+		return nil
 	}
-	return initdataReport(doc)
+	if o.bind.on {
+		if err := o.bind.check(ctx); err != nil {
+			return err
+		}
+	}
+	if err := o.apply(ctx, objs); err != nil {
+		return err
+	}
+	if !o.bind.on {
+		return nil
+	}
+	b, err := o.bind.register(ctx, r.Workloads)
+	if err != nil {
+		return err
+	}
+	r.Binding = b
+	if o.bind.Prune {
+		return o.bind.prune(ctx, o.clients, r.Binding)
+	}
+	return nil
+}
+
+// conclude says which parts of confidentiality hold.
+func (o *DeployOptions) conclude(r *DeployReport) {
+	r.HostShutOut = len(r.Workloads) > 0
+	var open []string
+	for _, w := range r.Workloads {
+		if !w.Allows.ShutsHostOut() {
+			r.HostShutOut = false
+			open = append(open, fmt.Sprintf("%s (%s policy: %s)", w.Object, w.Policy, hostEntry(w.Allows)))
+		}
+	}
+	r.SecretsBound = r.Binding != nil && r.Binding.Bound
+	r.Confidential = r.TEE && r.HostShutOut && r.SecretsBound
+	parts := []string{r.classVerdict}
+	if r.HostShutOut {
+		parts = append(parts, "the host is shut out (agent policy: no exec but the pods' exec probes, no stdin, no files, no new policy)")
+	} else {
+		parts = append(parts, "the host can enter "+strings.Join(open, "; "))
+	}
+	switch {
+	case r.SecretsBound:
+		parts = append(parts, "secrets are bound: Trustee releases them only to guests reporting these initdata digests")
+	case o.init.KBSURL == "":
+		parts = append(parts, "no KBS (--kbs-url): the guests can fetch no secrets, so none are bound")
+	case o.DryRun != dryRunNone:
+		parts = append(parts, "secrets not bound (dry run: nothing registered)")
+	default:
+		parts = append(parts, "secrets NOT bound (--bind=false): any guest Trustee's policies admit gets them")
+	}
+	verdict := "NOT confidential"
+	if r.Confidential {
+		verdict = "confidential"
+	}
+	r.Verdict = verdict + ": " + strings.Join(parts, "; ")
 }
 
 // judgeClass says whether the class's handler runs pods in a TEE.
@@ -199,13 +310,13 @@ func (o *DeployOptions) judgeClass(ctx context.Context, r *DeployReport) error {
 	known, ok := catalog.Lookup(rc.Handler)
 	switch {
 	case ok && known.Confidential:
-		r.Confidential, r.Verdict = true, fmt.Sprintf("confidential: handler %s runs each pod in a %s guest", rc.Handler, teeName(known))
+		r.TEE, r.classVerdict = true, fmt.Sprintf("handler %s runs each pod in a %s guest", rc.Handler, teeName(known))
 	case ok:
-		r.Verdict = fmt.Sprintf("NOT confidential: handler %s: %s", rc.Handler, known.Description)
+		r.classVerdict = fmt.Sprintf("no TEE: handler %s: %s", rc.Handler, known.Description)
 	case !strings.HasPrefix(rc.Handler, "kata"):
-		r.Verdict = fmt.Sprintf("NOT confidential: handler %s is not Kata: the pods run as plain containers on the node", rc.Handler)
+		r.classVerdict = fmt.Sprintf("no TEE: handler %s is not Kata: the pods run as plain containers on the node", rc.Handler)
 	default:
-		r.Verdict = fmt.Sprintf("cannot tell: handler %s is a Kata handler kubectl coco does not know; check that it runs a TEE", rc.Handler)
+		r.classVerdict = fmt.Sprintf("TEE unknown: handler %s is a Kata handler kubectl coco does not know; check that it runs a TEE", rc.Handler)
 	}
 	return nil
 }
@@ -247,25 +358,43 @@ func (o *DeployOptions) printObjects(objs []*unstructured.Unstructured) error {
 }
 
 func (o *DeployOptions) print(r DeployReport) error {
+	o.warn(r)
 	if o.format.Structured() {
 		return output.Print(o.g.Streams.Out, o.format, r)
 	}
 	w := o.g.Streams.Out
 	done := map[string]string{dryRunNone: "applied", dryRunClient: "prepared (client dry run: nothing sent)", dryRunServer: "checked by the server (dry run: nothing saved)"}[o.DryRun]
 	fmt.Fprintf(w, "%s %s in runtime class %s\n", strings.Join(r.Objects, ", "), done, r.RuntimeClass)
+	for _, wl := range r.Workloads {
+		logs := "logs readable"
+		if !wl.Allows.Logs {
+			logs = "logs hidden"
+		}
+		fmt.Fprintf(w, "  %s: %s agent policy (%s), initdata %s %s\n", wl.Object, wl.Policy, logs, o.init.Algorithm, wl.Initdata)
+	}
+	if r.Binding != nil {
+		fmt.Fprintf(w, "  Trustee at %s: %s\n", r.Binding.KBS, strings.Join(r.Binding.Registered, ", "))
+	}
 	p := o.g.Palette(w)
 	if r.Confidential {
 		fmt.Fprintln(w, p.Good(r.Verdict))
 	} else {
 		fmt.Fprintln(w, p.Bad(r.Verdict))
 	}
-	if r.Initdata == "" {
-		fmt.Fprintln(w, "no initdata: the guest knows no KBS, so it can fetch no secrets (--kbs-url)")
-	} else {
-		fmt.Fprintf(w, "initdata %s (digest %s)\n", o.init.Algorithm, r.Initdata)
-	}
+	return nil
+}
+
+// warn writes the warnings to stderr, whatever -o is.
+func (o *DeployOptions) warn(r DeployReport) {
 	for _, wn := range r.Warnings {
 		o.g.Warn(wn.Object + ": " + wn.Message)
 	}
-	return nil
+	for _, wl := range r.Workloads {
+		if e := hostEntry(wl.Allows); e != "" {
+			o.g.Warn(wl.Object + ": NOT confidential: its agent policy (" + string(wl.Policy) + ") lets " + e)
+		}
+	}
+	if !r.TEE {
+		o.g.Warn("NOT confidential: " + r.classVerdict)
+	}
 }

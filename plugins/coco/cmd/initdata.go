@@ -11,10 +11,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/agentpolicy"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/imagepin"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
@@ -28,6 +32,10 @@ type InitdataOptions struct {
 	Policy     string
 	Algorithm  string
 	DecodeFrom string
+	File       string      // the workload a restricted or genpolicy policy is made for
+	pf         policyFlags // --policy and its companions (the initdata command's own)
+	standalone bool        // the initdata command, not deploy's embedded options
+	objs       []*unstructured.Unstructured
 
 	format  output.Format
 	cert    string // the files' contents, read in Complete
@@ -49,12 +57,21 @@ type InitdataReport struct {
 	Digest       string              `json:"digest"`
 	Measurements []initdata.Measured `json:"measurements"`
 	Keys         []string            `json:"keys"`
+	// Policy is where its agent policy comes from; Allows what it lets the host do.
+	Policy agentpolicy.Kind     `json:"policy"`
+	Allows *agentpolicy.Effects `json:"allows,omitempty"`
+}
+
+// newInitdataOptions are the initdata command's defaults.
+func newInitdataOptions(g *cli.Globals) *InitdataOptions {
+	return &InitdataOptions{g: g, Algorithm: "sha384", standalone: true, pf: policyFlags{g: g, Mode: policyRestricted},
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON}}}
 }
 
 func newInitdataCommand(g *cli.Globals) *cobra.Command {
-	o := &InitdataOptions{g: g, Algorithm: "sha384", out: output.Flags{Allowed: []output.Format{output.Human, output.JSON}}}
+	o := newInitdataOptions(g)
 	cmd := &cobra.Command{
-		Use:   "initdata --kbs-url URL [--kbs-cert FILE] [--agent-policy FILE] [--algorithm sha256|sha384|sha512]",
+		Use:   "initdata [--kbs-url URL [--kbs-cert FILE]] [--policy restricted|genpolicy|allow-all|FILE] [-f WORKLOAD] [--algorithm sha256|sha384|sha512]",
 		Short: "Write the initdata a confidential pod carries: KBS settings for the guest, the agent policy, and its digest per TEE",
 		Long: `Writes the initdata document (Trustee's initdata specification, version 0.1.0) that points the
 guest's Attestation Agent (aa.toml) and Confidential Data Hub (cdh.toml) at the KBS and carries
@@ -67,10 +84,14 @@ the kata agent policy (policy.rego), and prints:
     MRCONFIGID, CCA personalization value, SE user data: cut or zero-padded to the field),
     which is what reference values and attestation policies compare.
 
-Without --agent-policy the document has no policy.rego and the guest image's default agent
-policy applies. --decode reads an annotation value back (from a pod) and shows the same.`,
-		Example: `  kubectl coco initdata --kbs-url http://10.0.0.5:8080
-  kubectl coco initdata --kbs-url https://kbs.example.com:8443 --kbs-cert kbs.crt --agent-policy policy.rego -o json
+The agent policy (--policy) is never left out, since a guest without one runs its image's
+default, which lets the host in: restricted (kubectl coco's, made for the one workload in -f,
+its images pinned to digests: deploy that manifest with the same images) and genpolicy (kata's
+tool, on -f) shut the host out; a FILE is your Rego (checked to parse and to define what a pod
+needs); allow-all is said to be NOT confidential. --decode reads an annotation value back (from
+a pod) and shows the same, with the policy it carries.`,
+		Example: `  kubectl coco initdata --kbs-url http://10.0.0.5:8080 -f web.yaml
+  kubectl coco initdata --kbs-url https://kbs.example.com:8443 --kbs-cert kbs.crt --policy policy.rego -o json
   kubectl coco initdata --kbs-url http://10.0.0.5:8080 -o jsonpath='{.annotation.value}'
   kubectl get pod web -o jsonpath='{.metadata.annotations.io\.katacontainers\.config\.hypervisor\.cc_init_data}' | kubectl coco initdata --decode -`,
 		Args: cli.NoArgs,
@@ -80,7 +101,10 @@ policy applies. --decode reads an annotation value back (from a pod) and shows t
 	f := cmd.Flags()
 	f.StringVar(&o.KBSURL, "kbs-url", "", "the KBS as the guests reach it (scheme, host and port)")
 	f.StringVar(&o.KBSCert, "kbs-cert", "", "PEM certificate of an https KBS")
-	f.StringVar(&o.Policy, "agent-policy", "", "kata agent policy (Rego) to carry as policy.rego")
+	f.StringVar(&o.Policy, "agent-policy", "", "deprecated: use --policy FILE")
+	_ = f.MarkDeprecated("agent-policy", "use --policy FILE")
+	f.StringVarP(&o.File, "filename", "f", "", "the workload (one Pod, Deployment, ...) a restricted or genpolicy policy is made for")
+	o.pf.addFlags(f)
 	f.StringVar(&o.Algorithm, "algorithm", o.Algorithm, "digest algorithm: "+strings.Join(initdata.Algorithms, ", "))
 	f.StringVar(&o.DecodeFrom, "decode", "", "read an annotation value back instead (\"-\" for stdin)")
 	_ = cmd.RegisterFlagCompletionFunc("algorithm", cobra.FixedCompletions(initdata.Algorithms, cobra.ShellCompDirectiveNoFileComp))
@@ -112,7 +136,24 @@ func (o *InitdataOptions) Complete([]string) error {
 		}
 		o.encoded = string(b)
 	}
-	return nil
+	if !o.standalone || o.DecodeFrom != "" {
+		return nil
+	}
+	return o.completePolicy()
+}
+
+// completePolicy reads the workload and the policy of the initdata command.
+func (o *InitdataOptions) completePolicy() error {
+	if o.Policy != "" { // --agent-policy FILE
+		o.pf.Mode, o.policy = o.Policy, ""
+	}
+	if o.File != "" {
+		var err error
+		if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
+			return err
+		}
+	}
+	return o.pf.complete(context.Background())
 }
 
 // readFlagFile reads the file a flag names ("" for none).
@@ -135,11 +176,21 @@ func (o *InitdataOptions) Validate() error {
 		}
 		return nil
 	}
-	if o.KBSURL == "" {
-		return clierr.Usagef("e.g. --kbs-url http://10.0.0.5:8080 (the KBS's address as the worker nodes reach it)", "--kbs-url is required")
+	if o.File != "" {
+		tmpls := confidential.Templates(o.objs, "default")
+		if len(tmpls) != 1 {
+			return clierr.Usagef("give a manifest with one workload (deploy takes several)", "-f %s has %d workloads", o.File, len(tmpls))
+		}
+	} else if o.pf.Mode == policyRestricted || o.pf.Mode == policyGenpolicy {
+		return clierr.Usagef("give the workload: -f web.yaml; or --policy FILE|allow-all",
+			"--policy %s is made for a workload's containers and images: -f is required", o.pf.Mode)
 	}
-	if _, err := initdata.Build(o.request()); err != nil {
-		return clierr.Usagef("see kubectl coco initdata --help", "%v", err)
+	if o.KBSURL != "" {
+		if err := initdata.CheckKBSURL(o.KBSURL); err != nil {
+			return clierr.Usagef("e.g. --kbs-url http://10.0.0.5:8080 (the KBS's address as the worker nodes reach it)", "--kbs-url: %v", err)
+		}
+	} else if o.KBSCert != "" {
+		return clierr.Usagef("add --kbs-url URL", "--kbs-cert goes with --kbs-url")
 	}
 	return nil
 }
@@ -158,18 +209,37 @@ func (o *InitdataOptions) Run(context.Context) error {
 	if err != nil {
 		return err
 	}
+	wp, err := describe(context.Background(), "", doc)
+	if err != nil {
+		return err
+	}
+	r.Policy, r.Allows = wp.Policy, &wp.Allows
+	if e := hostEntry(wp.Allows); e != "" {
+		o.g.Warn(fmt.Sprintf("NOT confidential: the agent policy (%s) lets %s", wp.Policy, e))
+	}
 	if o.format.Structured() {
 		return output.Print(o.g.Streams.Out, o.format, r)
 	}
 	return o.printHuman(r)
 }
 
-// document is the TOML text: built from the flags, or decoded from --decode's value.
+// document is the TOML text: built from the flags (for -f's workload, or with the policy
+// alone), or decoded from --decode's value.
 func (o *InitdataOptions) document() ([]byte, error) {
+	if o.DecodeFrom == "" && o.File != "" {
+		return o.workloadDocument()
+	}
 	if o.DecodeFrom == "" {
-		d, err := initdata.Build(o.request())
+		req := o.request()
+		if o.standalone {
+			req.Policy = o.pf.file
+			if o.pf.Mode == policyAllowAll {
+				req.Policy = agentpolicy.AllowAll()
+			}
+		}
+		d, err := initdata.Build(req)
 		if err != nil {
-			return nil, err
+			return nil, clierr.Usagef("see kubectl coco initdata --help", "%v", err)
 		}
 		return d.Marshal()
 	}
@@ -178,6 +248,28 @@ func (o *InitdataOptions) document() ([]byte, error) {
 		return nil, clierr.Failf("give the annotation's value as kubectl get pod -o jsonpath prints it", "%v", err)
 	}
 	return doc, nil
+}
+
+// workloadDocument is the document of -f's one workload, its images pinned as deploy pins them.
+func (o *InitdataOptions) workloadDocument() ([]byte, error) {
+	ctx := context.Background()
+	prepared, err := confidential.Prepare(o.objs, confidential.Options{RuntimeClass: "kubectl-coco-initdata"})
+	if err != nil {
+		return nil, clierr.Usagef("give a Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob", "%v", err)
+	}
+	tmpls := confidential.Templates(prepared.Objects, "default")
+	pins, err := o.pf.pinImages(ctx, tmpls)
+	if err != nil {
+		return nil, err
+	}
+	wps, err := o.pf.build(ctx, tmpls, prepared.Objects, o.request(), "")
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(pins, func(p imagepin.Pinned) bool { return p.Resolved }) {
+		o.g.Note("deploy " + o.File + " with the images pinned above (kubectl coco deploy pins them the same way): the policy admits only those")
+	}
+	return initdata.Decode(wps[0].annotation)
 }
 
 func initdataReport(doc []byte) (*InitdataReport, error) {
@@ -217,8 +309,14 @@ func (o *InitdataOptions) printHuman(r *InitdataReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if !strings.Contains(strings.Join(r.Keys, ","), initdata.KeyPolicy) {
-		o.g.Note("no policy.rego: the guest image's default agent policy applies (--agent-policy to carry your own)")
+	if r.Allows != nil && r.Allows.ShutsHostOut() {
+		logs := "readable"
+		if !r.Allows.Logs {
+			logs = "hidden"
+		}
+		fmt.Fprintf(w, "\nAgent policy: %s; the host is shut out (no exec but the pods' exec probes, no stdin, no files, no new policy); logs %s\n", r.Policy, logs)
+	} else {
+		fmt.Fprintf(w, "\nAgent policy: %s; NOT confidential: %s\n", r.Policy, hostEntry(*r.Allows))
 	}
 	return nil
 }

@@ -9,73 +9,107 @@ import (
 	"testing"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
-	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/agentpolicy"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 )
 
-func runInitdata(t *testing.T, o *InitdataOptions, stdin string) (string, string, int) {
+// runInitdata runs the initdata command with the command's defaults, then mod's fields.
+func runInitdata(t *testing.T, mod func(o *InitdataOptions), stdin string) (string, string, int) {
 	t.Helper()
 	var s clitest.Streams
-	o.g = clitest.Globals(PluginName, &s)
+	o := newInitdataOptions(clitest.Globals(PluginName, &s))
 	o.g.Streams.In = bytes.NewBufferString(stdin)
-	if o.Algorithm == "" {
-		o.Algorithm = "sha384"
-	}
+	mod(o)
 	code := clitest.Run(o, &s)
 	return s.Out.String(), s.ErrOut.String(), code
 }
 
+const workloadYAML = `apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: web
+    image: ghcr.io/example/web@sha256:bdbb485bb9e3baf381a2957b9369b6051c6113097a5f8dcee27faff17624a2c0
+    readinessProbe: {exec: {command: [cat, /tmp/ready]}}
+`
+
 func TestInitdataCommand(t *testing.T) {
 	dir := t.TempDir()
-	policy := filepath.Join(dir, "policy.rego")
-	if err := os.WriteFile(policy, []byte("package agent_policy\ndefault ExecProcessRequest := false\n"), 0o600); err != nil {
-		t.Fatal(err)
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	notRego := filepath.Join(dir, "policy.json")
-	if err := os.WriteFile(notRego, []byte(`{"allow": true}`), 0o600); err != nil {
-		t.Fatal(err)
+	// A user's policy: allow-all but for exec, stdin, copying files and a new policy.
+	mine := strings.Replace(agentpolicy.AllowAll(), agentpolicy.Marker+"allow-all\n", "# mine\n", 1)
+	for _, r := range []string{"ExecProcessRequest", "WriteStreamRequest", "CopyFileRequest", "SetPolicyRequest"} {
+		mine = strings.Replace(mine, "default "+r+" := true", "default "+r+" := false", 1)
 	}
+	policy, notRego, workload := write("policy.rego", mine), write("policy.json", `{"allow": true}`), write("web.yaml", workloadYAML)
 
-	out, errOut, code := runInitdata(t, &InitdataOptions{KBSURL: "http://10.0.0.5:8080", Policy: policy, out: output.Flags{Output: "json"}}, "")
+	out, errOut, code := runInitdata(t, func(o *InitdataOptions) {
+		o.KBSURL, o.pf.Mode, o.out.Output = "http://10.0.0.5:8080", policy, "json"
+	}, "")
 	var r InitdataReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
 		t.Fatalf("exit %d %v\n%s", code, err, errOut)
 	}
 	if r.Kind != "Initdata" || r.Annotation.Key != initdata.Annotation || strings.Join(r.Keys, ",") != "aa.toml,cdh.toml,policy.rego" ||
-		len(r.Digest) != 96 || len(r.Measurements) != 4 || r.Measurements[0].TEE != "snp" || r.Measurements[0].Hex != r.Digest[:64] {
-		t.Fatalf("report %+v", r)
+		len(r.Digest) != 96 || len(r.Measurements) != 4 || r.Measurements[0].TEE != "snp" || r.Measurements[0].Hex != r.Digest[:64] ||
+		r.Policy != agentpolicy.KindFile || !r.Allows.ShutsHostOut() || errOut != "" {
+		t.Fatalf("report %+v\n%s", r, errOut)
 	}
 
-	// The annotation read back from a pod gives the same document and digest.
-	out, errOut, code = runInitdata(t, &InitdataOptions{DecodeFrom: "-", out: output.Flags{Output: "jsonpath={.digest} {.document}"}}, r.Annotation.Value+"\n")
-	if code != 0 || out != r.Digest+" "+r.Document {
+	// The annotation read back from a pod gives the same document, digest and policy.
+	out, errOut, code = runInitdata(t, func(o *InitdataOptions) {
+		o.DecodeFrom, o.out.Output = "-", "jsonpath={.digest} {.policy} {.document}"
+	}, r.Annotation.Value+"\n")
+	if code != 0 || out != r.Digest+" file "+r.Document {
 		t.Fatalf("decode: exit %d %q %s", code, out, errOut)
 	}
 
-	// The table for people; without a policy it says the image's default applies.
-	out, errOut, code = runInitdata(t, &InitdataOptions{KBSURL: "http://10.0.0.5:8080", Algorithm: "sha256"}, "")
+	// restricted for -f's workload: the host is shut out, the probe allowed; the table for people.
+	out, errOut, code = runInitdata(t, func(o *InitdataOptions) { o.KBSURL, o.Algorithm, o.File = "http://10.0.0.5:8080", "sha256", workload }, "")
 	if code != 0 || !strings.Contains(out, "Annotation "+initdata.Annotation+":\nH4sI") || !strings.Contains(out, "tdx  MRCONFIGID") ||
-		!strings.Contains(out, "+ 16 zero bytes") || !strings.Contains(errOut, "default agent policy applies") {
-		t.Fatalf("human: exit %d\n%s\n%s", code, out, errOut)
+		!strings.Contains(out, "+ 16 zero bytes") || !strings.Contains(out, "Agent policy: restricted; the host is shut out") ||
+		!strings.Contains(out, `"/tmp/ready"`) || errOut != "" {
+		t.Fatalf("restricted: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// allow-all, asked for by name, without a KBS: a document with the policy alone, and a warning.
+	out, errOut, code = runInitdata(t, func(o *InitdataOptions) { o.pf.Mode, o.out.Output = policyAllowAll, "jsonpath={.keys}" }, "")
+	if code != 0 || out != `["policy.rego"]` || !strings.Contains(errOut, "warning: NOT confidential: the agent policy (allow-all) lets the host can exec") {
+		t.Fatalf("allow-all: exit %d %q\n%s", code, out, errOut)
 	}
 
 	for _, tc := range []struct {
 		name string
-		o    *InitdataOptions
+		mod  func(o *InitdataOptions)
 		code int
 		want string
 	}{
-		{"no KBS URL", &InitdataOptions{}, 2, "--kbs-url is required"},
-		{"a policy that is not Rego", &InitdataOptions{KBSURL: "http://kbs:8080", Policy: notRego}, 2, "does not start with a Rego package declaration"},
-		{"a missing file", &InitdataOptions{KBSURL: "http://kbs:8080", KBSCert: filepath.Join(dir, "none.crt")}, 2, "--kbs-cert: open"},
-		{"a URL with a path", &InitdataOptions{KBSURL: "http://kbs:8080/kbs/v0"}, 2, "only scheme, host and port"},
-		{"an unknown algorithm", &InitdataOptions{KBSURL: "http://kbs:8080", Algorithm: "md5"}, 2, `unsupported algorithm "md5"`},
-		{"decode with build flags", &InitdataOptions{DecodeFrom: "x", KBSURL: "http://kbs:8080"}, 2, "--decode reads a document back"},
-		{"decode of something else", &InitdataOptions{DecodeFrom: "aGVsbG8="}, 1, "not gzip data"},
-		{"-o wide", &InitdataOptions{KBSURL: "http://kbs:8080", out: output.Flags{Output: "wide", Allowed: []output.Format{output.Human, output.JSON}}}, 2, "unknown output format"},
+		{"restricted without a workload", func(o *InitdataOptions) { o.KBSURL = "http://kbs:8080" }, 2, "-f is required"},
+		{"a policy that is not Rego", func(o *InitdataOptions) { o.KBSURL, o.pf.Mode = "http://kbs:8080", notRego }, 2, "does not parse as Rego"},
+		{"a policy that starves the pod", func(o *InitdataOptions) {
+			o.KBSURL, o.pf.Mode = "http://kbs:8080", write("starve.rego", "package agent_policy\ndefault ExecProcessRequest := false\n")
+		}, 2, "no rule for CreateContainerRequest"},
+		{"a missing file", func(o *InitdataOptions) {
+			o.KBSURL, o.File, o.KBSCert = "http://kbs:8080", workload, filepath.Join(dir, "none.crt")
+		}, 2, "--kbs-cert: open"},
+		{"a URL with a path", func(o *InitdataOptions) { o.KBSURL, o.File = "http://kbs:8080/kbs/v0", workload }, 2, "only scheme, host and port"},
+		{"an unknown algorithm", func(o *InitdataOptions) { o.KBSURL, o.File, o.Algorithm = "http://kbs:8080", workload, "md5" }, 2, `unsupported algorithm "md5"`},
+		{"decode with build flags", func(o *InitdataOptions) { o.DecodeFrom, o.KBSURL = "x", "http://kbs:8080" }, 2, "--decode reads a document back"},
+		{"decode of something else", func(o *InitdataOptions) { o.DecodeFrom = "aGVsbG8=" }, 1, "not gzip data"},
+		{"-o wide", func(o *InitdataOptions) { o.KBSURL, o.File, o.out.Output = "http://kbs:8080", workload, "wide" }, 2, "unknown output format"},
+		{"genpolicy missing", func(o *InitdataOptions) {
+			o.File, o.pf.Mode, o.pf.Genpolicy = workload, policyGenpolicy, filepath.Join(dir, "no-genpolicy")
+		}, 1, "genpolicy ships in kata-containers' release tarball"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errOut, code := runInitdata(t, tc.o, "")
+			out, errOut, code := runInitdata(t, tc.mod, "")
 			if code != tc.code || out != "" || !strings.Contains(errOut, tc.want) {
 				t.Fatalf("exit %d (want %d) %q\n%s", code, tc.code, out, errOut)
 			}

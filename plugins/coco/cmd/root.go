@@ -27,7 +27,7 @@ that a runtime class really starts a guest VM.
 
 Exit codes: 0 ok, 1 not ready or failed, 2 bad usage, 130 interrupted.`, streams)
 	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), newInstallCommand(g), newStatusCommand(g),
-		newRuntimeClassesCommand(g), newSmokeTestCommand(g), newUninstallCommand(g), newInitdataCommand(g), newSecretCommand(g), newTrusteeCommand(g), newDeployCommand(g), newAttestCommand(g))
+		newRuntimeClassesCommand(g), newSmokeTestCommand(g), newUninstallCommand(g), newInitdataCommand(g), newSecretCommand(g), newTrusteeCommand(g), newDeployCommand(g), newUndeployCommand(g), newVerifyCommand(g), newAttestCommand(g))
 	return root, g
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -186,13 +187,14 @@ func (o *PolicyGetOptions) Run(ctx context.Context) error {
 
 // ReferenceValueOptions registers a sample reference value.
 type ReferenceValueOptions struct {
-	a      *kbsAccess
-	out    output.Flags
-	DryRun bool
+	a       *kbsAccess
+	out     output.Flags
+	DryRun  bool
+	Numbers bool
 
 	format output.Format
 	key    string
-	values []string
+	values []any
 }
 
 func newTrusteeReferenceValueCommand(a *kbsAccess) *cobra.Command {
@@ -215,6 +217,7 @@ Trustee recommends the RVPS tool for production provenance; the sample extractor
 	}
 	o.out.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be registered; send nothing")
+	cmd.Flags().BoolVar(&o.Numbers, "numbers", false, "send the values as JSON numbers (SNP's reported_tcb_* claims are numbers; a string never equals them)")
 	return cmd
 }
 
@@ -228,7 +231,18 @@ func (o *ReferenceValueOptions) Complete(args []string) error {
 	if !ok || strings.TrimSpace(k) == "" || v == "" {
 		return clierr.Usagef("e.g. snp_launch_measurement=3a9f...", "%q is not KEY=VALUE", args[0])
 	}
-	o.key, o.values = k, strings.Split(v, ",")
+	o.key = k
+	for _, s := range strings.Split(v, ",") {
+		if !o.Numbers {
+			o.values = append(o.values, s)
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return clierr.Usagef("give decimal integers with --numbers", "--numbers: %q is not an integer", s)
+		}
+		o.values = append(o.values, n)
+	}
 	return o.a.connect()
 }
 
@@ -240,7 +254,7 @@ func (o *ReferenceValueOptions) Run(ctx context.Context) error {
 	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Action: "set-reference-value", Target: o.key, Result: "done"}
 	if o.DryRun {
 		r.Result = "would-do"
-	} else if err := o.a.client.SetSampleReferenceValue(ctx, o.key, o.values); err != nil {
+	} else if err := o.a.client.SetReferenceValues(ctx, o.key, o.values); err != nil {
 		return kbsFailure(err, "registering reference value "+o.key)
 	}
 	return printTrusteeResult(o.a.g, o.format, r)

@@ -100,3 +100,79 @@ func (r *Result) prepareTemplate(u *unstructured.Unstructured, path []string, na
 func (r *Result) warn(object, msg string) {
 	r.Warnings = append(r.Warnings, Warning{Object: object, Message: msg})
 }
+
+// Template is one workload's pod template.
+type Template struct {
+	// Object is kind/name, as the report and warnings name it.
+	Object    string
+	Kind      string
+	Namespace string
+	Name      string
+	// Spec is the pod spec (the object's own map: changes reach the object).
+	Spec map[string]any
+	obj  *unstructured.Unstructured
+	path []string
+}
+
+// Templates are the pod templates of objs (objects without one are left out), their namespace
+// defaulted to namespace.
+func Templates(objs []*unstructured.Unstructured, namespace string) []Template {
+	var out []Template
+	for _, u := range objs {
+		path, ok := templatePaths[u.GetKind()]
+		if !ok {
+			continue
+		}
+		spec, _, _ := unstructured.NestedFieldNoCopy(u.Object, append(path, "spec")...)
+		m, _ := spec.(map[string]any)
+		ns := u.GetNamespace()
+		if ns == "" {
+			ns = namespace
+		}
+		out = append(out, Template{Object: strings.ToLower(u.GetKind()) + "/" + u.GetName(), Kind: u.GetKind(), Namespace: ns, Name: u.GetName(), Spec: m, obj: u, path: path})
+	}
+	return out
+}
+
+// Annotation is the template's annotation key ("" when absent).
+func (t Template) Annotation(key string) string {
+	ann, _, _ := unstructured.NestedStringMap(t.obj.Object, append(t.path, "metadata", "annotations")...)
+	return ann[key]
+}
+
+// SetAnnotation sets the template's annotation key.
+func (t Template) SetAnnotation(key, value string) error {
+	ann, _, _ := unstructured.NestedStringMap(t.obj.Object, append(t.path, "metadata", "annotations")...)
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[key] = value
+	return unstructured.SetNestedStringMap(t.obj.Object, ann, append(t.path, "metadata", "annotations")...)
+}
+
+// Images are the images of the template's init and app containers.
+func (t Template) Images() []string {
+	var out []string
+	for _, list := range []string{"initContainers", "containers"} {
+		cs, _ := t.Spec[list].([]any)
+		for _, c := range cs {
+			if img, _ := c.(map[string]any)["image"].(string); img != "" {
+				out = append(out, img)
+			}
+		}
+	}
+	return out
+}
+
+// ReplaceImages rewrites the template's images by the map (reference as written: new one).
+func (t Template) ReplaceImages(to map[string]string) {
+	for _, list := range []string{"initContainers", "containers"} {
+		cs, _ := t.Spec[list].([]any)
+		for _, c := range cs {
+			m, _ := c.(map[string]any)
+			if img, _ := m["image"].(string); to[img] != "" {
+				m["image"] = to[img]
+			}
+		}
+	}
+}

@@ -28,10 +28,15 @@ type Options struct {
 // Build makes the document: aa.toml and cdh.toml point the Attestation Agent and the
 // Confidential Data Hub at the KBS (the keys of guest-components v0.21.0's
 // attestation-agent/config.example.toml and confidential-data-hub/example.config.toml), and
-// policy.rego carries the agent policy.
+// policy.rego carries the agent policy. Without a KBS the document carries the policy alone.
 func Build(o Options) (*Document, error) {
-	if err := CheckKBSURL(o.KBSURL); err != nil {
-		return nil, err
+	if o.KBSURL == "" && o.Policy == "" {
+		return nil, errors.New("nothing to carry: give a KBS URL or an agent policy")
+	}
+	if o.KBSURL != "" {
+		if err := CheckKBSURL(o.KBSURL); err != nil {
+			return nil, err
+		}
 	}
 	if o.KBSCert != "" {
 		if err := CheckCertificate(o.KBSCert); err != nil {
@@ -43,9 +48,10 @@ func Build(o Options) (*Document, error) {
 			return nil, err
 		}
 	}
-	u := strings.TrimSuffix(o.KBSURL, "/")
-	d := &Document{Version: Version, Algorithm: o.Algorithm, Data: map[string]string{
-		KeyAA: aaConfig(u, o.KBSCert), KeyCDH: cdhConfig(u, o.KBSCert)}}
+	d := &Document{Version: Version, Algorithm: o.Algorithm, Data: map[string]string{}}
+	if u := strings.TrimSuffix(o.KBSURL, "/"); u != "" {
+		d.Data[KeyAA], d.Data[KeyCDH] = aaConfig(u, o.KBSCert), cdhConfig(u, o.KBSCert)
+	}
 	if o.Policy != "" {
 		d.Data[KeyPolicy] = o.Policy
 	}

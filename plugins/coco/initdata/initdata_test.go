@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"no URL", Options{Algorithm: "sha256"}, "the KBS URL is empty"},
+		{"no URL and no policy", Options{Algorithm: "sha256"}, "nothing to carry"},
 		{"not a URL", Options{KBSURL: "http://[::1", Algorithm: "sha256"}, "does not parse"},
 		{"no scheme", Options{KBSURL: "10.0.0.5:8080", Algorithm: "sha256"}, "must start with http:// or https://"},
 		{"a path", Options{KBSURL: "http://10.0.0.5:8080/kbs/v0", Algorithm: "sha256"}, "only scheme, host and port"},

@@ -192,12 +192,46 @@ func (c *Client) SetAttestationPolicy(ctx context.Context, policyID string, rego
 	return c.call(ctx, http.MethodPost, "/attestation-policy", "application/json", body, nil)
 }
 
-// SetSampleReferenceValue registers a reference value through the RVPS's sample extractor
+// SetSampleReferenceValue registers string reference values through the RVPS's sample extractor
 // (kbs-client set_sample_rv: version 0.1.0, type sample, payload base64 of {key: values}).
 func (c *Client) SetSampleReferenceValue(ctx context.Context, key string, values []string) error {
-	prov, _ := json.Marshal(map[string][]string{key: values})
+	vals := make([]any, 0, len(values))
+	for _, v := range values {
+		vals = append(vals, v)
+	}
+	return c.SetReferenceValues(ctx, key, vals)
+}
+
+// SetReferenceValues registers values of any JSON type: the extractor keeps them as given, and a
+// policy compares them with claims of the same type (SNP's reported_tcb_* are numbers,
+// deps/verifier/src/snp; the sample TEE's svn a string).
+func (c *Client) SetReferenceValues(ctx context.Context, key string, vals []any) error {
+	prov, _ := json.Marshal(map[string][]any{key: vals})
 	body, _ := json.Marshal(map[string]string{"version": "0.1.0", "type": "sample", "payload": base64.StdEncoding.EncodeToString(prov)})
 	return c.call(ctx, http.MethodPost, "/reference-value", "application/json", body, nil)
+}
+
+// ReferenceValue reads a reference value the RVPS holds (GET /reference-value/<id>, admin);
+// found is false when it holds none under id (the KBS answers RvpsError "No reference value
+// found").
+func (c *Client) ReferenceValue(ctx context.Context, id string) (values []string, found bool, err error) {
+	var raw json.RawMessage
+	err = c.call(ctx, http.MethodGet, "/reference-value/"+id, "", nil, &raw)
+	var ke *Error
+	if errors.As(err, &ke) && ke.Kind == "RvpsError" && strings.Contains(ke.Detail, "No reference value found") {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var list []any
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, true, fmt.Errorf("reference value %s is not a list: %s", id, detail(string(raw)))
+	}
+	for _, v := range list {
+		values = append(values, strings.Trim(fmt.Sprint(v), `"`))
+	}
+	return values, true, nil
 }
 
 func (c *Client) call(ctx context.Context, method, path, contentType string, body []byte, out *json.RawMessage) error {

@@ -1,0 +1,307 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
+)
+
+// VerifyOptions checks that a pod (or a manifest's workloads) is confidential: point by point.
+type VerifyOptions struct {
+	g     *cli.Globals
+	out   output.Flags
+	File  string
+	admin kbsAccess // --admin-url, --admin-key, --admin-token-file, --kbs-cert
+
+	pod     string
+	format  output.Format
+	objs    []*unstructured.Unstructured
+	clients *kube.Clients
+}
+
+// VerifyReport is the schema of "verify -o json|yaml": one WorkloadVerdict per workload.
+type VerifyReport struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Workloads  []WorkloadVerdict `json:"workloads"`
+	OK         bool              `json:"ok"`
+}
+
+// WorkloadVerdict is the points of one workload.
+type WorkloadVerdict struct {
+	Object       string `json:"object"`
+	RuntimeClass string `json:"runtimeClass"`
+	Initdata     string `json:"initdata,omitempty"`
+	Points       []Hop  `json:"points"`
+	Confidential bool   `json:"confidential"`
+}
+
+func newVerifyCommand(g *cli.Globals) *cobra.Command {
+	o := &VerifyOptions{g: g, admin: kbsAccess{g: g, Timeout: 15 * time.Second}, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	cmd := &cobra.Command{
+		Use:   "verify [POD | -f MANIFEST] [--admin-url URL]",
+		Short: "Check that a pod (or a manifest's workloads) is confidential: TEE class, an agent policy that shuts the host out, secrets bound to its initdata",
+		Long: `Reads a live pod (or the workloads of a manifest, e.g. kubectl coco deploy --dry-run -o yaml's
+output), decodes its initdata and checks, one verdict per point:
+
+  initdata        the pod carries initdata kata accepts; its digest per TEE field
+  policy          its agent policy (restricted, genpolicy, a file, allow-all, none) and what it
+                  lets the host do: it must deny exec (but the exec probes), stdin, copying files
+                  and a new policy
+  runtime-class   the class runs pods in a TEE, and the pod's node (a manifest: some node) has it
+  trustee         Trustee holds the initdata digest in the TEE's form as a reference value
+                  (kubectl coco deploy --bind registers it; needs the admin API: --admin-url and
+                  the admin key). Trustee v0.21 cannot show its attestation policy's text: that
+                  deploy --bind set kubectl coco's is not checked here.
+
+Exit 1 unless every point of every workload holds.`,
+		Example: `  kubectl coco verify web-6d4b9c-x2x7q -n shop --admin-url http://127.0.0.1:8080
+  kubectl coco verify -f web.yaml -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: cli.RunE(o),
+	}
+	o.out.AddFlags(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&o.File, "filename", "f", "", "a manifest whose workloads to verify instead of a live pod")
+	f.StringVar(&o.admin.URL, "admin-url", "", "the KBS's admin API as this machine reaches it, for the trustee point")
+	f.StringVar(&o.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (default: kubectl coco's own)")
+	f.StringVar(&o.admin.TokenFile, "admin-token-file", "", "an admin token instead of the key")
+	f.StringVar(&o.admin.CACert, "kbs-cert", "", "PEM certificate (or CA) to trust for an https --admin-url")
+	return cmd
+}
+
+// Complete reads the manifest or names the pod, and connects.
+func (o *VerifyOptions) Complete(args []string) error {
+	var err error
+	if o.format, err = o.out.Format(); err != nil {
+		return clierr.Usagef(output.FormatFix, "%v", err)
+	}
+	if len(args) == 1 {
+		o.pod = args[0]
+	}
+	if o.File != "" {
+		if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
+			return err
+		}
+	}
+	if o.admin.URL != "" {
+		if err := o.admin.connect(); err != nil {
+			return err
+		}
+	}
+	return o.g.ClientsInto(&o.clients)
+}
+
+// Validate wants exactly one of a pod and a manifest.
+func (o *VerifyOptions) Validate() error {
+	if (o.pod == "") == (o.File == "") {
+		return clierr.Usagef("e.g. kubectl coco verify web-0, or -f web.yaml", "give a pod name or -f MANIFEST, not both or neither")
+	}
+	return nil
+}
+
+// Run verifies each workload and prints the points; exit 1 unless all hold.
+func (o *VerifyOptions) Run(ctx context.Context) error {
+	r := VerifyReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "VerifyReport", Workloads: []WorkloadVerdict{}, OK: true}
+	tmpls, nodes, err := o.targets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tmpls {
+		v := o.verify(ctx, t, nodes[t.Object])
+		r.OK = r.OK && v.Confidential
+		r.Workloads = append(r.Workloads, v)
+	}
+	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
+}
+
+// targets are the templates to verify, with the nodes each may run on (the pod's own node; for
+// a manifest, every node).
+func (o *VerifyOptions) targets(ctx context.Context) ([]confidential.Template, map[string][]corev1.Node, error) {
+	nodes := map[string][]corev1.Node{}
+	if o.pod != "" {
+		p, err := o.clients.Kube.CoreV1().Pods(o.clients.Namespace).Get(ctx, o.pod, metav1.GetOptions{})
+		if err != nil {
+			return nil, nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "pods", Namespace: o.clients.Namespace, Name: o.pod})
+		}
+		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		u := &unstructured.Unstructured{Object: obj}
+		u.SetKind("Pod")
+		t := confidential.Templates([]*unstructured.Unstructured{u}, o.clients.Namespace)
+		if p.Spec.NodeName != "" {
+			n, err := o.clients.Kube.CoreV1().Nodes().Get(ctx, p.Spec.NodeName, metav1.GetOptions{})
+			if err != nil {
+				return nil, nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: p.Spec.NodeName})
+			}
+			nodes[t[0].Object] = []corev1.Node{*n}
+		}
+		return t, nodes, nil
+	}
+	tmpls := confidential.Templates(o.objs, o.clients.Namespace)
+	if len(tmpls) == 0 {
+		return nil, nil, clierr.Usagef("give a manifest with a Pod, Deployment, ...", "%s has no workload", o.File)
+	}
+	list, err := o.clients.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
+	}
+	for _, t := range tmpls {
+		nodes[t.Object] = list.Items
+	}
+	return tmpls, nodes, nil
+}
+
+// verify checks one template's points.
+func (o *VerifyOptions) verify(ctx context.Context, t confidential.Template, nodes []corev1.Node) WorkloadVerdict {
+	v := WorkloadVerdict{Object: t.Object}
+	v.RuntimeClass, _ = t.Spec["runtimeClassName"].(string)
+	wp, initHop := o.initdataPoint(ctx, t)
+	v.Points = append(v.Points, initHop)
+	var teeName string
+	if wp != nil {
+		v.Initdata = wp.Initdata
+		v.Points = append(v.Points, policyPoint(*wp))
+	} else {
+		v.Points = append(v.Points, Hop{Name: "policy", Status: hopFail, Detail: "no initdata, so the guest runs its image's default agent policy: allow-all in kata's release images"})
+	}
+	classHop, teeName := o.classPoint(ctx, v.RuntimeClass, nodes)
+	v.Points = append(v.Points, classHop, o.trusteePoint(ctx, wp, teeName))
+	v.Confidential = !slices.ContainsFunc(v.Points, func(h Hop) bool { return h.Status != hopOK })
+	return v
+}
+
+func (o *VerifyOptions) initdataPoint(ctx context.Context, t confidential.Template) (*WorkloadPolicy, Hop) {
+	h := Hop{Name: "initdata"}
+	ann := t.Annotation(initdata.Annotation)
+	if ann == "" {
+		h.Status, h.Detail, h.Fix = hopFail, "no "+initdata.Annotation+" annotation", "kubectl coco deploy -f MANIFEST"
+		return nil, h
+	}
+	doc, err := initdata.Decode(ann)
+	if err == nil {
+		var wp WorkloadPolicy
+		if wp, err = describe(ctx, t.Object, doc); err == nil {
+			h.Status, h.Detail = hopOK, fmt.Sprintf("digest %s (SNP HOSTDATA %s, TDX MRCONFIGID %s)", wp.Initdata, measured(wp.Measurements, "snp"), measured(wp.Measurements, "tdx"))
+			return &wp, h
+		}
+	}
+	h.Status, h.Detail = hopFail, "the initdata does not decode as kata reads it: "+err.Error()
+	return nil, h
+}
+
+func policyPoint(wp WorkloadPolicy) Hop {
+	h := Hop{Name: "policy"}
+	if e := hostEntry(wp.Allows); e != "" {
+		h.Status, h.Detail, h.Fix = hopFail, fmt.Sprintf("%s agent policy: %s", wp.Policy, e), "kubectl coco deploy --policy restricted (or genpolicy)"
+		return h
+	}
+	logs := "logs readable"
+	if !wp.Allows.Logs {
+		logs = "logs hidden"
+	}
+	h.Status, h.Detail = hopOK, fmt.Sprintf("%s agent policy: no exec but the pod's exec probes, no stdin, no files, no new policy; %s", wp.Policy, logs)
+	return h
+}
+
+// classPoint: the class runs a TEE, and a node of the pod (any node, for a manifest) has it.
+func (o *VerifyOptions) classPoint(ctx context.Context, class string, nodes []corev1.Node) (Hop, string) {
+	h := Hop{Name: "runtime-class"}
+	if class == "" {
+		h.Status, h.Detail = hopFail, "no runtimeClassName: the pod runs as a plain container"
+		return h, ""
+	}
+	rc, err := o.clients.Kube.NodeV1().RuntimeClasses().Get(ctx, class, metav1.GetOptions{})
+	if err != nil {
+		h.Status, h.Detail = hopCannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: class})
+		return h, ""
+	}
+	known, ok := catalog.Lookup(rc.Handler)
+	switch {
+	case !ok:
+		h.Status, h.Detail = hopFail, fmt.Sprintf("runtime class %s: handler %s is not a CoCo TEE class kubectl coco knows", class, rc.Handler)
+		return h, ""
+	case !known.Confidential:
+		h.Status, h.Detail = hopFail, fmt.Sprintf("runtime class %s: %s", class, known.Description)
+		return h, ""
+	}
+	for _, n := range nodes {
+		if catalog.HardwareFit(known, nodecheck.Evaluate(&n, nodecheck.Options{})) == catalog.Yes {
+			h.Status, h.Detail = hopOK, fmt.Sprintf("runtime class %s runs a %s guest; node %s has it", class, known.TEE, n.Name)
+			return h, teeKey(string(known.TEE))
+		}
+	}
+	h.Status, h.Detail = hopFail, fmt.Sprintf("runtime class %s needs %s, and no node it may run on shows it in its labels", class, known.TEE)
+	return h, teeKey(string(known.TEE))
+}
+
+// teeKey maps a TEE kind to the initdata binding's name ("sev-snp" is "snp").
+func teeKey(kind string) string { return strings.TrimPrefix(kind, "sev-") }
+
+// trusteePoint: Trustee holds the digest, in the TEE's form, as kubectl coco's reference value.
+func (o *VerifyOptions) trusteePoint(ctx context.Context, wp *WorkloadPolicy, teeName string) Hop {
+	h := Hop{Name: "trustee"}
+	id, known := kbs.InitdataReferenceValues[teeName]
+	switch {
+	case wp == nil:
+		h.Status, h.Detail = hopFail, "no initdata digest to bind"
+		return h
+	case !known:
+		h.Status, h.Detail = hopCannotTell, "kubectl coco binds SNP and TDX guests; this class's TEE has no binding it registers"
+		return h
+	case o.admin.client == nil:
+		h.Status, h.Detail, h.Fix = hopCannotTell, "needs the KBS's admin API to read reference value "+id, "--admin-url URL (e.g. a port-forward) with the admin key"
+		return h
+	}
+	values, _, err := o.admin.client.ReferenceValue(ctx, id)
+	want := measured(wp.Measurements, teeName)
+	switch {
+	case err != nil:
+		h.Status, h.Detail = hopCannotTell, err.Error()
+	case !slices.Contains(values, want):
+		h.Status, h.Detail, h.Fix = hopFail, fmt.Sprintf("Trustee does not hold %s in %s: its secrets are not bound to this workload", want, id), "kubectl coco deploy -f MANIFEST --bind"
+	default:
+		h.Status, h.Detail = hopOK, fmt.Sprintf("Trustee holds %s in %s (kubectl coco deploy --bind sets the attestation policy that checks it; v0.21 cannot show it)", want, id)
+	}
+	return h
+}
+
+func (o *VerifyOptions) printHuman(r VerifyReport) error {
+	w := o.g.Streams.Out
+	p := o.g.Palette(w)
+	for _, v := range r.Workloads {
+		verdict := p.Bad("NOT confidential")
+		if v.Confidential {
+			verdict = p.Good("confidential")
+		}
+		fmt.Fprintf(w, "%s (runtime class %s): %s\n", v.Object, v.RuntimeClass, verdict)
+		for _, h := range v.Points {
+			mark := map[string]string{hopOK: p.Good("✓"), hopFail: p.Bad("✗"), hopCannotTell: p.Bad("?"), hopSkipped: "-"}[h.Status]
+			fmt.Fprintf(w, "  %s %-14s %s\n", mark, h.Name, h.Detail)
+			if h.Fix != "" && h.Status != hopOK {
+				fmt.Fprintf(w, "    fix: %s\n", h.Fix)
+			}
+		}
+	}
+	return nil
+}

@@ -67,8 +67,8 @@ func (g *KBSGuest) TeePubKey() map[string]any {
 		return map[string]any{"kty": "RSA", "alg": "RSA-OAEP-256", "n": kbsB64.EncodeToString(g.rsa.N.Bytes()),
 			"e": kbsB64.EncodeToString(big.NewInt(int64(g.rsa.E)).Bytes())}
 	}
-	return map[string]any{"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW",
-		"x": kbsB64.EncodeToString(g.ec.X.FillBytes(make([]byte, 32))), "y": kbsB64.EncodeToString(g.ec.Y.FillBytes(make([]byte, 32)))}
+	pt, _ := g.ec.PublicKey.Bytes() // 0x04 || X || Y
+	return map[string]any{"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW", "x": kbsB64.EncodeToString(pt[1:33]), "y": kbsB64.EncodeToString(pt[33:])}
 }
 
 // Post sends body to /kbs/v0/<path>.

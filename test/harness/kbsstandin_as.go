@@ -229,9 +229,9 @@ func (k *KBSStandIn) signEAR(submods map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pub := k.tokenKey.PublicKey
+	pt, _ := k.tokenKey.PublicKey.Bytes() // 0x04 || X || Y
 	header, _ := json.Marshal(map[string]any{"alg": "ES256", "typ": "JWT", "jwk": map[string]string{"kty": "EC", "crv": "P-256", "alg": "ES256",
-		"x": kbsB64.EncodeToString(pub.X.FillBytes(make([]byte, 32))), "y": kbsB64.EncodeToString(pub.Y.FillBytes(make([]byte, 32)))}})
+		"x": kbsB64.EncodeToString(pt[1:33]), "y": kbsB64.EncodeToString(pt[33:])}})
 	input := kbsB64.EncodeToString(header) + "." + kbsB64.EncodeToString(payload)
 	d := sha256.Sum256([]byte(input))
 	r, s, err := ecdsa.Sign(rand.Reader, k.tokenKey, d[:])

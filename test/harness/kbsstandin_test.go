@@ -131,7 +131,8 @@ func TestKBSStandInJWE(t *testing.T) {
 	ec521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecPub := func(k *ecdsa.PrivateKey, crv string, size int) kbsTeePubKey {
-		return kbsTeePubKey{Kty: "EC", Crv: crv, Alg: "ECDH-ES+A256KW", X: kbsB64.EncodeToString(k.X.FillBytes(make([]byte, size))), Y: kbsB64.EncodeToString(k.Y.FillBytes(make([]byte, size)))}
+		pt, _ := k.PublicKey.Bytes() // 0x04 || X || Y
+		return kbsTeePubKey{Kty: "EC", Crv: crv, Alg: "ECDH-ES+A256KW", X: kbsB64.EncodeToString(pt[1 : 1+size]), Y: kbsB64.EncodeToString(pt[1+size:])}
 	}
 	rsaPub := func(alg string) kbsTeePubKey {
 		return kbsTeePubKey{Kty: "RSA", Alg: alg, N: kbsB64.EncodeToString(rsaKey.N.Bytes()), E: kbsB64.EncodeToString(big.NewInt(int64(rsaKey.E)).Bytes())}

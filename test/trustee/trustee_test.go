@@ -25,8 +25,6 @@ import (
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
-var b64 = base64.RawURLEncoding
-
 func coco(stdin string, args ...string) harness.Result {
 	return harness.RunStdin(context.Background(), cmd.NewRoot, stdin, args...)
 }

@@ -21,7 +21,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
@@ -148,18 +147,6 @@ func (g *Globals) ClientsInto(c **kube.Clients) error {
 	var err error
 	*c, err = g.Clients()
 	return err
-}
-
-// ReleasesInto builds the Helm client of namespace's releases into *c unless a test set it.
-func (g *Globals) ReleasesInto(c **helmrelease.Client, namespace string) error {
-	if *c != nil {
-		return nil
-	}
-	var err error
-	if *c, err = helmrelease.NewClient(g.ConfigFlags, namespace, false); err != nil {
-		return clierr.Wrap(err, "connecting Helm to the cluster")
-	}
-	return nil
 }
 
 // Clients builds API clients from the connection flags.

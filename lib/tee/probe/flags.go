@@ -3,19 +3,29 @@ package probe
 import (
 	"time"
 
+	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
 // Flags are the host probe's settings that commands take as flags (--deep, --image,
-// --image-pull-policy, --timeout, --parallel; cli.AddProbeFlags binds them).
+// --image-pull-policy, --timeout, --parallel; AddFlags binds them).
 type Flags struct {
 	Deep       bool
 	Image      string
 	PullPolicy string
 	Timeout    time.Duration
 	Parallel   int
+}
+
+// AddFlags binds the settings to a command that can probe.
+func (f *Flags) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.Deep, "deep", false, "probe the hosts with a short-lived pod per node (read-only host mounts, CAP_SYSLOG only)")
+	fs.StringVar(&f.Image, "image", f.Image, "probe image: any image with a POSIX shell, awk and dmesg (mirror it for air-gapped clusters)")
+	fs.StringVar(&f.PullPolicy, "image-pull-policy", f.PullPolicy, "probe image pull policy: Always, IfNotPresent or Never")
+	fs.DurationVar(&f.Timeout, "timeout", f.Timeout, "how long to wait for each probe pod to finish")
+	fs.IntVar(&f.Parallel, "parallel", f.Parallel, "with --deep: how many nodes to probe at once")
 }
 
 // NewFlags returns the defaults.

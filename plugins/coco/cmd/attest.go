@@ -119,7 +119,7 @@ func (o *AttestCheckOptions) Complete([]string) error {
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
 	}
-	return o.g.ReleasesInto(&o.releases, trusteeNamespace(o.g))
+	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate checks the URLs and the timeout.

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
@@ -62,7 +63,7 @@ func TestLabelWorkersOnFakes(t *testing.T) {
 	})
 	label := func(args ...string) (string, string, int) {
 		var s clitest.Streams
-		o := &LabelWorkersOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}, DryRun: dryRunNone}
+		o := &LabelWorkersOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}, DryRun: cli.DryRunNone}
 		code := clitest.Run(o, &s, args...)
 		return s.Out.String(), s.ErrOut.String(), code
 	}

@@ -30,7 +30,7 @@ type DeployOptions struct {
 	out            output.Flags
 	File           string
 	RuntimeClass   string
-	DryRun         string
+	DryRun         cli.DryRun
 	ForceConflicts bool
 	init           InitdataOptions // --kbs-url, --kbs-cert, --algorithm
 	policy         policyFlags     // --policy, --deny-logs, --allow-tags, --genpolicy
@@ -66,7 +66,7 @@ type DeployReport struct {
 }
 
 func newDeployCommand(g *cli.Globals) *cobra.Command {
-	o := &DeployOptions{g: g, RuntimeClass: "auto", DryRun: dryRunNone, init: InitdataOptions{g: g, Algorithm: "sha384"}, policy: policyFlags{g: g},
+	o := &DeployOptions{g: g, RuntimeClass: "auto", DryRun: cli.DryRunNone, init: InitdataOptions{g: g, Algorithm: "sha384"}, policy: policyFlags{g: g},
 		bind: bindFlags{Bind: "auto", admin: kbsAccess{g: g, Timeout: 30 * time.Second}},
 		out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
@@ -104,8 +104,7 @@ cluster still carries.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.File, "filename", "f", "", "the manifest (- for stdin)")
 	f.StringVar(&o.RuntimeClass, "runtime-class", o.RuntimeClass, "auto, or a runtime class name")
-	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the prepared objects, "server" lets the server check them; nothing is saved or registered`)
-	f.Lookup("dry-run").NoOptDefVal = dryRunClient
+	cli.AddDryRunFlag(f, &o.DryRun, `"client" prints the prepared objects, "server" lets the server check them; nothing is saved or registered`)
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields another manager owns (as kubectl apply --server-side --force-conflicts)")
 	f.StringVar(&o.init.KBSURL, "kbs-url", "", "give the pods initdata pointing at this KBS (as the worker nodes reach it)")
 	f.StringVar(&o.init.KBSCert, "kbs-cert", "", "PEM certificate of an https KBS")
@@ -143,7 +142,7 @@ func (o *DeployOptions) Complete([]string) error {
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
 	}
-	return o.bind.complete(o.init.KBSURL, o.init.KBSCert, o.DryRun != dryRunNone)
+	return o.bind.complete(o.init.KBSURL, o.init.KBSCert, o.DryRun != cli.DryRunNone)
 }
 
 func readManifest(path string, stdin io.Reader) ([]*unstructured.Unstructured, error) {
@@ -166,11 +165,6 @@ func readManifest(path string, stdin io.Reader) ([]*unstructured.Unstructured, e
 
 // Validate checks the flags and that the manifest has a workload.
 func (o *DeployOptions) Validate() error {
-	switch o.DryRun {
-	case dryRunNone, dryRunClient, dryRunServer:
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
-	}
 	if o.init.KBSURL != "" {
 		if err := initdata.CheckKBSURL(o.init.KBSURL); err != nil {
 			return clierr.Usagef("e.g. --kbs-url http://10.0.0.5:8080", "--kbs-url: %v", err)
@@ -195,7 +189,7 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 		return err
 	}
 	r := DeployReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "DeployReport", RuntimeClass: class, Objects: []string{},
-		Workloads: []WorkloadPolicy{}, Images: []imagepin.Pinned{}, DryRun: strings.TrimPrefix(o.DryRun, dryRunNone)}
+		Workloads: []WorkloadPolicy{}, Images: []imagepin.Pinned{}, DryRun: strings.TrimPrefix(string(o.DryRun), string(cli.DryRunNone))}
 	if err := o.judgeClass(ctx, &r); err != nil {
 		return err
 	}
@@ -222,7 +216,7 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 	for _, u := range prepared.Objects {
 		r.Objects = append(r.Objects, strings.ToLower(u.GetKind())+"/"+u.GetName())
 	}
-	if o.DryRun == dryRunClient && (o.format == output.YAML || o.format == output.JSON) {
+	if o.DryRun == cli.DryRunClient && (o.format == output.YAML || o.format == output.JSON) {
 		o.conclude(&r)
 		o.warn(r)
 		return o.printObjects(prepared.Objects) // as kubectl apply --dry-run=client -o yaml
@@ -237,8 +231,8 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 // applyAndBind registers the digests before the pods exist (a pod that attests early finds its
 // digest), then applies; a dry run does neither.
 func (o *DeployOptions) applyAndBind(ctx context.Context, objs []*unstructured.Unstructured, r *DeployReport) error {
-	if o.DryRun != dryRunNone {
-		if o.DryRun == dryRunServer {
+	if o.DryRun != cli.DryRunNone {
+		if o.DryRun == cli.DryRunServer {
 			return o.apply(ctx, objs)
 		}
 		return nil
@@ -288,7 +282,7 @@ func (o *DeployOptions) conclude(r *DeployReport) {
 		parts = append(parts, "secrets are bound: Trustee releases them only to guests reporting these initdata digests")
 	case o.init.KBSURL == "":
 		parts = append(parts, "no KBS (--kbs-url): the guests can fetch no secrets, so none are bound")
-	case o.DryRun != dryRunNone:
+	case o.DryRun != cli.DryRunNone:
 		parts = append(parts, "secrets not bound (dry run: nothing registered)")
 	default:
 		parts = append(parts, "secrets NOT bound (--bind=false): any guest Trustee's policies admit gets them")
@@ -336,7 +330,7 @@ func (o *DeployOptions) apply(ctx context.Context, objs []*unstructured.Unstruct
 	if err := access.Check(ctx, o.clients.Kube, a.AccessRequests(objs, o.clients.Namespace, "create", "patch")...); err != nil {
 		return clierr.Wrap(err, "deploying the manifest needs these permissions")
 	}
-	return a.Apply(ctx, objs, apply.Options{FieldManager: managedBy(), DryRun: o.DryRun == dryRunServer,
+	return a.Apply(ctx, objs, apply.Options{FieldManager: managedBy(), DryRun: o.DryRun == cli.DryRunServer,
 		KeepConflicts: !o.ForceConflicts, Namespace: o.clients.Namespace})
 }
 
@@ -363,7 +357,7 @@ func (o *DeployOptions) print(r DeployReport) error {
 		return output.Print(o.g.Streams.Out, o.format, r)
 	}
 	w := o.g.Streams.Out
-	done := map[string]string{dryRunNone: "applied", dryRunClient: "prepared (client dry run: nothing sent)", dryRunServer: "checked by the server (dry run: nothing saved)"}[o.DryRun]
+	done := map[cli.DryRun]string{cli.DryRunNone: "applied", cli.DryRunClient: "prepared (client dry run: nothing sent)", cli.DryRunServer: "checked by the server (dry run: nothing saved)"}[o.DryRun]
 	fmt.Fprintf(w, "%s %s in runtime class %s\n", strings.Join(r.Objects, ", "), done, r.RuntimeClass)
 	for _, wl := range r.Workloads {
 		logs := "logs readable"

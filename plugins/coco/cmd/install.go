@@ -44,7 +44,7 @@ type InstallOptions struct {
 	Sets            []string
 	ValuesFiles     []string
 	SkipPreflight   bool
-	DryRun          bool
+	DryRun          cli.DryRun
 	Force           bool
 	Timeout         time.Duration
 
@@ -102,7 +102,7 @@ installed cluster changes nothing; different values or versions upgrade the rele
 	f.StringArrayVar(&o.Sets, "set", nil, "chart value key=value (repeatable, as helm --set)")
 	f.StringArrayVarP(&o.ValuesFiles, "values", "f", nil, "chart values file (repeatable, as helm -f)")
 	f.BoolVar(&o.SkipPreflight, "skip-preflight", false, "install even when the preflight checks fail")
-	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be applied (-o yaml: the rendered manifests) and apply nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "print what would be applied (-o yaml: the rendered manifests) and apply nothing")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole install may take, waiting for the nodes and runtime classes included")
 	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending-install/-upgrade although its last update is younger than --timeout")
 	_ = cmd.RegisterFlagCompletionFunc("platform", cobra.FixedCompletions([]string{"auto", "x86_64", "s390x", "aarch64", "peer-pods"}, cobra.ShellCompDirectiveNoFileComp))
@@ -133,6 +133,9 @@ func (o *InstallOptions) Complete([]string) error {
 
 // Validate checks the flags without I/O.
 func (o *InstallOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	switch o.Method {
 	case "chart":
 		if o.Platform != "auto" {
@@ -209,7 +212,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		if o.Platform == "auto" {
 			o.Platform = string(o.platform(nodes.Items))
 		}
-		if !o.DryRun {
+		if !o.DryRun.On() {
 			if err := access.Check(ctx, c.Kube,
 				access.Request{Verb: "create", Resource: "namespaces"},
 				access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
@@ -224,7 +227,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		return o.printDryRun(plan)
 	}
 	return o.install(ctx, c, ns, plan, prog)
@@ -264,7 +267,7 @@ func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, pro
 			p.info.KataDeploy, chartvalues.NewestKataDeploy))
 	}
 	targets, arches := matchingNodes(nodes, o.selector)
-	if len(targets) == 0 && !o.DryRun {
+	if len(targets) == 0 && !o.DryRun.On() {
 		return nil, clierr.Failf("label workers (kubectl coco label-workers NODE) or change --node-selector; nothing was applied",
 			"no node matches the node selector %q: kata-deploy would run nowhere", labels.SelectorFromSet(o.selector).String())
 	}

@@ -76,7 +76,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 		return err
 	}
 	step.Done(fmt.Sprintf("%d objects and CcRuntime %s", len(release), ccrs[0].GetName()))
-	if o.DryRun {
+	if o.DryRun.On() {
 		data, err := apply.YAML(append(release, ccrs...))
 		if err != nil {
 			return err

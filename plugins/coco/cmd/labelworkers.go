@@ -29,17 +29,10 @@ type LabelWorkersOptions struct {
 	Names    []string
 	Selector string
 	All      bool
-	DryRun   string
+	DryRun   cli.DryRun
 
 	format output.Format
 }
-
-// Dry-run modes, as in kubectl.
-const (
-	dryRunNone   = "none"
-	dryRunClient = "client"
-	dryRunServer = "server"
-)
 
 // LabelResult is one node's outcome; the list is printed with -o json|yaml.
 type LabelResult struct {
@@ -56,7 +49,7 @@ type LabelResultList struct {
 }
 
 func newLabelWorkersCommand(g *cli.Globals) *cobra.Command {
-	o := &LabelWorkersOptions{g: g, DryRun: dryRunNone, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	o := &LabelWorkersOptions{g: g, DryRun: cli.DryRunNone, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "label-workers NODE... | -l SELECTOR | --all",
 		Short: "Label nodes node.kubernetes.io/worker, where CoCo installs its runtime",
@@ -68,8 +61,7 @@ func newLabelWorkersCommand(g *cli.Globals) *cobra.Command {
 	o.out.AddFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label the nodes matching this selector")
 	cmd.Flags().BoolVar(&o.All, "all", false, "label every node")
-	cmd.Flags().StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" shows what would change without asking the server, "server" lets the server check the change without saving it`)
-	cmd.Flags().Lookup("dry-run").NoOptDefVal = dryRunClient
+	cli.AddDryRunFlag(cmd.Flags(), &o.DryRun, `"client" shows what would change without asking the server, "server" lets the server check the change without saving it`)
 	cmd.ValidArgsFunction = cli.CompleteNodes(o.g, 0)
 	return cmd
 }
@@ -94,11 +86,6 @@ func (o *LabelWorkersOptions) Validate() error {
 	}
 	if ways != 1 {
 		return clierr.Usagef("e.g. kubectl coco label-workers worker-1, or -l SELECTOR, or --all", "choose the nodes one way: names, -l or --all")
-	}
-	switch o.DryRun {
-	case dryRunNone, dryRunClient, dryRunServer:
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
 	}
 	for _, n := range o.Names {
 		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
@@ -134,30 +121,30 @@ func (o *LabelWorkersOptions) Run(ctx context.Context) error {
 			return clierr.Failf("check the selector with kubectl get nodes --show-labels", "no nodes match selector %q", o.Selector)
 		}
 	}
-	if o.DryRun != dryRunClient {
+	if o.DryRun != cli.DryRunClient {
 		if err := access.Check(ctx, c.Kube, access.Request{Verb: "patch", Resource: "nodes"}); err != nil {
 			return err
 		}
 	}
 	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]string{tee.WorkerLabel: ""}}})
-	res := LabelResultList{APIVersion: preflight.APIVersion, Kind: "LabelWorkersResult", DryRun: o.DryRun, Items: []LabelResult{}}
+	res := LabelResultList{APIVersion: preflight.APIVersion, Kind: "LabelWorkersResult", DryRun: string(o.DryRun), Items: []LabelResult{}}
 	for _, n := range nodes {
 		r := LabelResult{Node: n.Name}
 		switch _, has := n.Labels[tee.WorkerLabel]; {
 		case has:
 			r.Result = "unchanged"
-		case o.DryRun == dryRunClient:
+		case o.DryRun == cli.DryRunClient:
 			r.Result = "would-label"
 		default:
 			opts := metav1.PatchOptions{FieldManager: managedBy()}
-			if o.DryRun == dryRunServer {
+			if o.DryRun == cli.DryRunServer {
 				opts.DryRun = []string{metav1.DryRunAll}
 			}
 			if _, err := c.Kube.CoreV1().Nodes().Patch(ctx, n.Name, types.MergePatchType, patch, opts); err != nil {
 				return clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: "nodes", Name: n.Name})
 			}
 			r.Result = "labelled"
-			if o.DryRun == dryRunServer {
+			if o.DryRun == cli.DryRunServer {
 				r.Result = "would-label"
 			}
 		}
@@ -167,7 +154,7 @@ func (o *LabelWorkersOptions) Run(ctx context.Context) error {
 		return output.Print(o.g.Streams.Out, o.format, res)
 	}
 	suffix := ""
-	if o.DryRun != dryRunNone {
+	if o.DryRun != cli.DryRunNone {
 		suffix = fmt.Sprintf(" (dry run: %s)", o.DryRun)
 	}
 	for _, r := range res.Items {

@@ -43,7 +43,7 @@ host with a short-lived pod (SELinux, KVM, TEE firmware and kernel; see kubectl 
 		RunE: cli.RunE(o),
 	}
 	o.out.AddFlags(cmd)
-	cli.AddProbeFlags(cmd, &o.Flags)
+	o.Flags.AddFlags(cmd.Flags())
 	return cmd
 }
 

@@ -31,7 +31,7 @@ type SealOptions struct {
 	Key        string
 	SigningKey string
 	SigningKid string
-	DryRun     string
+	DryRun     cli.DryRun
 
 	format  output.Format
 	clients *kube.Clients
@@ -45,7 +45,7 @@ func newSecretCommand(g *cli.Globals) *cobra.Command {
 }
 
 func newSealCommand(g *cli.Globals) *cobra.Command {
-	o := &SealOptions{g: g, Key: "secret", SigningKid: DefaultSigningKid, DryRun: dryRunNone,
+	o := &SealOptions{g: g, Key: "secret", SigningKid: DefaultSigningKid, DryRun: cli.DryRunNone,
 		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML, output.Name}}}
 	cmd := &cobra.Command{
 		Use:   "seal NAME --resource kbs:///REPO/TYPE/TAG",
@@ -70,8 +70,7 @@ public half into the KBS at --signing-kid, and the secret's value at --resource.
 	f.StringVar(&o.Key, "key", o.Key, "the Secret's data key")
 	f.StringVar(&o.SigningKey, "signing-key", "", "EC P-256 private key (JWK) to sign with (default: kubectl coco's own)")
 	f.StringVar(&o.SigningKid, "signing-kid", o.SigningKid, "the KBS resource holding the signing key's public half")
-	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" prints the Secret without sending it, "server" lets the server check it without saving it`)
-	f.Lookup("dry-run").NoOptDefVal = dryRunClient
+	cli.AddDryRunFlag(f, &o.DryRun, `"client" prints the Secret without sending it, "server" lets the server check it without saving it`)
 	return cmd
 }
 
@@ -87,7 +86,7 @@ func (o *SealOptions) Complete(args []string) error {
 			return err
 		}
 	}
-	if o.DryRun == dryRunClient {
+	if o.DryRun == cli.DryRunClient {
 		return nil
 	}
 	return o.g.ClientsInto(&o.clients)
@@ -95,11 +94,6 @@ func (o *SealOptions) Complete(args []string) error {
 
 // Validate checks the names and URIs without I/O.
 func (o *SealOptions) Validate() error {
-	switch o.DryRun {
-	case dryRunNone, dryRunClient, dryRunServer:
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
-	}
 	if errs := validation.IsDNS1123Subdomain(o.Name); len(errs) > 0 {
 		return clierr.Usagef("Secret names are DNS subdomains, e.g. db-password", "invalid Secret name %q: %s", o.Name, errs[0])
 	}
@@ -148,7 +142,7 @@ func (o *SealOptions) Run(ctx context.Context) error {
 	}
 	r := SealResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "SealResult", Secret: o.Name, Namespace: ns,
 		Resource: o.Resource, SigningKid: o.SigningKid, PublicKey: key.pubPath}
-	if o.DryRun == dryRunClient {
+	if o.DryRun == cli.DryRunClient {
 		return o.printSecret(ns, key)
 	}
 	state, err := o.existing(ctx, ns, key)
@@ -163,7 +157,7 @@ func (o *SealOptions) Run(ctx context.Context) error {
 		access.Request{Verb: "patch", Resource: "secrets", Namespace: ns}); err != nil {
 		return clierr.Wrap(err, "sealing into Secret %s/%s", ns, o.Name)
 	}
-	if key.created && o.DryRun == dryRunNone {
+	if key.created && o.DryRun == cli.DryRunNone {
 		if err := key.write(o.SigningKid); err != nil {
 			return err
 		}
@@ -172,7 +166,7 @@ func (o *SealOptions) Run(ctx context.Context) error {
 		return err
 	}
 	r.Result = map[string]string{stateAbsent: "created", stateOurs: "updated"}[state]
-	if o.DryRun == dryRunServer {
+	if o.DryRun == cli.DryRunServer {
 		r.Result = "would-be-" + r.Result
 	}
 	return o.report(r, key)
@@ -239,7 +233,7 @@ func (o *SealOptions) apply(ctx context.Context, ns string, key *sealingKey) err
 		return err
 	}
 	opts := metav1.ApplyOptions{FieldManager: managedBy(), Force: true}
-	if o.DryRun == dryRunServer {
+	if o.DryRun == cli.DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	if _, err := o.clients.Kube.CoreV1().Secrets(ns).Apply(ctx, sec, opts); err != nil {
@@ -275,7 +269,7 @@ func (o *SealOptions) report(r SealResult, key *sealingKey) error {
 		return output.Print(o.g.Streams.Out, o.format, r)
 	}
 	fmt.Fprintf(o.g.Streams.Out, "secret/%s %s: key %q seals %s (signed for %s)\n", r.Secret, r.Result, o.Key, r.Resource, r.SigningKid)
-	if key.created && o.DryRun == dryRunNone {
+	if key.created && o.DryRun == cli.DryRunNone {
 		o.g.Note("created the signing key " + key.path + " (mode 0600; keep it: re-sealing needs it)")
 	}
 	o.g.Note(fmt.Sprintf("the guest fetches the verification key from %s and the value from %s: put the public key %s and the value into the KBS there", r.SigningKid, r.Resource, key.pubPath))

@@ -15,6 +15,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
@@ -45,7 +46,7 @@ func runSeal(t *testing.T, cs *fake.Clientset, o *SealOptions, args ...string) (
 		o.SigningKid = DefaultSigningKid
 	}
 	if o.DryRun == "" {
-		o.DryRun = dryRunNone
+		o.DryRun = cli.DryRunNone
 	}
 	code := clitest.Run(o, &s, args...)
 	return s.Out.String(), s.ErrOut.String(), code
@@ -57,7 +58,7 @@ func TestSealOnFakes(t *testing.T) {
 	const res = "kbs:///default/db/password"
 
 	// A client dry run prints the Secret and writes no key.
-	out, errOut, code := runSeal(t, nil, &SealOptions{Resource: res, DryRun: dryRunClient}, "db")
+	out, errOut, code := runSeal(t, nil, &SealOptions{Resource: res, DryRun: cli.DryRunClient}, "db")
 	var printed corev1.Secret
 	if err := yaml.Unmarshal([]byte(out), &printed); err != nil || code != 0 || printed.Kind != "Secret" || !strings.HasPrefix(string(printed.Data["secret"]), "sealed.") {
 		t.Fatalf("dry run: exit %d %v\n%s\n%s", code, err, out, errOut)

@@ -106,7 +106,7 @@ func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) er
 	if err := g.ClientsInto(c); err != nil {
 		return err
 	}
-	return g.ReleasesInto(releases, releaseNamespace(g))
+	return helmrelease.Into(g, releases, releaseNamespace(g))
 }
 
 // Validate checks the fleet flags.

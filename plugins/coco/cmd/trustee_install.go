@@ -44,7 +44,7 @@ type TrusteeInstallOptions struct {
 	ServiceType string
 	Sets        []string
 	AdminKey    string
-	DryRun      bool
+	DryRun      cli.DryRun
 	Timeout     time.Duration
 	Force       bool
 	// InsecureHTTP keeps the KBS on plain HTTP where the chart offers native TLS.
@@ -114,7 +114,7 @@ nodes reach (the Service of --service-type). Re-running changes nothing.`,
 	f.StringVar(&o.ServiceType, "service-type", o.ServiceType, "how the KBS is exposed: ClusterIP, NodePort or LoadBalancer")
 	f.StringArrayVar(&o.Sets, "set", nil, "chart value key=value (repeatable, as helm --set)")
 	f.StringVar(&o.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (PEM) (default: kubectl coco's own, made on first use)")
-	f.BoolVar(&o.DryRun, "dry-run", false, "print what would be applied and apply nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "print what would be applied and apply nothing")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole install may take")
 	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending")
 	f.BoolVar(&o.InsecureHTTP, "insecure-http", false, "keep the KBS on plain HTTP where the chart offers native TLS")
@@ -138,11 +138,14 @@ func (o *TrusteeInstallOptions) Complete([]string) error {
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
 	}
-	return o.g.ReleasesInto(&o.releases, trusteeNamespace(o.g))
+	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate checks the flags without I/O.
 func (o *TrusteeInstallOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	switch {
 	case o.Chart == "":
 		return clierr.Usagef("give a checkout's chart folder: --chart ./trustee/deployment/helm-chart (git clone -b v0.21.0 https://github.com/confidential-containers/trustee)",
@@ -167,7 +170,7 @@ func (o *TrusteeInstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		return o.printPlan(ctx, p, ns)
 	}
 	need := []access.Request{{Verb: "create", Resource: "namespaces"},

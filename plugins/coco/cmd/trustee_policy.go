@@ -30,7 +30,7 @@ type PolicySetOptions struct {
 	Profile           string
 	AttestationPolicy string
 	PolicyID          string
-	DryRun            bool
+	DryRun            cli.DryRun
 
 	format output.Format
 	rego   []byte
@@ -59,7 +59,7 @@ as kbs-client), which appraises the evidence.`,
 	_ = cmd.RegisterFlagCompletionFunc("profile", cobra.FixedCompletions([]string{"restricted", "permissive"}, cobra.ShellCompDirectiveNoFileComp))
 	f.StringVar(&o.AttestationPolicy, "attestation-policy", "", "Rego file with an attestation policy")
 	f.StringVar(&o.PolicyID, "policy-id", o.PolicyID, "the attestation policy's id")
-	f.BoolVar(&o.DryRun, "dry-run", false, "check the file and say what would be set; send nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "check the file and say what would be set; send nothing")
 	return cmd
 }
 
@@ -98,6 +98,9 @@ func (o *PolicySetOptions) Complete([]string) error {
 
 // Validate checks the policy id.
 func (o *PolicySetOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if o.AttestationPolicy != "" && strings.TrimSpace(o.PolicyID) == "" {
 		return clierr.Usagef("e.g. --policy-id default_cpu", "--policy-id must not be empty")
 	}
@@ -109,7 +112,7 @@ func (o *PolicySetOptions) Run(ctx context.Context) error {
 	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Bytes: len(o.rego), Result: "done"}
 	var err error
 	switch {
-	case o.DryRun:
+	case o.DryRun.On():
 		r.Result = "would-do"
 	case o.AttestationPolicy == "":
 		err = o.a.client.SetResourcePolicy(ctx, o.rego)
@@ -189,7 +192,7 @@ func (o *PolicyGetOptions) Run(ctx context.Context) error {
 type ReferenceValueOptions struct {
 	a       *kbsAccess
 	out     output.Flags
-	DryRun  bool
+	DryRun  cli.DryRun
 	Numbers bool
 
 	format output.Format
@@ -216,7 +219,7 @@ Trustee recommends the RVPS tool for production provenance; the sample extractor
 		RunE:    cli.RunE(o),
 	}
 	o.out.AddFlags(cmd)
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be registered; send nothing")
+	cli.AddDryRunFlag(cmd.Flags(), &o.DryRun, "say what would be registered; send nothing")
 	cmd.Flags().BoolVar(&o.Numbers, "numbers", false, "send the values as JSON numbers (SNP's reported_tcb_* claims are numbers; a string never equals them)")
 	return cmd
 }
@@ -247,12 +250,12 @@ func (o *ReferenceValueOptions) Complete(args []string) error {
 }
 
 // Validate has nothing more to check.
-func (o *ReferenceValueOptions) Validate() error { return nil }
+func (o *ReferenceValueOptions) Validate() error { return o.DryRun.ClientOnly() }
 
 // Run registers the values.
 func (o *ReferenceValueOptions) Run(ctx context.Context) error {
 	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Action: "set-reference-value", Target: o.key, Result: "done"}
-	if o.DryRun {
+	if o.DryRun.On() {
 		r.Result = "would-do"
 	} else if err := o.a.client.SetReferenceValues(ctx, o.key, o.values); err != nil {
 		return kbsFailure(err, "registering reference value "+o.key)

@@ -46,7 +46,7 @@ type ResourceSetOptions struct {
 	out      output.Flags
 	FromFile string
 	Literal  string
-	DryRun   bool
+	DryRun   cli.DryRun
 
 	format output.Format
 	path   kbs.Path
@@ -69,7 +69,7 @@ or stdin to --from-literal, which your shell's history keeps.`,
 	o.out.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.FromFile, "from-file", "", "read the value from this file (- for stdin)")
 	cmd.Flags().StringVar(&o.Literal, "from-literal", "", "the value itself")
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be stored, and store nothing")
+	cli.AddDryRunFlag(cmd.Flags(), &o.DryRun, "say what would be stored, and store nothing")
 	return cmd
 }
 
@@ -112,13 +112,13 @@ func (o *ResourceSetOptions) read() ([]byte, error) {
 }
 
 // Validate has nothing more to check.
-func (o *ResourceSetOptions) Validate() error { return nil }
+func (o *ResourceSetOptions) Validate() error { return o.DryRun.ClientOnly() }
 
 // Run stores the value.
 func (o *ResourceSetOptions) Run(ctx context.Context) error {
 	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Action: "set-resource",
 		Target: o.path.URI(), Bytes: len(o.value), Result: "done"}
-	if o.DryRun {
+	if o.DryRun.On() {
 		r.Result = "would-do"
 	} else if err := o.a.client.SetResource(ctx, o.path, o.value); err != nil {
 		return kbsFailure(err, "storing "+o.path.URI())
@@ -130,7 +130,7 @@ func (o *ResourceSetOptions) Run(ctx context.Context) error {
 type ResourceDeleteOptions struct {
 	a      *kbsAccess
 	out    output.Flags
-	DryRun bool
+	DryRun cli.DryRun
 
 	format output.Format
 	path   kbs.Path
@@ -145,7 +145,7 @@ func newTrusteeResourceDeleteCommand(a *kbsAccess) *cobra.Command {
 		RunE:  cli.RunE(o),
 	}
 	o.out.AddFlags(cmd)
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be removed, and remove nothing")
+	cli.AddDryRunFlag(cmd.Flags(), &o.DryRun, "say what would be removed, and remove nothing")
 	return cmd
 }
 
@@ -162,14 +162,14 @@ func (o *ResourceDeleteOptions) Complete(args []string) error {
 }
 
 // Validate has nothing more to check.
-func (o *ResourceDeleteOptions) Validate() error { return nil }
+func (o *ResourceDeleteOptions) Validate() error { return o.DryRun.ClientOnly() }
 
 // Run removes the resource. The admin API cannot tell an absent resource from another failure
 // of the resource plugin (both are PluginInternalError), so removing one that is not there
 // fails and says that it may not exist.
 func (o *ResourceDeleteOptions) Run(ctx context.Context) error {
 	r := TrusteeResult{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeResult", KBS: o.a.URL, Action: "delete-resource", Target: o.path.URI(), Result: "done"}
-	if o.DryRun {
+	if o.DryRun.On() {
 		r.Result = "would-do"
 	} else if err := o.a.client.DeleteResource(ctx, o.path); err != nil {
 		return kbsFailure(err, "removing "+o.path.URI())

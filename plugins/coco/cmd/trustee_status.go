@@ -166,7 +166,7 @@ func (o *TrusteeStatusOptions) Complete([]string) error {
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
 	}
-	return o.g.ReleasesInto(&o.releases, trusteeNamespace(o.g))
+	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate has nothing to check.
@@ -284,7 +284,7 @@ func (o *TrusteeStatusOptions) printHuman(r TrusteeStatus) error {
 // TrusteeUninstallOptions removes the release and kubectl coco's Secret.
 type TrusteeUninstallOptions struct {
 	g        *cli.Globals
-	DryRun   bool
+	DryRun   cli.DryRun
 	Timeout  time.Duration
 	clients  *kube.Clients
 	releases *helmrelease.Client
@@ -298,7 +298,7 @@ func newTrusteeUninstallCommand(g *cli.Globals) *cobra.Command {
 		Args:  cli.NoArgs,
 		RunE:  cli.RunE(o),
 	}
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be removed and remove nothing")
+	cli.AddDryRunFlag(cmd.Flags(), &o.DryRun, "say what would be removed and remove nothing")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the uninstall may take")
 	return cmd
 }
@@ -308,11 +308,14 @@ func (o *TrusteeUninstallOptions) Complete([]string) error {
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
 	}
-	return o.g.ReleasesInto(&o.releases, trusteeNamespace(o.g))
+	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate checks --timeout.
 func (o *TrusteeUninstallOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive, not %s", o.Timeout)
 	}
@@ -336,7 +339,7 @@ func (o *TrusteeUninstallOptions) Run(ctx context.Context) error {
 		_, err := fmt.Fprintf(out, "Trustee is not installed in namespace %s: nothing to do\n", ns)
 		return err
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		fmt.Fprintf(out, "would uninstall release %s, delete Secret %s/%s", trusteechart.ReleaseName, ns, secret)
 		if ours {
 			fmt.Fprintf(out, " and namespace %s", ns)

@@ -22,7 +22,7 @@ type UndeployOptions struct {
 	g      *cli.Globals
 	out    output.Flags
 	File   string
-	DryRun bool
+	DryRun cli.DryRun
 	bind   bindFlags
 
 	format  output.Format
@@ -55,7 +55,7 @@ second run finds nothing to delete.`,
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
 	f.StringVarP(&o.File, "filename", "f", "", "the manifest deploy applied (- for stdin)")
-	f.BoolVar(&o.DryRun, "dry-run", false, "say what would be deleted and delete nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "say what would be deleted and delete nothing")
 	f.StringVar(&o.bind.admin.URL, "admin-url", "", "the KBS's admin API as this machine reaches it (without it, Trustee keeps the digests)")
 	f.StringVar(&o.bind.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (default: kubectl coco's own)")
 	f.StringVar(&o.bind.admin.TokenFile, "admin-token-file", "", "an admin token instead of the key")
@@ -78,7 +78,7 @@ func (o *UndeployOptions) Complete([]string) error {
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
 	}
-	if o.bind.admin.URL != "" && !o.DryRun {
+	if o.bind.admin.URL != "" && !o.DryRun.On() {
 		o.bind.on = true
 		return o.bind.admin.connect()
 	}
@@ -86,15 +86,15 @@ func (o *UndeployOptions) Complete([]string) error {
 }
 
 // Validate has nothing more to check.
-func (o *UndeployOptions) Validate() error { return nil }
+func (o *UndeployOptions) Validate() error { return o.DryRun.ClientOnly() }
 
 // Run deletes, then prunes.
 func (o *UndeployOptions) Run(ctx context.Context) error {
-	r := UndeployReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "UndeployReport", Objects: []string{}, DryRun: o.DryRun}
+	r := UndeployReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "UndeployReport", Objects: []string{}, DryRun: o.DryRun.On()}
 	for _, u := range o.objs {
 		r.Objects = append(r.Objects, strings.ToLower(u.GetKind())+"/"+u.GetName())
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		return o.print(r)
 	}
 	a, err := apply.New(o.clients.Config)

@@ -33,7 +33,7 @@ import (
 // UninstallOptions removes the CoCo release and its namespace.
 type UninstallOptions struct {
 	g          *cli.Globals
-	DryRun     bool
+	DryRun     cli.DryRun
 	RemoveKept bool
 	Timeout    time.Duration
 
@@ -53,7 +53,7 @@ the namespace. Running it when CoCo is not installed changes nothing.`,
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
-	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "print what would be removed, remove nothing")
+	cli.AddDryRunFlag(cmd.Flags(), &o.DryRun, "print what would be removed, remove nothing")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long the whole uninstall may take, the chart's hooks and the nodes' clean-up included")
 	cmd.Flags().BoolVar(&o.RemoveKept, "remove-kept", false, "also delete what the chart keeps on uninstall (helm.sh/resource-policy: keep) when its post-delete hook could not")
 	return cmd
@@ -66,6 +66,9 @@ func (o *UninstallOptions) Complete([]string) error {
 
 // Validate checks the timeout.
 func (o *UninstallOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 10m", "--timeout must be positive, not %s", o.Timeout)
 	}
@@ -100,7 +103,7 @@ func (o *UninstallOptions) uninstallChart(ctx context.Context, rel *release.Rele
 		classes = chartvalues.RuntimeClasses(rel.Config)
 	}
 	hooks, kept := helmrelease.HookJobs(rel, "post-delete"), helmrelease.Kept(rel)
-	if o.DryRun {
+	if o.DryRun.On() {
 		o.printPlan(rel, classes, hooks, kept)
 		return nil
 	}
@@ -237,7 +240,7 @@ func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, cha
 	if len(names) == 0 {
 		ccrText = "no CcRuntime (none is left)"
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		fmt.Fprintf(out, "would delete %s, wait for the nodes to be cleaned, then remove the operator (namespace %s, CRD %s, cluster roles %s*)\n",
 			ccrText, operator.Namespace, operator.CRDName, operator.NamePrefix)
 		return nil

@@ -141,9 +141,9 @@ func (o *UninstallOptions) leftovers(ctx context.Context, c *kube.Clients, ns st
 		return false, err
 	}
 	out := o.g.Streams.Out
-	if o.DryRun || !o.RemoveKept {
+	if o.DryRun.On() || !o.RemoveKept {
 		verb := "Remove them with: kubectl coco uninstall --remove-kept"
-		if o.DryRun && o.RemoveKept {
+		if o.DryRun.On() && o.RemoveKept {
 			verb = "would delete them and namespace " + ns
 		}
 		fmt.Fprintf(out, "CoCo's release %q is uninstalled, but the chart's resource policy left: %s\n%s\n", chartvalues.ReleaseName, objectList(kept), verb)

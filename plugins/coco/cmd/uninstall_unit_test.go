@@ -15,6 +15,7 @@ import (
 
 	rcommon "helm.sh/helm/v4/pkg/release/common"
 
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease/helmtest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
@@ -27,7 +28,7 @@ import (
 func TestUninstallOnFakes(t *testing.T) {
 	tests := []struct {
 		name    string
-		dryRun  bool
+		dryRun  cli.DryRun
 		allow   bool
 		code    int
 		out     string
@@ -36,7 +37,7 @@ func TestUninstallOnFakes(t *testing.T) {
 	}{
 		{name: "uninstalls", allow: true, code: 0, gone: true,
 			out: "CoCo uninstalled: release coco removed, runtime classes gone, nodes cleaned, namespace coco-system deleted"},
-		{name: "dry run changes nothing", dryRun: true, allow: true, code: 0,
+		{name: "dry run changes nothing", dryRun: cli.DryRunClient, allow: true, code: 0,
 			out: "would uninstall release coco (chart 0.16.0) from coco-system, removing runtime classes kata-qemu-snp, then delete namespace coco-system"},
 		{name: "refused before anything changes", allow: false, code: 1, errPart: "uninstalling CoCo needs these permissions"},
 	}

@@ -27,7 +27,7 @@ import (
 type DeleteOptions struct {
 	g          *cli.Globals
 	Controller bool
-	DryRun     bool
+	DryRun     cli.DryRun
 	Wait       bool
 	Timeout    time.Duration
 
@@ -50,7 +50,7 @@ balancer goes with it and its floating IP is released, unless it was installed w
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Controller, "controller", false, "also uninstall ingress-nginx and delete its namespace")
-	f.BoolVar(&o.DryRun, "dry-run", false, "say what would be deleted, change nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "say what would be deleted, change nothing")
 	f.BoolVar(&o.Wait, "wait", false, "wait until the namespaces are gone")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
 	return cmd
@@ -63,6 +63,9 @@ func (o *DeleteOptions) Complete([]string) error {
 
 // Validate checks --timeout.
 func (o *DeleteOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive")
 	}
@@ -81,7 +84,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		return o.dryRun(ctx, a, objs)
 	}
 	reqs := a.AccessRequests(objs, demoapp.Namespace, "delete")

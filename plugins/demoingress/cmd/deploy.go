@@ -31,7 +31,7 @@ type DeployOptions struct {
 	out    output.Flags
 	format output.Format
 	app    demoapp.Options
-	DryRun string
+	DryRun cli.DryRun
 	// Timeout bounds the whole apply (a slow or vanishing API server).
 	Timeout time.Duration
 
@@ -62,7 +62,7 @@ instead, for clusters with the Gateway API. --dry-run -o yaml prints the manifes
 	f.BoolVar(&o.app.Gateway, "gateway", false, "use a Gateway and an HTTPRoute (Gateway API) instead of an Ingress")
 	f.StringVar(&o.app.GatewayClass, "gateway-class", "", "GatewayClass of the Gateway (default: the cluster's only one)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "give up if the API server has not taken every object by then (run again to finish: applying is idempotent)")
-	f.StringVar(&o.DryRun, "dry-run", "none", `"client" prints the manifests; "server" has the API server check them without saving`)
+	cli.AddDryRunFlag(f, &o.DryRun, `"client" prints the manifests; "server" has the API server check them without saving`)
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	return cmd
 }
@@ -86,11 +86,6 @@ func (o *DeployOptions) Validate() error {
 	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive")
-	}
-	switch o.DryRun {
-	case "none", "client", "server":
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "unknown --dry-run value %q", o.DryRun)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ type InstallOptions struct {
 	Sets           []string
 	ValuesFiles    []string
 	Timeout        time.Duration
-	DryRun         bool
+	DryRun         cli.DryRun
 	Force          bool
 	vals           map[string]any
 
@@ -79,7 +79,7 @@ changed, and otherwise says so.`,
 	f.StringArrayVar(&o.Sets, "set", nil, "extra chart value KEY=VALUE (repeatable)")
 	f.StringArrayVarP(&o.ValuesFiles, "values", "f", nil, "extra values file (repeatable)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the external address")
-	f.BoolVar(&o.DryRun, "dry-run", false, "print the rendered manifests and the chart's hooks, change nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "print the rendered manifests and the chart's hooks, change nothing")
 	f.BoolVar(&o.Force, "force", false, "take over a release another run left pending-install/-upgrade although its last update is younger than --timeout")
 	_ = cmd.RegisterFlagCompletionFunc("controller", cobra.FixedCompletions(nginx.Controllers, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -97,6 +97,9 @@ func (o *InstallOptions) Complete([]string) error {
 
 // Validate checks the controller, IP and timeout.
 func (o *InstallOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if !slices.Contains(nginx.Controllers, o.Controller) {
 		return clierr.Usagef("use --controller ingress-nginx; for the Gateway API install a Gateway controller yourself and run: kubectl demoingress deploy --gateway",
 			"unknown controller %q (this tool installs: %s)", o.Controller, strings.Join(nginx.Controllers, ", "))
@@ -128,7 +131,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return err
 	}
 	step.Done(fmt.Sprintf("chart %s %s", ch.Metadata.Name, ch.Metadata.Version))
-	if o.DryRun { // the manifest and the chart's hooks, marked as such; nothing is applied
+	if o.DryRun.On() { // the manifest and the chart's hooks, marked as such; nothing is applied
 		rel, err := helmrelease.Render(ctx, ch, o.vals, nginx.ReleaseName, nginx.Namespace)
 		if err != nil {
 			return clierr.Wrap(err, "rendering chart %s", ch.Metadata.Name)

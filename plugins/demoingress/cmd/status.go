@@ -93,7 +93,7 @@ func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) er
 	if err := g.ClientsInto(c); err != nil {
 		return err
 	}
-	return g.ReleasesInto(releases, nginx.Namespace)
+	return helmrelease.Into(g, releases, nginx.Namespace)
 }
 
 // Validate has nothing to check.

@@ -43,7 +43,7 @@ type CreateOptions struct {
 	Purpose              string
 	For                  string
 	TEE                  string
-	DryRun               string
+	DryRun               cli.DryRun
 	Wait                 bool
 	Timeout              time.Duration
 	min, max             int32
@@ -86,7 +86,7 @@ Machine type, zone and Kubernetes version are checked before any change, with su
 	f.StringVar(&o.Purpose, "purpose", "", "evaluation, testing, development, production or infrastructure")
 	f.StringVar(&o.For, "for", "", `"coco": a pool fit for Confidential Containers (>= 4 CPUs and 8 GiB, Kubernetes >= 1.24, containerd, nodes labelled node.kubernetes.io/worker)`)
 	f.StringVar(&o.TEE, "tee", "", `with --for coco: "sgx" asks for one of the cloud profile's TEE machine types (OSC: vm-dedicated-sgx-*)`)
-	f.StringVar(&o.DryRun, "dry-run", "none", `"client" prints the Shoot without sending it; "server" has the Gardener API validate it without creating it`)
+	cli.AddDryRunFlag(f, &o.DryRun, `"client" prints the Shoot without sending it; "server" has the Gardener API validate it without creating it`)
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	f.BoolVar(&o.Wait, "wait", false, "wait until the shoot is created (follows status.lastOperation)")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
@@ -128,11 +128,6 @@ func (o *CreateOptions) Validate() error {
 	}
 	if o.For != "" && o.For != "coco" {
 		return clierr.Usagef("use --for coco", "unknown --for %q", o.For)
-	}
-	switch o.DryRun {
-	case "none", "client", "server":
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "unknown --dry-run value %q", o.DryRun)
 	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")

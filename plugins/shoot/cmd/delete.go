@@ -26,7 +26,7 @@ type DeleteOptions struct {
 	a       *gardenAccess
 	Name    string
 	Yes     bool
-	DryRun  bool
+	DryRun  cli.DryRun
 	Wait    bool
 	Timeout time.Duration
 }
@@ -46,7 +46,7 @@ confirmation.gardener.cloud/deletion=true that Gardener requires, then deletes.`
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
-	f.BoolVar(&o.DryRun, "dry-run", false, "say what would be deleted, change nothing")
+	cli.AddDryRunFlag(f, &o.DryRun, "say what would be deleted, change nothing")
 	f.BoolVar(&o.Wait, "wait", false, "wait until the shoot is gone")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
 	return cmd
@@ -57,6 +57,9 @@ func (o *DeleteOptions) Complete(args []string) error { o.Name = args[0]; return
 
 // Validate checks --timeout.
 func (o *DeleteOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
 	}
@@ -78,7 +81,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: o.Name})
 	}
-	if o.DryRun {
+	if o.DryRun.On() {
 		fmt.Fprintf(out, "shoot %s in project %s would be deleted (dry run)\n", o.Name, p.Name)
 		return nil
 	}

@@ -28,7 +28,7 @@ type LifecycleOptions struct {
 	verb    lifecycle.Verb
 	out     output.Flags
 	Name    string
-	DryRun  string
+	DryRun  cli.DryRun
 	Wait    bool
 	Timeout time.Duration
 
@@ -52,13 +52,6 @@ type LifecycleResult struct {
 	Schedules string `json:"hibernationSchedules,omitempty"`
 }
 
-// Dry-run modes, as in kubectl.
-const (
-	dryRunNone   = "none"
-	dryRunClient = "client"
-	dryRunServer = "server"
-)
-
 var lifecycleHelp = map[lifecycle.Verb]string{
 	lifecycle.Hibernate: "Hibernate a shoot: Gardener scales its workers and control plane to zero (spec.hibernation.enabled)",
 	lifecycle.WakeUp:    "Wake a hibernated shoot up (spec.hibernation.enabled=false)",
@@ -70,7 +63,7 @@ var lifecycleHelp = map[lifecycle.Verb]string{
 func newLifecycleCommands(a *gardenAccess) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, v := range lifecycle.Verbs {
-		o := &LifecycleOptions{a: a, verb: v, DryRun: dryRunNone, Timeout: 30 * time.Minute,
+		o := &LifecycleOptions{a: a, verb: v, DryRun: cli.DryRunNone, Timeout: 30 * time.Minute,
 			out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}},
 			plan: func(s *gardencorev1beta1.Shoot) (lifecycle.Change, error) { return lifecycle.Plan(s, v) },
 			done: func(s *gardencorev1beta1.Shoot, gen int64) (shootstate.Outcome, string) {
@@ -97,14 +90,13 @@ watch until Gardener has carried it out (a progress bar on a terminal).`,
 func (o *LifecycleOptions) addFlags(cmd *cobra.Command) {
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" says what would change, "server" lets the Gardener API check it; nothing is saved`)
-	f.Lookup("dry-run").NoOptDefVal = dryRunClient
+	cli.AddDryRunFlag(f, &o.DryRun, `"client" says what would change, "server" lets the Gardener API check it; nothing is saved`)
 	f.BoolVar(&o.Wait, "wait", false, "wait until Gardener has carried it out")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
 }
 
 func newRotateCredentialsCommand(a *gardenAccess) *cobra.Command {
-	o := &LifecycleOptions{a: a, verb: "rotate-credentials", DryRun: dryRunNone, Timeout: 30 * time.Minute,
+	o := &LifecycleOptions{a: a, verb: "rotate-credentials", DryRun: cli.DryRunNone, Timeout: 30 * time.Minute,
 		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	kind := "all"
 	cmd := &cobra.Command{
@@ -168,11 +160,6 @@ func (o *LifecycleOptions) Complete(args []string) error {
 
 // Validate checks --dry-run and --timeout.
 func (o *LifecycleOptions) Validate() error {
-	switch o.DryRun {
-	case dryRunNone, dryRunClient, dryRunServer:
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
-	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
 	}
@@ -206,7 +193,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "patch", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
 		return clierr.Wrap(err, "%s shoot %s", o.verb, o.Name)
 	}
-	if o.DryRun == dryRunClient {
+	if o.DryRun == cli.DryRunClient {
 		r.Result = "would-change"
 		return o.print(r)
 	}
@@ -214,7 +201,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.Result = "requested"; o.DryRun == dryRunServer {
+	if r.Result = "requested"; o.DryRun == cli.DryRunServer {
 		r.Result = "would-change"
 	} else if o.Wait {
 		if err := o.wait(ctx, gd, p, patched.Generation); err != nil {
@@ -227,7 +214,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 
 func (o *LifecycleOptions) patch(ctx context.Context, gd *garden, p project, patch []byte) (*gardencorev1beta1.Shoot, error) {
 	opts := metav1.PatchOptions{FieldManager: "kubectl-shoot"}
-	if o.DryRun == dryRunServer {
+	if o.DryRun == cli.DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	s, err := gd.Core.CoreV1beta1().Shoots(p.Namespace).Patch(ctx, o.Name, types.MergePatchType, patch, opts)

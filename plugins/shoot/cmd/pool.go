@@ -35,7 +35,7 @@ type PoolOptions struct {
 	Min    int32
 	Max    int32
 	For    string
-	DryRun string
+	DryRun cli.DryRun
 
 	format output.Format
 }
@@ -64,12 +64,11 @@ type PoolInfo struct {
 func newPoolCommand(a *gardenAccess) *cobra.Command {
 	cmd := &cobra.Command{Use: "pool", Short: "List, add, scale and delete a shoot's worker pools"}
 	mk := func(action, use, short string, args int) (*PoolOptions, *cobra.Command) {
-		o := &PoolOptions{a: a, action: action, DryRun: dryRunNone, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		o := &PoolOptions{a: a, action: action, DryRun: cli.DryRunNone, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 		c := &cobra.Command{Use: use, Short: short, Args: cli.ExactArgs(args, strings.TrimPrefix(use, action+" ")), RunE: cli.RunE(withGarden(a, o)), ValidArgsFunction: completeShoots(a)}
 		o.out.AddFlags(c)
 		if action != "list" {
-			c.Flags().StringVar(&o.DryRun, "dry-run", o.DryRun, `"client" says what would change, "server" lets the Gardener API check it`)
-			c.Flags().Lookup("dry-run").NoOptDefVal = dryRunClient
+			cli.AddDryRunFlag(c.Flags(), &o.DryRun, `"client" says what would change, "server" lets the Gardener API check it`)
 		}
 		return o, c
 	}
@@ -119,11 +118,6 @@ func (o *PoolOptions) Complete(args []string) error {
 
 // Validate checks the flags without I/O.
 func (o *PoolOptions) Validate() error {
-	switch o.DryRun {
-	case dryRunNone, dryRunClient, dryRunServer:
-	default:
-		return clierr.Usagef("use --dry-run, --dry-run=client or --dry-run=server", "invalid --dry-run %q", o.DryRun)
-	}
 	switch o.action {
 	case "add":
 		if err := pools.ValidateName(o.Pool); err != nil {
@@ -183,11 +177,11 @@ func (o *PoolOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(err, "changing the pools of shoot %s", o.Shoot)
 	}
 	s.Spec.Provider.Workers = workers
-	if o.DryRun == dryRunClient {
+	if o.DryRun == cli.DryRunClient {
 		return o.print(s, "would-change", "")
 	}
 	opts := metav1.UpdateOptions{FieldManager: "kubectl-shoot"}
-	if o.DryRun == dryRunServer {
+	if o.DryRun == cli.DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	updated, err := gd.Core.CoreV1beta1().Shoots(p.Namespace).Update(ctx, s, opts)
@@ -200,7 +194,7 @@ func (o *PoolOptions) Run(ctx context.Context) error {
 		return clierr.FromAPI(err, clierr.Action{Verb: "update", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace, Name: o.Shoot})
 	}
 	result := "changed"
-	if o.DryRun == dryRunServer {
+	if o.DryRun == cli.DryRunServer {
 		result = "would-change"
 	}
 	return o.print(updated, result, "")

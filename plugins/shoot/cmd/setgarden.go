@@ -29,7 +29,7 @@ type SetGardenOptions struct {
 	Patterns   []string
 	ShootLevel string
 	SeedLevel  string
-	DryRun     bool
+	DryRun     cli.DryRun
 }
 
 func newSetGardenCommand(a *gardenAccess) *cobra.Command {
@@ -59,7 +59,7 @@ Afterwards it says which file gardenlogin will read, and warns when that is not 
 	f.StringArrayVar(&o.Patterns, "pattern", nil, `a gardenctl target pattern (repeatable; replaces the garden's patterns; --pattern "" removes them)`)
 	f.StringVar(&o.ShootLevel, "default-shoot-access-level", "", `access level of shoot kubeconfigs when --access-level is not given: admin, viewer or auto ("" unsets)`)
 	f.StringVar(&o.SeedLevel, "default-seed-access-level", "", `the same for seeds and shoots that back a managed seed ("" unsets)`)
-	f.BoolVar(&o.DryRun, "dry-run", false, "print the resulting config instead of writing it")
+	cli.AddDryRunFlag(f, &o.DryRun, "print the resulting config instead of writing it")
 	_ = cmd.RegisterFlagCompletionFunc("default-shoot-access-level", cobra.FixedCompletions(gardenconfig.AccessLevelValues, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("default-seed-access-level", cobra.FixedCompletions(gardenconfig.AccessLevelValues, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -83,6 +83,9 @@ func (o *SetGardenOptions) changed(name string) bool { return o.flags != nil && 
 
 // Validate applies gardenctl's rules to the input and checks the kubeconfig and its context.
 func (o *SetGardenOptions) Validate() error {
+	if err := o.DryRun.ClientOnly(); err != nil {
+		return err
+	}
 	if err := gardenconfig.ValidateName(o.Identity); err != nil {
 		return clierr.Usagef("use "+gardenconfig.NameRule, "garden identity %q %v; gardenctl and gardenlogin would refuse it", o.Identity, err)
 	}
@@ -176,7 +179,7 @@ func (o *SetGardenOptions) Run(context.Context) error {
 		return err
 	}
 	o.warnAbout(cfg)
-	if o.DryRun {
+	if o.DryRun.On() {
 		_, err = o.a.g.Streams.Out.Write(data)
 		return err
 	}

@@ -51,7 +51,7 @@ namespace whose Pod Security admission allows hostPath volumes (level privileged
 	f := cmd.Flags()
 	f.BoolVar(&o.AllNodes, "all-nodes", false, "check every node (or those matching -l)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "with --all-nodes: label selector of the nodes")
-	cli.AddProbeFlags(cmd, &o.Flags)
+	o.Flags.AddFlags(cmd.Flags())
 	cmd.ValidArgsFunction = cli.CompleteNodes(o.g, 0)
 	return cmd
 }

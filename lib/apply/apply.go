@@ -261,3 +261,4 @@ func (a *Applier) Exists(ctx context.Context, u *unstructured.Unstructured) (boo
 	}
 	return err == nil, err
 }
+

@@ -17,7 +17,9 @@ import (
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
-const webManifest = `apiVersion: apps/v1
+// webManifest is a Deployment of an image (by tag) of the loopback registry at host, and a Service.
+func webManifest(host string) string {
+	return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -25,7 +27,7 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
-      containers: [{name: web, image: "registry.example/web:1.0"}]
+      containers: [{name: web, image: "` + host + `/web:1.0"}]
       volumes: [{name: logs, hostPath: {path: /var/log}}]
 ---
 apiVersion: v1
@@ -33,16 +35,18 @@ kind: Service
 metadata: {name: web}
 spec: {selector: {app: web}, ports: [{port: 80}]}
 `
+}
 
 func TestDeployAgainstTheAPIServer(t *testing.T) {
 	ns := newNamespace(t, "deploy-test")
+	host, _ := imageRegistry(t)
 	manifest := filepath.Join(t.TempDir(), "web.yaml")
-	if err := os.WriteFile(manifest, []byte(webManifest), 0o600); err != nil {
+	if err := os.WriteFile(manifest, []byte(webManifest(host)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	// registry.example is not reachable: tags stay (--allow-tags); test/coco/confidential_test.go
-	// pins and binds.
+	// The tag stays (--allow-tags), the secrets are not bound; test/coco/confidential_test.go pins
+	// and binds.
 	deploy := func(kc string, args ...string) harness.Result {
 		return run(ctx, kc, append([]string{"deploy", "-n", ns, "-f", manifest, "--allow-tags", "--bind=false"}, args...)...)
 	}

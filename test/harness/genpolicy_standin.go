@@ -141,7 +141,7 @@ var genpolicyStandInRules = func() string {
 		"UpdateRoutesRequest", "VolumeStatsRequest", "WaitProcessRequest", "WriteStreamRequest"} {
 		fmt.Fprintf(&b, "default %s := %v\n", r, !deny[r])
 	}
-	b.WriteString("\nCreateContainerRequest if {\n\tallow_create_container_input\n\tsome c in policy_data.containers\n\tc.name == input.OCI.Annotations[\"io.kubernetes.cri.container-name\"]\n}\n")
+	b.WriteString("\nCreateContainerRequest if {\n\tallow_create_container_input\n\tsome c in policy_data.containers\n\tc.name == input.OCI.Annotations[\"io.kubernetes.cri.container-name\"]\n\tc.image == input.OCI.Annotations[\"io.kubernetes.cri.image-name\"]\n}\n")
 	b.WriteString("\nallow_create_container_input if count(object.get(input, \"shared_mounts\", [])) == 0\n")
 	return b.String()
 }()

@@ -32,6 +32,7 @@ type TDXStandInEvidence struct {
 	MRTD       string `json:"mr_td"`
 	RTMR1      string `json:"rtmr_1"`
 	RTMR2      string `json:"rtmr_2"`
+	XFAM       string `json:"xfam"`
 	Debug      bool   `json:"debug"`
 	TCBStatus  string `json:"tcb_status"`
 }
@@ -94,6 +95,7 @@ func verifyTDXStandIn(evidence json.RawMessage, reportData, initDigest []byte) (
 	}
 	return map[string]any{
 		"quote": map[string]any{"header": map[string]any{"tee_type": "81000000", "vendor_id": "939a7233f79c4ca9940a0db3957f0607"},
-			"body": map[string]any{"mr_td": ev.MRTD, "rtmr_1": ev.RTMR1, "rtmr_2": ev.RTMR2, "mr_config_id": ev.MRConfigID, "report_data": ev.ReportData}},
-		"td_attributes": map[string]any{"debug": ev.Debug}, "tcb_status": ev.TCBStatus, "report_data": ev.ReportData, "init_data": ev.MRConfigID}, "cpu", nil
+			"body": map[string]any{"mr_td": ev.MRTD, "rtmr_1": ev.RTMR1, "rtmr_2": ev.RTMR2, "xfam": ev.XFAM, "mr_config_id": ev.MRConfigID, "report_data": ev.ReportData}},
+		"td_attributes": map[string]any{"debug": ev.Debug}, "tcb_status": ev.TCBStatus, "collateral_expiration_status": "0",
+		"report_data": ev.ReportData, "init_data": ev.MRConfigID}, "cpu", nil
 }

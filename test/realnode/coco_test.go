@@ -94,9 +94,10 @@ spec:
 	if err := os.WriteFile(manifest, []byte(pod), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// The image is the node's own (no registry: --allow-tags) and no KBS admin API runs (--bind=false).
+	// The image is the node's own: no registry serves its config, which a restricted policy pins
+	// (runc runs no agent to hold it anyway), and no KBS admin API runs (--bind=false).
 	stdout, stderr, code := coco(t, "deploy", "-n", ns, "-f", manifest, "--runtime-class", "deploy-runc", "--kbs-url", "http://10.0.0.5:8080",
-		"--allow-tags", "--bind=false", "-o", "json")
+		"--policy", "allow-all", "--bind=false", "-o", "json")
 	var r cmd.DeployReport
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil || code != 0 {
 		t.Fatalf("exit %d %v\n%s", code, err, stderr)

@@ -2,8 +2,12 @@ package agentpolicy
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/imagepin"
 )
 
 // The restricted policy evaluated with OPA on agent requests shaped as kata 4.1's agent sends
@@ -13,22 +17,51 @@ import (
 
 const image = "ghcr.io/example/web@sha256:bdbb485bb9e3baf381a2957b9369b6051c6113097a5f8dcee27faff17624a2c0"
 
+// pod is testdata/state/execprocess's pod.yaml (two busybox containers running sleep 3600 with
+// exec probes) over an image config like busybox's.
+const pod = `{"containers": [
+  {"name": "first-test-container", "image": "` + image + `", "env": [{"name": "CONTAINER_NAME", "value": "first-test-container"}],
+   "command": ["sleep", "3600"], "livenessProbe": {"exec": {"command": ["test1"]}}},
+  {"name": "second-test-container", "image": "` + image + `", "env": [{"name": "CONTAINER_NAME", "value": "second-test-container"}],
+   "command": ["sleep", "3600"], "livenessProbe": {"exec": {"command": ["test2"]}},
+   "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}`
+
+var busybox = &imagepin.ImageConfig{Cmd: []string{"sh"}, Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
+
 func spec(logs bool) Spec {
-	return Spec{Workload: "Pod default/busybox", Namespace: "default", Logs: logs, Containers: []Container{
-		{Name: "first-test-container", Images: []string{image}, ExecProbes: [][]string{{"test1"}}},
-		{Name: "second-test-container", Images: []string{image}, ExecProbes: [][]string{{"test2"}}},
-	}}
+	var podSpec map[string]any
+	if err := json.Unmarshal([]byte(pod), &podSpec); err != nil {
+		panic(err)
+	}
+	s, err := SpecFromPod("Pod default/busybox", "default", podSpec, logs, map[string]*imagepin.ImageConfig{image: busybox})
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // createContainer is a CreateContainerRequest as in testdata/state/execprocess and
-// createcontainer/*: the CRI annotations, an image_guest_pull storage naming the image.
+// createcontainer/gid: the CRI annotations, the process, the mounts every container gets, an
+// image_guest_pull storage whose metadata names the image.
 func createContainer(id, name, img, ns string) map[string]any {
+	annotations := map[string]any{"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": name, "io.kubernetes.cri.image-name": img,
+		"io.kubernetes.cri.sandbox-name": "busybox", "io.kubernetes.cri.sandbox-namespace": ns, "io.katacontainers.pkg.oci.container_type": "pod_container"}
+	meta, _ := json.Marshal(map[string]any{"metadata": annotations})
+	var mounts []any
+	for _, m := range [][3]string{{"/proc", "proc", "proc"}, {"/dev", "tmpfs", "tmpfs"}, {"/dev/pts", "devpts", "devpts"}, {"/dev/mqueue", "mqueue", "mqueue"},
+		{"/sys", "sysfs", "sysfs"}, {"/sys/fs/cgroup", "cgroup", "cgroup"}, {"/dev/shm", "/run/kata-containers/sandbox/shm", "bind"},
+		{"/etc/hosts", "/run/kata-containers/shared/containers/" + id + "-c7c1c6e5b8f7d0a1-hosts", "bind"},
+		{"/var/run/secrets/kubernetes.io/serviceaccount", "/run/kata-containers/shared/containers/" + id + "-be44d3a46e427870-serviceaccount", "bind"}} {
+		mounts = append(mounts, map[string]any{"destination": m[0], "source": m[1], "type_": m[2], "options": []any{}})
+	}
 	return map[string]any{"container_id": id, "exec_id": id, "shared_mounts": []any{}, "string_user": nil, "devices": []any{}, "sandbox_pidns": false,
-		"OCI": map[string]any{"Annotations": map[string]any{
-			"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": name, "io.kubernetes.cri.image-name": img,
-			"io.kubernetes.cri.sandbox-name": "busybox", "io.kubernetes.cri.sandbox-namespace": ns, "io.katacontainers.pkg.oci.container_type": "pod_container"},
-			"Process": map[string]any{"Args": []string{"sleep", "3600"}}},
-		"storages": []any{map[string]any{"driver": "image_guest_pull", "source": img, "fstype": "overlay", "mount_point": "/run/kata-containers/" + id + "/rootfs"}}}
+		"OCI": map[string]any{"Annotations": annotations, "Hooks": nil, "Root": map[string]any{"Path": "/run/kata-containers/" + id + "/rootfs", "Readonly": false},
+			"Mounts": mounts, "Process": map[string]any{"Args": []string{"sleep", "3600"}, "Cwd": "/", "Terminal": false,
+				"Env": []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=busybox", "CONTAINER_NAME=" + name,
+					"KUBERNETES_SERVICE_HOST=10.0.0.1", "KUBERNETES_PORT_443_TCP=tcp://10.0.0.1:443"},
+				"Capabilities": map[string]any{"Bounding": DefaultCaps, "Effective": DefaultCaps, "Permitted": DefaultCaps, "Inheritable": []any{}, "Ambient": []any{}}}},
+		"storages": []any{map[string]any{"driver": "image_guest_pull", "source": img, "fstype": "overlay", "mount_point": "/run/kata-containers/" + id + "/rootfs",
+			"driver_options": []any{"image_guest_pull=" + string(meta)}}}}
 }
 
 // execProcess is an ExecProcessRequest as in testdata/state/execprocess.
@@ -92,12 +125,17 @@ func TestRestrictedStateAndExec(t *testing.T) {
 			p["Capabilities"] = map[string]any{"Bounding": []string{"CAP_CHOWN"}}
 		}), false},
 		{"with multi-arg command", "ExecProcessRequest", execProcess(first, []string{"test1", "--flag"}, nil), false},
+		{"with different Cwd", "ExecProcessRequest", execProcess(first, []string{"test1"}, func(p map[string]any) { p["Cwd"] = "/tmp" }), false},
+		{"with additional environment variables", "ExecProcessRequest", execProcess(first, []string{"test1"}, func(p map[string]any) {
+			p["Env"] = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=busybox-cc", "TERM=xterm", "PROBE_TYPE=liveness"}
+		}), false},
+		{"with LD_PRELOAD", "ExecProcessRequest", execProcess(first, []string{"test1"}, func(p map[string]any) {
+			p["Env"] = []string{"LD_PRELOAD=/run/kata-containers/shared/containers/x/evil.so"}
+		}), false},
 		{"with non-null selinuxLabel", "ExecProcessRequest", execProcess(first, []string{"test1"}, func(p map[string]any) { p["SelinuxLabel"] = "system_u:system_r:container_t" }), false},
 		{"with random ApparmorProfile", "ExecProcessRequest", execProcess(first, []string{"test1"}, func(p map[string]any) { p["ApparmorProfile"] = "localhost/root-user" }), false},
 		{"in second container with first container args", "ExecProcessRequest", execProcess(second, []string{"test1"}, nil), false},
 		{"exec process with invalid container_id", "ExecProcessRequest", execProcess("1070be4405d02db09ddaa02b73c0670f5fe5511d5efb45608da2366074dc4e08", []string{"bar"}, nil), false},
-		// Where genpolicy also knows the image's config (Cwd, environment, user) and we do not,
-		// the probe's command is what is held; a shell is never allowed.
 		{"a shell in the first container", "ExecProcessRequest", execProcess(first, []string{"sh"}, nil), false},
 		{"remove first container", "RemoveContainerRequest", map[string]any{"container_id": first, "timeout": 0}, true},
 		{"exec process fail for first container", "ExecProcessRequest", execProcess(first, []string{"test1"}, nil), false},
@@ -119,28 +157,76 @@ func TestRestrictedStateAndExec(t *testing.T) {
 func TestRestrictedCreateContainer(t *testing.T) {
 	p, _ := Restricted(spec(true))
 	other := "ghcr.io/evil/shell@sha256:" + strings.Repeat("0", 64)
-	pause := createContainer("pause", "", "", "default")
-	pause["OCI"].(map[string]any)["Annotations"].(map[string]any)["io.kubernetes.cri.container-type"] = "sandbox"
-	pause["storages"] = []any{}
-	withUser := createContainer("c", "first-test-container", image, "default")
-	withUser["string_user"] = map[string]any{"uid": "0", "gid": "0"}
-	sharedMounts := createContainer("c", "first-test-container", image, "default")
-	sharedMounts["shared_mounts"] = []any{map[string]any{"name": "x"}}
-	storageOther := createContainer("c", "first-test-container", image, "default")
-	storageOther["storages"] = []any{map[string]any{"driver": "image_guest_pull", "source": other}}
+	edit := func(name string, mod func(r map[string]any)) map[string]any {
+		r := createContainer("c", name, image, "default")
+		mod(r)
+		return r
+	}
+	oci := func(r map[string]any) map[string]any { return r["OCI"].(map[string]any) }
+	process := func(r map[string]any) map[string]any { return oci(r)["Process"].(map[string]any) }
+	pause := func(mod func(r map[string]any)) map[string]any {
+		r := createContainer("pause", "", "registry.k8s.io/pause:3.10", "default")
+		ann := oci(r)["Annotations"].(map[string]any)
+		ann["io.kubernetes.cri.container-type"] = "sandbox"
+		meta, _ := json.Marshal(map[string]any{"metadata": ann})
+		r["storages"].([]any)[0].(map[string]any)["driver_options"] = []any{"image_guest_pull=" + string(meta)}
+		process(r)["Args"] = []string{"/pause"}
+		oci(r)["Mounts"] = []any{}
+		if mod != nil {
+			mod(r)
+		}
+		return r
+	}
 	for desc, tc := range map[string]struct {
 		input any
 		want  bool
 	}{
-		"the pinned image":                      {createContainer("c", "first-test-container", image, "default"), true},
-		"the pause container":                   {pause, true},
-		"another image":                         {createContainer("c", "first-test-container", other, "default"), false},
-		"the image by tag":                      {createContainer("c", "first-test-container", "ghcr.io/example/web:latest", "default"), false},
-		"a container the workload has not":      {createContainer("c", "debug", image, "default"), false},
-		"another namespace":                     {createContainer("c", "first-test-container", image, "kube-system"), false},
-		"a string user (createcontainer)":       {withUser, false},
-		"shared mounts":                         {sharedMounts, false},
-		"a guest-pull storage of another image": {storageOther, false},
+		"the pinned image": {createContainer("c", "first-test-container", image, "default"), true},
+		"the second, with its volume": {edit("second-test-container", func(r map[string]any) {
+			process(r)["Env"] = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "CONTAINER_NAME=second-test-container"}
+			oci(r)["Mounts"] = append(oci(r)["Mounts"].([]any), map[string]any{"destination": "/data", "source": "/run/kata-containers/sandbox/storage/MDAvMDA=", "type_": "bind"})
+		}), true},
+		"the pause container":              {pause(nil), true},
+		"another image":                    {createContainer("c", "first-test-container", other, "default"), false},
+		"the image by tag":                 {createContainer("c", "first-test-container", "ghcr.io/example/web:latest", "default"), false},
+		"a container the workload has not": {createContainer("c", "debug", image, "default"), false},
+		"another namespace":                {createContainer("c", "first-test-container", image, "kube-system"), false},
+		"a string user (createcontainer)":  {edit("first-test-container", func(r map[string]any) { r["string_user"] = map[string]any{"uid": "0"} }), false},
+		"shared mounts":                    {edit("first-test-container", func(r map[string]any) { r["shared_mounts"] = []any{map[string]any{"name": "x"}} }), false},
+		"a guest-pull storage of another image": {edit("first-test-container", func(r map[string]any) {
+			r["storages"].([]any)[0].(map[string]any)["source"] = other
+		}), false},
+		// What the reviewer of genpolicy's rules holds too: the process, hooks, root, mounts, capabilities.
+		"another command":   {edit("first-test-container", func(r map[string]any) { process(r)["Args"] = []string{"sh", "-c", "cat /proc/1/environ"} }), false},
+		"another directory": {edit("first-test-container", func(r map[string]any) { process(r)["Cwd"] = "/tmp" }), false},
+		"LD_PRELOAD":        {edit("first-test-container", func(r map[string]any) { process(r)["Env"] = []string{"LD_PRELOAD=/x.so"} }), false},
+		"an OCI hook": {edit("first-test-container", func(r map[string]any) {
+			oci(r)["Hooks"] = map[string]any{"Prestart": []any{map[string]any{"Path": "/bin/sh"}}}
+		}), false},
+		"another root": {edit("first-test-container", func(r map[string]any) {
+			oci(r)["Root"] = map[string]any{"Path": "/run/kata-containers/shared/containers/c/rootfs"}
+		}), false},
+		"a mount of another root": {edit("first-test-container", func(r map[string]any) {
+			oci(r)["Mounts"] = append(oci(r)["Mounts"].([]any), map[string]any{"destination": "/etc/hosts", "source": "/run/kata-containers/other/rootfs", "type_": "bind"})
+		}), false},
+		"a mount the pod has not": {edit("first-test-container", func(r map[string]any) {
+			oci(r)["Mounts"] = append(oci(r)["Mounts"].([]any), map[string]any{"destination": "/data", "source": "/run/kata-containers/sandbox/storage/x", "type_": "bind"})
+		}), false},
+		"CAP_SYS_ADMIN": {edit("first-test-container", func(r map[string]any) {
+			process(r)["Capabilities"].(map[string]any)["Bounding"] = append(slices.Clone(DefaultCaps), "CAP_SYS_ADMIN")
+		}), false},
+		"no guest-pull storage (a host-made root file system)": {edit("first-test-container", func(r map[string]any) {
+			r["storages"] = []any{map[string]any{"driver": "virtio-fs", "source": "rootfs", "mount_point": "/run/kata-containers/c/rootfs"}}
+		}), false},
+		"a guest-pull storage that says sandbox": {edit("first-test-container", func(r map[string]any) {
+			st := r["storages"].([]any)[0].(map[string]any)
+			st["driver_options"] = []any{strings.Replace(st["driver_options"].([]any)[0].(string), `cri.container-type":"container"`, `cri.container-type":"sandbox"`, 1)}
+		}), false},
+		"a sandbox running a shell":       {pause(func(r map[string]any) { process(r)["Args"] = []string{"/bin/sh"} }), false},
+		"a sandbox pulling another image": {pause(func(r map[string]any) { r["storages"].([]any)[0].(map[string]any)["source"] = other }), false},
+		"a sandbox with a volume": {pause(func(r map[string]any) {
+			oci(r)["Mounts"] = []any{map[string]any{"destination": "/data", "source": "/x", "type_": "bind"}}
+		}), false},
 	} {
 		a := &agent{t: t, policy: p, state: map[string]any{}}
 		if got := a.ask("CreateContainerRequest", tc.input); got != tc.want {
@@ -260,6 +346,12 @@ func TestRestrictedShutsTheHostOut(t *testing.T) {
 	}
 	if _, err := Restricted(Spec{Workload: "x"}); err == nil {
 		t.Fatal("a workload without containers")
+	}
+	// The process comes from the image's config: without it, no restricted policy.
+	var podSpec map[string]any
+	_ = json.Unmarshal([]byte(pod), &podSpec)
+	if _, err := SpecFromPod("w", "default", podSpec, true, nil); err == nil || !strings.Contains(err.Error(), "no config of image") {
+		t.Fatalf("without the image config: %v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -61,12 +62,16 @@ type Effects struct {
 	CopyFiles bool `json:"copyFiles"`
 	// SetPolicy: the host may replace the policy.
 	SetPolicy bool `json:"setPolicy"`
+	// ForeignContainers: the host may start a container of an image and a command of its choice.
+	ForeignContainers bool `json:"foreignContainers"`
 	// Logs: the host may read the containers' output.
 	Logs bool `json:"logs"`
 }
 
-// ShutsHostOut: no exec, no stdin, no files, no new policy.
-func (e Effects) ShutsHostOut() bool { return !e.Exec && !e.Stdin && !e.CopyFiles && !e.SetPolicy }
+// ShutsHostOut: no exec, no stdin, no files, no new policy, no containers of the host's choice.
+func (e Effects) ShutsHostOut() bool {
+	return !e.Exec && !e.Stdin && !e.CopyFiles && !e.SetPolicy && !e.ForeignContainers
+}
 
 // Evaluate finds a policy's effects. The exec question is asked for a container the policy
 // itself started (a state entry as its CreateContainerRequest rule would leave, for each
@@ -103,8 +108,42 @@ func Evaluate(ctx context.Context, policy string) (Effects, error) {
 	if e.SetPolicy, err = ask("SetPolicyRequest", map[string]any{"policy": "package agent_policy\n"}); err != nil {
 		return e, err
 	}
+	if e.ForeignContainers, err = ask("CreateContainerRequest", foreignContainer(policy)); err != nil {
+		return e, err
+	}
 	e.Logs, err = ask("ReadStreamRequest", map[string]any{"container_id": id, "exec_id": "", "len": 8192})
 	return e, err
+}
+
+// foreignContainer is a CreateContainerRequest for a container the workload does not have: an
+// image and a shell of the host's choice, named as the policy's first container when it names
+// one (so a policy that checks only names is caught), in the namespace it names.
+func foreignContainer(policy string) map[string]any {
+	cname, ns := "kubectl-coco-probe", "default"
+	var data struct {
+		Namespace  string `json:"namespace"`
+		Containers []struct {
+			Name string `json:"name"`
+		} `json:"containers"`
+	}
+	if raw := policyData(policy); raw != "" && json.Unmarshal([]byte(raw), &data) == nil {
+		if len(data.Containers) > 0 && data.Containers[0].Name != "" {
+			cname = data.Containers[0].Name
+		}
+		if data.Namespace != "" {
+			ns = data.Namespace
+		}
+	}
+	const id = "kubectl-coco-probe"
+	img := "registry.example/host-choice@sha256:" + strings.Repeat("0", 64)
+	ann := map[string]any{"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.container-name": cname,
+		"io.kubernetes.cri.image-name": img, "io.kubernetes.cri.sandbox-namespace": ns}
+	meta, _ := json.Marshal(map[string]any{"metadata": ann})
+	return map[string]any{"container_id": id, "exec_id": id, "shared_mounts": []any{}, "string_user": nil, "devices": []any{}, "sandbox_pidns": false,
+		"OCI": map[string]any{"Annotations": ann, "Hooks": nil, "Root": map[string]any{"Path": "/run/kata-containers/" + id + "/rootfs"}, "Mounts": []any{},
+			"Process": map[string]any{"Args": []string{"/bin/sh", "-c", "cat /proc/1/environ"}, "Cwd": "/", "Env": []string{}, "Terminal": false}},
+		"storages": []any{map[string]any{"driver": "image_guest_pull", "source": img, "mount_point": "/run/kata-containers/" + id + "/rootfs",
+			"driver_options": []any{"image_guest_pull=" + string(meta)}}}}
 }
 
 // execStates are the states under which a container the policy started could be asked to exec:

@@ -7,12 +7,29 @@ import (
 	"strings"
 )
 
-// Container is what the restricted policy pins of one container of the workload.
+// Container is what the restricted policy pins of one container of the workload: what it runs
+// from which image, with which environment, capabilities and mounts.
 type Container struct {
 	Name string `json:"name"`
 	// Images are the references its CreateContainerRequest may name (io.kubernetes.cri.image-name,
 	// and the image_guest_pull storage's source): the pinned reference, as the pod spec gives it.
 	Images []string `json:"images"`
+	// Args and Cwd are the process it runs (the pod's command and args over the image's
+	// entrypoint and cmd, as containerd makes them; the working directory).
+	Args []string `json:"args"`
+	Cwd  string   `json:"cwd"`
+	// Env are the exact NAME=VALUE it may get (the image's and the pod's literal ones); EnvNames
+	// the names whose value the pod takes from elsewhere (any value); EnvFrom: envFrom sources,
+	// so any name but the dynamic loader's (LD_*).
+	Env      []string `json:"env"`
+	EnvNames []string `json:"env_names"`
+	EnvFrom  bool     `json:"env_from"`
+	// Caps are the capabilities it may hold (containerd's default set, with the pod's additions
+	// and without its drops); Privileged containers may hold any.
+	Caps       []string `json:"caps"`
+	Privileged bool     `json:"privileged"`
+	// Mounts are the destinations of its volume mounts (besides the ones every container has).
+	Mounts []string `json:"mounts"`
 	// ExecProbes are the commands of its exec probes (liveness, readiness, startup): the only
 	// commands the host may run in it.
 	ExecProbes [][]string `json:"exec_probes"`
@@ -42,6 +59,9 @@ func Restricted(spec Spec) (string, error) {
 		if len(c.Images) == 0 {
 			return "", fmt.Errorf("container %s has no image", c.Name)
 		}
+		if c.Cwd == "" {
+			return "", fmt.Errorf("container %s has no working directory", c.Name)
+		}
 	}
 	data, err := json.MarshalIndent(map[string]any{"kubectl_coco": map[string]any{"profile": "restricted", "version": 1}, "workload": spec.Workload,
 		"namespace": spec.Namespace, "containers": spec.Containers, "read_streams": spec.Logs}, "", "  ")
@@ -50,8 +70,9 @@ func Restricted(spec Spec) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%srestricted\n# Written by kubectl coco for %s. The host may start, run and stop this workload's\n", Marker, spec.Workload)
-	b.WriteString("# containers from their pinned images; it may not run other commands in them (only their exec\n")
-	b.WriteString("# probes), write to their stdin, copy files outside kata's shared directory, or replace this policy.\n")
+	b.WriteString("# containers from their pinned images with their own process, environment, capabilities and\n")
+	b.WriteString("# mounts; it may not run other commands in them (only their exec probes), write to their stdin,\n")
+	b.WriteString("# copy files outside kata's shared directory, or replace this policy.\n")
 	if spec.Logs {
 		b.WriteString("# The host may read the containers' output (kubectl logs).\n")
 	} else {
@@ -86,8 +107,12 @@ default AllowRequestsFailingPolicy := false
 
 // restrictedRules are the rules that allow what the defaults deny, when the request is one the
 // workload needs. Field names are those of the agent's requests in JSON (protocols crate serde).
-const restrictedRules = `# A container of this workload, from its pinned image; the pause container. The container's
-# id is kept in the state (data.pstate) so exec can be checked against its own probes.
+// What a container may be is held as genpolicy holds it (rules.rego allow_create_container_input,
+// allow_process, allow_linux; the storages' guest-pull metadata the agent reads in image.rs): no
+// hooks, the rootfs where the agent mounts it, the process, environment, capabilities and mounts
+// the workload's spec and image config give.
+const restrictedRules = `# A container of this workload, from its pinned image. Its id is kept in the state
+# (data.pstate) so exec can be checked against its own probes.
 CreateContainerRequest := {"ops": [{"op": "add", "path": concat("/", ["/pstate", input.container_id]), "value": c.name}], "allowed": true} if {
 	plain_container_request
 	annotations := input.OCI.Annotations
@@ -96,28 +121,124 @@ CreateContainerRequest := {"ops": [{"op": "add", "path": concat("/", ["/pstate",
 	some c in policy_data.containers
 	c.name == annotations["io.kubernetes.cri.container-name"]
 	annotations["io.kubernetes.cri.image-name"] in c.images
-	every s in object.get(input, "storages", []) {
-		pinned_storage(s, c.images)
+	count([s | some s in input.storages; s.driver == "image_guest_pull"]) == 1
+	every s in input.storages {
+		pinned_storage(s, c.images, "container")
+	}
+	pinned_root
+	p := input.OCI.Process
+	p.Args == c.args
+	p.Cwd == c.cwd
+	every e in object.get(p, "Env", []) {
+		env_ok(e, c)
+	}
+	caps_ok(object.get(p, "Capabilities", null), c)
+	every m in object.get(input.OCI, "Mounts", []) {
+		mount_ok(m, c.mounts)
 	}
 }
 
+# The pause container: /pause, no volumes, and if the guest pulls it, kubernetes' pause image.
 CreateContainerRequest if {
 	plain_container_request
-	input.OCI.Annotations["io.kubernetes.cri.container-type"] == "sandbox"
-	input.OCI.Annotations["io.kubernetes.cri.sandbox-namespace"] == policy_data.namespace
+	annotations := input.OCI.Annotations
+	annotations["io.kubernetes.cri.container-type"] == "sandbox"
+	annotations["io.kubernetes.cri.sandbox-namespace"] == policy_data.namespace
+	count([s | some s in object.get(input, "storages", []); s.driver == "image_guest_pull"]) <= 1
+	every s in object.get(input, "storages", []) {
+		pinned_storage(s, [], "sandbox")
+	}
+	pinned_root
+	input.OCI.Process.Args == ["/pause"]
+	every m in object.get(input.OCI, "Mounts", []) {
+		mount_ok(m, [])
+	}
 }
 
 plain_container_request if {
 	count(object.get(input, "shared_mounts", [])) == 0
 	object.get(input, "string_user", null) == null
+	object.get(input.OCI, "Hooks", null) == null
 }
 
-pinned_storage(s, _) if s.driver != "image_guest_pull"
+pinned_root if input.OCI.Root.Path == concat("", ["/run/kata-containers/", input.container_id, "/rootfs"])
 
-pinned_storage(s, images) if {
+# A storage the guest pulls an image into names the image and the kind of container in its
+# metadata (driver_options "image_guest_pull={...}"): the agent decides pause or not from it.
+# Any other storage (a volume) must not land on the container's root file system, where the
+# host could put a root file system of its own.
+pinned_storage(s, _, _) if {
+	s.driver != "image_guest_pull"
+	s.mount_point != concat("", ["/run/kata-containers/", input.container_id, "/rootfs"])
+}
+
+pinned_storage(s, images, kind) if {
 	s.driver == "image_guest_pull"
-	s.source in images
+	some opt in s.driver_options
+	startswith(opt, "image_guest_pull=")
+	meta := json.unmarshal(substring(opt, count("image_guest_pull="), -1)).metadata
+	meta["io.kubernetes.cri.container-type"] == kind
+	pulled_image_ok(s.source, meta["io.kubernetes.cri.image-name"], images, kind)
 }
+
+pulled_image_ok(source, name, images, "container") if {
+	source in images
+	name in images
+}
+
+pulled_image_ok(source, name, _, "sandbox") if {
+	regex.match("^registry\\.k8s\\.io/pause[:@]", source)
+	source == name
+}
+
+env_ok(e, c) if e in c.env
+
+env_ok(e, c) if {
+	some n in c.env_names
+	startswith(e, concat("", [n, "="]))
+}
+
+env_ok(e, c) if {
+	c.env_from
+	not startswith(e, "LD_")
+}
+
+# Variables the kubelet sets: the pod's hostname and the services' links.
+env_ok(e, _) if regex.match("^HOSTNAME=[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", e)
+
+env_ok(e, _) if regex.match("^[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT|SERVICE_PORT_[A-Z0-9_]+|PORT|PORT_[0-9]+_(TCP|UDP|SCTP)|PORT_[0-9]+_(TCP|UDP|SCTP)_(PROTO|PORT|ADDR))=[A-Za-z0-9.:/_-]*$", e)
+
+caps_ok(null, _)
+
+caps_ok(caps, c) if {
+	caps != null
+	c.privileged
+}
+
+caps_ok(caps, c) if {
+	caps != null
+	every k in ["Ambient", "Bounding", "Effective", "Inheritable", "Permitted"] {
+		every x in object.get(caps, k, []) {
+			x in c.caps
+		}
+	}
+}
+
+# Every container's own mounts (kata's shared files, the pod's /dev/shm, proc, sys...), and the
+# destinations of the workload's volume mounts; never another container's root file system.
+standard_mounts := {"/proc", "/dev", "/dev/pts", "/dev/mqueue", "/dev/shm", "/sys", "/sys/fs/cgroup", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/termination-log", "/var/run/secrets/kubernetes.io/serviceaccount"}
+
+mount_ok(m, mounts) if {
+	m.destination in standard_mounts
+	not rootfs_source(m.source)
+}
+
+mount_ok(m, mounts) if {
+	m.destination in mounts
+	not rootfs_source(m.source)
+}
+
+rootfs_source(src) if regex.match("^/run/kata-containers/(shared/containers/)?[^/]+/rootfs", src)
 
 RemoveContainerRequest := {"ops": [{"op": "remove", "path": concat("/", ["/pstate", input.container_id])}], "allowed": true} if {
 	data.pstate[input.container_id]
@@ -125,7 +246,8 @@ RemoveContainerRequest := {"ops": [{"op": "remove", "path": concat("/", ["/pstat
 
 RemoveContainerRequest if not data.pstate[input.container_id]
 
-# Exec: only a container's own exec probes, without a terminal, extra capabilities or labels.
+# Exec: only a container's own exec probes, in its directory and environment, without a
+# terminal, extra capabilities or labels.
 ExecProcessRequest if {
 	object.get(input, "string_user", null) == null
 	p := input.process
@@ -136,8 +258,11 @@ ExecProcessRequest if {
 	some c in policy_data.containers
 	c.name == data.pstate[input.container_id]
 	p.Args in c.exec_probes
+	p.Cwd == c.cwd
+	every e in object.get(p, "Env", []) {
+		env_ok(e, c)
+	}
 }
-
 # The sandbox: no guest hooks, no kernel modules, no shared PID namespace.
 CreateSandboxRequest if {
 	count(object.get(input, "guest_hook_path", "")) == 0

@@ -237,22 +237,23 @@ func (o *DeployOptions) applyAndBind(ctx context.Context, objs []*unstructured.U
 		}
 		return nil
 	}
-	if o.bind.on {
-		if err := o.bind.check(ctx); err != nil {
-			return err
-		}
+	if !o.bind.on {
+		return o.apply(ctx, objs)
 	}
-	if err := o.apply(ctx, objs); err != nil {
+	if err := o.bind.refuseOpen(r.Workloads); err != nil {
 		return err
 	}
-	if !o.bind.on {
-		return nil
+	if err := o.bind.check(ctx); err != nil {
+		return err
 	}
 	b, err := o.bind.register(ctx, r.Workloads)
 	if err != nil {
 		return err
 	}
 	r.Binding = b
+	if err := o.apply(ctx, objs); err != nil {
+		return clierr.Wrap(err, "the digests were registered in Trustee first (so early pods attest); rerun, or remove them with --prune")
+	}
 	if o.bind.Prune {
 		return o.bind.prune(ctx, o.clients, r.Binding)
 	}
@@ -264,9 +265,13 @@ func (o *DeployOptions) conclude(r *DeployReport) {
 	r.HostShutOut = len(r.Workloads) > 0
 	var open []string
 	for _, w := range r.Workloads {
-		if !w.Allows.ShutsHostOut() {
+		switch {
+		case !w.Allows.ShutsHostOut():
 			r.HostShutOut = false
 			open = append(open, fmt.Sprintf("%s (%s policy: %s)", w.Object, w.Policy, hostEntry(w.Allows)))
+		case !w.Verified:
+			r.HostShutOut = false
+			open = append(open, fmt.Sprintf("%s, perhaps (%s)", w.Object, unverified))
 		}
 	}
 	r.SecretsBound = r.Binding != nil && r.Binding.Bound
@@ -279,7 +284,7 @@ func (o *DeployOptions) conclude(r *DeployReport) {
 	}
 	switch {
 	case r.SecretsBound:
-		parts = append(parts, "secrets are bound: Trustee releases them only to guests reporting these initdata digests")
+		parts = append(parts, "secrets are bound: Trustee releases them only to guests reporting an initdata digest kubectl coco registered (every workload bound this way shares the KBS's secrets)")
 	case o.init.KBSURL == "":
 		parts = append(parts, "no KBS (--kbs-url): the guests can fetch no secrets, so none are bound")
 	case o.DryRun != cli.DryRunNone:

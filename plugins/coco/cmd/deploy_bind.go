@@ -55,8 +55,8 @@ func (b *bindFlags) validate(kbsURL string) error {
 		return clierr.Usagef("use --bind, --bind=false or leave it out", "invalid --bind %q", b.Bind)
 	case b.Bind == "true" && kbsURL == "":
 		return clierr.Usagef("add --kbs-url URL", "--bind binds secrets a KBS releases: it needs --kbs-url")
-	case b.Prune && !b.on && b.Bind != "auto":
-		return clierr.Usagef("drop --prune, or --bind", "--prune removes registered digests: it needs --bind")
+	case b.Prune && (b.Bind == "false" || kbsURL == ""):
+		return clierr.Usagef("drop --prune, or give --kbs-url with --bind", "--prune removes registered digests: it needs --bind and --kbs-url")
 	}
 	return nil
 }
@@ -79,6 +79,18 @@ func (b *bindFlags) complete(kbsURL, kbsCert string, dryRun bool) error {
 			ce.Fix += "; or --bind=false (the workload's secrets then are not bound to it)"
 		}
 		return err
+	}
+	return nil
+}
+
+// refuseOpen refuses to register a digest of a workload the host can enter: the resource
+// policy is the KBS's, so a registered digest unlocks all of its secrets.
+func (b *bindFlags) refuseOpen(workloads []WorkloadPolicy) error {
+	for _, w := range workloads {
+		if e := hostEntry(w.Allows); e != "" {
+			return clierr.Failf("deploy it with --bind=false, or give it a policy that shuts the host out (--policy restricted)",
+				"%s: its agent policy (%s) lets %s; binding it would let such a guest have every secret of the KBS; nothing was applied or registered", w.Object, w.Policy, e)
+		}
 	}
 	return nil
 }
@@ -149,10 +161,12 @@ var workloadGVRs = []schema.GroupVersionResource{
 }
 
 // inUse are the digests (per reference value id) the cluster's workloads carry, read from every
-// namespace; a list that is forbidden or fails means nothing can be pruned safely. Objects that
-// another owns (a Deployment's ReplicaSets and pods, a CronJob's Jobs) are counted through their
-// owner, so those of an owner just deleted, which the garbage collector removes later, and
-// objects being deleted do not keep a digest alive.
+// namespace; a list that is forbidden or fails means nothing can be pruned safely. Objects a
+// workload kind owns (a Deployment's ReplicaSets and pods, a CronJob's Jobs) are counted through
+// their owner, so those of an owner just deleted, which the garbage collector removes later, and
+// objects being deleted do not keep a digest alive; pods an operator of another kind owns count
+// themselves. (Pods of a ReplicaSet a rollout is retiring count through their Deployment's new
+// template.)
 func inUse(ctx context.Context, c *kube.Clients) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, gvr := range workloadGVRs {
@@ -162,7 +176,7 @@ func inUse(ctx context.Context, c *kube.Clients) (map[string][]string, error) {
 		}
 		var objs []*unstructured.Unstructured
 		for i := range list.Items {
-			if u := &list.Items[i]; len(u.GetOwnerReferences()) == 0 && u.GetDeletionTimestamp() == nil {
+			if u := &list.Items[i]; !ownedByWorkload(u) && u.GetDeletionTimestamp() == nil {
 				objs = append(objs, u)
 			}
 		}
@@ -171,6 +185,13 @@ func inUse(ctx context.Context, c *kube.Clients) (map[string][]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ownedByWorkload: an owner of u is a Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob.
+func ownedByWorkload(u *unstructured.Unstructured) bool {
+	return slices.ContainsFunc(u.GetOwnerReferences(), func(o metav1.OwnerReference) bool {
+		return slices.Contains([]string{"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"}, o.Kind)
+	})
 }
 
 func addDigests(out map[string][]string, annotation string) {

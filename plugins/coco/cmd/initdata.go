@@ -216,6 +216,8 @@ func (o *InitdataOptions) Run(context.Context) error {
 	r.Policy, r.Allows = wp.Policy, &wp.Allows
 	if e := hostEntry(wp.Allows); e != "" {
 		o.g.Warn(fmt.Sprintf("NOT confidential: the agent policy (%s) lets %s", wp.Policy, e))
+	} else if !wp.Verified {
+		o.g.Note(unverified)
 	}
 	if o.format.Structured() {
 		return output.Print(o.g.Streams.Out, o.format, r)

@@ -38,6 +38,7 @@ type policyFlags struct {
 	file    string          // the user's policy (Mode names a file)
 	tool    *genpolicy.Tool // found in complete (genpolicy)
 	resolve imagepin.Resolver
+	config  imagepin.ConfigFetcher
 }
 
 func (p *policyFlags) addFlags(f *pflag.FlagSet) {
@@ -74,6 +75,9 @@ func (p *policyFlags) complete(ctx context.Context) error {
 	}
 	if p.resolve == nil {
 		p.resolve = imagepin.Registry(nil)
+	}
+	if p.config == nil {
+		p.config = imagepin.RegistryConfig(nil)
 	}
 	return nil
 }
@@ -118,6 +122,9 @@ type WorkloadPolicy struct {
 	// Policy is where its agent policy comes from; Allows what the policy lets the host do.
 	Policy agentpolicy.Kind    `json:"policy"`
 	Allows agentpolicy.Effects `json:"allows"`
+	// Verified: kubectl coco knows what the policy decides (its own, genpolicy's, allow-all);
+	// a policy file of the user's is judged by sample requests only, which proves no more.
+	Verified bool `json:"verified"`
 	// Initdata is the document's digest; Measurements its value per TEE field.
 	Initdata     string              `json:"initdata"`
 	Measurements []initdata.Measured `json:"measurements"`
@@ -132,7 +139,7 @@ func (p *policyFlags) build(ctx context.Context, tmpls []confidential.Template, 
 	}
 	var out []WorkloadPolicy
 	for _, t := range tmpls {
-		text, err := p.text(t)
+		text, err := p.text(ctx, t)
 		if err != nil {
 			return nil, err
 		}
@@ -156,12 +163,17 @@ func (p *policyFlags) build(ctx context.Context, tmpls []confidential.Template, 
 }
 
 // text is the policy of one template for the restricted, allow-all and file modes.
-func (p *policyFlags) text(t confidential.Template) (string, error) {
+func (p *policyFlags) text(ctx context.Context, t confidential.Template) (string, error) {
 	switch p.Mode {
 	case policyRestricted:
-		spec, err := agentpolicy.SpecFromPod(t.Kind+" "+t.Namespace+"/"+t.Name, t.Namespace, t.Spec, !p.DenyLogs)
+		configs, err := imagepin.Configs(ctx, t.Images(), p.config)
 		if err != nil {
-			return "", clierr.Usagef("give every container a name and an image", "%v", err)
+			return "", clierr.Failf("the registry must answer (or use --policy genpolicy, or a policy FILE)",
+				"the restricted policy pins the process each container runs, which comes from its image's config: %v", err)
+		}
+		spec, err := agentpolicy.SpecFromPod(t.Kind+" "+t.Namespace+"/"+t.Name, t.Namespace, t.Spec, !p.DenyLogs, configs)
+		if err != nil {
+			return "", clierr.Usagef("give every container a name and an image, and its command without $(VAR)", "%v", err)
 		}
 		return agentpolicy.Restricted(spec)
 	case policyAllowAll:
@@ -250,7 +262,8 @@ func describe(ctx context.Context, object string, doc []byte) (WorkloadPolicy, e
 	wp := WorkloadPolicy{Object: object, Policy: agentpolicy.KindOf(d.Data[initdata.KeyPolicy]), Initdata: r.Digest,
 		Measurements: r.Measurements, annotation: r.Annotation.Value}
 	if wp.Policy == agentpolicy.KindNone {
-		wp.Allows = agentpolicy.Effects{Exec: true, Stdin: true, CopyFiles: true, SetPolicy: true, Logs: true}
+		wp.Allows = agentpolicy.Effects{Exec: true, Stdin: true, CopyFiles: true, SetPolicy: true, ForeignContainers: true, Logs: true}
+		wp.Verified = true
 		return wp, nil
 	}
 	if wp.Allows, err = agentpolicy.Evaluate(ctx, d.Data[initdata.KeyPolicy]); err != nil {
@@ -259,12 +272,13 @@ func describe(ctx context.Context, object string, doc []byte) (WorkloadPolicy, e
 	if wp.Policy == agentpolicy.KindFile && !wp.Allows.ShutsHostOut() {
 		wp.Policy = fileOrAllowAll(wp.Allows)
 	}
+	wp.Verified = wp.Policy != agentpolicy.KindFile
 	return wp, nil
 }
 
 // fileOrAllowAll names a user's policy that allows everything for what it is.
 func fileOrAllowAll(e agentpolicy.Effects) agentpolicy.Kind {
-	if e.Exec && e.Stdin && e.CopyFiles && e.SetPolicy {
+	if e.Exec && e.Stdin && e.CopyFiles && e.SetPolicy && e.ForeignContainers {
 		return agentpolicy.KindAllowAll
 	}
 	return agentpolicy.KindFile
@@ -276,7 +290,8 @@ func hostEntry(e agentpolicy.Effects) string {
 	for _, x := range []struct {
 		on   bool
 		what string
-	}{{e.Exec, "exec into the containers"}, {e.Stdin, "write to their stdin"}, {e.CopyFiles, "copy files into the guest"}, {e.SetPolicy, "replace the policy"}} {
+	}{{e.Exec, "exec into the containers"}, {e.Stdin, "write to their stdin"}, {e.CopyFiles, "copy files into the guest"}, {e.SetPolicy, "replace the policy"},
+		{e.ForeignContainers, "start containers of its own choice"}} {
 		if x.on {
 			parts = append(parts, x.what)
 		}
@@ -286,3 +301,6 @@ func hostEntry(e agentpolicy.Effects) string {
 	}
 	return fmt.Sprintf("the host can %s", strings.Join(parts, ", "))
 }
+
+// unverified says why a policy file's verdict is not a proof.
+const unverified = "kubectl coco cannot tell: your policy refused the entries kubectl coco tried (exec, stdin, files, a new policy, a container of the host's choice), which proves no more"

@@ -104,6 +104,11 @@ func (o *UndeployOptions) Run(ctx context.Context) error {
 	if err := access.Check(ctx, o.clients.Kube, a.AccessRequests(o.objs, o.clients.Namespace, "delete")...); err != nil {
 		return clierr.Wrap(err, "deleting the manifest's objects needs these permissions")
 	}
+	if o.bind.on { // reach the admin API before deleting, so the digests are not left behind
+		if err := o.bind.check(ctx); err != nil {
+			return err
+		}
+	}
 	for _, u := range o.objs {
 		if u.GetNamespace() == "" {
 			u.SetNamespace(o.clients.Namespace)
@@ -113,9 +118,6 @@ func (o *UndeployOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(err, "deleting the manifest's objects")
 	}
 	if o.bind.on {
-		if err := o.bind.check(ctx); err != nil {
-			return err
-		}
 		r.Binding = &Binding{KBS: o.bind.admin.URL, ReferenceValues: map[string][]string{}}
 		if err := o.bind.prune(ctx, o.clients, r.Binding); err != nil {
 			return err

@@ -30,6 +30,9 @@ type VerifyOptions struct {
 	out   output.Flags
 	File  string
 	admin kbsAccess // --admin-url, --admin-key, --admin-token-file, --kbs-cert
+	// AssumePolicies takes Trustee's attestation and resource policies to be those deploy --bind
+	// set, which Trustee v0.21 cannot show.
+	AssumePolicies bool
 
 	pod     string
 	format  output.Format
@@ -69,8 +72,10 @@ output), decodes its initdata and checks, one verdict per point:
   runtime-class   the class runs pods in a TEE, and the pod's node (a manifest: some node) has it
   trustee         Trustee holds the initdata digest in the TEE's form as a reference value
                   (kubectl coco deploy --bind registers it; needs the admin API: --admin-url and
-                  the admin key). Trustee v0.21 cannot show its attestation policy's text: that
-                  deploy --bind set kubectl coco's is not checked here.
+                  the admin key)
+  trustee-policies  Trustee's attestation and resource policies are those deploy --bind sets.
+                  Trustee v0.21 cannot show them, so this is "cannot tell" unless you vouch for
+                  them with --assume-policies (nobody with the admin key changed them since).
 
 Exit 1 unless every point of every workload holds.`,
 		Example: `  kubectl coco verify web-6d4b9c-x2x7q -n shop --admin-url http://127.0.0.1:8080
@@ -85,6 +90,7 @@ Exit 1 unless every point of every workload holds.`,
 	f.StringVar(&o.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (default: kubectl coco's own)")
 	f.StringVar(&o.admin.TokenFile, "admin-token-file", "", "an admin token instead of the key")
 	f.StringVar(&o.admin.CACert, "kbs-cert", "", "PEM certificate (or CA) to trust for an https --admin-url")
+	f.BoolVar(&o.AssumePolicies, "assume-policies", false, "take Trustee's policies to be those deploy --bind set (Trustee v0.21 cannot show them)")
 	return cmd
 }
 
@@ -186,7 +192,7 @@ func (o *VerifyOptions) verify(ctx context.Context, t confidential.Template, nod
 		v.Points = append(v.Points, Hop{Name: "policy", Status: hopFail, Detail: "no initdata, so the guest runs its image's default agent policy: allow-all in kata's release images"})
 	}
 	classHop, teeName := o.classPoint(ctx, v.RuntimeClass, nodes)
-	v.Points = append(v.Points, classHop, o.trusteePoint(ctx, wp, teeName))
+	v.Points = append(v.Points, classHop, o.trusteePoint(ctx, wp, teeName), o.policiesPoint())
 	v.Confidential = !slices.ContainsFunc(v.Points, func(h Hop) bool { return h.Status != hopOK })
 	return v
 }
@@ -216,11 +222,15 @@ func policyPoint(wp WorkloadPolicy) Hop {
 		h.Status, h.Detail, h.Fix = hopFail, fmt.Sprintf("%s agent policy: %s", wp.Policy, e), "kubectl coco deploy --policy restricted (or genpolicy)"
 		return h
 	}
+	if !wp.Verified {
+		h.Status, h.Detail, h.Fix = hopCannotTell, fmt.Sprintf("%s agent policy: %s", wp.Policy, unverified), "kubectl coco deploy --policy restricted (or genpolicy)"
+		return h
+	}
 	logs := "logs readable"
 	if !wp.Allows.Logs {
 		logs = "logs hidden"
 	}
-	h.Status, h.Detail = hopOK, fmt.Sprintf("%s agent policy: no exec but the pod's exec probes, no stdin, no files, no new policy; %s", wp.Policy, logs)
+	h.Status, h.Detail = hopOK, fmt.Sprintf("%s agent policy: no exec but the pod's exec probes, no stdin, no files, no new policy, only its own containers; %s", wp.Policy, logs)
 	return h
 }
 
@@ -283,6 +293,18 @@ func (o *VerifyOptions) trusteePoint(ctx context.Context, wp *WorkloadPolicy, te
 	default:
 		h.Status, h.Detail = hopOK, fmt.Sprintf("Trustee holds %s in %s (kubectl coco deploy --bind sets the attestation policy that checks it; v0.21 cannot show it)", want, id)
 	}
+	return h
+}
+
+// policiesPoint: what verify cannot read, said; vouched for only on request.
+func (o *VerifyOptions) policiesPoint() Hop {
+	h := Hop{Name: "trustee-policies"}
+	if o.AssumePolicies {
+		h.Status, h.Detail = hopOK, "assumed (--assume-policies): the attestation policy "+kbs.BoundPolicyID+" and the restricted resource policy deploy --bind set"
+		return h
+	}
+	h.Status, h.Detail, h.Fix = hopCannotTell, "Trustee v0.21 cannot show its attestation and resource policies, so whether they are still those deploy --bind set cannot be read",
+		"rerun kubectl coco deploy --bind (it sets them again), then --assume-policies if nobody else holds the admin key"
 	return h
 }
 

@@ -87,3 +87,56 @@ func (e *Unresolved) Error() string {
 }
 
 func (e *Unresolved) Unwrap() error { return e.Err }
+
+// ImageConfig is what a restricted policy needs of an image's config (OCI image config:
+// Entrypoint, Cmd, Env, WorkingDir): the process a container runs when the pod does not say.
+type ImageConfig struct {
+	Entrypoint []string
+	Cmd        []string
+	Env        []string
+	WorkingDir string
+}
+
+// ConfigFetcher reads an image's config.
+type ConfigFetcher func(ctx context.Context, ref name.Reference) (*ImageConfig, error)
+
+// RegistryConfig reads the config through the image's registry, with the user's credentials.
+func RegistryConfig(transport http.RoundTripper) ConfigFetcher {
+	return func(ctx context.Context, ref name.Reference) (*ImageConfig, error) {
+		opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+		if transport != nil {
+			opts = append(opts, remote.WithTransport(transport))
+		}
+		img, err := remote.Image(ref, opts...)
+		if err != nil {
+			return nil, err
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		c := cf.Config
+		return &ImageConfig{Entrypoint: c.Entrypoint, Cmd: c.Cmd, Env: c.Env, WorkingDir: c.WorkingDir}, nil
+	}
+}
+
+// Configs reads the config of each reference (a manifest list resolves to the platform's image,
+// as remote.Image does for linux/amd64).
+func Configs(ctx context.Context, refs []string, fetch ConfigFetcher) (map[string]*ImageConfig, error) {
+	out := map[string]*ImageConfig{}
+	for _, r := range refs {
+		if out[r] != nil {
+			continue
+		}
+		ref, err := name.ParseReference(r)
+		if err != nil {
+			return nil, fmt.Errorf("image %q: %w", r, err)
+		}
+		c, err := fetch(ctx, ref)
+		if err != nil {
+			return nil, &Unresolved{Ref: r, Err: fmt.Errorf("reading its config: %w", err)}
+		}
+		out[r] = c
+	}
+	return out, nil
+}

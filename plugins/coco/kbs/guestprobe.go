@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
@@ -48,7 +49,7 @@ func ProbeUntrustedGuest(ctx context.Context, hc *http.Client, url string) (Gues
 	}
 	var ch Challenge
 	_ = json.Unmarshal(body, &ch)
-	attestation, err := sampleAttestation(ch.Nonce)
+	attestation, err := sampleAttestation(ch.Nonce, selectedHash(ch.ExtraParams))
 	if err != nil {
 		return "", err
 	}
@@ -87,8 +88,22 @@ func askResource(ctx context.Context, hc *http.Client, url string) (GuestVerdict
 	}
 }
 
+// selectedHash is the challenge's selected-hash-algorithm, sha384 when it names none (the
+// guest's get_hash_algorithm, rcar_client.rs: DEFAULT_HASH_ALGORITHM).
+func selectedHash(extra json.RawMessage) func([]byte) []byte {
+	var p map[string]any
+	_ = json.Unmarshal(extra, &p)
+	switch strings.ToLower(fmt.Sprint(p["selected-hash-algorithm"])) {
+	case "sha256":
+		return func(b []byte) []byte { d := sha256.Sum256(b); return d[:] }
+	case "sha512":
+		return func(b []byte) []byte { d := sha512.Sum512(b); return d[:] }
+	}
+	return func(b []byte) []byte { d := sha512.Sum384(b); return d[:] }
+}
+
 // sampleAttestation is the Attestation message of a sample guest for nonce.
-func sampleAttestation(nonce string) (string, error) {
+func sampleAttestation(nonce string, hash func([]byte) []byte) (string, error) {
 	key, err := ecdh.P256().GenerateKey(rand.Reader)
 	if err != nil {
 		return "", err
@@ -100,11 +115,11 @@ func sampleAttestation(nonce string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	digest := sha512.Sum384(canon)
+	digest := hash(canon)
 	return mustJSON(map[string]any{
 		"runtime-data": map[string]any{"nonce": nonce, "tee-pubkey": teePubKey},
 		"tee-evidence": map[string]any{
-			"primary_evidence":    map[string]string{"svn": "1", "report_data": base64.StdEncoding.EncodeToString(digest[:])},
+			"primary_evidence":    map[string]string{"svn": "1", "report_data": base64.StdEncoding.EncodeToString(digest)},
 			"additional_evidence": "",
 		},
 	}), nil

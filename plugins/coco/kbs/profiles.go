@@ -45,8 +45,11 @@ const BoundPolicyID = "default_cpu"
 // and executables as Trustee's default policy judges them for SNP and TDX (against the reference
 // values it names), and configuration affirming (2) only when the guest's init_data, the initdata
 // digest its TEE reports and the verifier checked against the initdata document, is one of the
-// digests kubectl coco registered for the workloads it deployed; debug off in either case. The
-// sample TEE gets no affirming claim: it proves nothing.
+// digests kubectl coco registered for the workloads it deployed, and the verifier checked it
+// against the initdata document the guest sent (init_data_claims is null when no document came:
+// the verifiers report HOSTDATA/MRCONFIGID as init_data whether or not they checked it; AS
+// lib.rs parse_init_data); debug off in either case. The sample TEE gets no affirming claim: it
+// proves nothing.
 const BoundAttestationPolicy = `package policy
 
 import rego.v1
@@ -71,7 +74,10 @@ trust_claims := {
 	"sourced-data": 0,
 }
 
-deployed(tee) if input.init_data in query_reference_value(concat("", ["kubectl-coco-initdata-", tee]))
+deployed(tee) if {
+	is_object(input.init_data_claims)
+	input.init_data in query_reference_value(concat("", ["kubectl-coco-initdata-", tee]))
+}
 
 # AMD SEV-SNP: HOSTDATA carries the initdata digest.
 executables := 3 if {
@@ -104,13 +110,16 @@ executables := 3 if {
 hardware := 2 if {
 	input.tdx
 	input.tdx.quote.header.tee_type == "81000000"
+	input.tdx.quote.header.vendor_id == "939a7233f79c4ca9940a0db3957f0607"
 	input.tdx.quote.body.mr_td in query_reference_value("mr_td")
 	input.tdx.tcb_status == "UpToDate"
+	input.tdx.collateral_expiration_status == "0"
 }
 
 configuration := 2 if {
 	input.tdx
 	input.tdx.td_attributes.debug == false
+	input.tdx.quote.body.xfam in query_reference_value("xfam")
 	deployed("tdx")
 }
 `

@@ -24,21 +24,21 @@ var digest96 = digest64 + strings.Repeat("0", 32)
 var referenceValues = map[string]any{
 	InitdataReferenceValues["snp"]: []any{digest64}, InitdataReferenceValues["tdx"]: []any{digest96},
 	"snp_launch_measurement": []any{"aa11"}, "snp_bootloader": []any{10}, "snp_microcode": []any{219}, "snp_snp_svn": []any{23}, "snp_tee_svn": []any{0},
-	"rtmr_1": []any{"r1"}, "rtmr_2": []any{"r2"}, "mr_td": []any{"td"},
+	"rtmr_1": []any{"r1"}, "rtmr_2": []any{"r2"}, "mr_td": []any{"td"}, "xfam": []any{"e71a060000000000"},
 }
 
 func snpClaims(initData string, debug bool) map[string]any {
-	return map[string]any{"init_data": initData, "report_data": "ab", "runtime_data_claims": map[string]any{"nonce": "n"},
+	return map[string]any{"init_data": initData, "init_data_claims": map[string]any{"aa.toml": map[string]any{}}, "report_data": "ab", "runtime_data_claims": map[string]any{"nonce": "n"},
 		"snp": map[string]any{"measurement": "aa11", "policy_debug_allowed": debug, "policy_migrate_ma": false, "policy_abi_major": 0, "policy_abi_minor": 31,
 			"policy_smt_allowed": true, "policy_single_socket": false, "reported_tcb_bootloader": 10, "reported_tcb_microcode": 219,
 			"reported_tcb_snp": 23, "reported_tcb_tee": 0, "platform_smt_enabled": true, "platform_tsme_enabled": false}}
 }
 
 func tdxClaims(initData string) map[string]any {
-	return map[string]any{"init_data": initData, "report_data": "ab",
+	return map[string]any{"init_data": initData, "init_data_claims": map[string]any{"aa.toml": map[string]any{}}, "report_data": "ab",
 		"tdx": map[string]any{"quote": map[string]any{"header": map[string]any{"tee_type": "81000000", "vendor_id": "939a7233f79c4ca9940a0db3957f0607"},
-			"body": map[string]any{"mr_td": "td", "rtmr_1": "r1", "rtmr_2": "r2", "mr_config_id": initData}},
-			"td_attributes": map[string]any{"debug": false}, "tcb_status": "UpToDate"}}
+			"body": map[string]any{"mr_td": "td", "rtmr_1": "r1", "rtmr_2": "r2", "mr_config_id": initData, "xfam": "e71a060000000000"}},
+			"td_attributes": map[string]any{"debug": false}, "tcb_status": "UpToDate", "collateral_expiration_status": "0"}}
 }
 
 // earStatus evaluates an attestation policy as the EAR broker does: the trust claims, then the
@@ -102,6 +102,13 @@ func TestBoundAttestationPolicy(t *testing.T) {
 		{"TDX guest whose MRCONFIGID is a deployed digest", tdxClaims(digest96), "affirming", 2},
 		{"TDX guest with another initdata", tdxClaims(other96), "warning", 36},
 		{"TDX guest with the SNP form of the digest", tdxClaims(digest64), "warning", 36},
+		// A host that sets HOSTDATA to a registered digest but sends no initdata document: the
+		// verifier reports init_data without having checked it (init_data_claims null).
+		{"SNP guest with a registered HOSTDATA and no initdata document", func() map[string]any {
+			c := snpClaims(digest64, false)
+			c["init_data_claims"] = nil
+			return c
+		}(), "warning", 36},
 		{"the sample TEE", map[string]any{"init_data": "xGlLt6KdbzfscqFVguAEufMUIVloLbhQmjBEB0GaSeU=", "sample": map[string]any{"svn": "1", "debug": false}}, "contraindicated", 36},
 	} {
 		status, vector := earStatus(t, BoundAttestationPolicy, tc.claims)

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -232,6 +233,24 @@ func (a *Applier) Delete(ctx context.Context, objs []*unstructured.Unstructured)
 
 // YAML renders objects as one multi-document YAML stream.
 func YAML(objs []*unstructured.Unstructured) ([]byte, error) {
+	return Objects(objs).YAMLDocument()
+}
+
+// Objects prints as kubectl prints what it would apply: YAML documents (-o yaml, see
+// output.Document), and a v1 List for -o json, -o name and the templates.
+type Objects []*unstructured.Unstructured
+
+// MarshalJSON is the v1 List.
+func (objs Objects) MarshalJSON() ([]byte, error) {
+	items := make([]map[string]any, len(objs))
+	for i, u := range objs {
+		items[i] = u.Object
+	}
+	return json.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+}
+
+// YAMLDocument is the objects as YAML documents.
+func (objs Objects) YAMLDocument() ([]byte, error) {
 	var b bytes.Buffer
 	for _, u := range objs {
 		data, err := marshalYAML(u.Object)
@@ -261,4 +280,3 @@ func (a *Applier) Exists(ctx context.Context, u *unstructured.Unstructured) (boo
 	}
 	return err == nil, err
 }
-

@@ -7,18 +7,18 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 )
 
-// PrintVerdict prints a report as JSON/YAML, or for people through human, and turns a negative
-// verdict (ok false) into exit code 1 without a second message.
-func PrintVerdict(w io.Writer, format output.Format, report any, human func() error, ok bool) error {
-	var err error
-	if format.Structured() {
-		err = output.Print(w, format, report)
-	} else {
-		err = human()
-	}
-	if err != nil {
+// PrintVerdict prints a report with the command's printer and turns a negative verdict (ok
+// false) into exit code 1 without a second message.
+func PrintVerdict[R any](p *output.Printer[R], w io.Writer, report R, ok bool) error {
+	if err := p.Print(w, report); err != nil {
 		return err
 	}
+	return Verdict(ok)
+}
+
+// Verdict is the exit of a read command whose report has a verdict: nil when ok, else exit 1
+// without a second message (the report said why).
+func Verdict(ok bool) error {
 	if !ok {
 		return &clierr.Silent{Code: clierr.CodeFailure}
 	}

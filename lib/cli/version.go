@@ -3,19 +3,19 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/version"
 )
 
 // VersionOptions prints the plugin's build information.
 type VersionOptions struct {
-	g      *Globals
-	out    output.Flags
-	format output.Format
+	g       *Globals
+	out     output.Flags
+	printer *output.Printer[version.Info]
 }
 
 func newVersionCommand(g *Globals) *cobra.Command {
@@ -30,26 +30,22 @@ func newVersionCommand(g *Globals) *cobra.Command {
 	return cmd
 }
 
-// Complete has nothing to read beyond the flags.
-func (o *VersionOptions) Complete([]string) error { return nil }
-
-// Validate checks -o.
-func (o *VersionOptions) Validate() error {
-	f, err := o.out.Format()
-	if err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
-	}
-	o.format = f
-	return nil
+// Complete reads -o.
+func (o *VersionOptions) Complete([]string) (err error) {
+	o.printer, err = output.ToPrinter(&o.out, printVersion)
+	return err
 }
+
+// Validate has nothing more to check.
+func (o *VersionOptions) Validate() error { return nil }
 
 // Run prints the version.
 func (o *VersionOptions) Run(context.Context) error {
-	info := version.Get(o.g.Plugin)
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, info)
-	}
-	_, err := fmt.Fprintf(o.g.Streams.Out, "kubectl-%s %s (commit %s, built %s, %s, %s)\n", info.Plugin, info.Version,
+	return o.printer.Print(o.g.Streams.Out, version.Get(o.g.Plugin))
+}
+
+func printVersion(w io.Writer, info version.Info) error {
+	_, err := fmt.Fprintf(w, "kubectl-%s %s (commit %s, built %s, %s, %s)\n", info.Plugin, info.Version,
 		orUnknown(info.GitCommit), orUnknown(info.BuildDate), info.GoVersion, info.Platform)
 	return err
 }

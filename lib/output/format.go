@@ -103,6 +103,20 @@ func (f *Flags) names() []string {
 
 // Format validates -o (a template must parse, a file must be readable) and returns it.
 func (f *Flags) Format() (Format, error) {
+	format, err := f.parse()
+	if err != nil {
+		return "", err
+	}
+	if format.Structured() && format != JSON && format != YAML && format != Name {
+		if _, err := buildPrinter(format); err != nil { // a template that does not parse, a file that cannot be read
+			return "", err
+		}
+	}
+	return format, nil
+}
+
+// parse checks that -o names a format this command prints.
+func (f *Flags) parse() (Format, error) {
 	format := Format(f.Output)
 	known := format == Human || format == Wide || format == JSON || format == YAML || format == Name
 	for _, k := range templateKinds {
@@ -122,11 +136,6 @@ func (f *Flags) Format() (Format, error) {
 	if f.NoHeaders && strings.HasPrefix(format.Kind(), "custom-columns") {
 		format = Format(format.Kind() + noHeadersSuffix + "=" + format.arg())
 	}
-	if format.Structured() && format != JSON && format != YAML && format != Name {
-		if err := resolvePrinter(format); err != nil {
-			return "", err
-		}
-	}
 	return format, nil
 }
 
@@ -141,6 +150,13 @@ func Print(w io.Writer, format Format, v any) error {
 		_, err = fmt.Fprintf(w, "%s\n", data)
 		return err
 	case YAML:
+		if d, ok := v.(Document); ok {
+			data, err := d.YAMLDocument()
+			if err == nil {
+				_, err = w.Write(data)
+			}
+			return err
+		}
 		data, err := yaml.Marshal(v)
 		if err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -14,29 +13,6 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/kubectl/pkg/cmd/get"
 )
-
-// built keeps the printers Flags.Format resolved (in Complete), so the command's Print does
-// not parse the template or read its file again. Each is used once: client-go's JSONPath keeps
-// state between runs (a second {range} fails with "not in range"), so a second Print with the
-// same format in one process (tests, a command printing twice) builds its own.
-var built sync.Map // Format -> printers.ResourcePrinter
-
-// templatePrinter returns the printer for a jsonpath, go-template or custom-columns format.
-func templatePrinter(format Format) (printers.ResourcePrinter, error) {
-	if p, ok := built.LoadAndDelete(format); ok {
-		return p.(printers.ResourcePrinter), nil
-	}
-	return buildPrinter(format)
-}
-
-// resolvePrinter builds the printer in Complete and keeps it for the command's Print.
-func resolvePrinter(format Format) error {
-	p, err := buildPrinter(format)
-	if err == nil {
-		built.Store(format, p)
-	}
-	return err
-}
 
 // buildPrinter builds the printer with kubectl's own flags' behaviour (missing keys allowed,
 // jsonpath-as-json, files).
@@ -106,10 +82,15 @@ type listWithFields struct {
 }
 
 func printTemplate(w io.Writer, format Format, v any) error {
-	p, err := templatePrinter(format)
+	p, err := buildPrinter(format)
 	if err != nil {
 		return err
 	}
+	return printWith(p, w, format, v)
+}
+
+// printWith prints the report's object with a built template printer.
+func printWith(p printers.ResourcePrinter, w io.Writer, format Format, v any) error {
 	obj, err := asObject(v)
 	if err != nil {
 		return err

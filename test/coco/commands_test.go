@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
 	cmd "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
@@ -119,11 +120,11 @@ func TestRuntimeClasses(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d %s", res.Code, res.Stderr)
 	}
-	var l cmd.RuntimeClassList
+	var l catalog.RuntimeClassList
 	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]cmd.RuntimeClassReport{}
+	got := map[string]catalog.RuntimeClassReport{}
 	for _, r := range l.Items {
 		got[r.Name] = r
 	}
@@ -192,7 +193,7 @@ func TestCocoUsageErrors(t *testing.T) {
 // runtimeclasses in the formats scripts use, on the schema of -o json.
 func TestRuntimeClassesOutputFormats(t *testing.T) {
 	ctx := context.Background()
-	var l cmd.RuntimeClassList
+	var l catalog.RuntimeClassList
 	if err := json.Unmarshal([]byte(run(ctx, cp.AdminKubeconfig, "runtimeclasses", "-o", "json").Stdout), &l); err != nil {
 		t.Fatal(err)
 	}

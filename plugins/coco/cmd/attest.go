@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -67,7 +68,7 @@ type AttestCheckOptions struct {
 	Timeout    time.Duration
 	admin      kbsAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
 
-	format   output.Format
+	printer  *output.Printer[AttestReport]
 	clients  *kube.Clients
 	releases *helmrelease.Client
 }
@@ -113,8 +114,8 @@ resource: the untrusted-guest hop tests the policy by its effect instead.`,
 // Complete reads -o and connects.
 func (o *AttestCheckOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
@@ -149,7 +150,7 @@ func (o *AttestCheckOptions) Run(ctx context.Context) error {
 			r.OK = false
 		}
 	}
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.OK)
 }
 
 // trusteeHop reads the installed Trustee; it also fills the in-cluster KBS URL when none was given.
@@ -222,7 +223,7 @@ func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
 	if o.Node == "" {
 		pod.Spec.NodeSelector = map[string]string{tee.WorkerLabel: ""}
 	}
-	step := o.g.ProgressFor(o.format).Start("probing " + url + " from a pod")
+	step := o.g.ProgressFor(o.printer.Format()).Start("probing " + url + " from a pod")
 	res, err := podrun.Run(ctx, o.clients.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 16 << 10, OnStatus: step.Update})
 	if err != nil {
 		step.Fail("")
@@ -314,8 +315,7 @@ func probeFix(err error) string {
 	return "check that --local-url is a Trustee KBS (" + kbs.SupportedTrustee + ")"
 }
 
-func (o *AttestCheckOptions) printHuman(r AttestReport) error {
-	w := o.g.Streams.Out
+func (o *AttestCheckOptions) printHuman(w io.Writer, r AttestReport) error {
 	p := o.g.Palette(w)
 	for _, h := range r.Hops {
 		mark := map[string]string{hopOK: p.Good("✓"), hopFail: p.Bad("✗"), hopCannotTell: p.Bad("?"), hopSkipped: "-"}[h.Status]

@@ -36,9 +36,10 @@ type DeployOptions struct {
 	policy         policyFlags     // --policy, --deny-logs, --allow-tags, --genpolicy
 	bind           bindFlags       // --bind, --admin-url, --admin-key, --prune
 
-	format  output.Format
-	objs    []*unstructured.Unstructured
-	clients *kube.Clients
+	printer        *output.Printer[DeployReport]
+	objectsPrinter *output.Printer[apply.Objects] // --dry-run=client -o yaml|json
+	objs           []*unstructured.Unstructured
+	clients        *kube.Clients
 }
 
 // DeployReport is the schema of "deploy -o json|yaml".
@@ -121,8 +122,11 @@ cluster still carries.`,
 // Complete reads the manifest, the policy and -o and connects.
 func (o *DeployOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
+	}
+	if o.objectsPrinter, err = output.ToPrinter(&o.out, printObjectsYAML); err != nil {
+		return err
 	}
 	if o.File == "" {
 		return clierr.Usagef("e.g. -f web.yaml", "-f is required")
@@ -216,16 +220,17 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 	for _, u := range prepared.Objects {
 		r.Objects = append(r.Objects, strings.ToLower(u.GetKind())+"/"+u.GetName())
 	}
-	if o.DryRun == cli.DryRunClient && (o.format == output.YAML || o.format == output.JSON) {
+	if f := o.printer.Format(); o.DryRun == cli.DryRunClient && (f == output.YAML || f == output.JSON) {
 		o.conclude(&r)
 		o.warn(r)
-		return o.printObjects(prepared.Objects) // as kubectl apply --dry-run=client -o yaml
+		return o.objectsPrinter.Print(o.g.Streams.Out, prepared.Objects) // as kubectl apply --dry-run=client -o yaml
 	}
 	if err := o.applyAndBind(ctx, prepared.Objects, &r); err != nil {
 		return err
 	}
 	o.conclude(&r)
-	return o.print(r)
+	o.warn(r)
+	return o.printer.Print(o.g.Streams.Out, r)
 }
 
 // applyAndBind registers the digests before the pods exist (a pod that attests early finds its
@@ -339,29 +344,12 @@ func (o *DeployOptions) apply(ctx context.Context, objs []*unstructured.Unstruct
 		KeepConflicts: !o.ForceConflicts, Namespace: o.clients.Namespace})
 }
 
-// printObjects writes the prepared objects: YAML documents, or a v1 List in JSON.
-func (o *DeployOptions) printObjects(objs []*unstructured.Unstructured) error {
-	if o.format == output.JSON {
-		items := make([]any, 0, len(objs))
-		for _, u := range objs {
-			items = append(items, u.Object)
-		}
-		return output.Print(o.g.Streams.Out, output.JSON, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
-	}
-	data, err := apply.YAML(objs)
-	if err != nil {
-		return err
-	}
-	_, err = o.g.Streams.Out.Write(data)
-	return err
+// printObjectsYAML: -o yaml is the only table-less way the objects reach people.
+func printObjectsYAML(w io.Writer, objs apply.Objects) error {
+	return output.Print(w, output.YAML, objs)
 }
 
-func (o *DeployOptions) print(r DeployReport) error {
-	o.warn(r)
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	w := o.g.Streams.Out
+func (o *DeployOptions) printHuman(w io.Writer, r DeployReport) error {
 	done := map[cli.DryRun]string{cli.DryRunNone: "applied", cli.DryRunClient: "prepared (client dry run: nothing sent)", cli.DryRunServer: "checked by the server (dry run: nothing saved)"}[o.DryRun]
 	fmt.Fprintf(w, "%s %s in runtime class %s\n", strings.Join(r.Objects, ", "), done, r.RuntimeClass)
 	for _, wl := range r.Workloads {

@@ -37,7 +37,7 @@ type InitdataOptions struct {
 	standalone bool        // the initdata command, not deploy's embedded options
 	objs       []*unstructured.Unstructured
 
-	format  output.Format
+	printer *output.Printer[*InitdataReport]
 	cert    string // the files' contents, read in Complete
 	policy  string
 	encoded string // --decode's value
@@ -114,8 +114,8 @@ a pod) and shows the same, with the policy it carries.`,
 // Complete reads -o and the files the flags name.
 func (o *InitdataOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if o.KBSCert == "" && strings.HasPrefix(o.KBSURL, "https://") && DefaultKBSCert() != "" {
 		// The CA of the KBS kubectl coco trustee install serves HTTPS with.
@@ -219,10 +219,7 @@ func (o *InitdataOptions) Run(context.Context) error {
 	} else if !wp.Verified {
 		o.g.Note(unverified)
 	}
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	return o.printHuman(r)
+	return o.printer.Print(o.g.Streams.Out, r)
 }
 
 // document is the TOML text: built from the flags (for -f's workload, or with the policy
@@ -297,8 +294,7 @@ func initdataReport(doc []byte) (*InitdataReport, error) {
 	return r, nil
 }
 
-func (o *InitdataOptions) printHuman(r *InitdataReport) error {
-	w := o.g.Streams.Out
+func (o *InitdataOptions) printHuman(w io.Writer, r *InitdataReport) error {
 	fmt.Fprintf(w, "# initdata (%s): %s\n%s\n", r.Algorithm, strings.Join(r.Keys, ", "), strings.TrimRight(r.Document, "\n"))
 	fmt.Fprintf(w, "\nAnnotation %s:\n%s\n\nDigest (%s): %s\n\n", r.Annotation.Key, r.Annotation.Value, r.Algorithm, r.Digest)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
@@ -48,9 +50,10 @@ type InstallOptions struct {
 	Force           bool
 	Timeout         time.Duration
 
-	format   output.Format
-	selector map[string]string
-	user     map[string]any
+	printer     *output.Printer[InstallResult]
+	planPrinter *output.Printer[InstallPlan] // --dry-run
+	selector    map[string]string
+	user        map[string]any
 	// clients and releases are built in Complete unless a test set them.
 	clients   *kube.Clients
 	releases  *helmrelease.Client
@@ -69,6 +72,24 @@ type InstallResult struct {
 	Outcome        string   `json:"outcome"`
 	Nodes          []string `json:"nodes"`
 	RuntimeClasses []string `json:"runtimeClasses"`
+
+	table catalog.RuntimeClassList // the runtime classes' table the human output ends with
+}
+
+// InstallPlan is what "install --dry-run" prints: the rendered manifest and hooks (-o yaml
+// prints the manifest itself, as helm template does), and with -o json the values and the chart.
+type InstallPlan struct {
+	Manifest string         `json:"manifest"`
+	Values   map[string]any `json:"values"`
+	Chart    string         `json:"chart"`
+}
+
+// YAMLDocument makes -o yaml the manifest.
+func (p InstallPlan) YAMLDocument() ([]byte, error) { return []byte(p.Manifest), nil }
+
+func printInstallPlan(w io.Writer, p InstallPlan) error {
+	_, err := io.WriteString(w, p.Manifest)
+	return err
 }
 
 func newInstallCommand(g *cli.Globals) *cobra.Command {
@@ -118,8 +139,11 @@ func (o *InstallOptions) Complete([]string) error {
 		}
 	}
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
+	}
+	if o.planPrinter, err = output.ToPrinter(&o.out, printInstallPlan); err != nil {
+		return err
 	}
 	if o.selector, err = labels.ConvertSelectorToLabelsMap(o.NodeSelector); err != nil {
 		return clierr.Usagef("use key=value[,key=value]", "invalid --node-selector %q: %v", o.NodeSelector, err)
@@ -195,7 +219,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	defer cancel()
 	c := o.clients
 	ns := releaseNamespace(o.g)
-	prog := o.g.ProgressFor(o.format)
+	prog := o.g.ProgressFor(o.printer.Format())
 	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
@@ -342,12 +366,7 @@ func matchingNodes(nodes []corev1.Node, selector map[string]string) (names, arch
 
 // printDryRun prints the rendered manifest and hooks (YAML) or them and the values (JSON).
 func (o *InstallOptions) printDryRun(p *chartPlan) error {
-	manifest := helmrelease.ManifestWithHooks(p.rendered)
-	if o.format == output.YAML || o.format == output.Human {
-		_, err := fmt.Fprint(o.g.Streams.Out, manifest)
-		return err
-	}
-	return output.Print(o.g.Streams.Out, o.format, map[string]any{"manifest": manifest, "values": p.vals, "chart": p.info.Describe()})
+	return o.planPrinter.Print(o.g.Streams.Out, InstallPlan{Manifest: helmrelease.ManifestWithHooks(p.rendered), Values: p.vals, Chart: p.info.Describe()})
 }
 
 // install applies the plan and waits until the nodes run it.
@@ -380,15 +399,32 @@ func (o *InstallOptions) install(ctx context.Context, c *kube.Clients, ns string
 	}
 	res := InstallResult{APIVersion: preflight.APIVersion, Kind: "InstallResult", Release: chartvalues.ReleaseName, Namespace: ns,
 		Chart: o.Chart, Version: p.chart.Metadata.Version, KataDeploy: p.info.KataDeploy, Outcome: string(outcome), Nodes: targets, RuntimeClasses: p.classes}
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, res)
+	return o.report(ctx, c, res)
+}
+
+// report prints the result; people also get the runtime classes' table.
+func (o *InstallOptions) report(ctx context.Context, c *kube.Clients, res InstallResult) error {
+	if !o.printer.Structured() {
+		var err error
+		if res.table, err = catalog.Gather(ctx, c.Kube); err != nil {
+			return err
+		}
 	}
-	msg := map[helmrelease.Outcome]string{helmrelease.Installed: "installed", helmrelease.Upgraded: "upgraded",
-		helmrelease.Unchanged: "already installed with these values: nothing changed"}[outcome]
-	fmt.Fprintf(o.g.Streams.Out, "CoCo %s %s (release %s in %s, kata-deploy %s) on %d node(s): %s\n\n", p.chart.Metadata.Version, msg, chartvalues.ReleaseName, ns,
-		p.info.KataDeploy, len(targets), strings.Join(targets, ", "))
-	rc := &RuntimeClassesOptions{g: o.g, format: output.Human, clients: c}
-	return rc.Run(ctx)
+	return o.printer.Print(o.g.Streams.Out, res)
+}
+
+func (o *InstallOptions) printHuman(w io.Writer, r InstallResult) error {
+	if r.Chart == operatorChart {
+		what := map[string]string{"installed": "installed", "unchanged": "already installed: nothing changed"}[r.Outcome]
+		fmt.Fprintf(w, "CoCo operator %s %s (CcRuntime %s) on %d node(s): %s\n\n", r.Version, what, strings.TrimPrefix(r.Release, "ccruntime/"),
+			len(r.Nodes), strings.Join(r.Nodes, ", "))
+	} else {
+		msg := map[string]string{string(helmrelease.Installed): "installed", string(helmrelease.Upgraded): "upgraded",
+			string(helmrelease.Unchanged): "already installed with these values: nothing changed"}[r.Outcome]
+		fmt.Fprintf(w, "CoCo %s %s (release %s in %s, kata-deploy %s) on %d node(s): %s\n\n", r.Version, msg, r.Release, r.Namespace,
+			r.KataDeploy, len(r.Nodes), strings.Join(r.Nodes, ", "))
+	}
+	return printRuntimeClassTable(o.g, w, r.table, false, o.out.NoHeaders)
 }
 
 // explainWait adds what kata-deploy's pods say to a wait that did not finish: their crash loop

@@ -19,7 +19,6 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
-	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
@@ -32,6 +31,9 @@ var ccRuntimeGVR = schema.GroupVersionResource{Group: operator.Group, Version: o
 
 // operatorManifests fetches the operator's source and builds the release manifests and the
 // CcRuntime sample for the platform.
+// operatorChart is InstallResult.Chart of an operator install.
+const operatorChart = "operator"
+
 func (o *InstallOptions) operatorManifests(ctx context.Context, platform string) (release, ccr []*unstructured.Unstructured, err error) {
 	source := o.Source
 	if source == "" {
@@ -133,18 +135,8 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 		return err
 	}
 	res := InstallResult{APIVersion: preflight.APIVersion, Kind: "InstallResult", Release: "ccruntime/" + ccr.GetName(), Namespace: operator.Namespace,
-		Chart: "operator", Version: o.Version, Outcome: outcome, Nodes: st.CompletedNodes, RuntimeClasses: st.RuntimeClasses}
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, res)
-	}
-	what := "installed"
-	if outcome == "unchanged" {
-		what = "already installed: nothing changed"
-	}
-	fmt.Fprintf(o.g.Streams.Out, "CoCo operator %s %s (CcRuntime %s) on %d node(s): %s\n\n", o.Version, what, ccr.GetName(),
-		len(st.CompletedNodes), strings.Join(st.CompletedNodes, ", "))
-	rc := &RuntimeClassesOptions{g: o.g, format: output.Human, clients: c}
-	return rc.Run(ctx)
+		Chart: operatorChart, Version: o.Version, Outcome: outcome, Nodes: st.CompletedNodes, RuntimeClasses: st.RuntimeClasses}
+	return o.report(ctx, c, res)
 }
 
 // waitDeploymentAvailable follows a Deployment until its Available condition is True.

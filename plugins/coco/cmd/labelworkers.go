@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,7 @@ type LabelWorkersOptions struct {
 	All      bool
 	DryRun   cli.DryRun
 
-	format output.Format
+	printer *output.Printer[LabelResultList]
 }
 
 // LabelResult is one node's outcome; the list is printed with -o json|yaml.
@@ -70,8 +71,8 @@ func newLabelWorkersCommand(g *cli.Globals) *cobra.Command {
 func (o *LabelWorkersOptions) Complete(args []string) error {
 	o.Names = args
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return o.g.ClientsInto(&o.clients)
 }
@@ -150,16 +151,17 @@ func (o *LabelWorkersOptions) Run(ctx context.Context) error {
 		}
 		res.Items = append(res.Items, r)
 	}
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, res)
-	}
+	return o.printer.Print(o.g.Streams.Out, res)
+}
+
+func (o *LabelWorkersOptions) printHuman(w io.Writer, res LabelResultList) error {
 	suffix := ""
-	if o.DryRun != cli.DryRunNone {
-		suffix = fmt.Sprintf(" (dry run: %s)", o.DryRun)
+	if cli.DryRun(res.DryRun).On() {
+		suffix = fmt.Sprintf(" (dry run: %s)", res.DryRun)
 	}
 	for _, r := range res.Items {
 		what := map[string]string{"labelled": "labelled", "unchanged": "unchanged (already a worker)", "would-label": "would be labelled"}[r.Result]
-		fmt.Fprintf(o.g.Streams.Out, "node/%s %s%s\n", r.Node, what, suffix)
+		fmt.Fprintf(w, "node/%s %s%s\n", r.Node, what, suffix)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -25,7 +26,7 @@ type PreflightOptions struct {
 	out     output.Flags
 	probe.Flags
 
-	format output.Format
+	printer *output.Printer[preflight.Report]
 }
 
 func newPreflightCommand(g *cli.Globals) *cobra.Command {
@@ -50,8 +51,8 @@ host with a short-lived pod (SELinux, KVM, TEE firmware and kernel; see kubectl 
 // Complete reads -o and builds the clients.
 func (o *PreflightOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return o.g.ClientsInto(&o.clients)
 }
@@ -84,7 +85,7 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 		}
 		base := o.Flags.Options(c.Namespace, managedBy())
 		base.Notice = o.g.Note
-		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.ProgressFor(o.format)); err != nil {
+		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.ProgressFor(o.printer.Format())); err != nil {
 			return err
 		}
 		for _, w := range workers {
@@ -92,12 +93,11 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 		}
 	}
 	r := preflight.Evaluate(v.GitVersion, nodes)
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Ready)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.Ready)
 }
 
-func (o *PreflightOptions) print(r preflight.Report) error {
-	w := o.g.Streams.Out
-	pr := teeprint.Printer{W: w, P: o.g.Palette(w), Wide: o.format == output.Wide, NoHeaders: o.out.NoHeaders}
+func (o *PreflightOptions) printHuman(w io.Writer, r preflight.Report) error {
+	pr := teeprint.Printer{W: w, P: o.g.Palette(w), Wide: o.printer.Format() == output.Wide, NoHeaders: o.out.NoHeaders}
 	fmt.Fprintf(w, "%s API server %s, %d node(s)\n\n", pr.P.Bold("Cluster:"), r.ServerVersion, len(r.Nodes))
 	if err := pr.CheckTable(r.Checks); err != nil {
 		return err

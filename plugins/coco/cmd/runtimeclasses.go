@@ -3,23 +3,17 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	nodev1 "k8s.io/api/node/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
-	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
 // RuntimeClassesOptions lists the runtime classes and the nodes that can run each.
@@ -28,28 +22,7 @@ type RuntimeClassesOptions struct {
 	g       *cli.Globals
 	out     output.Flags
 
-	format output.Format
-}
-
-// RuntimeClassReport is one runtime class in "runtimeclasses -o json|yaml".
-type RuntimeClassReport struct {
-	Name         string            `json:"name"`
-	Handler      string            `json:"handler"`
-	Known        bool              `json:"known"`
-	Class        *catalog.Class    `json:"catalog,omitempty"`
-	Overhead     map[string]string `json:"overhead,omitempty"`
-	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
-	// Nodes match the node selector and have the hardware; UnknownNodes match but their TEE
-	// cannot be told from labels.
-	Nodes        []string `json:"nodes"`
-	UnknownNodes []string `json:"unknownNodes"`
-}
-
-// RuntimeClassList is the schema of "runtimeclasses -o json|yaml".
-type RuntimeClassList struct {
-	APIVersion string               `json:"apiVersion"`
-	Kind       string               `json:"kind"`
-	Items      []RuntimeClassReport `json:"items"`
+	printer *output.Printer[catalog.RuntimeClassList]
 }
 
 func newRuntimeClassesCommand(g *cli.Globals) *cobra.Command {
@@ -70,8 +43,8 @@ func newRuntimeClassesCommand(g *cli.Globals) *cobra.Command {
 // Complete reads -o and builds the clients.
 func (o *RuntimeClassesOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return o.g.ClientsInto(&o.clients)
 }
@@ -81,75 +54,25 @@ func (o *RuntimeClassesOptions) Validate() error { return nil }
 
 // Run lists runtime classes and nodes (two LISTs) and prints which node can run what.
 func (o *RuntimeClassesOptions) Run(ctx context.Context) error {
-	c := o.clients
-	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	l, err := catalog.Gather(ctx, o.clients.Kube)
 	if err != nil {
-		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "runtimeclasses.node.k8s.io"})
+		return err
 	}
-	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
-	}
-	l := RuntimeClassList{APIVersion: preflight.APIVersion, Kind: "RuntimeClassList", Items: Judge(rcs.Items, nodes.Items)}
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, l)
-	}
+	return o.printer.Print(o.g.Streams.Out, l)
+}
+
+func (o *RuntimeClassesOptions) printHuman(w io.Writer, l catalog.RuntimeClassList) error {
+	return printRuntimeClassTable(o.g, w, l, o.printer.Format() == output.Wide, o.out.NoHeaders)
+}
+
+// printRuntimeClassTable is the runtime classes' table (runtimeclasses, and the end of install).
+func printRuntimeClassTable(g *cli.Globals, w io.Writer, l catalog.RuntimeClassList, wide, noHeaders bool) error {
 	if len(l.Items) == 0 {
-		fmt.Fprintln(o.g.Streams.ErrOut, "No runtime classes found: install CoCo with kubectl coco install")
-		return nil
+		_, err := fmt.Fprintln(g.Streams.ErrOut, "No runtime classes found: install CoCo with kubectl coco install")
+		return err
 	}
-	return o.print(l)
-}
-
-// Judge matches runtime classes with the nodes that can run them.
-func Judge(rcs []nodev1.RuntimeClass, nodes []corev1.Node) []RuntimeClassReport {
-	reports := make([]nodecheck.Report, len(nodes))
-	for i := range nodes {
-		reports[i] = nodecheck.Evaluate(&nodes[i], nodecheck.Options{})
-	}
-	out := make([]RuntimeClassReport, 0, len(rcs))
-	for _, rc := range rcs {
-		r := RuntimeClassReport{Name: rc.Name, Handler: rc.Handler, Nodes: []string{}, UnknownNodes: []string{}}
-		if cl, ok := catalog.Lookup(rc.Name); ok {
-			r.Known, r.Class = true, &cl
-		}
-		if rc.Overhead != nil && len(rc.Overhead.PodFixed) > 0 {
-			r.Overhead = map[string]string{}
-			for k, v := range rc.Overhead.PodFixed {
-				r.Overhead[string(k)] = v.String()
-			}
-		}
-		var sel labels.Selector = labels.Everything()
-		if rc.Scheduling != nil && len(rc.Scheduling.NodeSelector) > 0 {
-			r.NodeSelector = rc.Scheduling.NodeSelector
-			sel = labels.SelectorFromSet(rc.Scheduling.NodeSelector)
-		}
-		for i, n := range nodes {
-			if !sel.Matches(labels.Set(n.Labels)) {
-				continue
-			}
-			fit := catalog.Yes
-			if r.Class != nil {
-				fit = catalog.HardwareFit(*r.Class, reports[i])
-			}
-			switch fit {
-			case catalog.Yes:
-				r.Nodes = append(r.Nodes, n.Name)
-			case catalog.Maybe:
-				r.UnknownNodes = append(r.UnknownNodes, n.Name)
-			}
-		}
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-func (o *RuntimeClassesOptions) print(l RuntimeClassList) error {
-	w := o.g.Streams.Out
-	p := o.g.Palette(w)
-	wide := o.format == output.Wide
-	t := output.Table{Headers: []string{"name", "handler", "platform", "tee", "confidential", "nodes", "description"}, NoHeaders: o.out.NoHeaders}
+	p := g.Palette(w)
+	t := output.Table{Headers: []string{"name", "handler", "platform", "tee", "confidential", "nodes", "description"}, NoHeaders: noHeaders}
 	if wide {
 		t.Headers = append(t.Headers, "overhead", "node-selector", "node-names")
 	}
@@ -185,8 +108,8 @@ func (o *RuntimeClassesOptions) print(l RuntimeClassList) error {
 		return err
 	}
 	if len(homeless) > 0 {
-		if o.out.NoHeaders { // the rows only on stdout: the note goes to stderr
-			w = o.g.Streams.ErrOut
+		if noHeaders { // the rows only on stdout: the note goes to stderr
+			w = g.Streams.ErrOut
 		}
 		fmt.Fprintf(w, "\n%s no node can run %s (no node matches the node selector with the hardware it needs)\n",
 			p.Bad("✗"), strings.Join(homeless, ", "))
@@ -201,13 +124,4 @@ func mapText(m map[string]string) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
-}
-
-// ObjectNames gives -o name as kubectl names RuntimeClasses.
-func (l RuntimeClassList) ObjectNames() []string {
-	out := make([]string, 0, len(l.Items))
-	for _, r := range l.Items {
-		out = append(out, "runtimeclass.node.k8s.io/"+r.Name)
-	}
-	return out
 }

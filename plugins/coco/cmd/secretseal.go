@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -33,9 +34,10 @@ type SealOptions struct {
 	SigningKid string
 	DryRun     cli.DryRun
 
-	format  output.Format
-	clients *kube.Clients
-	keyPath string
+	printer       *output.Printer[SealResult]
+	secretPrinter *output.Printer[*applycorev1.SecretApplyConfiguration] // --dry-run=client
+	clients       *kube.Clients
+	keyPath       string
 }
 
 func newSecretCommand(g *cli.Globals) *cobra.Command {
@@ -78,8 +80,11 @@ public half into the KBS at --signing-kid, and the secret's value at --resource.
 func (o *SealOptions) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
+	}
+	if o.secretPrinter, err = output.ToPrinter(&o.out, printSecretYAML); err != nil {
+		return err
 	}
 	if o.keyPath = o.SigningKey; o.keyPath == "" {
 		if o.keyPath, err = defaultSealingKeyPath(); err != nil {
@@ -253,25 +258,23 @@ func (o *SealOptions) printSecret(ns string, key *sealingKey) error {
 		o.g.Note("dry run: no signing key exists at " + key.path + " yet; this one is signed by a throwaway key")
 	}
 	sec.WithAPIVersion("v1").WithKind("Secret")
-	format := o.format
-	if format == output.Human {
-		format = output.YAML
-	}
-	if format == output.Name {
-		_, err := fmt.Fprintln(o.g.Streams.Out, "secret/"+o.Name)
-		return err
-	}
-	return output.Print(o.g.Streams.Out, format, sec)
+	return o.secretPrinter.Print(o.g.Streams.Out, sec)
+}
+
+// printSecretYAML: a Secret to be sent is shown to people as YAML, as kubectl's dry runs do.
+func printSecretYAML(w io.Writer, sec *applycorev1.SecretApplyConfiguration) error {
+	return output.Print(w, output.YAML, sec)
 }
 
 func (o *SealOptions) report(r SealResult, key *sealingKey) error {
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	fmt.Fprintf(o.g.Streams.Out, "secret/%s %s: key %q seals %s (signed for %s)\n", r.Secret, r.Result, o.Key, r.Resource, r.SigningKid)
 	if key.created && o.DryRun == cli.DryRunNone {
 		o.g.Note("created the signing key " + key.path + " (mode 0600; keep it: re-sealing needs it)")
 	}
-	o.g.Note(fmt.Sprintf("the guest fetches the verification key from %s and the value from %s: put the public key %s and the value into the KBS there", r.SigningKid, r.Resource, key.pubPath))
+	return o.printer.Print(o.g.Streams.Out, r)
+}
+
+func (o *SealOptions) printHuman(w io.Writer, r SealResult) error {
+	fmt.Fprintf(w, "secret/%s %s: key %q seals %s (signed for %s)\n", r.Secret, r.Result, o.Key, r.Resource, r.SigningKid)
+	o.g.Note(fmt.Sprintf("the guest fetches the verification key from %s and the value from %s: put the public key %s and the value into the KBS there", r.SigningKid, r.Resource, r.PublicKey))
 	return nil
 }

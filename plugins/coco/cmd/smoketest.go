@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ type SmokeTestOptions struct {
 	PullPolicy   string
 	Timeout      time.Duration
 
-	format  output.Format
+	printer *output.Printer[smoke.Result]
 	clients *kube.Clients // built in Complete unless a test set them
 }
 
@@ -69,8 +70,8 @@ its sandbox is reported with the kubelet's event.`,
 // Complete reads -o and connects to the cluster.
 func (o *SmokeTestOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return o.g.ClientsInto(&o.clients)
 }
@@ -113,7 +114,7 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	}
 	pod := smoke.Pod(smoke.PodOptions{Namespace: ns, RuntimeClass: class, Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy),
 		Node: o.Node, Deadline: o.Timeout + 30*time.Second, ManagedBy: managedBy()})
-	step := o.g.ProgressFor(o.format).Start(fmt.Sprintf("running a pod in runtime class %s", class))
+	step := o.g.ProgressFor(o.printer.Format()).Start(fmt.Sprintf("running a pod in runtime class %s", class))
 	res, err := podrun.Run(ctx, c.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 4096,
 		OnStatus: func(s string) { step.Update("runtime class " + class + ": " + s) }})
 	if err != nil {
@@ -125,20 +126,22 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: res.Node})
 	}
-	r := smoke.Result{APIVersion: preflight.APIVersion, Kind: "SmokeTestResult", RuntimeClass: class, Pod: res.Name, Node: res.Node,
+	r := smoke.Result{APIVersion: preflight.APIVersion, Kind: "SmokeTestResult", RuntimeClass: class, Namespace: ns, Pod: res.Name, Node: res.Node,
 		PodKernel: string(res.Log), NodeKernel: node.Status.NodeInfo.KernelVersion}
 	r.GuestVM, r.Verdict = smoke.Judge(r.PodKernel, r.NodeKernel)
 	r.PodKernel = strings.TrimRight(r.PodKernel, "\r\n ")
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error {
-		p := o.g.Palette(o.g.Streams.Out)
-		verdict := p.Good(r.Verdict)
-		if !r.GuestVM {
-			verdict = p.Bad(r.Verdict)
-		}
-		_, err := fmt.Fprintf(o.g.Streams.Out, "Runtime class: %s\nPod:           %s/%s on node %s (deleted)\nPod kernel:    %s\nNode kernel:   %s\nVerdict:       %s\n",
-			class, ns, res.Name, res.Node, r.PodKernel, r.NodeKernel, verdict)
-		return err
-	}, r.GuestVM)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.GuestVM)
+}
+
+func (o *SmokeTestOptions) printHuman(w io.Writer, r smoke.Result) error {
+	p := o.g.Palette(w)
+	verdict := p.Good(r.Verdict)
+	if !r.GuestVM {
+		verdict = p.Bad(r.Verdict)
+	}
+	_, err := fmt.Fprintf(w, "Runtime class: %s\nPod:           %s/%s on node %s (deleted)\nPod kernel:    %s\nNode kernel:   %s\nVerdict:       %s\n",
+		r.RuntimeClass, r.Namespace, r.Pod, r.Node, r.PodKernel, r.NodeKernel, verdict)
+	return err
 }
 
 // chooseRuntimeClass checks that the requested class exists, or ("" or "auto") picks the most

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +35,8 @@ type StatusOptions struct {
 	g   *cli.Globals
 	out output.Flags
 
-	format output.Format
+	printer      *output.Printer[StatusReport]
+	fleetPrinter *output.Printer[FleetStatus] // --shoots
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
 	releases *helmrelease.Client
@@ -94,8 +96,11 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 // Complete reads -o and connects to the cluster and its Helm releases.
 func (o *StatusOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
+	}
+	if o.fleetPrinter, err = output.ToPrinter(&o.out, o.printFleet); err != nil {
+		return err
 	}
 	return connect(o.g, &o.clients, &o.releases)
 }
@@ -129,7 +134,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.print(r) }, r.Healthy)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.Healthy)
 }
 
 // gather reads the release (or the operator's CcRuntime), its nodes and runtime classes, and
@@ -302,8 +307,7 @@ func podReady(p *corev1.Pod) bool {
 	return false
 }
 
-func (o *StatusOptions) print(r StatusReport) error {
-	w := o.g.Streams.Out
+func (o *StatusOptions) printHuman(w io.Writer, r StatusReport) error {
 	p := o.g.Palette(w)
 	if !r.Installed {
 		fmt.Fprintf(w, "CoCo is %s (no Helm release %q in namespace %s)\n", p.Bad("not installed"), chartvalues.ReleaseName, r.Namespace)

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
@@ -10,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/fleet"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
@@ -58,13 +59,7 @@ func (o *StatusOptions) runFleet(ctx context.Context) error {
 			bad = true
 		}
 	}
-	if err := o.printFleet(r); err != nil {
-		return err
-	}
-	if bad {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
+	return cli.PrintVerdict(o.fleetPrinter, o.g.Streams.Out, r, !bad)
 }
 
 // shootStatus is the single-cluster status on a shoot's in-memory kubeconfig.
@@ -89,11 +84,8 @@ func (o *StatusOptions) shootStatus(ctx context.Context, cfg *rest.Config) (*Sta
 	return &r, nil
 }
 
-func (o *StatusOptions) printFleet(r FleetStatus) error {
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	p := o.g.Palette(o.g.Streams.Out)
+func (o *StatusOptions) printFleet(w io.Writer, r FleetStatus) error {
+	p := o.g.Palette(w)
 	t := output.Table{Headers: []string{"shoot", "installed", "method", "version", "nodes", "healthy", "problems"}}
 	for _, res := range r.Items {
 		if res.Status != fleet.OK {
@@ -109,10 +101,10 @@ func (o *StatusOptions) printFleet(r FleetStatus) error {
 		t.Add(output.C(res.Shoot), output.C(yesNo(s.Installed)), output.C(dashIfEmpty(s.Method, "-")), output.C(dashIfEmpty(s.Version, "-")),
 			output.C(fmt.Sprint(len(s.Nodes))), healthy, output.C(dashIfEmpty(strings.Join(problems, "; "), "-")))
 	}
-	if err := t.Render(o.g.Streams.Out); err != nil {
+	if err := t.Render(w); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(o.g.Streams.Out, "\n%d of %d shoots have a healthy CoCo\n", r.Healthy, r.Shoots)
+	_, err := fmt.Fprintf(w, "\n%d of %d shoots have a healthy CoCo\n", r.Healthy, r.Shoots)
 	return err
 }
 

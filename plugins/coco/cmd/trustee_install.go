@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -50,9 +51,10 @@ type TrusteeInstallOptions struct {
 	// InsecureHTTP keeps the KBS on plain HTTP where the chart offers native TLS.
 	InsecureHTTP bool
 
-	format   output.Format
-	clients  *kube.Clients
-	releases *helmrelease.Client
+	printer     *output.Printer[TrusteeInstallResult]
+	planPrinter *output.Printer[TrusteeInstallPlan] // --dry-run
+	clients     *kube.Clients
+	releases    *helmrelease.Client
 }
 
 // TrusteeInstallResult is the schema of "trustee install -o json|yaml".
@@ -132,8 +134,11 @@ func trusteeNamespace(g *cli.Globals) string {
 // Complete reads -o and connects.
 func (o *TrusteeInstallOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
+	}
+	if o.planPrinter, err = output.ToPrinter(&o.out, printTrusteePlan); err != nil {
+		return err
 	}
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
@@ -165,7 +170,7 @@ func (o *TrusteeInstallOptions) Validate() error {
 func (o *TrusteeInstallOptions) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	ns, prog := trusteeNamespace(o.g), o.g.ProgressFor(o.format)
+	ns, prog := trusteeNamespace(o.g), o.g.ProgressFor(o.printer.Format())
 	p, err := o.plan(ctx, ns, prog)
 	if err != nil {
 		return err
@@ -210,7 +215,10 @@ func (o *TrusteeInstallOptions) Run(ctx context.Context) error {
 	if err := o.waitAvailable(ctx, ns, p.rendered.Deployments, prog); err != nil {
 		return err
 	}
-	return o.print(r, key)
+	if key.created {
+		o.g.Note("created the KBS admin key " + key.path + " (mode 0600; the trustee commands sign with it; keep it)")
+	}
+	return o.printer.Print(o.g.Streams.Out, r)
 }
 
 // installPlan is what install decided before it applies anything.
@@ -296,11 +304,34 @@ func (o *TrusteeInstallOptions) printPlan(ctx context.Context, p *installPlan, n
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.g.Streams.Out, "# Secret %s/%s (the admin public key, the attestation service's token key and certificate chain) is created first\n", ns, trusteechart.SecretName(trusteechart.ReleaseName))
+	plan := TrusteeInstallPlan{Manifest: helmrelease.ManifestWithHooks(rel), Notes: []string{fmt.Sprintf(
+		"Secret %s/%s (the admin public key, the attestation service's token key and certificate chain) is created first", ns, trusteechart.SecretName(trusteechart.ReleaseName))}}
 	if p.tls {
-		fmt.Fprintf(o.g.Streams.Out, "# Secret %s/%s (the KBS's TLS certificate, issued by your CA for its Service's names and address) follows the Services\n", ns, trusteechart.TLSSecretName(trusteechart.ReleaseName))
+		plan.Notes = append(plan.Notes, fmt.Sprintf("Secret %s/%s (the KBS's TLS certificate, issued by your CA for its Service's names and address) follows the Services",
+			ns, trusteechart.TLSSecretName(trusteechart.ReleaseName)))
 	}
-	_, err = fmt.Fprint(o.g.Streams.Out, helmrelease.ManifestWithHooks(rel))
+	return o.planPrinter.Print(o.g.Streams.Out, plan)
+}
+
+// TrusteeInstallPlan is what "trustee install --dry-run" prints: the rendered manifest (-o yaml
+// and the table print it, its notes as YAML comments) and what is created besides it.
+type TrusteeInstallPlan struct {
+	Notes    []string `json:"notes"`
+	Manifest string   `json:"manifest"`
+}
+
+// YAMLDocument makes -o yaml the commented manifest.
+func (p TrusteeInstallPlan) YAMLDocument() ([]byte, error) {
+	var b strings.Builder
+	for _, n := range p.Notes {
+		b.WriteString("# " + n + "\n")
+	}
+	return []byte(b.String() + p.Manifest), nil
+}
+
+func printTrusteePlan(w io.Writer, p TrusteeInstallPlan) error {
+	data, _ := p.YAMLDocument()
+	_, err := w.Write(data)
 	return err
 }
 
@@ -422,15 +453,8 @@ func (o *TrusteeInstallOptions) waitAvailable(ctx context.Context, ns string, na
 	return nil
 }
 
-func (o *TrusteeInstallOptions) print(r TrusteeInstallResult, key *adminKeyFile) error {
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	w := o.g.Streams.Out
+func (o *TrusteeInstallOptions) printHuman(w io.Writer, r TrusteeInstallResult) error {
 	fmt.Fprintf(w, "Trustee %s: release %s in %s (%s), %d deployments available\nKBS: %s (Service %s)\n", r.Outcome, r.Release, r.Namespace, r.Chart, len(r.Deployments), r.KBSURL, r.Service)
-	if key.created {
-		o.g.Note("created the KBS admin key " + key.path + " (mode 0600; the trustee commands sign with it; keep it)")
-	}
 	scheme, cert := "http", ""
 	if r.TLS {
 		scheme, cert = "https", " --kbs-cert "+r.KBSCert

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -32,8 +33,8 @@ type PolicySetOptions struct {
 	PolicyID          string
 	DryRun            cli.DryRun
 
-	format output.Format
-	rego   []byte
+	printer *output.Printer[TrusteeResult]
+	rego    []byte
 }
 
 func newTrusteePolicySetCommand(a *kbsAccess) *cobra.Command {
@@ -66,8 +67,8 @@ as kbs-client), which appraises the evidence.`,
 // Complete reads the policy file and -o, and prepares the client.
 func (o *PolicySetOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, printTrusteeResult); err != nil {
+		return err
 	}
 	given := 0
 	for _, f := range []string{o.ResourcePolicy, o.Profile, o.AttestationPolicy} {
@@ -125,7 +126,7 @@ func (o *PolicySetOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return kbsFailure(err, "setting the "+strings.TrimPrefix(r.Action, "set-"))
 	}
-	return printTrusteeResult(o.a.g, o.format, r)
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
 // PolicyGetOptions lists the ids of the policies the KBS holds: all Trustee v0.21's admin API
@@ -134,7 +135,7 @@ type PolicyGetOptions struct {
 	a   *kbsAccess
 	out output.Flags
 
-	format output.Format
+	printer *output.Printer[PolicyList]
 }
 
 // PolicyList is the schema of "trustee policy get -o json|yaml".
@@ -165,8 +166,8 @@ replaces whatever is there), and test it by its effect with "kubectl coco attest
 // Complete prepares the client.
 func (o *PolicyGetOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return o.a.connect()
 }
@@ -182,10 +183,12 @@ func (o *PolicyGetOptions) Run(ctx context.Context) error {
 	}
 	r := PolicyList{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "PolicyList", KBS: o.a.URL, PolicyIDs: ids,
 		Note: "Trustee v0.21's admin API lists policy ids only; the text in force cannot be read back"}
-	return cli.PrintVerdict(o.a.g.Streams.Out, o.format, r, func() error {
-		_, err := fmt.Fprintf(o.a.g.Streams.Out, "%s\n(%s)\n", strings.Join(ids, "\n"), r.Note)
-		return err
-	}, true)
+	return o.printer.Print(o.a.g.Streams.Out, r)
+}
+
+func (o *PolicyGetOptions) printHuman(w io.Writer, r PolicyList) error {
+	_, err := fmt.Fprintf(w, "%s\n(%s)\n", strings.Join(r.PolicyIDs, "\n"), r.Note)
+	return err
 }
 
 // ReferenceValueOptions registers a sample reference value.
@@ -195,9 +198,9 @@ type ReferenceValueOptions struct {
 	DryRun  cli.DryRun
 	Numbers bool
 
-	format output.Format
-	key    string
-	values []any
+	printer *output.Printer[TrusteeResult]
+	key     string
+	values  []any
 }
 
 func newTrusteeReferenceValueCommand(a *kbsAccess) *cobra.Command {
@@ -227,8 +230,8 @@ Trustee recommends the RVPS tool for production provenance; the sample extractor
 // Complete reads KEY=VALUE and -o, and prepares the client.
 func (o *ReferenceValueOptions) Complete(args []string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, printTrusteeResult); err != nil {
+		return err
 	}
 	k, v, ok := strings.Cut(args[0], "=")
 	if !ok || strings.TrimSpace(k) == "" || v == "" {
@@ -260,5 +263,5 @@ func (o *ReferenceValueOptions) Run(ctx context.Context) error {
 	} else if err := o.a.client.SetReferenceValues(ctx, o.key, o.values); err != nil {
 		return kbsFailure(err, "registering reference value "+o.key)
 	}
-	return printTrusteeResult(o.a.g, o.format, r)
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }

@@ -48,9 +48,9 @@ type ResourceSetOptions struct {
 	Literal  string
 	DryRun   cli.DryRun
 
-	format output.Format
-	path   kbs.Path
-	value  []byte
+	printer *output.Printer[TrusteeResult]
+	path    kbs.Path
+	value   []byte
 }
 
 func newTrusteeResourceSetCommand(a *kbsAccess) *cobra.Command {
@@ -76,8 +76,8 @@ or stdin to --from-literal, which your shell's history keeps.`,
 // Complete reads the path, the value and -o, and prepares the client.
 func (o *ResourceSetOptions) Complete(args []string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, printTrusteeResult); err != nil {
+		return err
 	}
 	if o.path, err = kbs.ParsePath(args[0]); err != nil {
 		return clierr.Usagef("e.g. default/db/password", "%v", err)
@@ -123,7 +123,7 @@ func (o *ResourceSetOptions) Run(ctx context.Context) error {
 	} else if err := o.a.client.SetResource(ctx, o.path, o.value); err != nil {
 		return kbsFailure(err, "storing "+o.path.URI())
 	}
-	return printTrusteeResult(o.a.g, o.format, r)
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
 // ResourceDeleteOptions removes one resource.
@@ -132,8 +132,8 @@ type ResourceDeleteOptions struct {
 	out    output.Flags
 	DryRun cli.DryRun
 
-	format output.Format
-	path   kbs.Path
+	printer *output.Printer[TrusteeResult]
+	path    kbs.Path
 }
 
 func newTrusteeResourceDeleteCommand(a *kbsAccess) *cobra.Command {
@@ -152,8 +152,8 @@ func newTrusteeResourceDeleteCommand(a *kbsAccess) *cobra.Command {
 // Complete reads the path and -o, and prepares the client.
 func (o *ResourceDeleteOptions) Complete(args []string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, printTrusteeResult); err != nil {
+		return err
 	}
 	if o.path, err = kbs.ParsePath(args[0]); err != nil {
 		return clierr.Usagef("e.g. default/db/password", "%v", err)
@@ -174,19 +174,16 @@ func (o *ResourceDeleteOptions) Run(ctx context.Context) error {
 	} else if err := o.a.client.DeleteResource(ctx, o.path); err != nil {
 		return kbsFailure(err, "removing "+o.path.URI())
 	}
-	return printTrusteeResult(o.a.g, o.format, r)
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
-func printTrusteeResult(g *cli.Globals, format output.Format, r TrusteeResult) error {
-	if format.Structured() {
-		return output.Print(g.Streams.Out, format, r)
-	}
+func printTrusteeResult(w io.Writer, r TrusteeResult) error {
 	what := map[string]string{"done": "", "would-do": " (dry run: nothing sent)"}[r.Result]
 	size := ""
 	if r.Bytes > 0 {
 		size = fmt.Sprintf(" (%d bytes)", r.Bytes)
 	}
-	_, err := fmt.Fprintf(g.Streams.Out, "%s %s%s at %s%s\n", r.Action, r.Target, size, r.KBS, what)
+	_, err := fmt.Fprintf(w, "%s %s%s at %s%s\n", r.Action, r.Target, size, r.KBS, what)
 	return err
 }
 
@@ -209,7 +206,7 @@ type ResourceInfo struct {
 type ResourceGetInfoOptions struct {
 	g       *cli.Globals
 	out     output.Flags
-	format  output.Format
+	printer *output.Printer[ResourceInfo]
 	path    kbs.Path
 	clients *kube.Clients
 }
@@ -232,8 +229,8 @@ the cluster that point at the resource, or whose signature is checked with it.`,
 // Complete reads the path and -o, and connects to the cluster.
 func (o *ResourceGetInfoOptions) Complete(args []string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if o.path, err = kbs.ParsePath(args[0]); err != nil {
 		return clierr.Usagef("e.g. default/db/password", "%v", err)
@@ -268,10 +265,10 @@ func (o *ResourceGetInfoOptions) Run(ctx context.Context) error {
 			}
 		}
 	}
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	w := o.g.Streams.Out
+	return o.printer.Print(o.g.Streams.Out, r)
+}
+
+func (o *ResourceGetInfoOptions) printHuman(w io.Writer, r ResourceInfo) error {
 	fmt.Fprintf(w, "%s\n  in the KBS: %s\n", r.URI, r.InKBS)
 	fmt.Fprintf(w, "  sealed Secrets pointing at it: %s\n  sealed Secrets checked with it: %s\n", listOrNone(r.SealedSecrets), listOrNone(r.SigningKeyFor))
 	for _, c := range r.CannotTell {

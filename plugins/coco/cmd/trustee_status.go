@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"slices"
@@ -140,7 +141,7 @@ var kbsConfigGVR = schema.GroupVersionResource{Group: "confidentialcontainers.or
 type TrusteeStatusOptions struct {
 	g        *cli.Globals
 	out      output.Flags
-	format   output.Format
+	printer  *output.Printer[TrusteeStatus]
 	clients  *kube.Clients
 	releases *helmrelease.Client
 }
@@ -160,8 +161,8 @@ func newTrusteeStatusCommand(g *cli.Globals) *cobra.Command {
 // Complete reads -o and connects.
 func (o *TrusteeStatusOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if err := o.g.ClientsInto(&o.clients); err != nil {
 		return err
@@ -195,7 +196,7 @@ func (o *TrusteeStatusOptions) Run(ctx context.Context) error {
 	}
 	o.operatorStatus(ctx, &r)
 	r.Healthy = r.Installed && len(r.Problems) == 0 && len(r.CannotTell) == 0
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.Healthy)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.Healthy)
 }
 
 func (o *TrusteeStatusOptions) chartStatus(ctx context.Context, manifest string, r *TrusteeStatus) {
@@ -256,8 +257,7 @@ func (o *TrusteeStatusOptions) operatorStatus(ctx context.Context, r *TrusteeSta
 	}
 }
 
-func (o *TrusteeStatusOptions) printHuman(r TrusteeStatus) error {
-	w := o.g.Streams.Out
+func (o *TrusteeStatusOptions) printHuman(w io.Writer, r TrusteeStatus) error {
 	if !r.Installed {
 		_, err := fmt.Fprintf(w, "Trustee is not installed in namespace %s (kubectl coco trustee install --chart ...)\n", r.Namespace)
 		return err

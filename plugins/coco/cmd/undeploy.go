@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ type UndeployOptions struct {
 	DryRun cli.DryRun
 	bind   bindFlags
 
-	format  output.Format
+	printer *output.Printer[UndeployReport]
 	objs    []*unstructured.Unstructured
 	clients *kube.Clients
 }
@@ -66,8 +67,8 @@ second run finds nothing to delete.`,
 // Complete reads the manifest and connects.
 func (o *UndeployOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if o.File == "" {
 		return clierr.Usagef("e.g. -f web.yaml", "-f is required")
@@ -95,7 +96,7 @@ func (o *UndeployOptions) Run(ctx context.Context) error {
 		r.Objects = append(r.Objects, strings.ToLower(u.GetKind())+"/"+u.GetName())
 	}
 	if o.DryRun.On() {
-		return o.print(r)
+		return o.printer.Print(o.g.Streams.Out, r)
 	}
 	a, err := apply.New(o.clients.Config)
 	if err != nil {
@@ -123,14 +124,10 @@ func (o *UndeployOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return o.print(r)
+	return o.printer.Print(o.g.Streams.Out, r)
 }
 
-func (o *UndeployOptions) print(r UndeployReport) error {
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	w := o.g.Streams.Out
+func (o *UndeployOptions) printHuman(w io.Writer, r UndeployReport) error {
 	if r.DryRun {
 		_, err := fmt.Fprintf(w, "would delete %s (dry run)\n", strings.Join(r.Objects, ", "))
 		return err

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ type VerifyOptions struct {
 	AssumePolicies bool
 
 	pod     string
-	format  output.Format
+	printer *output.Printer[VerifyReport]
 	objs    []*unstructured.Unstructured
 	clients *kube.Clients
 }
@@ -97,8 +98,8 @@ Exit 1 unless every point of every workload holds.`,
 // Complete reads the manifest or names the pod, and connects.
 func (o *VerifyOptions) Complete(args []string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if len(args) == 1 {
 		o.pod = args[0]
@@ -136,7 +137,7 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 		r.OK = r.OK && v.Confidential
 		r.Workloads = append(r.Workloads, v)
 	}
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.OK)
 }
 
 // targets are the templates to verify, with the nodes each may run on (the pod's own node; for
@@ -308,8 +309,7 @@ func (o *VerifyOptions) policiesPoint() Hop {
 	return h
 }
 
-func (o *VerifyOptions) printHuman(r VerifyReport) error {
-	w := o.g.Streams.Out
+func (o *VerifyOptions) printHuman(w io.Writer, r VerifyReport) error {
 	p := o.g.Palette(w)
 	for _, v := range r.Workloads {
 		verdict := p.Bad("NOT confidential")

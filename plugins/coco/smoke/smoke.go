@@ -90,6 +90,7 @@ type Result struct {
 	APIVersion   string `json:"apiVersion"`
 	Kind         string `json:"kind"`
 	RuntimeClass string `json:"runtimeClass"`
+	Namespace    string `json:"namespace"`
 	Pod          string `json:"pod"`
 	Node         string `json:"node"`
 	PodKernel    string `json:"podKernel"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -27,11 +28,11 @@ import (
 
 // DeployOptions applies the demo resources.
 type DeployOptions struct {
-	g      *cli.Globals
-	out    output.Flags
-	format output.Format
-	app    demoapp.Options
-	DryRun cli.DryRun
+	g       *cli.Globals
+	out     output.Flags
+	printer *output.Printer[apply.Objects]
+	app     demoapp.Options
+	DryRun  cli.DryRun
 	// Timeout bounds the whole apply (a slow or vanishing API server).
 	Timeout time.Duration
 
@@ -70,8 +71,8 @@ instead, for clusters with the Gateway API. --dry-run -o yaml prints the manifes
 // Complete reads -o.
 func (o *DeployOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if o.DryRun == "client" && !(o.app.Gateway && o.app.GatewayClass == "") {
 		return nil // a client dry run needs the cluster only to find the GatewayClass
@@ -108,7 +109,7 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return clierr.Usagef("", "%v", err)
 		}
-		return printObjects(o.g, orYAML(o.format), objs)
+		return o.printer.Print(o.g.Streams.Out, objs)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
@@ -164,18 +165,23 @@ func (o *DeployOptions) apply(ctx context.Context) error {
 			}
 		}
 	}
-	if o.format.Structured() {
-		return printObjects(o.g, o.format, objs)
+	return o.printer.Print(o.g.Streams.Out, objs)
+}
+
+// printHuman lists what was applied; a client dry run shows the objects as YAML, as kubectl's.
+func (o *DeployOptions) printHuman(w io.Writer, objs apply.Objects) error {
+	if o.DryRun == cli.DryRunClient {
+		return output.Print(w, output.YAML, objs)
 	}
 	suffix := "serverside-applied"
-	if o.DryRun == "server" {
+	if o.DryRun == cli.DryRunServer {
 		suffix += " (server dry run)"
 	}
 	for _, obj := range objs {
-		fmt.Fprintf(o.g.Streams.Out, "%s/%s %s\n", strings.ToLower(obj.GetKind()), obj.GetName(), suffix)
+		fmt.Fprintf(w, "%s/%s %s\n", strings.ToLower(obj.GetKind()), obj.GetName(), suffix)
 	}
-	if o.DryRun == "none" {
-		fmt.Fprintln(o.g.Streams.Out, "next: kubectl demoingress verify")
+	if !o.DryRun.On() {
+		fmt.Fprintln(w, "next: kubectl demoingress verify")
 	}
 	return nil
 }
@@ -265,27 +271,4 @@ func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients
 		return clierr.Failf("install a Gateway controller: it creates a GatewayClass", "the cluster has no GatewayClass")
 	}
 	return clierr.Usagef("pass --gateway-class with one of: "+strings.Join(names, ", "), "the cluster has %d GatewayClasses", len(names))
-}
-
-func orYAML(f output.Format) output.Format {
-	if f.Structured() {
-		return f
-	}
-	return output.YAML
-}
-
-func printObjects(g *cli.Globals, f output.Format, objs []*unstructured.Unstructured) error {
-	if f == output.YAML {
-		data, err := apply.YAML(objs)
-		if err != nil {
-			return err
-		}
-		_, err = g.Streams.Out.Write(data)
-		return err
-	}
-	items := make([]any, len(objs))
-	for i, o := range objs {
-		items[i] = o.Object
-	}
-	return output.Print(g.Streams.Out, f, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -25,9 +26,9 @@ import (
 
 // StatusOptions shows the controller, the demo and the last verification.
 type StatusOptions struct {
-	g      *cli.Globals
-	out    output.Flags
-	format output.Format
+	g       *cli.Globals
+	out     output.Flags
+	printer *output.Printer[StatusReport]
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
 	releases *helmrelease.Client
@@ -81,8 +82,8 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 // Complete reads -o and connects to the cluster and its Helm releases.
 func (o *StatusOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return connect(o.g, &o.clients, &o.releases)
 }
@@ -149,7 +150,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		}
 	}
 	r.Ready = r.Ready && len(r.CannotTell) == 0
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.Ready)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.Ready)
 }
 
 // gatewayStatus fills the demo from the Gateway and its HTTPRoute, and returns the Gateway's
@@ -217,8 +218,7 @@ func (o *StatusOptions) controllerService(ctx context.Context, cs kubernetes.Int
 	}
 }
 
-func (o *StatusOptions) printHuman(r StatusReport) error {
-	w := o.g.Streams.Out
+func (o *StatusOptions) printHuman(w io.Writer, r StatusReport) error {
 	p := o.g.Palette(w)
 	orDash := func(s string) string {
 		if s == "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +26,7 @@ import (
 type VerifyOptions struct {
 	g       *cli.Globals
 	out     output.Flags
-	format  output.Format
+	printer *output.Printer[VerifyReport]
 	Timeout time.Duration
 	Port    int
 	Path    string
@@ -69,8 +70,8 @@ no answer). Exit code 0 only for a 2xx answer. The result is recorded on the rou
 // Complete reads -o.
 func (o *VerifyOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return o.g.ClientsInto(&o.clients)
 }
@@ -100,7 +101,7 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	r := VerifyReport{APIVersion: APIVersion, Kind: "VerifyReport", Time: time.Now().UTC(), Hops: []hops.Hop{}}
-	prog := o.g.ProgressFor(o.format)
+	prog := o.g.ProgressFor(o.printer.Format())
 
 	rt, err := o.waitRoute(ctx, c, prog)
 	if err != nil {
@@ -141,11 +142,10 @@ func (o *VerifyOptions) Run(ctx context.Context) error {
 		return clierr.ErrInterrupted
 	}
 	o.record(c, rt, r)
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
+	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.OK)
 }
 
-func (o *VerifyOptions) printHuman(r VerifyReport) error {
-	w := o.g.Streams.Out
+func (o *VerifyOptions) printHuman(w io.Writer, r VerifyReport) error {
 	p := o.g.Palette(w)
 	for _, h := range r.Hops {
 		mark := p.Good("✓")

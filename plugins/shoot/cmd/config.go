@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -34,9 +35,9 @@ wrote is written back as gardenctl writes it.`,
 
 // ConfigViewOptions prints the garden config.
 type ConfigViewOptions struct {
-	a      *gardenAccess
-	out    output.Flags
-	format output.Format
+	a       *gardenAccess
+	out     output.Flags
+	printer *output.Printer[configFile]
 }
 
 func newConfigViewCommand(a *gardenAccess) *cobra.Command {
@@ -54,10 +55,8 @@ func newConfigViewCommand(a *gardenAccess) *cobra.Command {
 // Complete reads -o.
 func (o *ConfigViewOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
-	}
-	return nil
+	o.printer, err = output.ToPrinter(&o.out, printConfigFile)
+	return err
 }
 
 // Validate has nothing to check.
@@ -83,20 +82,22 @@ func (o *ConfigViewOptions) Run(context.Context) error {
 	for _, p := range cfg.Problems {
 		o.a.g.Warn(fmt.Sprintf("gardenctl refuses this file until this is fixed: %s (%s)", p, p.Fix))
 	}
-	if o.format.Structured() && o.format != output.YAML {
-		j, err := yaml.YAMLToJSON(data)
-		if err != nil {
-			return err
-		}
-		return output.Print(o.a.g.Streams.Out, o.format, jsonRaw(j))
-	}
-	_, err = o.a.g.Streams.Out.Write(data)
-	return err
+	return o.printer.Print(o.a.g.Streams.Out, configFile(data))
 }
 
-type jsonRaw []byte
+// configFile is the garden config as stored: YAML (comments kept) for people and -o yaml, its
+// JSON for the other formats.
+type configFile []byte
 
-func (j jsonRaw) MarshalJSON() ([]byte, error) { return j, nil }
+func (c configFile) MarshalJSON() ([]byte, error) { return yaml.YAMLToJSON(c) }
+
+// YAMLDocument keeps the file as it is.
+func (c configFile) YAMLDocument() ([]byte, error) { return c, nil }
+
+func printConfigFile(w io.Writer, c configFile) error {
+	_, err := w.Write(c)
+	return err
+}
 
 // DeleteGardenOptions removes a garden from the config.
 type DeleteGardenOptions struct {

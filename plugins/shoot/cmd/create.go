@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +27,7 @@ import (
 type CreateOptions struct {
 	a                    *gardenAccess
 	out                  output.Flags
-	format               output.Format
+	printer              *output.Printer[shootReport]
 	Name                 string
 	MachineType          string
 	Workers              string
@@ -99,8 +101,8 @@ Machine type, zone and Kubernetes version are checked before any change, with su
 func (o *CreateOptions) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, printShootReport); err != nil {
+		return err
 	}
 	lo, hi, ok := strings.Cut(o.Workers, ":")
 	if !ok {
@@ -148,8 +150,8 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.DryRun == "client" {
-		return output.Print(o.a.g.Streams.Out, orFormat(o.format, output.YAML), manifest(shoot))
+	if o.DryRun == cli.DryRunClient {
+		return o.printer.Print(o.a.g.Streams.Out, shootReport{object: manifest(shoot)})
 	}
 	created, err := o.submit(ctx, gd, p, shoot)
 	if err != nil {
@@ -246,76 +248,73 @@ func (o *CreateOptions) submit(ctx context.Context, gd *garden, p project, shoot
 // report says what was created (or would be), waiting for the shoot with --wait; -o prints the
 // Shoot as the API returned it.
 func (o *CreateOptions) report(ctx context.Context, gd *garden, p project, shoot, created *gardencorev1beta1.Shoot) error {
-	out, human := o.a.g.Streams.Out, !o.format.Structured()
-	if o.DryRun == "server" {
-		if !human {
-			return output.Print(out, o.format, created)
-		}
-		fmt.Fprintf(out, "shoot %s in project %s would be created (server dry run: the Gardener API accepted it)\n", o.Name, p.Name)
-		return nil
+	r := shootReport{object: created}
+	if o.DryRun == cli.DryRunServer {
+		r.lines = append(r.lines, fmt.Sprintf("shoot %s in project %s would be created (server dry run: the Gardener API accepted it)", o.Name, p.Name))
+		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
-	if human {
-		fmt.Fprintf(out, "shoot %s created in project %s (%s, %d-%d x %s, Kubernetes %s)\n", o.Name, p.Name, shoot.Spec.Region,
-			o.min, o.max, o.MachineType, shoot.Spec.Kubernetes.Version)
+	r.lines = append(r.lines, fmt.Sprintf("shoot %s created in project %s (%s, %d-%d x %s, Kubernetes %s)", o.Name, p.Name, shoot.Spec.Region,
+		o.min, o.max, o.MachineType, shoot.Spec.Kubernetes.Version))
+	if !o.Wait {
+		r.lines = append(r.lines, fmt.Sprintf("Gardener is creating it (this takes several minutes): kubectl shoot wait %s", o.Name))
+		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
-	switch {
-	case o.Wait:
-		var err error
-		if created, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.format), o.a.g.Streams.ErrOut); err != nil {
-			return err
-		}
-		created.TypeMeta = shoot.TypeMeta
-		if human {
-			fmt.Fprintf(out, "shoot %s is ready: kubectl shoot use %s\n", o.Name, o.Name)
-		}
-	case human:
-		fmt.Fprintf(out, "Gardener is creating it (this takes several minutes): kubectl shoot wait %s\n", o.Name)
+	o.a.g.Note(r.lines[0]) // the wait takes minutes: say now that the shoot exists
+	ready, err := waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.printer.Format()), o.a.g.Streams.ErrOut)
+	if err != nil {
+		return err
 	}
-	if human {
-		return nil
-	}
-	return output.Print(out, o.format, created)
+	ready.TypeMeta = shoot.TypeMeta
+	r.object = ready
+	r.lines = append(r.lines, fmt.Sprintf("shoot %s is ready: kubectl shoot use %s", o.Name, o.Name))
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
 // exists handles a second run: nothing is changed; --wait still waits.
 func (o *CreateOptions) exists(ctx context.Context, gd *garden, p project, s *gardencorev1beta1.Shoot) error {
-	w := o.a.g.Streams.Out
 	if s.DeletionTimestamp != nil {
 		return clierr.Failf("wait for the deletion (kubectl shoot wait "+o.Name+" --for deleted), then create it again",
 			"shoot %s exists and is being deleted", o.Name)
 	}
 	if len(s.Spec.Provider.Workers) > 0 && s.Spec.Provider.Workers[0].Machine.Type != o.MachineType {
-		fmt.Fprintf(o.a.g.Streams.ErrOut, "Warning: shoot %s already exists with machine type %s (not %s); nothing was changed\n",
-			o.Name, s.Spec.Provider.Workers[0].Machine.Type, o.MachineType)
+		o.a.g.Warn(fmt.Sprintf("shoot %s already exists with machine type %s (not %s); nothing was changed",
+			o.Name, s.Spec.Provider.Workers[0].Machine.Type, o.MachineType))
 	}
-	if o.DryRun != "none" {
-		fmt.Fprintf(w, "shoot %s already exists in project %s: nothing would be created\n", o.Name, p.Name)
-		return nil
+	s.TypeMeta = metav1.TypeMeta{APIVersion: gardencorev1beta1.SchemeGroupVersion.String(), Kind: "Shoot"}
+	r := shootReport{object: s}
+	if o.DryRun.On() {
+		r.lines = append(r.lines, fmt.Sprintf("shoot %s already exists in project %s: nothing would be created", o.Name, p.Name))
+		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
-	if !o.format.Structured() {
-		fmt.Fprintf(w, "shoot %s already exists in project %s: unchanged\n", o.Name, p.Name)
-	}
+	r.lines = append(r.lines, fmt.Sprintf("shoot %s already exists in project %s: unchanged", o.Name, p.Name))
 	if o.Wait {
 		var err error
-		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.format), o.a.g.Streams.ErrOut); err != nil {
+		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.printer.Format()), o.a.g.Streams.ErrOut); err != nil {
 			return err
 		}
-		if !o.format.Structured() {
-			fmt.Fprintf(w, "shoot %s is ready: kubectl shoot use %s\n", o.Name, o.Name)
-		}
-	}
-	if o.format.Structured() {
 		s.TypeMeta = metav1.TypeMeta{APIVersion: gardencorev1beta1.SchemeGroupVersion.String(), Kind: "Shoot"}
-		return output.Print(w, o.format, s)
+		r.object = s
+		r.lines = append(r.lines, fmt.Sprintf("shoot %s is ready: kubectl shoot use %s", o.Name, o.Name))
 	}
-	return nil
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
-func orFormat(f, d output.Format) output.Format {
-	if f.Structured() {
-		return f
+// shootReport is what create prints: the Shoot (as sent, or as the API returned it) for -o, and
+// for people what happened, or the Shoot as YAML when nothing happened (a client dry run).
+type shootReport struct {
+	object any
+	lines  []string
+}
+
+// MarshalJSON is the Shoot.
+func (r shootReport) MarshalJSON() ([]byte, error) { return json.Marshal(r.object) }
+
+func printShootReport(w io.Writer, r shootReport) error {
+	if len(r.lines) == 0 {
+		return output.Print(w, output.YAML, r.object)
 	}
-	return d
+	_, err := fmt.Fprintln(w, strings.Join(r.lines, "\n"))
+	return err
 }
 
 func completeMachineTypes(a *gardenAccess) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -26,7 +27,7 @@ import (
 type DoctorOptions struct {
 	a       *gardenAccess
 	out     output.Flags
-	format  output.Format
+	printer *output.Printer[DoctorReport]
 	Timeout time.Duration
 }
 
@@ -61,8 +62,8 @@ Every failed check prints the fix for this OS and architecture. Exit code 1 if a
 // Complete reads -o.
 func (o *DoctorOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return nil
 }
@@ -107,7 +108,7 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 			r.OK = false
 		}
 	}
-	return cli.PrintVerdict(o.a.g.Streams.Out, o.format, r, func() error { return o.printHuman(r) }, r.OK)
+	return cli.PrintVerdict(o.printer, o.a.g.Streams.Out, r, r.OK)
 }
 
 // whoami reaches the garden and asks who we are.
@@ -146,9 +147,8 @@ func (o *DoctorOptions) whoami(ctx context.Context, gd *doctor.Garden) doctor.Ch
 	return c
 }
 
-func (o *DoctorOptions) printHuman(r DoctorReport) error {
-	p := o.a.g.Palette(o.a.g.Streams.Out)
-	w := o.a.g.Streams.Out
+func (o *DoctorOptions) printHuman(w io.Writer, r DoctorReport) error {
+	p := o.a.g.Palette(w)
 	for _, c := range r.Checks {
 		mark := p.Good("✓")
 		switch c.Status {

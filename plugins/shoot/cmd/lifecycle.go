@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ type LifecycleOptions struct {
 	Wait    bool
 	Timeout time.Duration
 
-	format output.Format
+	printer *output.Printer[LifecycleResult]
 	// plan and done are the verb's decisions (plugins/shoot/lifecycle).
 	plan func(*gardencorev1beta1.Shoot) (lifecycle.Change, error)
 	done func(s *gardencorev1beta1.Shoot, generation int64) (shootstate.Outcome, string)
@@ -152,8 +153,8 @@ func (o *rotateOptions) Complete(args []string) error {
 func (o *LifecycleOptions) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	return nil
 }
@@ -187,7 +188,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 		return err
 	case change.Noop != "":
 		r.Result, r.Reason = "unchanged", change.Noop
-		return o.print(r)
+		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
 	r.Change = change.What
 	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "patch", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
@@ -195,7 +196,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 	}
 	if o.DryRun == cli.DryRunClient {
 		r.Result = "would-change"
-		return o.print(r)
+		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
 	patched, err := o.patch(ctx, gd, p, change.Patch)
 	if err != nil {
@@ -209,7 +210,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 		}
 		r.Result = "done"
 	}
-	return o.print(r)
+	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
 func (o *LifecycleOptions) patch(ctx context.Context, gd *garden, p project, patch []byte) (*gardencorev1beta1.Shoot, error) {
@@ -228,7 +229,7 @@ func (o *LifecycleOptions) patch(ctx context.Context, gd *garden, p project, pat
 func (o *LifecycleOptions) wait(ctx context.Context, gd *garden, p project, generation int64) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	step := o.a.g.ProgressFor(o.format).Start(fmt.Sprintf("waiting for Gardener to %s shoot %s", o.verb, o.Name))
+	step := o.a.g.ProgressFor(o.printer.Format()).Start(fmt.Sprintf("waiting for Gardener to %s shoot %s", o.verb, o.Name))
 	var msg string
 	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
 	err := waitfor.UntilAll(ctx, waitfor.Named(shoots, o.Name), &gardencorev1beta1.Shoot{}, func(objs []any) (bool, error) {
@@ -265,11 +266,7 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden, p project, gene
 	return clierr.Failf("kubectl shoot status "+o.Name+" shows the conditions and last errors", "shoot %s: %v", o.Name, err)
 }
 
-func (o *LifecycleOptions) print(r LifecycleResult) error {
-	if o.format.Structured() {
-		return output.Print(o.a.g.Streams.Out, o.format, r)
-	}
-	w := o.a.g.Streams.Out
+func (o *LifecycleOptions) printHuman(w io.Writer, r LifecycleResult) error {
 	switch r.Result {
 	case "unchanged":
 		fmt.Fprintf(w, "shoot %s unchanged: %s\n", r.Shoot, r.Reason)

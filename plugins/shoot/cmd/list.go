@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"io"
 	"sort"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 type ListOptions struct {
 	a             *gardenAccess
 	out           output.Flags
-	format        output.Format
+	printer       *output.Printer[ShootList]
 	AllNamespaces bool
 }
 
@@ -27,6 +28,7 @@ type ShootList struct {
 	APIVersion string               `json:"apiVersion"`
 	Kind       string               `json:"kind"`
 	Items      []shootstate.Summary `json:"items"`
+	where      string               // "in project eco", for the empty table
 }
 
 func newListCommand(a *gardenAccess) *cobra.Command {
@@ -48,10 +50,8 @@ five shoot conditions.`,
 // Complete reads -o.
 func (o *ListOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
-	}
-	return nil
+	o.printer, err = output.ToPrinter(&o.out, o.printHuman)
+	return err
 }
 
 // Validate rejects -p with -A.
@@ -98,19 +98,18 @@ func (o *ListOptions) Run(ctx context.Context) error {
 		}
 		return r.Items[i].Name < r.Items[j].Name
 	})
-	w := o.a.g.Streams.Out
-	if o.format.Structured() {
-		return output.Print(w, o.format, r)
+	if r.where = "in project " + projectName(projects, ns); o.AllNamespaces {
+		r.where = "in any project you can see"
 	}
+	return o.printer.Print(o.a.g.Streams.Out, r)
+}
+
+func (o *ListOptions) printHuman(w io.Writer, r ShootList) error {
 	if len(r.Items) == 0 {
-		where := "in project " + projectName(projects, ns)
-		if o.AllNamespaces {
-			where = "in any project you can see"
-		}
-		_, err := w.Write([]byte("No shoots " + where + ".\n"))
+		_, err := w.Write([]byte("No shoots " + r.where + ".\n"))
 		return err
 	}
-	t := shootTable(r.Items, o.AllNamespaces, o.format == output.Wide, o.a.g.Palette(w))
+	t := shootTable(r.Items, o.AllNamespaces, o.printer.Format() == output.Wide, o.a.g.Palette(w))
 	t.NoHeaders = o.out.NoHeaders
 	return t.Render(w)
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ import (
 type MachineTypesOptions struct {
 	a            *gardenAccess
 	out          output.Flags
-	format       output.Format
+	printer      *output.Printer[MachineTypeList]
 	CloudProfile string
 	Region, Zone string
 	Arch         string
@@ -65,8 +66,8 @@ func newMachineTypesCommand(a *gardenAccess) *cobra.Command {
 // Complete reads -o and the quantities.
 func (o *MachineTypesOptions) Complete([]string) error {
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	o.filter = cloudprofile.Filter{Region: o.Region, Zone: o.Zone, Arch: o.Arch, GPU: o.GPU, All: o.All}
 	for _, q := range []struct {
@@ -117,23 +118,25 @@ func (o *MachineTypesOptions) Run(ctx context.Context) error {
 		return clierr.Usagef(fix, "cloud profile %s: %v", prof.Name, err)
 	}
 	r := MachineTypeList{APIVersion: shootstate.APIVersion, Kind: "MachineTypeList", CloudProfile: prof.Name, Items: rows}
-	w := o.a.g.Streams.Out
-	if o.format.Structured() {
-		return output.Print(w, o.format, r)
-	}
+	return o.printer.Print(o.a.g.Streams.Out, r)
+}
+
+func (o *MachineTypesOptions) printHuman(w io.Writer, r MachineTypeList) error {
+	rows := r.Items
 	if len(rows) == 0 {
-		fmt.Fprintf(w, "No machine type of cloud profile %s matches%s.\n", prof.Name, o.describe())
-		return nil
+		_, err := fmt.Fprintf(w, "No machine type of cloud profile %s matches%s.\n", r.CloudProfile, o.describe())
+		return err
 	}
 	t := &output.Table{Headers: []string{"NAME", "CPU", "GPU", "MEMORY", "STORAGE CLASS", "STORAGE SIZE", "ARCHITECTURE"}, NoHeaders: o.out.NoHeaders}
-	if o.All || o.format == output.Wide {
+	wide := o.All || o.printer.Format() == output.Wide
+	if wide {
 		t.Headers = append(t.Headers, "NOTE")
 	}
 	pal := o.a.g.Palette(w)
 	for _, r := range rows {
 		row := []output.Cell{output.C(r.Name), output.C(r.CPU), output.C(r.GPU), output.C(r.Memory), output.C(orDash(r.StorageClass)),
 			output.C(orDash(r.StorageSize)), output.C(r.Architecture)}
-		if o.All || o.format == output.Wide {
+		if wide {
 			note := r.Hidden
 			if note == "" && len(r.UnavailableIn) > 0 {
 				note = "not in " + strings.Join(r.UnavailableIn, ", ")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -37,7 +38,7 @@ type PoolOptions struct {
 	For    string
 	DryRun cli.DryRun
 
-	format output.Format
+	printer *output.Printer[PoolList]
 }
 
 // PoolList is the schema of "pool list -o json|yaml".
@@ -98,8 +99,8 @@ func (o *PoolOptions) Complete(args []string) error {
 		o.Pool = args[1]
 	}
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
+	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
 	}
 	if o.action != "add" {
 		return nil
@@ -227,13 +228,13 @@ func (o *PoolOptions) print(s *gardencorev1beta1.Shoot, result, reason string) e
 		}
 		l.Items = append(l.Items, pi)
 	}
-	if o.format.Structured() {
-		return output.Print(o.a.g.Streams.Out, o.format, l)
-	}
-	w := o.a.g.Streams.Out
-	if result != "" {
-		msg := map[string]string{"changed": "changed", "unchanged": "unchanged: " + reason, "would-change": "would change (dry run)"}[result]
-		fmt.Fprintf(w, "shoot %s: pool %s %s %s\n", s.Name, o.Pool, o.action, msg)
+	return o.printer.Print(o.a.g.Streams.Out, l)
+}
+
+func (o *PoolOptions) printHuman(w io.Writer, l PoolList) error {
+	if l.Result != "" {
+		msg := map[string]string{"changed": "changed", "unchanged": "unchanged: " + l.Reason, "would-change": "would change (dry run)"}[l.Result]
+		fmt.Fprintf(w, "shoot %s: pool %s %s %s\n", l.Shoot, o.Pool, o.action, msg)
 	}
 	t := output.Table{Headers: []string{"POOL", "MACHINE TYPE", "MIN", "MAX", "ZONES", "LABELS", "TAINTS"}, NoHeaders: o.out.NoHeaders}
 	for _, pi := range l.Items {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
@@ -18,10 +18,20 @@ import (
 
 // StatusOptions shows one shoot's state.
 type StatusOptions struct {
-	a      *gardenAccess
-	out    output.Flags
-	format output.Format
-	Name   string
+	a       *gardenAccess
+	out     output.Flags
+	printer *output.Printer[ShootStatus]
+	Name    string
+}
+
+// ShootStatus is the schema of "status -o json|yaml".
+type ShootStatus struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	shootstate.Summary
+	Progress int    `json:"progress"`
+	State    string `json:"state"`
+	Ready    bool   `json:"ready"`
 }
 
 func newStatusCommand(a *gardenAccess) *cobra.Command {
@@ -41,10 +51,8 @@ func newStatusCommand(a *gardenAccess) *cobra.Command {
 func (o *StatusOptions) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	if o.format, err = o.out.Format(); err != nil {
-		return clierr.Usagef(output.FormatFix, "%v", err)
-	}
-	return nil
+	o.printer, err = output.ToPrinter(&o.out, o.printHuman)
+	return err
 }
 
 // Validate has nothing more to check.
@@ -63,46 +71,47 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	sum := shootstate.Summarize(s, p.Name)
 	outcome, msg := shootstate.Reconciled(s)
 	ok := outcome == shootstate.Done && sum.Status != "unhealthy"
-	w := o.a.g.Streams.Out
-	return cli.PrintVerdict(w, o.format, struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		shootstate.Summary
-		Progress int    `json:"progress"`
-		State    string `json:"state"`
-		Ready    bool   `json:"ready"`
-	}{shootstate.APIVersion, "ShootStatus", sum, shootstate.Progress(s), msg, ok}, func() error {
-		pal := o.a.g.Palette(w)
-		fmt.Fprintf(w, "Shoot:          %s (project %s)\n", sum.Name, sum.Project)
-		fmt.Fprintf(w, "Cloud profile:  %s, region %s, Kubernetes %s\n", sum.CloudProfile, sum.Region, sum.KubernetesVersion)
-		fmt.Fprintf(w, "Hibernation:    %s\n", sum.Hibernation)
-		fmt.Fprintf(w, "Status:         %s\n", paintWith(statusPaint(sum.Status, pal), sum.StatusColumn()))
-		fmt.Fprintf(w, "Last operation: %s %s\n", sum.LastOperationColumn(), progress.Bar(shootstate.Progress(s), 20))
-		if sum.LastOperation != nil && sum.LastOperation.Description != "" {
-			fmt.Fprintf(w, "                %s (updated %s)\n", sum.LastOperation.Description, sinceRFC3339(sum.LastOperation.Updated))
+	r := ShootStatus{shootstate.APIVersion, "ShootStatus", sum, shootstate.Progress(s), msg, ok}
+	if err := o.printer.Print(o.a.g.Streams.Out, r); err != nil {
+		return err
+	}
+	return cli.Verdict(ok)
+}
+
+func (o *StatusOptions) printHuman(w io.Writer, r ShootStatus) error {
+	sum, pal := r.Summary, o.a.g.Palette(w)
+	fmt.Fprintf(w, "Shoot:          %s (project %s)\n", sum.Name, sum.Project)
+	fmt.Fprintf(w, "Cloud profile:  %s, region %s, Kubernetes %s\n", sum.CloudProfile, sum.Region, sum.KubernetesVersion)
+	fmt.Fprintf(w, "Hibernation:    %s\n", sum.Hibernation)
+	fmt.Fprintf(w, "Status:         %s\n", paintWith(statusPaint(sum.Status, pal), sum.StatusColumn()))
+	fmt.Fprintf(w, "Last operation: %s %s\n", sum.LastOperationColumn(), progress.Bar(r.Progress, 20))
+	if sum.LastOperation != nil && sum.LastOperation.Description != "" {
+		fmt.Fprintf(w, "                %s (updated %s)\n", sum.LastOperation.Description, sinceRFC3339(sum.LastOperation.Updated))
+	}
+	if sum.Deleting {
+		fmt.Fprintln(w, pal.Warn("                marked for deletion"))
+	}
+	if len(sum.Conditions) > 0 {
+		fmt.Fprintln(w, "Conditions:")
+		t := &output.Table{Headers: []string{"  TYPE", "STATUS", "REASON", "MESSAGE"}, NoHeaders: o.out.NoHeaders}
+		for _, c := range sum.Conditions {
+			t.Add(output.C("  "+c.Type), output.Cell{Text: c.Status, Paint: conditionPaint(c.Status, pal)}, output.C(c.Reason), output.C(firstLine(c.Message, 80)))
 		}
-		if sum.Deleting {
-			fmt.Fprintln(w, pal.Warn("                marked for deletion"))
+		if err := t.Render(w); err != nil {
+			return err
 		}
-		if len(sum.Conditions) > 0 {
-			fmt.Fprintln(w, "Conditions:")
-			t := &output.Table{Headers: []string{"  TYPE", "STATUS", "REASON", "MESSAGE"}, NoHeaders: o.out.NoHeaders}
-			for _, c := range sum.Conditions {
-				t.Add(output.C("  "+c.Type), output.Cell{Text: c.Status, Paint: conditionPaint(c.Status, pal)}, output.C(c.Reason), output.C(firstLine(c.Message, 80)))
-			}
-			_ = t.Render(w)
+	}
+	if len(sum.LastErrors) > 0 {
+		fmt.Fprintln(w, pal.Bad("Last errors:"))
+		for _, e := range sum.LastErrors {
+			fmt.Fprintf(w, "  - %s\n", e)
 		}
-		if len(sum.LastErrors) > 0 {
-			fmt.Fprintln(w, pal.Bad("Last errors:"))
-			for _, e := range sum.LastErrors {
-				fmt.Fprintf(w, "  - %s\n", e)
-			}
-		}
-		if !ok {
-			fmt.Fprintf(w, "%s %s\n", pal.Warn("Not ready:"), msg)
-		}
-		return nil
-	}, ok)
+	}
+	if !r.Ready {
+		_, err := fmt.Fprintf(w, "%s %s\n", pal.Warn("Not ready:"), r.State)
+		return err
+	}
+	return nil
 }
 
 func paintWith(f func(string) string, s string) string {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/fleet"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
@@ -79,20 +81,14 @@ func (o *NodesOptions) runFleet(ctx context.Context) error {
 			r.Summary.Ready++
 		}
 	}
-	if err := o.printFleet(r); err != nil {
+	if err := o.fleet.Print(o.g.Streams.Out, r); err != nil {
 		return err
 	}
-	if r.Summary.NotReady > 0 || r.Summary.CannotTell > 0 {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
+	return cli.Verdict(r.Summary.NotReady == 0 && r.Summary.CannotTell == 0)
 }
 
-func (o *NodesOptions) printFleet(r FleetReport) error {
-	if o.format.Structured() {
-		return output.Print(o.g.Streams.Out, o.format, r)
-	}
-	pr := teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), NoHeaders: o.out.NoHeaders}
+func (o *NodesOptions) printFleet(w io.Writer, r FleetReport) error {
+	pr := teeprint.Printer{W: w, P: o.g.Palette(w), NoHeaders: o.out.NoHeaders}
 	t := output.Table{Headers: []string{"shoot", "node", "arch", "tee", "worker", "coco"}, NoHeaders: o.out.NoHeaders}
 	for _, res := range r.Items {
 		if res.Status != fleet.OK {
@@ -106,10 +102,10 @@ func (o *NodesOptions) printFleet(r FleetReport) error {
 			t.Add(output.C(res.Shoot), output.C(n.Name), output.C(n.Architecture), pr.TEECell(n.TEE), output.C(teeprint.YesNo(n.Worker)), pr.ReadyCell(n.Ready))
 		}
 	}
-	if err := t.Render(o.g.Streams.Out); err != nil || o.out.NoHeaders {
+	if err := t.Render(w); err != nil || o.out.NoHeaders {
 		return err
 	}
 	s := r.Summary
-	_, err := fmt.Fprintf(o.g.Streams.Out, "\n%d shoots: %d ready, %d with nodes not ready, %d hibernated, %d cannot tell\n", s.Shoots, s.Ready, s.NotReady, s.Hibernated, s.CannotTell)
+	_, err := fmt.Fprintf(w, "\n%d shoots: %d ready, %d with nodes not ready, %d hibernated, %d cannot tell\n", s.Shoots, s.Ready, s.NotReady, s.Hibernated, s.CannotTell)
 	return err
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -23,6 +24,8 @@ type LocalOptions struct {
 	verdictFlags
 	HostRoot string
 	Dmesg    string
+
+	host *output.Printer[HostReport]
 }
 
 func newLocalCommand(g *cli.Globals) *cobra.Command {
@@ -46,10 +49,13 @@ parser as the host probe pod. --host-root reads a host filesystem mounted elsewh
 
 // Complete reads the flags and makes paths absolute.
 func (o *LocalOptions) Complete([]string) error {
-	if err := o.complete(); err != nil {
+	if err := o.complete(o.g); err != nil {
 		return err
 	}
 	var err error
+	if o.host, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
+		return err
+	}
 	if o.HostRoot, err = filepath.Abs(o.HostRoot); err != nil {
 		return clierr.Usagef("pass a directory", "bad --host-root: %v", err)
 	}
@@ -85,7 +91,12 @@ func (o *LocalOptions) Run(context.Context) error {
 		r.Ready = tee.Ready(r.Checks)
 	}
 	rep := HostReport{APIVersion: APIVersion, Kind: "HostReport", Root: o.HostRoot, Report: r}
-	return cli.PrintVerdict(o.g.Streams.Out, o.format, rep, func() error {
-		return teeprint.Printer{W: o.g.Streams.Out, P: o.g.Palette(o.g.Streams.Out), Wide: o.format == output.Wide, NoHeaders: o.out.NoHeaders}.HostDetail(rep.Root, rep.Report)
-	}, r.Ready)
+	if err := o.host.Print(o.g.Streams.Out, rep); err != nil {
+		return err
+	}
+	return cli.Verdict(r.Ready)
+}
+
+func (o *LocalOptions) printHuman(w io.Writer, rep HostReport) error {
+	return teeprint.Printer{W: w, P: o.g.Palette(w), Wide: o.host.Format() == output.Wide, NoHeaders: o.out.NoHeaders}.HostDetail(rep.Root, rep.Report)
 }

@@ -59,7 +59,7 @@ namespace whose Pod Security admission allows hostPath volumes (level privileged
 // Complete reads the flags and the node names.
 func (o *NodeOptions) Complete(args []string) error {
 	o.Names = args
-	if err := o.complete(); err != nil {
+	if err := o.complete(o.g); err != nil {
 		return err
 	}
 	return o.g.ClientsInto(&o.clients)
@@ -103,7 +103,7 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 	if o.Deep && len(nodes) > 0 {
 		base := o.Flags.Options(o.clients.Namespace, "kubectl-"+PluginName)
 		base.Notice = o.g.Note
-		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.ProgressFor(o.format)); err != nil {
+		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.ProgressFor(o.list.Format())); err != nil {
 			return err
 		}
 	}

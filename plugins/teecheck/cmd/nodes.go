@@ -14,7 +14,6 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
-	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
 )
 
 // NodesOptions judges every node from its Node object: one LIST, no privileges beyond it.
@@ -28,6 +27,7 @@ type NodesOptions struct {
 	Project  string
 	Parallel int
 
+	fleet   *output.Printer[FleetReport]
 	clients *kube.Clients
 }
 
@@ -53,7 +53,11 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 
 // Complete reads the flags and builds the clients (tests set them instead).
 func (o *NodesOptions) Complete([]string) error {
-	if err := o.complete(); err != nil {
+	if err := o.complete(o.g); err != nil {
+		return err
+	}
+	var err error
+	if o.fleet, err = output.ToPrinter(&o.out, o.printFleet); err != nil {
 		return err
 	}
 	return o.g.ClientsInto(&o.clients)
@@ -100,37 +104,16 @@ func listNodes(ctx context.Context, c *kube.Clients, selector string) ([]corev1.
 }
 
 func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Report, selector string) error {
-	format := v.format
 	l := newNodeReportList(reports)
+	if err := v.list.Print(g.Streams.Out, l); err != nil {
+		return err
+	}
 	if len(reports) == 0 {
 		what := "no nodes in the cluster"
 		if selector != "" {
 			what = fmt.Sprintf("no nodes match selector %q", selector)
 		}
-		if format.Structured() {
-			if err := output.Print(g.Streams.Out, format, l); err != nil {
-				return err
-			}
-		}
 		return clierr.Failf("check the selector with kubectl get nodes --show-labels", "%s", what)
 	}
-	var err error
-	pr := teeprint.Printer{W: g.Streams.Out, P: g.Palette(g.Streams.Out), Wide: format == output.Wide, NoHeaders: v.out.NoHeaders}
-	switch {
-	case format.Structured():
-		err = output.Print(g.Streams.Out, format, l)
-	case len(reports) == 1:
-		err = pr.NodeDetail(reports[0])
-	default:
-		if err = pr.NodeTable(reports); err == nil && !pr.NoHeaders {
-			_, err = fmt.Fprintf(g.Streams.Out, "\n%s\n", l.Summary.line(pr.P))
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if l.Summary.NotReady > 0 {
-		return &clierr.Silent{Code: clierr.CodeFailure}
-	}
-	return nil
+	return cli.Verdict(l.Summary.NotReady == 0)
 }

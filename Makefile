@@ -95,7 +95,7 @@ vulncheck:
 ## fuzz: run every fuzz target for $(FUZZTIME)
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lib/tee/hostprobe
-	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugins/shoot/gardenconfig
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lib/garden/gardenconfig
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lib/apply
 	go test -run '^$$' -fuzz '^FuzzDecodeParse$$' -fuzztime $(FUZZTIME) ./plugins/coco/initdata
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./plugins/coco/sealed

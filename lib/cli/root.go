@@ -35,6 +35,20 @@ type Globals struct {
 	Color       string
 	// WrapConfig, if set, wraps every REST config (request counting in benchmarks and tests).
 	WrapConfig func(*rest.Config)
+	// Factory, if set, builds the clients instead of the connection flags: tests hand commands
+	// clients on fakes, as kubectl's cmdtesting.NewTestFactory does.
+	Factory Factory
+}
+
+// Factory builds the clients a command uses (kubectl's cmdutil.Factory). Packages with clients
+// of their own take them from it when it implements their interface too (helmrelease.Factory,
+// garden.Factory).
+type Factory interface {
+	// Clients are the clients of the cluster the connection flags name.
+	Clients() (*kube.Clients, error)
+	// ClientsFor are the clients of another cluster: a shoot, through a kubeconfig the Gardener
+	// API issued.
+	ClientsFor(cfg *rest.Config) (*kube.Clients, error)
 }
 
 // NewRoot makes a plugin's root command, shown to users as "kubectl <plugin>".
@@ -149,8 +163,11 @@ func (g *Globals) ClientsInto(c **kube.Clients) error {
 	return err
 }
 
-// Clients builds API clients from the connection flags.
+// Clients builds API clients from the connection flags (or the test's Factory).
 func (g *Globals) Clients() (*kube.Clients, error) {
+	if g.Factory != nil {
+		return g.Factory.Clients()
+	}
 	c, err := kube.New(g.ConfigFlags, func(cfg *rest.Config) {
 		cfg.UserAgent = fmt.Sprintf("kubectl-%s/%s", g.Plugin, version.Version)
 		if g.WrapConfig != nil {
@@ -162,6 +179,14 @@ func (g *Globals) Clients() (*kube.Clients, error) {
 			"%v", err)
 	}
 	return c, nil
+}
+
+// ClientsFor builds the clients of a cluster whose config a command was given (a shoot's).
+func (g *Globals) ClientsFor(cfg *rest.Config) (*kube.Clients, error) {
+	if g.Factory != nil {
+		return g.Factory.ClientsFor(cfg)
+	}
+	return kube.ForConfig(cfg)
 }
 
 // ExactArgs is cobra.ExactArgs with a usage error that says what is expected.

@@ -1,19 +1,40 @@
 package helmrelease
 
 import (
+	"k8s.io/client-go/rest"
+
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 )
 
-// Into builds the Helm client of namespace's releases into *c unless a test set it; commands
-// call it in Complete. (lib/cli knows no Helm: plugins that do not use it link none of it.)
+// Factory builds Helm clients; a test's cli.Globals.Factory implements it to hand commands a
+// release store in memory (helmtest). cfg is nil for the cluster the connection flags name.
+type Factory interface {
+	HelmClient(cfg *rest.Config, namespace string) (*Client, error)
+}
+
+// Into builds the Helm client of namespace's releases into *c unless it is set already;
+// commands call it in Complete. (lib/cli knows no Helm: plugins that do not use it link none.)
 func Into(g *cli.Globals, c **Client, namespace string) error {
 	if *c != nil {
 		return nil
 	}
 	var err error
+	if f, ok := g.Factory.(Factory); ok {
+		*c, err = f.HelmClient(nil, namespace)
+		return err
+	}
 	if *c, err = NewClient(g.ConfigFlags, namespace, false); err != nil {
 		return clierr.Wrap(err, "connecting Helm to the cluster")
 	}
 	return nil
+}
+
+// ClientFor is the Helm client of namespace's releases in the cluster of cfg (a shoot's).
+func ClientFor(g *cli.Globals, cfg *rest.Config, namespace string) (*Client, error) {
+	if f, ok := g.Factory.(Factory); ok {
+		return f.HelmClient(cfg, namespace)
+	}
+	return NewClient(kube.Getter(cfg, namespace), namespace, false)
 }

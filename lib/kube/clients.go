@@ -71,6 +71,19 @@ func New(flags *genericclioptions.ConfigFlags, wrap func(*rest.Config)) (*Client
 	return &Clients{Config: cfg, Kube: cs, Dynamic: dyn, Namespace: ns, NamespaceExplicit: explicit}, nil
 }
 
+// ForConfig builds the clients of a cluster from its config (a shoot's, kept in memory).
+func ForConfig(cfg *rest.Config) (*Clients, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Clients{Config: cfg, Kube: cs, Dynamic: dyn}, nil
+}
+
 // HasCluster fails when the kubeconfig defines no cluster at all (an empty or comment-only
 // file): client-go would then quietly talk to http://localhost:8080. Inside a pod, with no
 // kubeconfig, the in-cluster config is fine.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -270,7 +271,7 @@ func TestStatusCannotTell(t *testing.T) {
 		rbacv1.PolicyRule{APIGroups: []string{"apps"}, Resources: []string{"daemonsets"}, Verbs: []string{"get", "list"}},
 		rbacv1.PolicyRule{APIGroups: []string{"node.k8s.io"}, Resources: []string{"runtimeclasses"}, Verbs: []string{"list"}})
 	res := coco(kc, "status", "-o", "json")
-	var st cmd.StatusReport
+	var st cocostatus.Report
 	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 1 || st.Healthy {
 		t.Fatalf("status: exit %d %v %+v %s", res.Code, err, st, res.Stderr)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -124,7 +125,7 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 	})
 	harness.Step(t, "status: healthy, then a stuck pod and a deleted class", func(t *testing.T) {
 		res := coco(cp.AdminKubeconfig, "status", "-o", "json")
-		var st cmd.StatusReport
+		var st cocostatus.Report
 		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 {
 			t.Fatalf("status: exit %d %v %s", res.Code, err, res.Stderr)
 		}

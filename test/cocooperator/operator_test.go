@@ -25,6 +25,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -137,7 +138,7 @@ func TestOperatorInstallAndUninstall(t *testing.T) {
 	}
 
 	res = coco("status", "-o", "json")
-	var st cmd.StatusReport
+	var st cocostatus.Report
 	if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 {
 		t.Fatalf("status: exit %d %v %s", res.Code, err, res.Stderr)
 	}

@@ -13,7 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -54,7 +54,7 @@ func TestStatusQuotesKataDeployCrashLoop(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	stdout, stderr, code := coco(t, "status", "-o", "json")
-	var st cmd.StatusReport
+	var st cocostatus.Report
 	if err := json.Unmarshal([]byte(stdout), &st); err != nil || code != 1 || st.Healthy {
 		t.Fatalf("status: exit %d %v\n%s\n%s", code, err, stdout, stderr)
 	}

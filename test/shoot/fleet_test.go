@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +15,10 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/spf13/cobra"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
@@ -203,6 +207,22 @@ func TestFleetNodes(t *testing.T) {
 	rv := harness.Run(ctxc, teecheck.NewRoot, viewerKC, "nodes", "--shoots", "eco-f1", "-p", "eco", "-o", "jsonpath={.items[0].status} {.items[0].access} {.items[0].value.items[0].name}")
 	if rv.Code != 0 || rv.Stdout != "ok viewer snp-1" {
 		t.Errorf("viewer: exit %d %q %s", rv.Code, rv.Stdout, rv.Stderr)
+	}
+
+	// --shoots finds the garden as kubectl shoot does: here from the garden config (GCTL_HOME),
+	// with no kubeconfig flag at all.
+	for _, root := range []func(genericiooptions.IOStreams) *cobra.Command{teecheck.NewRoot, coco.NewRoot} {
+		verb := map[bool]string{true: "nodes", false: "status"}[reflect.ValueOf(root).Pointer() == reflect.ValueOf(teecheck.NewRoot).Pointer()]
+		rg := harness.Run(ctxc, root, "", verb, "--shoots", "eco-f1", "-p", "eco", "--garden", "fg1", "-o", "jsonpath={.items[0].shoot} {.items[0].status} {.items[0].access}")
+		if rg.Stdout != "eco-f1 ok admin" {
+			t.Errorf("%s --shoots --garden fg1: exit %d %q %s", verb, rg.Code, rg.Stdout, rg.Stderr)
+		}
+		if rg := harness.Run(ctxc, root, "", verb, "--shoots", "eco-f1", "-p", "eco", "--garden", "nope"); rg.Code != 2 || !strings.Contains(rg.Stderr, `garden "nope" is not in`) {
+			t.Errorf("%s --garden nope: exit %d %s", verb, rg.Code, rg.Stderr)
+		}
+		if rg := harness.Run(ctxc, root, "", verb, "--garden", "fg1"); rg.Code != 2 || !strings.Contains(rg.Stderr, "--garden and --garden-config name the garden of --shoots") {
+			t.Errorf("%s --garden without --shoots: exit %d %s", verb, rg.Code, rg.Stderr)
+		}
 	}
 
 	if r := run("--parallel", "0"); r.Code != 2 {

@@ -16,7 +16,7 @@ import (
 )
 
 // These tests hold kubectl shoot to gardenctl-v2 v2.16.0's and gardenlogin v0.10.0's rules (see
-// plugins/shoot/gardenconfig for the rules and the upstream functions they follow).
+// lib/garden/gardenconfig for the rules and the upstream functions they follow).
 
 func readFile(t *testing.T, path string) string {
 	t.Helper()
@@ -102,7 +102,7 @@ func TestRefusedNameInTheFile(t *testing.T) {
 	}
 }
 
-// gardenctlFixture is plugins/shoot/gardenconfig/testdata/gardenctl-written.yaml (see its README)
+// gardenctlFixture is lib/garden/gardenconfig/testdata/gardenctl-written.yaml (see its README)
 // with the garden kubeconfig of the test garden.
 func gardenctlFixture(t *testing.T) string {
 	t.Helper()
@@ -110,7 +110,7 @@ func gardenctlFixture(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := readFile(t, filepath.Join(root, "plugins/shoot/gardenconfig/testdata/gardenctl-written.yaml"))
+	data := readFile(t, filepath.Join(root, "lib/garden/gardenconfig/testdata/gardenctl-written.yaml"))
 	return strings.Replace(data, "/home/user/.garden/kubeconfig-garden-eco.yaml", userKC, 1)
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
@@ -436,7 +437,7 @@ func (o *InstallOptions) explainWait(c *kube.Clients, ns string, err error) erro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	if problems := daemonSetPods(ctx, c.Kube, ns, o.daemonSet); len(problems) > 0 {
+	if problems := cocostatus.DaemonSetPods(ctx, c.Kube, ns, o.daemonSet); len(problems) > 0 {
 		ce.Msg += "; kata-deploy: " + strings.Join(problems, "; ")
 	}
 	return err

@@ -26,9 +26,6 @@ import (
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
-// ccRuntimeGVR is the operator's CcRuntime resource.
-var ccRuntimeGVR = schema.GroupVersionResource{Group: operator.Group, Version: operator.Version, Resource: operator.Resource}
-
 // operatorManifests fetches the operator's source and builds the release manifests and the
 // CcRuntime sample for the platform.
 // operatorChart is InstallResult.Chart of an operator install.
@@ -107,7 +104,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	}
 	ccr := ccrs[0]
 	outcome := "installed"
-	if cur, err := dyn.Resource(ccRuntimeGVR).Get(ctx, ccr.GetName(), metav1.GetOptions{}); err == nil && operator.ReadStatus(cur).Done() {
+	if cur, err := dyn.Resource(operator.GVR).Get(ctx, ccr.GetName(), metav1.GetOptions{}); err == nil && operator.ReadStatus(cur).Done() {
 		outcome = "unchanged"
 	}
 	step = prog.Start(fmt.Sprintf("applying the operator (%d objects, server-side)", len(release)))
@@ -166,7 +163,7 @@ func waitDeploymentAvailable(ctx context.Context, c *kube.Clients, ns, name stri
 // that report a failure end the wait at once.
 func waitCcRuntime(ctx context.Context, dyn dynamic.Interface, name string, prog *progress.Progress) (operator.Status, error) {
 	step := prog.Start("waiting for CcRuntime " + name + " to install on its nodes")
-	ri := dyn.Resource(ccRuntimeGVR)
+	ri := dyn.Resource(operator.GVR)
 	lw := waitfor.Named(ri, name)
 	var st operator.Status
 	err := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(objs []any) (bool, error) {
@@ -198,7 +195,7 @@ func waitCcRuntime(ctx context.Context, dyn dynamic.Interface, name string, prog
 // waits until they are gone and no node is labelled, then deletes the operator itself.
 func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Unstructured, prog *progress.Progress) error {
 	dyn := c.Dynamic
-	ri := dyn.Resource(ccRuntimeGVR)
+	ri := dyn.Resource(operator.GVR)
 	for _, ccr := range ccrs {
 		if err := ri.Delete(ctx, ccr.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "ccruntimes." + operator.Group, Name: ccr.GetName()})
@@ -266,17 +263,4 @@ func rbacObject(kind, name string) *unstructured.Unstructured {
 	u.SetKind(kind)
 	u.SetName(name)
 	return u
-}
-
-// listCcRuntimes returns the CcRuntimes; crd is false when their CRD is not installed.
-func listCcRuntimes(ctx context.Context, c *kube.Clients) (items []unstructured.Unstructured, crd bool, err error) {
-	dyn := c.Dynamic
-	l, err := dyn.Resource(ccRuntimeGVR).List(ctx, metav1.ListOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "ccruntimes." + operator.Group})
-	}
-	return l.Items, true, nil
 }

@@ -6,26 +6,23 @@ import (
 	"io"
 	"strings"
 
-	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/fleet"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
-	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
-// FleetStatus is the schema of "status --shoots ... -o json|yaml": a StatusReport per shoot.
+// FleetStatus is the schema of "status --shoots ... -o json|yaml": a status report per shoot.
 type FleetStatus struct {
-	APIVersion string                        `json:"apiVersion"`
-	Kind       string                        `json:"kind"`
-	Project    string                        `json:"project"`
-	Items      []fleet.Result[*StatusReport] `json:"items"`
+	APIVersion string                              `json:"apiVersion"`
+	Kind       string                              `json:"kind"`
+	Project    string                              `json:"project"`
+	Items      []garden.Result[*cocostatus.Report] `json:"items"`
 	// Healthy counts the shoots whose CoCo is installed and healthy.
 	Healthy int `json:"healthy"`
 	Shoots  int `json:"shoots"`
@@ -33,29 +30,20 @@ type FleetStatus struct {
 
 // runFleet gathers the CoCo status of each shoot of the project (release in coco-system).
 func (o *StatusOptions) runFleet(ctx context.Context) error {
-	core, err := gardencore.NewForConfig(o.clients.Config)
-	if err != nil {
-		return err
-	}
-	ns, err := fleet.ProjectNamespace(ctx, core, o.Project, o.clients.Namespace, o.clients.NamespaceExplicit)
-	if err != nil {
-		return err
-	}
-	shoots, err := fleet.Shoots(ctx, core, ns, fleet.Names(o.Shoots))
-	if err != nil {
-		return err
-	}
-	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, o.g.WrapConfig, func(ctx context.Context, cfg *rest.Config) (*StatusReport, error) {
+	p, results, err := garden.ReadFleet(ctx, &o.fleet, func(ctx context.Context, cfg *rest.Config) (*cocostatus.Report, error) {
 		return o.shootStatus(ctx, cfg)
 	})
-	r := FleetStatus{APIVersion: preflight.APIVersion, Kind: "StatusReportList", Project: strings.TrimPrefix(ns, "garden-"), Items: results}
+	if err != nil {
+		return err
+	}
+	r := FleetStatus{APIVersion: preflight.APIVersion, Kind: "StatusReportList", Project: p.Name, Items: results}
 	bad := false
 	for _, res := range results {
 		r.Shoots++
 		switch {
-		case res.Status == fleet.OK && res.Value.Healthy:
+		case res.Status == garden.OK && res.Value.Healthy:
 			r.Healthy++
-		case res.Status != fleet.Hibernated:
+		case res.Status != garden.Hibernated:
 			bad = true
 		}
 	}
@@ -63,21 +51,16 @@ func (o *StatusOptions) runFleet(ctx context.Context) error {
 }
 
 // shootStatus is the single-cluster status on a shoot's in-memory kubeconfig.
-func (o *StatusOptions) shootStatus(ctx context.Context, cfg *rest.Config) (*StatusReport, error) {
-	cs, err := kubernetes.NewForConfig(cfg)
+func (o *StatusOptions) shootStatus(ctx context.Context, cfg *rest.Config) (*cocostatus.Report, error) {
+	c, err := o.g.ClientsFor(cfg)
 	if err != nil {
 		return nil, err
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	releases, err := helmrelease.ClientFor(o.g, cfg, chartvalues.Namespace)
 	if err != nil {
 		return nil, err
 	}
-	hc, err := helmrelease.NewClient(kube.Getter(cfg, chartvalues.Namespace), chartvalues.Namespace, false)
-	if err != nil {
-		return nil, err
-	}
-	one := &StatusOptions{g: o.g, clients: &kube.Clients{Config: cfg, Kube: cs, Dynamic: dyn, Namespace: chartvalues.Namespace}, releases: hc}
-	r, err := one.gather(ctx, chartvalues.Namespace)
+	r, err := cocostatus.Gather(ctx, c, releases, chartvalues.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +71,7 @@ func (o *StatusOptions) printFleet(w io.Writer, r FleetStatus) error {
 	p := o.g.Palette(w)
 	t := output.Table{Headers: []string{"shoot", "installed", "method", "version", "nodes", "healthy", "problems"}}
 	for _, res := range r.Items {
-		if res.Status != fleet.OK {
+		if res.Status != garden.OK {
 			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C("-"), output.C("-"), output.C(res.Status), output.C(res.Reason))
 			continue
 		}
@@ -106,11 +89,4 @@ func (o *StatusOptions) printFleet(w io.Writer, r FleetStatus) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%d of %d shoots have a healthy CoCo\n", r.Healthy, r.Shoots)
 	return err
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }

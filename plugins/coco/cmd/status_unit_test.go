@@ -58,7 +58,7 @@ func cocoRelease(status rcommon.Status) *release.Release {
 // ccRuntimes is a dynamic fake serving CcRuntimes (the legacy operator's resource).
 func ccRuntimes(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
 	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{ccRuntimeGVR: operator.Kind + "List"}, objs...)
+		map[schema.GroupVersionResource]string{operator.GVR: operator.Kind + "List"}, objs...)
 }
 
 func runStatus(t *testing.T, cs *fake.Clientset, format string, rels ...*release.Release) (string, string, int) {

@@ -31,6 +31,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
@@ -442,7 +443,7 @@ func (o *TrusteeInstallOptions) waitAvailable(ctx context.Context, ns string, na
 		deps := o.clients.Kube.AppsV1().Deployments(ns)
 		_, err := waitfor.Until(ctx, waitfor.OnClient(o.clients.Kube, waitfor.Named(deps, name)), &appsv1.Deployment{}, func(ev watch.Event) (bool, error) {
 			d, ok := ev.Object.(*appsv1.Deployment)
-			return ok && deploymentAvailable(d), nil
+			return ok && cocostatus.DeploymentAvailable(d), nil
 		})
 		if err != nil {
 			step.Fail("")

@@ -27,6 +27,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
 
@@ -221,7 +222,7 @@ func (o *TrusteeStatusOptions) chartStatus(ctx context.Context, manifest string,
 			for _, c := range d.Spec.Template.Spec.Containers {
 				r.Images[name+"/"+c.Name] = c.Image
 			}
-			if !deploymentAvailable(d) {
+			if !cocostatus.DeploymentAvailable(d) {
 				r.Problems = append(r.Problems, "deployment "+name+" is not available")
 			}
 		}

@@ -220,7 +220,7 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 // runOperator removes an install made with --method operator, if there is one.
 func (o *UninstallOptions) runOperator(ctx context.Context, c *kube.Clients, chartNS string) error {
 	out := o.g.Streams.Out
-	ccrs, _, err := listCcRuntimes(ctx, c)
+	ccrs, _, err := operator.ListCcRuntimes(ctx, c.Dynamic)
 	if err != nil {
 		return err
 	}

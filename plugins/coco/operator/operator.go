@@ -14,8 +14,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/version"
+	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
@@ -213,4 +217,19 @@ func ImageVersion(ref string) string {
 		return "sha256:" + d[:min(12, len(d))]
 	}
 	return ""
+}
+
+// GVR is the CcRuntime resource.
+var GVR = schema.GroupVersionResource{Group: Group, Version: Version, Resource: Resource}
+
+// ListCcRuntimes returns the CcRuntimes; crd is false when their CRD is not installed.
+func ListCcRuntimes(ctx context.Context, dyn dynamic.Interface) (items []unstructured.Unstructured, crd bool, err error) {
+	l, err := dyn.Resource(GVR).List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "ccruntimes." + Group})
+	}
+	return l.Items, true, nil
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
 )
 
 func newConfigCommand(a *gardenAccess) *cobra.Command {

@@ -19,6 +19,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootspec"
 )
@@ -162,11 +163,11 @@ func (o *CreateOptions) Run(ctx context.Context) error {
 
 // buildShoot reads what the Shoot is built from (--from, the cloud profile, the project's
 // credentials) and builds it; shootspec's warnings go to stderr.
-func (o *CreateOptions) buildShoot(ctx context.Context, gd *garden, p project) (*gardencorev1beta1.Shoot, error) {
+func (o *CreateOptions) buildShoot(ctx context.Context, gd *garden.Conn, p garden.Project) (*gardencorev1beta1.Shoot, error) {
 	var from *gardencorev1beta1.Shoot
 	var err error
 	if o.From != "" {
-		if from, err = getShoot(ctx, gd, p, o.From); err != nil {
+		if from, err = gd.Shoot(ctx, p, o.From); err != nil {
 			return nil, clierr.Wrap(err, "reading --from")
 		}
 	}
@@ -204,7 +205,7 @@ func (o *CreateOptions) buildShoot(ctx context.Context, gd *garden, p project) (
 
 // credentialsBindings are the project's OpenStack CredentialsBindings; nil when they may not be
 // listed but the flags or --from name one.
-func (o *CreateOptions) credentialsBindings(ctx context.Context, gd *garden, p project, from *gardencorev1beta1.Shoot) ([]string, error) {
+func (o *CreateOptions) credentialsBindings(ctx context.Context, gd *garden.Conn, p garden.Project, from *gardencorev1beta1.Shoot) ([]string, error) {
 	list, err := gd.Security.SecurityV1alpha1().CredentialsBindings(p.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		if o.CredentialsBinding == "" && from == nil {
@@ -224,7 +225,7 @@ func (o *CreateOptions) credentialsBindings(ctx context.Context, gd *garden, p p
 
 // submit creates the Shoot (a server dry run with --dry-run=server) after checking the right
 // to; the Gardener API's refusals are explained.
-func (o *CreateOptions) submit(ctx context.Context, gd *garden, p project, shoot *gardencorev1beta1.Shoot) (*gardencorev1beta1.Shoot, error) {
+func (o *CreateOptions) submit(ctx context.Context, gd *garden.Conn, p garden.Project, shoot *gardencorev1beta1.Shoot) (*gardencorev1beta1.Shoot, error) {
 	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "create", Group: "core.gardener.cloud", Resource: "shoots", Namespace: p.Namespace}); err != nil {
 		return nil, clierr.Wrap(err, "creating a shoot in project %s", p.Name)
 	}
@@ -247,7 +248,7 @@ func (o *CreateOptions) submit(ctx context.Context, gd *garden, p project, shoot
 
 // report says what was created (or would be), waiting for the shoot with --wait; -o prints the
 // Shoot as the API returned it.
-func (o *CreateOptions) report(ctx context.Context, gd *garden, p project, shoot, created *gardencorev1beta1.Shoot) error {
+func (o *CreateOptions) report(ctx context.Context, gd *garden.Conn, p garden.Project, shoot, created *gardencorev1beta1.Shoot) error {
 	r := shootReport{object: created}
 	if o.DryRun == cli.DryRunServer {
 		r.lines = append(r.lines, fmt.Sprintf("shoot %s in project %s would be created (server dry run: the Gardener API accepted it)", o.Name, p.Name))
@@ -271,7 +272,7 @@ func (o *CreateOptions) report(ctx context.Context, gd *garden, p project, shoot
 }
 
 // exists handles a second run: nothing is changed; --wait still waits.
-func (o *CreateOptions) exists(ctx context.Context, gd *garden, p project, s *gardencorev1beta1.Shoot) error {
+func (o *CreateOptions) exists(ctx context.Context, gd *garden.Conn, p garden.Project, s *gardencorev1beta1.Shoot) error {
 	if s.DeletionTimestamp != nil {
 		return clierr.Failf("wait for the deletion (kubectl shoot wait "+o.Name+" --for deleted), then create it again",
 			"shoot %s exists and is being deleted", o.Name)
@@ -325,7 +326,7 @@ func completeMachineTypes(a *gardenAccess) func(*cobra.Command, []string, string
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 		defer cancel()
-		p, err := a.resolveProject(ctx, gd)
+		p, err := gd.Project(ctx, a.flags.Project)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 )
 
 // ConfirmationAnnotation is what Gardener's DeletionConfirmation admission plugin requires.
@@ -127,7 +128,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 }
 
 // confirm asks for the shoot's name on stdin, as the dashboard does.
-func (o *DeleteOptions) confirm(p project) error {
+func (o *DeleteOptions) confirm(p garden.Project) error {
 	fmt.Fprintf(o.a.g.Streams.ErrOut, "This deletes shoot %s in project %s with all its nodes, volumes and load balancers.\nType the shoot name to confirm: ", o.Name, p.Name)
 	line, err := bufio.NewReader(o.a.g.Streams.In).ReadString('\n')
 	if strings.TrimSpace(line) == o.Name {

@@ -17,9 +17,10 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/doctor"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
 )
 
@@ -78,10 +79,10 @@ func (o *DoctorOptions) Validate() error {
 
 // Run runs the checks in order; the API check runs only when the local ones allow it.
 func (o *DoctorOptions) Run(ctx context.Context) error {
-	env := doctor.Env{LookPath: exec.LookPath, Output: runTool, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Home: home()}
+	env := doctor.Env{LookPath: exec.LookPath, Output: runTool, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Home: garden.Home()}
 	var checks []doctor.Check
 	loc := o.a.location()
-	cfgCheck, _, g := doctor.Config(loc, o.a.garden, gardenconfig.OSEnv())
+	cfgCheck, _, g := doctor.Config(loc, o.a.flags.Garden, gardenconfig.OSEnv())
 	var gd *doctor.Garden
 	var kcCheck, execCheck doctor.Check
 	usesKubelogin := false

@@ -2,26 +2,25 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	authenticationv1alpha1 "github.com/gardener/gardener/pkg/apis/authentication/v1alpha1"
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootkubeconfig"
 )
 
@@ -111,9 +110,9 @@ func (o *KubeconfigOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *KubeconfigOptions) path(p project) (string, error) {
+func (o *KubeconfigOptions) path(p garden.Project) (string, error) {
 	if o.Output != "" {
-		abs, err := filepath.Abs(gardenconfig.ExpandTilde(o.Output, home()))
+		abs, err := filepath.Abs(gardenconfig.ExpandTilde(o.Output, garden.Home()))
 		if err != nil {
 			return "", clierr.Usagef("pass a file path", "bad --output %q: %v", o.Output, err)
 		}
@@ -127,16 +126,16 @@ func (o *KubeconfigOptions) path(p project) (string, error) {
 }
 
 // DefaultKubeconfigPath is where "kubeconfig" and "use" put a shoot's gardenlogin kubeconfig.
-func (a *gardenAccess) defaultKubeconfigPath(p project, shoot string) string {
+func (a *gardenAccess) defaultKubeconfigPath(p garden.Project, shoot string) string {
 	return filepath.Join(a.location().Dir, shootkubeconfig.FileName(p.Name, shoot))
 }
 
-func (o *KubeconfigOptions) gardenloginKubeconfig(ctx context.Context, gd *garden, p project) ([]byte, error) {
+func (o *KubeconfigOptions) gardenloginKubeconfig(ctx context.Context, gd *garden.Conn, p garden.Project) ([]byte, error) {
 	var flag *string
 	if o.flags != nil && o.flags.Changed("access-level") {
 		flag = &o.AccessLevel
 	}
-	s, err := getShoot(ctx, gd, p, o.Name)
+	s, err := gd.Shoot(ctx, p, o.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +154,7 @@ func (o *KubeconfigOptions) gardenloginKubeconfig(ctx context.Context, gd *garde
 
 // clusterCA reads the shoot's CA bundle from the <shoot>.ca-cluster ConfigMap, or from the Secret
 // of the same name that older landscapes use.
-func clusterCA(ctx context.Context, gd *garden, p project, shoot string) ([]byte, error) {
+func clusterCA(ctx context.Context, gd *garden.Conn, p garden.Project, shoot string) ([]byte, error) {
 	name := shootkubeconfig.CAName(shoot)
 	cm, err := gd.Kube.CoreV1().ConfigMaps(p.Namespace).Get(ctx, name, metav1.GetOptions{})
 	if err == nil && cm.Data[shootkubeconfig.CAConfigMapKey] != "" {
@@ -186,36 +185,24 @@ func lastOp(s *gardencorev1beta1.Shoot) string {
 }
 
 // adminKubeconfig posts an AdminKubeconfigRequest to the shoot's subresource.
-func (o *KubeconfigOptions) adminKubeconfig(ctx context.Context, gd *garden, p project) ([]byte, error) {
-	if _, err := getShoot(ctx, gd, p, o.Name); err != nil {
+func (o *KubeconfigOptions) adminKubeconfig(ctx context.Context, gd *garden.Conn, p garden.Project) ([]byte, error) {
+	if _, err := gd.Shoot(ctx, p, o.Name); err != nil {
 		return nil, err
 	}
 	if err := access.Check(ctx, gd.Kube, access.Request{Verb: "create", Group: "core.gardener.cloud", Resource: "shoots",
 		Subresource: "adminkubeconfig", Namespace: p.Namespace}); err != nil {
 		return nil, clierr.Wrap(err, "an admin kubeconfig for shoot %s (without --admin you get the gardenlogin one, which needs only get)", o.Name)
 	}
-	secs := int64(o.Expiration.Seconds())
-	req := authenticationv1alpha1.AdminKubeconfigRequest{
-		TypeMeta: metav1.TypeMeta{APIVersion: authenticationv1alpha1.SchemeGroupVersion.String(), Kind: "AdminKubeconfigRequest"},
-		Spec:     authenticationv1alpha1.AdminKubeconfigRequestSpec{ExpirationSeconds: &secs},
-	}
-	body, _ := json.Marshal(req)
-	raw, err := gd.Core.CoreV1beta1().RESTClient().Post().Namespace(p.Namespace).Resource("shoots").Name(o.Name).
-		SubResource("adminkubeconfig").SetHeader("Content-Type", "application/json").Body(body).DoRaw(ctx)
-	if err != nil {
-		if apierrors.IsForbidden(err) {
-			return nil, clierr.Failf("ask a project admin for the 'admin' role, or use the gardenlogin kubeconfig (without --admin) which falls back to viewer access",
-				"not allowed to create shoots/adminkubeconfig for %s in project %s", o.Name, p.Name)
-		}
+	issued, err := gd.IssueKubeconfig(ctx, p.Namespace, o.Name, garden.Admin, o.Expiration)
+	switch {
+	case apierrors.IsForbidden(err):
+		return nil, clierr.Failf("ask a project admin for the 'admin' role, or use the gardenlogin kubeconfig (without --admin) which falls back to viewer access",
+			"not allowed to create shoots/adminkubeconfig for %s in project %s", o.Name, p.Name)
+	case errors.Is(err, garden.ErrIssued):
+		return nil, clierr.Failf("retry; if it persists, report it to your landscape admin", "%v", err)
+	case err != nil:
 		return nil, clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "shoots/adminkubeconfig", Namespace: p.Namespace, Name: o.Name})
 	}
-	var resp authenticationv1alpha1.AdminKubeconfigRequest
-	if err := json.Unmarshal(raw, &resp); err != nil || len(resp.Status.Kubeconfig) == 0 {
-		return nil, clierr.Failf("retry; if it persists, report it to your landscape admin", "the Gardener API returned no admin kubeconfig for %s", o.Name)
-	}
-	if _, err := clientcmd.Load(resp.Status.Kubeconfig); err != nil {
-		return nil, clierr.Failf("retry; if it persists, report it to your landscape admin", "the admin kubeconfig returned for %s is not valid: %v", o.Name, err)
-	}
-	fmt.Fprintf(o.a.g.Streams.ErrOut, "admin kubeconfig for %s valid until %s\n", o.Name, resp.Status.ExpirationTimestamp.UTC().Format(time.RFC3339))
-	return resp.Status.Kubeconfig, nil
+	fmt.Fprintf(o.a.g.Streams.ErrOut, "admin kubeconfig for %s valid until %s\n", o.Name, issued.Expires.UTC().Format(time.RFC3339))
+	return issued.Kubeconfig, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
@@ -173,7 +174,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := getShoot(ctx, gd, p, o.Name)
+	s, err := gd.Shoot(ctx, p, o.Name)
 	if err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
-func (o *LifecycleOptions) patch(ctx context.Context, gd *garden, p project, patch []byte) (*gardencorev1beta1.Shoot, error) {
+func (o *LifecycleOptions) patch(ctx context.Context, gd *garden.Conn, p garden.Project, patch []byte) (*gardencorev1beta1.Shoot, error) {
 	opts := metav1.PatchOptions{FieldManager: "kubectl-shoot"}
 	if o.DryRun == cli.DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
@@ -226,7 +227,7 @@ func (o *LifecycleOptions) patch(ctx context.Context, gd *garden, p project, pat
 }
 
 // wait follows the shoot until lifecycle.Done says the verb's effect is there.
-func (o *LifecycleOptions) wait(ctx context.Context, gd *garden, p project, generation int64) error {
+func (o *LifecycleOptions) wait(ctx context.Context, gd *garden.Conn, p garden.Project, generation int64) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	step := o.a.g.ProgressFor(o.printer.Format()).Start(fmt.Sprintf("waiting for Gardener to %s shoot %s", o.verb, o.Name))

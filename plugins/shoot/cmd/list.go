@@ -11,6 +11,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
 )
@@ -56,7 +57,7 @@ func (o *ListOptions) Complete([]string) error {
 
 // Validate rejects -p with -A.
 func (o *ListOptions) Validate() error {
-	if o.AllNamespaces && o.a.project != "" {
+	if o.AllNamespaces && o.a.flags.Project != "" {
 		return clierr.Usagef("use either -p PROJECT or -A", "-p and -A cannot be used together")
 	}
 	return nil
@@ -72,12 +73,12 @@ func (o *ListOptions) Run(ctx context.Context) error {
 	if o.AllNamespaces {
 		if list, err := gd.Core.CoreV1beta1().Projects().List(ctx, metav1.ListOptions{}); err == nil {
 			for i := range list.Items {
-				p := projectOf(&list.Items[i])
+				p := garden.ProjectOf(&list.Items[i])
 				projects[p.Namespace] = p.Name
 			}
 		}
 	} else {
-		p, err := o.a.resolveProject(ctx, gd)
+		p, err := gd.Project(ctx, o.a.flags.Project)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 )
 
@@ -24,8 +25,8 @@ import (
 func fakeGarden(objs ...runtime.Object) (*gardenAccess, *clitest.Streams, *corefake.Clientset) {
 	var s clitest.Streams
 	core := corefake.NewSimpleClientset(objs...)
-	return &gardenAccess{g: clitest.Globals(PluginName, &s), project: "eco",
-		connected: &garden{Identity: "osc", Core: core, Kube: fake.NewClientset()}}, &s, core
+	return &gardenAccess{g: clitest.Globals(PluginName, &s), flags: garden.Flags{Project: "eco"},
+		connected: &garden.Conn{Identity: "osc", Core: core, Kube: fake.NewClientset()}}, &s, core
 }
 
 func ecoProject() *gardencorev1beta1.Project {
@@ -63,7 +64,7 @@ func TestListOnFakes(t *testing.T) {
 	}
 
 	a, s, _ = fakeGarden(ecoProject())
-	a.project = "ecco"
+	a.flags.Project = "ecco"
 	if code := clitest.Run(&ListOptions{a: a}, s); code != 2 || !strings.Contains(s.ErrOut.String(), `project "ecco" does not exist; did you mean "eco"?`) {
 		t.Fatalf("a typo: exit %d %s", code, s.ErrOut.String())
 	}

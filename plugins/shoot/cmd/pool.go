@@ -17,6 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cloudprofile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/pools"
@@ -151,7 +152,7 @@ func (o *PoolOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := getShoot(ctx, gd, p, o.Shoot)
+	s, err := gd.Shoot(ctx, p, o.Shoot)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (o *PoolOptions) Run(ctx context.Context) error {
 	return o.print(updated, result, "")
 }
 
-func (o *PoolOptions) change(ctx context.Context, gd *garden, p project, s *gardencorev1beta1.Shoot) ([]gardencorev1beta1.Worker, error) {
+func (o *PoolOptions) change(ctx context.Context, gd *garden.Conn, p garden.Project, s *gardencorev1beta1.Shoot) ([]gardencorev1beta1.Worker, error) {
 	switch o.action {
 	case "add":
 		name := ""

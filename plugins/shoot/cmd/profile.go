@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cloudprofile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootspec"
 )
@@ -19,7 +20,7 @@ const namespacedKind = "NamespacedCloudProfile"
 
 // resolveProfile finds the cloud profile: the one named (a NamespacedCloudProfile of the project
 // first, then a CloudProfile), else the one the project's shoots use, else the only OpenStack one.
-func resolveProfile(ctx context.Context, gd *garden, p project, name string) (shootspec.Profile, error) {
+func resolveProfile(ctx context.Context, gd *garden.Conn, p garden.Project, name string) (shootspec.Profile, error) {
 	core := gd.Core.CoreV1beta1()
 	if name != "" {
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "namespacedcloudprofile/"), "cloudprofile/")
@@ -73,7 +74,7 @@ func resolveProfile(ctx context.Context, gd *garden, p project, name string) (sh
 		"cannot tell which cloud profile to use: %d OpenStack cloud profiles and no shoot in project %s to take it from", len(openstack), p.Name)
 }
 
-func namespacedProfile(ctx context.Context, gd *garden, ncp *gardencorev1beta1.NamespacedCloudProfile) (shootspec.Profile, error) {
+func namespacedProfile(ctx context.Context, gd *garden.Conn, ncp *gardencorev1beta1.NamespacedCloudProfile) (shootspec.Profile, error) {
 	prof := shootspec.Profile{Kind: namespacedKind, Name: ncp.Name}
 	if ncp.Status.CloudProfileSpec.Type != "" {
 		prof.Spec = ncp.Status.CloudProfileSpec
@@ -89,7 +90,7 @@ func namespacedProfile(ctx context.Context, gd *garden, ncp *gardencorev1beta1.N
 	return prof, nil
 }
 
-func profileNames(ctx context.Context, gd *garden, p project) []string {
+func profileNames(ctx context.Context, gd *garden.Conn, p garden.Project) []string {
 	var names []string
 	if list, err := gd.Core.CoreV1beta1().CloudProfiles().List(ctx, metav1.ListOptions{}); err == nil {
 		for _, cp := range list.Items {

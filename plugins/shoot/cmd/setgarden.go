@@ -15,7 +15,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 )
 
 // SetGardenOptions adds or updates a garden, with gardenctl-v2's "config set-garden" flags.
@@ -69,7 +70,7 @@ Afterwards it says which file gardenlogin will read, and warns when that is not 
 func (o *SetGardenOptions) Complete(args []string) error {
 	o.Identity = args[0]
 	if o.Kubeconfig != "" {
-		p := gardenconfig.ExpandTilde(os.ExpandEnv(o.Kubeconfig), home())
+		p := gardenconfig.ExpandTilde(os.ExpandEnv(o.Kubeconfig), garden.Home())
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return clierr.Usagef("pass an absolute path", "cannot make %q absolute: %v", o.Kubeconfig, err)
@@ -225,7 +226,7 @@ func gardenloginMismatch(v gardenconfig.GardenloginView, path string, g gardenco
 	if v.Same {
 		return "", ""
 	}
-	fix = fmt.Sprintf("kubectl shoot config set-garden %s --kubeconfig %s --garden-config %s", g.Identity, quoteShell(gardenconfig.Resolve(g.Kubeconfig, home())), quoteShell(v.File))
+	fix = fmt.Sprintf("kubectl shoot config set-garden %s --kubeconfig %s --garden-config %s", g.Identity, quoteShell(gardenconfig.Resolve(g.Kubeconfig, garden.Home())), quoteShell(v.File))
 	if v.File == "" {
 		fix = fmt.Sprintf("export %s=%s", gardenconfig.EnvGardenloginHome, quoteShell(v.GLHome))
 	} else if v.GLHome != "" {

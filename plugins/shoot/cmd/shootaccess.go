@@ -13,7 +13,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootkubeconfig"
 )
 
@@ -29,7 +30,7 @@ type shootKubeconfig struct {
 
 // buildGardenloginKubeconfig builds the kubeconfig of shoot s; flagLevel is --access-level
 // when given (nil otherwise).
-func buildGardenloginKubeconfig(ctx context.Context, gd *garden, p project, s *gardencorev1beta1.Shoot, flagLevel *string) (*shootKubeconfig, error) {
+func buildGardenloginKubeconfig(ctx context.Context, gd *garden.Conn, p garden.Project, s *gardencorev1beta1.Shoot, flagLevel *string) (*shootKubeconfig, error) {
 	name := s.Name
 	if err := checkAddresses(s); err != nil {
 		return nil, err
@@ -38,7 +39,7 @@ func buildGardenloginKubeconfig(ctx context.Context, gd *garden, p project, s *g
 	if err != nil {
 		return nil, err
 	}
-	identity, err := gd.identity(ctx)
+	identity, err := gd.ClusterIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func checkAddresses(s *gardencorev1beta1.Shoot) error {
 
 // accessLevel resolves the level as gardenctl does; a shoot in the garden namespace may back a
 // managed seed, whose level is the garden's seeds default.
-func accessLevel(ctx context.Context, gd *garden, s *gardencorev1beta1.Shoot, flagLevel *string) (string, error) {
+func accessLevel(ctx context.Context, gd *garden.Conn, s *gardencorev1beta1.Shoot, flagLevel *string) (string, error) {
 	if flagLevel != nil && *flagLevel != "" {
 		return *flagLevel, nil
 	}
@@ -116,7 +117,7 @@ func backsManagedSeed(ctx context.Context, cs seedmanagement.Interface, s *garde
 }
 
 // restrictions returns the garden's access-restriction messages for the shoot.
-func restrictions(gd *garden, s *gardencorev1beta1.Shoot) []gardenconfig.RestrictionMessage {
+func restrictions(gd *garden.Conn, s *gardencorev1beta1.Shoot) []gardenconfig.RestrictionMessage {
 	if gd.Garden == nil {
 		return nil
 	}

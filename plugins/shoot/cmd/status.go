@@ -64,7 +64,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := getShoot(ctx, gd, p, o.Name)
+	s, err := gd.Shoot(ctx, p, o.Name)
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func completeShoots(a *gardenAccess) func(*cobra.Command, []string, string) ([]s
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 		defer cancel()
-		p, err := a.resolveProject(ctx, gd)
+		p, err := gd.Project(ctx, a.flags.Project)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shellenv"
 )
 
@@ -73,7 +74,7 @@ func (o *UseOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := getShoot(ctx, gd, p, o.Name)
+	s, err := gd.Shoot(ctx, p, o.Name)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (o *UseOptions) Run(ctx context.Context) error {
 // acknowledgeRestrictions shows the garden's access restrictions that apply to the shoot and,
 // as gardenctl does when it targets a shoot, asks to continue (stderr: stdout is evaluated by
 // the shell). Without a terminal to ask on, --yes is the answer.
-func (o *UseOptions) acknowledgeRestrictions(gd *garden, s *gardencorev1beta1.Shoot) error {
+func (o *UseOptions) acknowledgeRestrictions(gd *garden.Conn, s *gardencorev1beta1.Shoot) error {
 	msgs := restrictions(gd, s)
 	if len(msgs) == 0 {
 		return nil

@@ -11,6 +11,7 @@ import (
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
@@ -27,7 +28,7 @@ var errShootFailed = errors.New("shoot operation failed")
 
 // waitShoot follows one shoot with a watch until it is reconciled or gone, showing the last
 // operation as a progress bar on a terminal. It returns the last state seen (nil once deleted).
-func waitShoot(ctx context.Context, gd *garden, p project, name, target string, timeout time.Duration,
+func waitShoot(ctx context.Context, gd *garden.Conn, p garden.Project, name, target string, timeout time.Duration,
 	prog *progress.Progress, errOut io.Writer) (*gardencorev1beta1.Shoot, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -15,7 +15,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 )
 
 // Check states.
@@ -126,7 +126,7 @@ func Config(loc gardenconfig.Location, want string, env gardenconfig.Env) (Check
 		c.Fix = "kubectl shoot config set-garden <identity> --kubeconfig <path-to-garden-kubeconfig>"
 		return c, cfg, nil
 	}
-	g, err := Select(cfg, want)
+	g, err := cfg.Select(want)
 	if err != nil {
 		c.Status, c.Detail, c.Fix = Fail, err.Error(), "pass --garden with one of: "+strings.Join(cfg.Names(), ", ")
 		return c, cfg, nil
@@ -195,20 +195,6 @@ func GardenloginConfig(env gardenconfig.Env, ourPath string, g gardenconfig.Gard
 		c.Status, c.Detail = OK, fmt.Sprintf("gardenlogin reads %s, which has garden %s with the same kubeconfig", v.File, g.Identity)
 	}
 	return c
-}
-
-// Select returns the garden named want, or the only one when want is empty.
-func Select(cfg *gardenconfig.Config, want string) (gardenconfig.Garden, error) {
-	if want != "" {
-		if g, ok := cfg.Find(want); ok {
-			return g, nil
-		}
-		return gardenconfig.Garden{}, fmt.Errorf("garden %q is not in %s", want, cfg.Path)
-	}
-	if len(cfg.Gardens) == 1 {
-		return cfg.Gardens[0], nil
-	}
-	return gardenconfig.Garden{}, fmt.Errorf("%s lists %d gardens and --garden does not say which one to use", cfg.Path, len(cfg.Gardens))
 }
 
 // Kubeconfig checks that the garden's kubeconfig path resolves as gardenlogin resolves it, that

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cloudprofile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootspec"
 )
@@ -167,7 +168,7 @@ func notFound(s *gardencorev1beta1.Shoot, name string) error {
 		names = append(names, w.Name)
 	}
 	msg := fmt.Sprintf("shoot %s has no pool %q (pools: %s)", s.Name, name, strings.Join(names, ", "))
-	if sug := cloudprofile.Suggest(name, names, 1); len(sug) > 0 {
+	if sug := garden.Suggest(name, names, 1); len(sug) > 0 {
 		msg += fmt.Sprintf("; did you mean %q?", sug[0])
 	}
 	return fmt.Errorf("%s", msg)

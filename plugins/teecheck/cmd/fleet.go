@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
-	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/fleet"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
@@ -21,11 +18,11 @@ import (
 
 // FleetReport is the schema of "nodes --shoots ... -o json|yaml": a NodeReportList per shoot.
 type FleetReport struct {
-	APIVersion string                          `json:"apiVersion"`
-	Kind       string                          `json:"kind"`
-	Project    string                          `json:"project"`
-	Items      []fleet.Result[*NodeReportList] `json:"items"`
-	Summary    FleetSummary                    `json:"summary"`
+	APIVersion string                           `json:"apiVersion"`
+	Kind       string                           `json:"kind"`
+	Project    string                           `json:"project"`
+	Items      []garden.Result[*NodeReportList] `json:"items"`
+	Summary    FleetSummary                     `json:"summary"`
 }
 
 // FleetSummary counts the shoots by outcome.
@@ -39,24 +36,12 @@ type FleetSummary struct {
 
 // runFleet judges the nodes of each shoot of the project through a short-lived kubeconfig.
 func (o *NodesOptions) runFleet(ctx context.Context) error {
-	core, err := gardencore.NewForConfig(o.clients.Config)
-	if err != nil {
-		return err
-	}
-	ns, err := fleet.ProjectNamespace(ctx, core, o.Project, o.clients.Namespace, o.clients.NamespaceExplicit)
-	if err != nil {
-		return err
-	}
-	shoots, err := fleet.Shoots(ctx, core, ns, fleet.Names(o.Shoots))
-	if err != nil {
-		return err
-	}
-	results := fleet.Run(ctx, core, ns, shoots, o.Parallel, o.g.WrapConfig, func(ctx context.Context, cfg *rest.Config) (*NodeReportList, error) {
-		cs, err := kubernetes.NewForConfig(cfg)
+	p, results, err := garden.ReadFleet(ctx, &o.fleet, func(ctx context.Context, cfg *rest.Config) (*NodeReportList, error) {
+		c, err := o.g.ClientsFor(cfg)
 		if err != nil {
 			return nil, err
 		}
-		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: o.Selector})
+		nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: o.Selector})
 		if err != nil {
 			return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
 		}
@@ -67,13 +52,16 @@ func (o *NodesOptions) runFleet(ctx context.Context) error {
 		l := newNodeReportList(reports)
 		return &l, nil
 	})
-	r := FleetReport{APIVersion: APIVersion, Kind: "ShootNodesReportList", Project: strings.TrimPrefix(ns, "garden-"), Items: results}
+	if err != nil {
+		return err
+	}
+	r := FleetReport{APIVersion: APIVersion, Kind: "ShootNodesReportList", Project: p.Name, Items: results}
 	for _, res := range results {
 		r.Summary.Shoots++
 		switch {
-		case res.Status == fleet.Hibernated:
+		case res.Status == garden.Hibernated:
 			r.Summary.Hibernated++
-		case res.Status != fleet.OK:
+		case res.Status != garden.OK:
 			r.Summary.CannotTell++
 		case res.Value.Summary.NotReady > 0:
 			r.Summary.NotReady++
@@ -81,7 +69,7 @@ func (o *NodesOptions) runFleet(ctx context.Context) error {
 			r.Summary.Ready++
 		}
 	}
-	if err := o.fleet.Print(o.g.Streams.Out, r); err != nil {
+	if err := o.fleetPrinter.Print(o.g.Streams.Out, r); err != nil {
 		return err
 	}
 	return cli.Verdict(r.Summary.NotReady == 0 && r.Summary.CannotTell == 0)
@@ -91,7 +79,7 @@ func (o *NodesOptions) printFleet(w io.Writer, r FleetReport) error {
 	pr := teeprint.Printer{W: w, P: o.g.Palette(w), NoHeaders: o.out.NoHeaders}
 	t := output.Table{Headers: []string{"shoot", "node", "arch", "tee", "worker", "coco"}, NoHeaders: o.out.NoHeaders}
 	for _, res := range r.Items {
-		if res.Status != fleet.OK {
+		if res.Status != garden.OK {
 			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C(res.Status), output.C("-"), output.C(res.Reason))
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
@@ -21,14 +22,11 @@ type NodesOptions struct {
 	g *cli.Globals
 	verdictFlags
 	Selector string
-	// Shoots, Project and Parallel: the fleet view over a Gardener project's shoots, with the
-	// kubeconfig flags pointing at the garden.
-	Shoots   string
-	Project  string
-	Parallel int
+	// fleet is --shoots: the nodes of each shoot of a Gardener project instead.
+	fleet garden.FleetFlags
 
-	fleet   *output.Printer[FleetReport]
-	clients *kube.Clients
+	fleetPrinter *output.Printer[FleetReport]
+	clients      *kube.Clients
 }
 
 func newNodesCommand(g *cli.Globals) *cobra.Command {
@@ -45,9 +43,7 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
-	cmd.Flags().StringVar(&o.Shoots, "shoots", "", `"all" or a,b: the shoots of a Gardener project, with --kubeconfig/--context naming the garden (each through a short-lived kubeconfig from shoots/adminkubeconfig, or viewerkubeconfig, kept in memory)`)
-	cmd.Flags().StringVarP(&o.Project, "project", "p", "", "the Gardener project of --shoots (default: the garden context's namespace)")
-	cmd.Flags().IntVar(&o.Parallel, "parallel", 4, "how many shoots --shoots reads at once")
+	o.fleet.AddFlags(cmd)
 	return cmd
 }
 
@@ -57,7 +53,10 @@ func (o *NodesOptions) Complete([]string) error {
 		return err
 	}
 	var err error
-	if o.fleet, err = output.ToPrinter(&o.out, o.printFleet); err != nil {
+	if o.fleetPrinter, err = output.ToPrinter(&o.out, o.printFleet); err != nil {
+		return err
+	}
+	if err := o.fleet.Complete(o.g); err != nil || o.fleet.On() {
 		return err
 	}
 	return o.g.ClientsInto(&o.clients)
@@ -65,12 +64,6 @@ func (o *NodesOptions) Complete([]string) error {
 
 // Validate checks the selector.
 func (o *NodesOptions) Validate() error {
-	if o.Shoots != "" && o.Parallel < 1 {
-		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1")
-	}
-	if o.Project != "" && o.Shoots == "" {
-		return clierr.Usagef("add --shoots all", "-p names the project of --shoots")
-	}
 	if _, err := labels.Parse(o.Selector); err != nil {
 		return clierr.Usagef("use a label selector such as -l node.kubernetes.io/worker or -l 'kubernetes.io/arch in (amd64,s390x)'",
 			"invalid selector %q: %v", o.Selector, err)
@@ -80,7 +73,7 @@ func (o *NodesOptions) Validate() error {
 
 // Run lists the nodes once and prints the verdicts.
 func (o *NodesOptions) Run(ctx context.Context) error {
-	if o.Shoots != "" {
+	if o.fleet.On() {
 		return o.runFleet(ctx)
 	}
 	nodes, err := listNodes(ctx, o.clients, o.Selector)

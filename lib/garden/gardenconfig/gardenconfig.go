@@ -152,6 +152,20 @@ func (c *Config) index(name string) int {
 	return -1
 }
 
+// Select returns the garden named want (Find), or the only one when want is empty.
+func (c *Config) Select(want string) (Garden, error) {
+	if want != "" {
+		if g, ok := c.Find(want); ok {
+			return g, nil
+		}
+		return Garden{}, fmt.Errorf("garden %q is not in %s", want, c.Path)
+	}
+	if len(c.Gardens) == 1 {
+		return c.Gardens[0], nil
+	}
+	return Garden{}, fmt.Errorf("%s lists %d gardens and --garden does not say which one to use", c.Path, len(c.Gardens))
+}
+
 // FindIdentity returns the garden as gardenlogin's Config.FindGarden does: the first with this
 // identity (aliases play no part).
 func (c *Config) FindIdentity(identity string) (Garden, bool) {

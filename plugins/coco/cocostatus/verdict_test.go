@@ -1,4 +1,4 @@
-package cmd
+package cocostatus
 
 import (
 	"strings"
@@ -7,8 +7,8 @@ import (
 
 // The verdict is a function of what was read; a read that failed is never healthy.
 func TestStatusVerdict(t *testing.T) {
-	report := func(installed bool, expected, present, cannotTell []string) *StatusReport {
-		r := &StatusReport{Installed: installed, CannotTell: cannotTell}
+	report := func(installed bool, expected, present, cannotTell []string) *Report {
+		r := &Report{Installed: installed, CannotTell: cannotTell}
 		r.RuntimeClasses.Expected, r.RuntimeClasses.Present = expected, present
 		r.conclude(cannotTell == nil)
 		return r

@@ -1,0 +1,60 @@
+// Package garden is the Gardener access the plugins share: which garden (the gardenctl config,
+// or the kubeconfig flags), the project, a shoot, the short-lived kubeconfigs the Gardener API
+// issues for a shoot (shoots/adminkubeconfig, shoots/viewerkubeconfig), and reads over many
+// shoots of a project on them (Run). The garden config itself is in package gardenconfig.
+package garden
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
+)
+
+// Flags choose the garden and the project.
+type Flags struct {
+	// Garden is an identity or alias from the garden config ("" for the only one).
+	Garden string
+	// ConfigFile is the garden config ("" as gardenctl finds it).
+	ConfigFile string
+	// Project is the Gardener project ("" for the kubeconfig's namespace or the only one).
+	Project string
+}
+
+// AddFlags declares --garden and --garden-config on fs, and completes --garden on cmd.
+func (f *Flags) AddFlags(cmd *cobra.Command, fs *pflag.FlagSet) {
+	fs.StringVar(&f.Garden, "garden", "", "garden identity or alias from the garden config (default: the only one; --kubeconfig/--context name the garden instead)")
+	fs.StringVar(&f.ConfigFile, "garden-config", "", "garden config file (default: as gardenctl finds it: $GCTL_CONFIG_NAME or gardenctl-v2, .yaml, in $GCTL_HOME, then ~/.garden)")
+	_ = cmd.RegisterFlagCompletionFunc("garden", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := gardenconfig.Load(f.Location().Path)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, g := range cfg.Gardens {
+			out = append(out, g.Identity)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// AddProjectFlag declares -p/--project on fs.
+func (f *Flags) AddProjectFlag(fs *pflag.FlagSet, usage string) {
+	fs.StringVarP(&f.Project, "project", "p", "", usage)
+}
+
+// Location is where the garden config is, as gardenctl finds it.
+func (f *Flags) Location() gardenconfig.Location {
+	return gardenconfig.Locate(f.ConfigFile, gardenconfig.OSEnv())
+}
+
+// Home is the user's home directory, as gardenlogin expands "~" with it.
+func Home() string {
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "."
+	}
+	return h
+}

@@ -1,0 +1,107 @@
+package garden
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+)
+
+// Result states of one shoot of a fleet read.
+const (
+	OK          = "ok"
+	Hibernated  = "hibernated"
+	Unreachable = "unreachable"
+	Forbidden   = "forbidden"
+	Failed      = "failed"
+)
+
+// Result is one shoot's outcome: hibernated shoots and shoots that cannot be reached are
+// results with their reason, not failures of the whole read.
+type Result[T any] struct {
+	Shoot  string `json:"shoot"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Access is the kubeconfig the read used: admin or viewer.
+	Access string `json:"access,omitempty"`
+	Value  T      `json:"value,omitempty"`
+}
+
+// FleetExpiration is how long a fleet read's kubeconfigs live (Gardener's minimum).
+const FleetExpiration = 10 * time.Minute
+
+// Run reads every shoot with at most parallel at once, in the shoots' order, each through a
+// kubeconfig issued for it and kept in memory (ShootConfig).
+func Run[T any](ctx context.Context, c *Conn, p Project, shoots []gardencorev1beta1.Shoot, parallel int,
+	read func(ctx context.Context, cfg *rest.Config) (T, error)) []Result[T] {
+	results := make([]Result[T], len(shoots))
+	sem := make(chan struct{}, max(parallel, 1))
+	var wg sync.WaitGroup
+	for i := range shoots {
+		s := &shoots[i]
+		results[i].Shoot = s.Name
+		if hibernated(s) {
+			results[i].Status, results[i].Reason = Hibernated, "the shoot is hibernated: no nodes run"
+			continue
+		}
+		wg.Add(1)
+		go func(r *Result[T]) {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				r.Status, r.Reason = Failed, ctx.Err().Error()
+				return
+			}
+			defer func() { <-sem }()
+			readOne(ctx, c, p, r, read)
+		}(&results[i])
+	}
+	wg.Wait()
+	return results
+}
+
+func readOne[T any](ctx context.Context, c *Conn, p Project, r *Result[T], read func(context.Context, *rest.Config) (T, error)) {
+	cfg, access, err := c.ShootConfig(ctx, p.Namespace, r.Shoot, FleetExpiration)
+	if err != nil {
+		r.Status, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")
+		return
+	}
+	r.Access = access
+	cfg.Timeout = 30 * time.Second
+	if c.Wrap != nil {
+		c.Wrap(cfg)
+	}
+	v, err := read(ctx, cfg)
+	if err != nil {
+		r.Status, r.Reason = classify(err, "reading the shoot")
+		return
+	}
+	r.Status, r.Value = OK, v
+}
+
+func hibernated(s *gardencorev1beta1.Shoot) bool {
+	return s.Status.IsHibernated || (s.Spec.Hibernation != nil && s.Spec.Hibernation.Enabled != nil && *s.Spec.Hibernation.Enabled)
+}
+
+func classify(err error, what string) (string, string) {
+	var ce *clierr.Error
+	msg := err.Error()
+	if errors.As(err, &ce) {
+		msg = ce.Error()
+	}
+	switch {
+	case apierrors.IsForbidden(err) || strings.Contains(msg, "not allowed to"):
+		return Forbidden, what + ": " + msg
+	case clierr.IsConnection(err) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "unreachable") || strings.Contains(msg, "connection refused"):
+		return Unreachable, what + ": " + msg
+	}
+	return Failed, what + ": " + msg
+}

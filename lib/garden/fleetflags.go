@@ -1,0 +1,73 @@
+package garden
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+)
+
+// FleetFlags are a read command's view over the shoots of a project: --shoots, -p, --garden,
+// --garden-config and --parallel. The garden is chosen as kubectl shoot chooses it.
+type FleetFlags struct {
+	Flags
+	Shoots   string
+	Parallel int
+
+	conn *Conn
+}
+
+// AddFlags declares the flags on cmd.
+func (f *FleetFlags) AddFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.Shoots, "shoots", "", `"all" or a,b: the shoots of a Gardener project instead of the current cluster (each through a short-lived kubeconfig from shoots/adminkubeconfig, or viewerkubeconfig, kept in memory); the garden is --kubeconfig/--context when given, else --garden from the garden config`)
+	f.AddProjectFlag(fs, "the Gardener project of --shoots (default: the garden context's namespace, or the only project you can see)")
+	f.Flags.AddFlags(cmd, fs)
+	fs.IntVar(&f.Parallel, "parallel", 4, "how many shoots --shoots reads at once")
+}
+
+// On says whether --shoots was given.
+func (f *FleetFlags) On() bool { return f.Shoots != "" }
+
+// validate refuses the fleet flags without --shoots.
+func (f *FleetFlags) validate() error {
+	switch {
+	case f.On() && f.Parallel < 1:
+		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1")
+	case !f.On() && f.Project != "":
+		return clierr.Usagef("add --shoots all", "-p names the project of --shoots")
+	case !f.On() && (f.Garden != "" || f.ConfigFile != ""):
+		return clierr.Usagef("add --shoots all", "--garden and --garden-config name the garden of --shoots")
+	}
+	return nil
+}
+
+// Complete checks the flags (before any client is built: a usage error does not depend on a
+// cluster) and connects to the garden when --shoots was given.
+func (f *FleetFlags) Complete(g *cli.Globals) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	if !f.On() || f.conn != nil {
+		return nil
+	}
+	var err error
+	f.conn, err = Connect(g, &f.Flags)
+	return err
+}
+
+// ReadFleet resolves the project and the shoots and reads each (Run).
+func ReadFleet[T any](ctx context.Context, f *FleetFlags, read func(ctx context.Context, cfg *rest.Config) (T, error)) (Project, []Result[T], error) {
+	p, err := f.conn.Project(ctx, f.Project)
+	if err != nil {
+		return p, nil, err
+	}
+	shoots, err := f.conn.Shoots(ctx, p, ShootNames(f.Shoots))
+	if err != nil {
+		return p, nil, err
+	}
+	return p, Run(ctx, f.conn, p, shoots, f.Parallel, read), nil
+}

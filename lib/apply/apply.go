@@ -63,7 +63,7 @@ type Applier struct {
 	mapper *restmapper.DeferredDiscoveryRESTMapper
 }
 
-// New builds an Applier.
+// New builds an Applier with clients of its own (Helm's preflight, tests).
 func New(cfg *rest.Config) (*Applier, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
@@ -73,7 +73,13 @@ func New(cfg *rest.Config) (*Applier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Applier{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+	return For(dyn, dc), nil
+}
+
+// For is an Applier on a cluster's clients: their dynamic client, and a REST mapper that reads
+// the server's discovery once (and again when a kind is not found, e.g. after a CRD appeared).
+func For(dyn dynamic.Interface, dc discovery.DiscoveryInterface) *Applier {
+	return &Applier{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}
 }
 
 // Options tune Apply.
@@ -190,7 +196,7 @@ func (a *Applier) waitCRDs(ctx context.Context, objs []*unstructured.Unstructure
 			continue
 		}
 		name := u.GetName()
-		lw := waitfor.Named(crds, name)
+		lw := waitfor.OnClient(a.dyn, waitfor.Named(crds, name))
 		err := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(items []any) (bool, error) {
 			for _, it := range items {
 				conds, _, _ := unstructured.NestedSlice(it.(*unstructured.Unstructured).Object, "status", "conditions")

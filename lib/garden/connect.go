@@ -1,13 +1,16 @@
 package garden
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
 	gardensecurity "github.com/gardener/gardener/pkg/client/security/clientset/versioned"
+	seedmanagement "github.com/gardener/gardener/pkg/client/seedmanagement/clientset/versioned"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -26,6 +29,8 @@ type Conn struct {
 	Core     gardencore.Interface
 	Security gardensecurity.Interface
 	Kube     kubernetes.Interface
+	// SeedManagement reads ManagedSeeds (a shoot that backs one has the seeds' access level).
+	SeedManagement seedmanagement.Interface
 	// Namespace is -n, else the kubeconfig context's namespace (a project's, garden-*), if any.
 	Namespace string
 	// Garden is the garden's entry in the garden config (access level defaults, access
@@ -33,6 +38,9 @@ type Conn struct {
 	Garden *gardenconfig.Garden
 	// Wrap wraps the configs of the shoots read through this garden (cli.Globals.WrapConfig).
 	Wrap func(*rest.Config)
+	// Issue, if set, issues shoot kubeconfigs instead of the Gardener API (tests: Gardener's
+	// fake clientsets have no subresource POST).
+	Issue func(ctx context.Context, namespace, shoot, access string, expiration time.Duration) (*Issued, error)
 }
 
 // Factory builds the garden connection; a test's cli.Globals.Factory implements it to hand
@@ -139,6 +147,9 @@ func clients(g *cli.Globals, loader clientcmd.ClientConfig, source string) (*Con
 		return nil, err
 	}
 	if c.Kube, err = kubernetes.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.SeedManagement, err = seedmanagement.NewForConfig(cfg); err != nil {
 		return nil, err
 	}
 	return c, nil

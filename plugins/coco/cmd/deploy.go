@@ -333,10 +333,7 @@ func teeName(c catalog.Class) string {
 }
 
 func (o *DeployOptions) apply(ctx context.Context, objs []*unstructured.Unstructured) error {
-	a, err := apply.New(o.clients.Config)
-	if err != nil {
-		return err
-	}
+	a := apply.For(o.clients.Dynamic, o.clients.Kube.Discovery())
 	if err := access.Check(ctx, o.clients.Kube, a.AccessRequests(objs, o.clients.Namespace, "create", "patch")...); err != nil {
 		return clierr.Wrap(err, "deploying the manifest needs these permissions")
 	}

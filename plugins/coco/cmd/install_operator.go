@@ -83,10 +83,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 		_, err = o.g.Streams.Out.Write(data)
 		return err
 	}
-	ap, err := apply.New(c.Config)
-	if err != nil {
-		return err
-	}
+	ap := apply.For(c.Dynamic, c.Kube.Discovery())
 	dyn := c.Dynamic
 	// Without the CcRuntime CRD (in the manifests or on the server) the install would stop half
 	// way, after the operator is applied: refuse before applying anything.
@@ -140,7 +137,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 func waitDeploymentAvailable(ctx context.Context, c *kube.Clients, ns, name string, prog *progress.Progress) error {
 	step := prog.Start("waiting for deployment " + ns + "/" + name + " to be available")
 	deps := c.Kube.AppsV1().Deployments(ns)
-	lw := waitfor.Named(deps, name)
+	lw := waitfor.OnClient(c.Kube, waitfor.Named(deps, name))
 	err := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
 		for _, obj := range objs {
 			for _, cond := range obj.(*appsv1.Deployment).Status.Conditions {
@@ -164,7 +161,7 @@ func waitDeploymentAvailable(ctx context.Context, c *kube.Clients, ns, name stri
 func waitCcRuntime(ctx context.Context, dyn dynamic.Interface, name string, prog *progress.Progress) (operator.Status, error) {
 	step := prog.Start("waiting for CcRuntime " + name + " to install on its nodes")
 	ri := dyn.Resource(operator.GVR)
-	lw := waitfor.Named(ri, name)
+	lw := waitfor.OnClient(dyn, waitfor.Named(ri, name))
 	var st operator.Status
 	err := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(objs []any) (bool, error) {
 		if len(objs) == 0 {
@@ -203,8 +200,8 @@ func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Un
 	}
 	if len(ccrs) > 0 {
 		step := prog.Start("waiting for the operator to uninstall the runtime from the nodes")
-		lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return ri.List(ctx, o) },
-			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return ri.Watch(ctx, o) }, "", "")
+		lw := waitfor.OnClient(dyn, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return ri.List(ctx, o) },
+			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return ri.Watch(ctx, o) }, "", ""))
 		if err := waitfor.Gone(ctx, lw, &unstructured.Unstructured{}); err != nil {
 			step.Fail("")
 			return waitError(err, "CcRuntime still present (finalizer "+operator.Finalizer+")", "check the operator's uninstall pods: kubectl get pods -n "+operator.Namespace)
@@ -212,8 +209,8 @@ func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Un
 		step.Done("")
 	}
 	nodes := c.Kube.CoreV1().Nodes()
-	nlw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", tee.KataRuntime)
+	nlw := waitfor.OnClient(c.Kube, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", tee.KataRuntime))
 	if err := waitfor.Gone(ctx, nlw, &corev1.Node{}); err != nil {
 		return waitError(err, "nodes still labelled "+tee.KataRuntime, "check the nodes, then remove the label by hand")
 	}
@@ -245,10 +242,7 @@ func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Un
 			objs = append(objs, rbacObject("ClusterRoleBinding", b.Name))
 		}
 	}
-	ap, err := apply.New(c.Config)
-	if err != nil {
-		return err
-	}
+	ap := apply.For(c.Dynamic, c.Kube.Discovery())
 	if err := ap.Delete(ctx, objs); err != nil {
 		step.Fail("")
 		return err

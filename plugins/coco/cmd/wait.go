@@ -47,8 +47,8 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 	names := sortedKeys(targets)
 	step := prog.Start(fmt.Sprintf("waiting for %d node(s) to run CoCo", len(targets)))
 	lines := nodeLines(prog, names)
-	lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", sel)
+	lw := waitfor.OnClient(c.Kube, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", sel))
 	err = waitfor.UntilAll(ctx, lw, &corev1.Node{}, func(objs []any) (bool, error) {
 		for name := range targets {
 			targets[name] = false
@@ -94,8 +94,8 @@ func waitRuntimeClasses(ctx context.Context, c *kube.Clients, ns string, expecte
 	step := prog.Start(fmt.Sprintf("waiting for %d runtime class(es)", len(expected)))
 	seen := map[string]bool{}
 	rcs := c.Kube.NodeV1().RuntimeClasses()
-	rlw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rcs.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rcs.Watch(ctx, o) }, "", "")
+	rlw := waitfor.OnClient(c.Kube, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rcs.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rcs.Watch(ctx, o) }, "", ""))
 	err := waitfor.UntilAll(ctx, rlw, &nodev1.RuntimeClass{}, func(objs []any) (bool, error) {
 		clear(seen)
 		for _, obj := range objs {
@@ -157,7 +157,7 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 	defer cancel()
 	step := prog.Start("waiting for namespace " + ns + " to finish terminating")
 	nss := c.Kube.CoreV1().Namespaces()
-	lw := waitfor.Named(nss, ns)
+	lw := waitfor.OnClient(c.Kube, waitfor.Named(nss, ns))
 	if err := waitfor.Gone(ctx, lw, &corev1.Namespace{}); err != nil {
 		step.Fail("")
 		return waitError(err, "namespace "+ns+" is still terminating", "see what blocks it: kubectl get namespace "+ns+" -o yaml")

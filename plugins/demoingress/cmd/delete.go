@@ -80,10 +80,7 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	ingressObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1})
 	gatewayObjs, _ := demoapp.Objects(demoapp.Options{Image: demoapp.DefaultImage, Path: demoapp.DefaultPath, Replicas: 1, Gateway: true, GatewayClass: "any"})
 	objs := append(ingressObjs, gatewayObjs[3:]...)
-	a, err := apply.New(c.Config)
-	if err != nil {
-		return err
-	}
+	a := apply.For(c.Dynamic, c.Kube.Discovery())
 	if o.DryRun.On() {
 		return o.dryRun(ctx, a, objs)
 	}
@@ -144,7 +141,7 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	nss := c.Kube.CoreV1().Namespaces()
-	lw := waitfor.Named(nss, ns)
+	lw := waitfor.OnClient(c.Kube, waitfor.Named(nss, ns))
 	err := waitfor.Gone(ctx, lw, &corev1.Namespace{})
 	switch {
 	case err == nil:

@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
@@ -141,10 +140,7 @@ func (o *DeployOptions) apply(ctx context.Context) error {
 	if err != nil {
 		return clierr.Usagef("", "%v", err)
 	}
-	a, err := apply.New(c.Config)
-	if err != nil {
-		return err
-	}
+	a := apply.For(c.Dynamic, c.Kube.Discovery())
 	// Server-side apply is a patch, and a create where the object is new.
 	if err := access.Check(ctx, c.Kube, a.AccessRequests(objs, demoapp.Namespace, "create", "patch")...); err != nil {
 		return clierr.Wrap(err, "deploying the demo app needs these permissions")
@@ -236,11 +232,7 @@ func (o *DeployOptions) explainApplyError(ctx context.Context, c *kube.Clients, 
 
 // resolveGatewayClass checks that the cluster serves the Gateway API and picks the class.
 func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients) error {
-	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
-	if err != nil {
-		return err
-	}
-	res, err := dc.ServerResourcesForGroupVersion(gatewayGV.String())
+	res, err := c.Kube.Discovery().ServerResourcesForGroupVersion(gatewayGV.String())
 	has := map[string]bool{}
 	if err == nil {
 		for _, r := range res.APIResources {

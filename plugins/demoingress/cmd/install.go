@@ -196,7 +196,7 @@ func waitAvailable(ctx context.Context, c *kube.Clients, ns, name string, timeou
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	deps := c.Kube.AppsV1().Deployments(ns)
-	lw := waitfor.Named(deps, name)
+	lw := waitfor.OnClient(c.Kube, waitfor.Named(deps, name))
 	step := prog.Start("waiting for the controller Deployment " + name + " to be available (its pods serve the admission webhook)")
 	err := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
 		for _, obj := range objs {
@@ -231,8 +231,8 @@ func waitAddress(ctx context.Context, c *kube.Clients, timeout time.Duration, pr
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	svcs := c.Kube.CoreV1().Services(nginx.Namespace)
-	lw := waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return svcs.List(ctx, o) },
-		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return svcs.Watch(ctx, o) }, "", nginx.ControllerSelector)
+	lw := waitfor.OnClient(c.Kube, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return svcs.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return svcs.Watch(ctx, o) }, "", nginx.ControllerSelector))
 	step := prog.Start("waiting for the load balancer to give the controller an external address")
 	var addr, svcName string
 	err := waitfor.UntilAll(ctx, lw, &corev1.Service{}, func(objs []any) (bool, error) {

@@ -33,7 +33,7 @@ func (o *VerifyOptions) waitRoute(ctx context.Context, c *kube.Clients, prog *pr
 			return rt, nil
 		}
 		step := prog.Start("waiting for ingress " + demoapp.IngressName + " to get an address")
-		lw := waitfor.Named(ings, demoapp.IngressName)
+		lw := waitfor.OnClient(c.Kube, waitfor.Named(ings, demoapp.IngressName))
 		werr := waitfor.UntilAll(ctx, lw, &networkingv1.Ingress{}, func(objs []any) (bool, error) {
 			for _, obj := range objs {
 				if i, ok := obj.(*networkingv1.Ingress); ok {
@@ -97,7 +97,7 @@ func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog 
 		return rt, nil
 	}
 	step := prog.Start("waiting for gateway " + demoapp.GatewayName + " to get an address")
-	lw := waitfor.Named(gws, demoapp.GatewayName)
+	lw := waitfor.OnClient(dyn, waitfor.Named(gws, demoapp.GatewayName))
 	werr := waitfor.UntilAll(ctx, lw, &unstructured.Unstructured{}, func(objs []any) (bool, error) {
 		for _, obj := range objs {
 			if u, ok := obj.(*unstructured.Unstructured); ok {
@@ -168,7 +168,7 @@ func (o *VerifyOptions) waitDeployment(ctx context.Context, c *kube.Clients, pro
 	var dep *appsv1.Deployment
 	if ctx.Err() == nil {
 		step := prog.Start("waiting for deployment " + demoapp.App + " to be available")
-		lw := waitfor.Named(deps, demoapp.App)
+		lw := waitfor.OnClient(c.Kube, waitfor.Named(deps, demoapp.App))
 		werr := waitfor.UntilAll(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, error) {
 			dep = nil
 			for _, obj := range objs {

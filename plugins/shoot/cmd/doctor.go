@@ -12,13 +12,13 @@ import (
 	"github.com/spf13/cobra"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/doctor"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
@@ -118,12 +118,12 @@ func (o *DoctorOptions) whoami(ctx context.Context, gd *doctor.Garden) doctor.Ch
 	cfg, err := clientcmd.NewNonInteractiveClientConfig(*gd.Config, gd.Context, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
 	if err == nil {
 		cfg.Timeout = o.Timeout
-		var cs kubernetes.Interface
-		if cs, err = kubernetes.NewForConfig(cfg); err == nil {
+		var cs *kube.Clients
+		if cs, err = o.a.g.ClientsFor(cfg); err == nil {
 			ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 			defer cancel()
 			var r *authenticationv1.SelfSubjectReview
-			r, err = cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+			r, err = cs.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
 			if err == nil {
 				c.Status = doctor.OK
 				c.Detail = fmt.Sprintf("%s answers; you are %s", cfg.Host, r.Status.UserInfo.Username)

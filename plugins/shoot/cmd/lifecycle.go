@@ -233,7 +233,7 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden.Conn, p garden.P
 	step := o.a.g.ProgressFor(o.printer.Format()).Start(fmt.Sprintf("waiting for Gardener to %s shoot %s", o.verb, o.Name))
 	var msg string
 	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
-	err := waitfor.UntilAll(ctx, waitfor.Named(shoots, o.Name), &gardencorev1beta1.Shoot{}, func(objs []any) (bool, error) {
+	err := waitfor.UntilAll(ctx, waitfor.OnClient(gd.Core, waitfor.Named(shoots, o.Name)), &gardencorev1beta1.Shoot{}, func(objs []any) (bool, error) {
 		if len(objs) == 0 {
 			return false, fmt.Errorf("shoot %s was deleted while waiting", o.Name)
 		}

@@ -85,11 +85,7 @@ func accessLevel(ctx context.Context, gd *garden.Conn, s *gardencorev1beta1.Shoo
 	if gd.Garden == nil || gd.Garden.AccessLevelDefaults == nil {
 		return "", nil
 	}
-	cs, err := seedmanagement.NewForConfig(gd.Config)
-	if err != nil {
-		return "", err
-	}
-	seed, err := backsManagedSeed(ctx, cs, s)
+	seed, err := backsManagedSeed(ctx, gd.SeedManagement, s)
 	if err != nil {
 		return "", err
 	}

@@ -33,7 +33,7 @@ func waitShoot(ctx context.Context, gd *garden.Conn, p garden.Project, name, tar
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
-	lw := waitfor.Named(shoots, name)
+	lw := waitfor.OnClient(gd.Core, waitfor.Named(shoots, name))
 	step := prog.Start(fmt.Sprintf("waiting for shoot %s to be %s", name, target))
 	var last *gardencorev1beta1.Shoot
 	var msg string

@@ -1,0 +1,103 @@
+package cmd
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardentest"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+)
+
+// run runs a kubectl teecheck command line on the fakes of f.
+func run(f *clitest.Factory, args ...string) clitest.Result {
+	return clitest.Exec(NewRootWithGlobals, f, args...)
+}
+
+func onNodes(objs ...runtime.Object) *clitest.Factory {
+	return &clitest.Factory{Kube: fake.NewClientset(objs...)}
+}
+
+// Every refusal is a usage error (exit 2) that says what to do, before anything is read.
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"nodes", "-o", "toml"},
+		{"nodes", "-l", "a in (b"},
+		{"nodes", "--require", "sev-xyz"},
+		{"nodes", "--color", "sometimes"},
+		{"nodes", "--no-such-flag"},
+		{"nodes", "-p", "eco"},
+		{"nodes", "--garden", "osc"},
+		{"nodes", "--shoots", "all", "--parallel", "0"},
+		{"node"},
+		{"node", "a", "--all-nodes"},
+		{"node", "Not_A_Node"},
+		{"node", "a", "--parallel", "0"},
+		{"node", "a", "--timeout", "0s"},
+		{"node", "a", "--image-pull-policy", "Sometimes"},
+		{"node", "a", "-l", "x=y"},
+		{"local", "--host-root", "/does/not/exist"},
+		{"local", "--dmesg", "/does/not/exist"},
+		{"version", "-o", "wide"},
+		{"no-such-command"},
+	} {
+		f := onNodes()
+		r := run(f, args...)
+		if r.Code != 2 || !strings.HasPrefix(r.Err, "error: ") || r.Out != "" {
+			t.Errorf("%v: exit %d, out %q, err %q", args, r.Code, r.Out, r.Err)
+		}
+		if len(f.Kube.Actions()) != 0 {
+			t.Errorf("%v: the cluster was read before the refusal: %v", args, f.Kube.Actions())
+		}
+	}
+}
+
+func TestNodeJudgesNamedNodes(t *testing.T) {
+	f := onNodes(fakeNode("snp-1", "16", "64Gi", "containerd://1.7.22", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}))
+	if r := run(f, "node", "snp-1", "-o", "jsonpath={.items[0].name} {.items[0].tee.kinds[0]} {.items[0].ready}"); r.Code != 0 || r.Out != "snp-1 sev-snp true" {
+		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "node", "nope"); r.Code != 1 || !strings.Contains(r.Err, `"nope" not found`) {
+		t.Fatalf("absent node: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+}
+
+func TestLocalReadsAHostRoot(t *testing.T) {
+	r := run(onNodes(), "local", "--host-root", "../../../lib/tee/hostprobe/testdata/hosts/snp-host",
+		"--dmesg", "../../../lib/tee/hostprobe/testdata/hosts/snp-host.dmesg", "-o", "json")
+	var rep HostReport
+	if err := json.Unmarshal([]byte(r.Out), &rep); err != nil || rep.Kind != "HostReport" || !slices.Contains(rep.Report.TEE.Kinds, tee.SEVSNP) {
+		t.Fatalf("exit %d %v %+v\n%s", r.Code, err, rep, r.Err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	if r := run(onNodes(), "version", "-o", "jsonpath={.plugin}"); r.Code != 0 || r.Out != "teecheck" {
+		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+}
+
+// --shoots reads each shoot through a kubeconfig the garden issues; a hibernated shoot and one
+// that cannot be reached are results, not failures of the read.
+func TestNodesOverShoots(t *testing.T) {
+	conn, _ := gardentest.Conn("osc", gardentest.Project("eco"), gardentest.Shoot("eco", "eco-a", false),
+		gardentest.Shoot("eco", "eco-b", true), gardentest.Shoot("eco", "eco-c", false))
+	snp := fakeNode("snp-1", "16", "64Gi", "containerd://1.7.22", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"})
+	f := &clitest.Factory{GardenConn: conn, Shoots: map[string]*kube.Clients{gardentest.ShootHost("eco-a"): {Kube: fake.NewClientset(snp)}}}
+	r := run(f, "nodes", "--shoots", "all", "-p", "eco", "-o", `jsonpath={range .items[*]}{.shoot}={.status}/{.access} {end}`)
+	if r.Code != 1 || r.Out != "eco-a=ok/admin eco-b=hibernated/ eco-c=unreachable/admin " {
+		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "nodes", "--shoots", "eco-a,eco-x", "-p", "eco"); r.Code != 2 || !strings.Contains(r.Err, `shoot "eco-x" does not exist in project eco`) {
+		t.Fatalf("unknown shoot: exit %d %s", r.Code, r.Err)
+	}
+	if r := run(f, "nodes", "--shoots", "all", "-p", "nope"); r.Code != 2 || !strings.Contains(r.Err, `project "nope" does not exist`) {
+		t.Fatalf("unknown project: exit %d %s", r.Code, r.Err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
@@ -221,6 +222,7 @@ func Execute(root *cobra.Command, streams genericiooptions.IOStreams) int {
 
 // ExecuteContext is Execute with a given context (tests cancel it to simulate Ctrl-C).
 func ExecuteContext(ctx context.Context, root *cobra.Command, streams genericiooptions.IOStreams) int {
+	deprecationsToStderr(root, streams.ErrOut)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var e *clierr.Error
@@ -235,6 +237,38 @@ func ExecuteContext(ctx context.Context, root *cobra.Command, streams genericioo
 	}
 	clierr.Print(streams.ErrOut, err)
 	return clierr.ExitCode(err)
+}
+
+// deprecationsToStderr moves the notice of a deprecated flag to stderr: cobra prints pflag's
+// notice with Command.Print, which writes to the command's output (stdout, which scripts read)
+// once SetOut is set. The flags stay hidden, as pflag hides deprecated ones.
+func deprecationsToStderr(c *cobra.Command, errOut io.Writer) {
+	c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Deprecated == "" {
+			return
+		}
+		msg := fmt.Sprintf("warning: flag --%s has been deprecated, %s\n", f.Name, f.Deprecated)
+		f.Deprecated, f.Hidden = "", true
+		f.Value = &announced{Value: f.Value, announce: func() { fmt.Fprint(errOut, msg) }}
+	})
+	for _, sub := range c.Commands() {
+		deprecationsToStderr(sub, errOut)
+	}
+}
+
+// announced is a flag value that announces its use once.
+type announced struct {
+	pflag.Value
+	announce func()
+	done     bool
+}
+
+func (a *announced) Set(s string) error {
+	if !a.done {
+		a.done = true
+		a.announce()
+	}
+	return a.Value.Set(s)
 }
 
 // Command is the shape of every subcommand, as in kubectl: Complete reads flags and arguments,

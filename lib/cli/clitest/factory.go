@@ -24,7 +24,8 @@ import (
 // Factory hands commands clients on fakes, as kubectl's cmdtesting.TestFactory does: client-go's
 // fake clientset and dynamic client, Helm's memory release store, and a garden on Gardener's
 // fake clientsets. What is nil is made empty on first use (a Kube made so allows every access
-// review, see AllowAll); tests add objects and reactors.
+// review, see AllowAll); a Kube without discovery resources serves the built-in kinds. Tests
+// add objects and reactors.
 type Factory struct {
 	Kube    *fake.Clientset
 	Dynamic *dynamicfake.FakeDynamicClient
@@ -48,6 +49,9 @@ type Factory struct {
 func (f *Factory) kube() *fake.Clientset {
 	if f.Kube == nil {
 		f.Kube = AllowAll(fake.NewClientset())
+	}
+	if len(f.Kube.Resources) == 0 {
+		f.Kube.Resources = builtinResources()
 	}
 	return f.Kube
 }

@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	nodev1 "k8s.io/api/node/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/version"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/test/charts"
+)
+
+// snpCluster is a cluster with one SEV-SNP worker (as NFD labels it) and the SNP runtime class.
+func snpCluster(objs ...runtime.Object) *fake.Clientset {
+	w := node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"})
+	w.Status.NodeInfo.ContainerRuntimeVersion, w.Status.NodeInfo.KubeletVersion = "containerd://1.7.22", "v1.33.2"
+	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}
+	cs := clitest.AllowAll(fake.NewClientset(append([]runtime.Object{w, rc}, objs...)...))
+	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.33.2", Major: "1", Minor: "33"}
+	return cs
+}
+
+func TestPreflightOnFakes(t *testing.T) {
+	r := run(onCluster(snpCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name}")
+	if !strings.HasPrefix(r.Out, "PreflightReport v1.33.2 snp-w") || (r.Code != 0 && r.Code != 1) {
+		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+}
+
+// install --dry-run renders the chart (test/charts' model of confidential-containers) for the
+// cluster's workers and changes nothing.
+func TestInstallDryRunOnFakes(t *testing.T) {
+	path, err := charts.SaveCocoChart(t.TempDir(), "0.22.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := onCluster(snpCluster())
+	r := run(f, "install", "--chart", path, "--dry-run", "--skip-preflight")
+	if r.Code != 0 || !strings.Contains(r.Out, "kind: DaemonSet") || !strings.Contains(r.Out, "kata-deploy") {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Out, r.Err)
+	}
+	for _, a := range f.Kube.Actions() {
+		if v := a.GetVerb(); v != "get" && v != "list" && v != "watch" && a.GetResource().Resource != "selfsubjectaccessreviews" {
+			t.Fatalf("a dry run changed the cluster: %v", a)
+		}
+	}
+	tpath, err := charts.SaveTrusteeChart(t.TempDir(), "0.21.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	r = run(f, "trustee", "install", "--chart", tpath, "--dry-run")
+	if r.Code != 0 || !strings.Contains(r.Out, "# Secret trustee/") || !strings.Contains(r.Out, "kind: Deployment") {
+		t.Fatalf("trustee install --dry-run: exit %d\n%s\n%s", r.Code, r.Out, r.Err)
+	}
+}
+
+// Nothing installed: status, trustee status and uninstall say so and leave the cluster alone.
+func TestNothingInstalledOnFakes(t *testing.T) {
+	f := onCluster(snpCluster())
+	if r := run(f, "trustee", "status", "-o", "jsonpath={.installed}"); r.Code != 1 || r.Out != "false" {
+		t.Fatalf("trustee status: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "trustee", "uninstall"); r.Code != 0 || !strings.Contains(r.Out+r.Err, "not installed") {
+		t.Fatalf("trustee uninstall: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "version", "-o", "jsonpath={.plugin}"); r.Code != 0 || r.Out != "coco" {
+		t.Fatalf("version: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+}
+
+const webManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: registry.example/web@sha256:0000000000000000000000000000000000000000000000000000000000000000
+`
+
+// deploy's client dry run prepares the workload (class, initdata) without the cluster changing;
+// verify reads what it prepared and says plainly that an allow-all policy is not confidential;
+// undeploy's dry run deletes nothing.
+func TestDeployVerifyUndeployOnFakes(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "web.yaml")
+	if err := os.WriteFile(manifest, []byte(webManifest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := onCluster(snpCluster())
+	r := run(f, "deploy", "-f", manifest, "--policy", "allow-all", "--bind=false", "--dry-run", "-o", "yaml")
+	if r.Code != 0 || !strings.Contains(r.Out, "runtimeClassName: kata-qemu-snp") || !strings.Contains(r.Out, "io.katacontainers.config.hypervisor.cc_init_data") ||
+		!strings.Contains(r.Err, "NOT confidential") {
+		t.Fatalf("deploy: exit %d\n%s\n%s", r.Code, r.Out, r.Err)
+	}
+	prepared := filepath.Join(dir, "prepared.yaml")
+	if err := os.WriteFile(prepared, []byte(r.Out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = run(f, "verify", "-f", prepared, "-o", "jsonpath={.ok} {.workloads[0].confidential}")
+	if r.Code != 1 || r.Out != "false false" {
+		t.Fatalf("verify: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "undeploy", "-f", manifest, "--dry-run"); r.Code != 0 || !strings.Contains(r.Out, "would delete deployment/web") {
+		t.Fatalf("undeploy: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	for _, a := range f.Kube.Actions() {
+		if v := a.GetVerb(); v == "create" && a.GetResource().Resource != "selfsubjectaccessreviews" || v == "delete" || v == "patch" {
+			t.Fatalf("a dry run changed the cluster: %v", a)
+		}
+	}
+}

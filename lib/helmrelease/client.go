@@ -31,6 +31,15 @@ func Into(g *cli.Globals, c **Client, namespace string) error {
 	return nil
 }
 
+// Connect builds a command's API clients and the Helm client of namespace's releases, unless
+// they are set already: what a command on a release calls in Complete.
+func Connect(g *cli.Globals, c **kube.Clients, releases **Client, namespace string) error {
+	if err := g.ClientsInto(c); err != nil {
+		return err
+	}
+	return Into(g, releases, namespace)
+}
+
 // ClientFor is the Helm client of namespace's releases in the cluster of cfg (a shoot's).
 func ClientFor(g *cli.Globals, cfg *rest.Config, namespace string) (*Client, error) {
 	if f, ok := g.Factory.(Factory); ok {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/agentpolicy"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
@@ -231,7 +232,7 @@ func TestConfidentialWorkload(t *testing.T) {
 		}
 		for pod, point := range map[string]string{"open": "policy", "unbound": "trustee", "plain": "runtime-class"} {
 			r, res := verify(pod, append(admin, "--assume-policies")...)
-			i := slices.IndexFunc(r.Workloads[0].Points, func(h cmd.Hop) bool { return h.Name == point })
+			i := slices.IndexFunc(r.Workloads[0].Points, func(h cmdutil.Hop) bool { return h.Name == point })
 			if res.Code != 1 || r.OK || i < 0 || r.Workloads[0].Points[i].Status != "fail" {
 				t.Errorf("%s: exit %d %+v", pod, res.Code, r.Workloads[0].Points)
 			}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -128,17 +130,17 @@ func TestAttestCheckFromAWorker(t *testing.T) {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	k := harness.StartKBSStandInAt(t, pub, ":0")
 	port := k.URL[strings.LastIndex(k.URL, ":")+1:]
-	check := func(url string) (cmd.AttestReport, string, int) {
+	check := func(url string) (trustee.AttestReport, string, int) {
 		stdout, stderr, code := coco(t, "attest", "check", "-n", ns, "--kbs-url", url, "--node", harness.RealNodeName,
 			"--image", harness.BusyboxImage, "--image-pull-policy", "Never", "--timeout", "90s", "-o", "json")
-		var r cmd.AttestReport
+		var r trustee.AttestReport
 		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 			t.Fatalf("%v: %s\n%s", err, stdout, stderr)
 		}
 		return r, stderr, code
 	}
 	r, stderr, code := check("http://10.88.7.1:" + port)
-	hops := map[string]cmd.Hop{}
+	hops := map[string]cmdutil.Hop{}
 	for _, h := range r.Hops {
 		hops[h.Name] = h
 	}

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
@@ -145,7 +146,7 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 	var url string
 	harness.Step(t, "install: the admin key stays here, the cluster gets its public half", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "install", "--chart", chartDir, "-o", "json", "--timeout", "20s")
-		var r cmd.TrusteeInstallResult
+		var r trustee.TrusteeInstallResult
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 {
 			t.Fatalf("exit %d %v\n%s", res.Code, err, res.Stderr)
 		}
@@ -179,7 +180,7 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 
 	harness.Step(t, "status: healthy, at the Service's address", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "status", "-o", "json")
-		var st cmd.TrusteeStatus
+		var st trustee.TrusteeStatus
 		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 || !st.Healthy || st.KBSURL != url || st.Deployments["trustee-kbs"] != "1/1" ||
 			len(st.Images) != 3 || st.Images["trustee-kbs/kbs"] != "ghcr.io/confidential-containers/staged-images/kbs-grpc-as:"+trusteechart.TrusteeV021Images || len(st.Warnings) != 0 {
 			t.Fatalf("exit %d %v %+v %s", res.Code, err, st, res.Stderr)

@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
@@ -62,7 +63,7 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 			t.Fatalf("the KBS holds %q", k.Resource("default/db/password"))
 		}
 		res = coco(password+"-2", admin("resource", "set", "default/db/other", "--from-file", "-", "-o", "json")...)
-		var r cmd.TrusteeResult
+		var r trustee.TrusteeResult
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 || r.Bytes != 30 || r.Target != "kbs:///default/db/other" {
 			t.Fatalf("stdin: exit %d %v %s", res.Code, err, res.Stderr)
 		}
@@ -119,8 +120,8 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 
 	harness.Step(t, "a sealed secret resolves through the KBS as the CDH resolves it", func(t *testing.T) {
 		signing, _ := sealed.NewKey()
-		privJWK, _ := sealed.PrivateJWK(signing, cmd.DefaultSigningKid)
-		pubJWK, _ := sealed.PublicJWK(&signing.PublicKey, cmd.DefaultSigningKid)
+		privJWK, _ := sealed.PrivateJWK(signing, trustee.DefaultSigningKid)
+		pubJWK, _ := sealed.PublicJWK(&signing.PublicKey, trustee.DefaultSigningKid)
 		privData, _ := json.Marshal(privJWK)
 		pubData, _ := json.Marshal(pubJWK)
 		if res := coco("", admin("resource", "set", "default/sealing-key/public", "--from-file", writeFile(t, "pub.jwk", pubData))...); res.Code != 0 {
@@ -190,7 +191,7 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		}
 		// Trustee v0.21's GET /resource-policy lists ids only; get says so rather than print a text.
 		res := coco("", admin("policy", "get", "-o", "json")...)
-		var list cmd.PolicyList
+		var list trustee.PolicyList
 		if err := json.Unmarshal([]byte(res.Stdout), &list); err != nil || res.Code != 0 || len(list.PolicyIDs) != 1 || list.PolicyIDs[0] != "resource-policy" ||
 			!strings.Contains(list.Note, "cannot be read back") {
 			t.Fatalf("get: exit %d %s %s", res.Code, res.Stdout, res.Stderr)
@@ -237,7 +238,7 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		fresh := harness.StartKBSStandIn(t, pub)
 		res := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
 			"--local-url", fresh.URL, "--admin-key", keyFile, "--timeout", "3s", "-o", "json")
-		var r cmd.AttestReport
+		var r trustee.AttestReport
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || len(r.Hops) != 5 {
 			t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
 		}

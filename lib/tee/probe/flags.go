@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
@@ -35,9 +36,10 @@ func NewFlags() Flags {
 
 // Validate checks the values without I/O.
 func (f *Flags) Validate() error {
+	if err := cli.CheckTimeout(f.Timeout, "2m"); err != nil {
+		return err
+	}
 	switch {
-	case f.Timeout <= 0:
-		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive, not %s", f.Timeout)
 	case f.Parallel < 1:
 		return clierr.Usagef("e.g. --parallel 4", "--parallel must be at least 1, not %d", f.Parallel)
 	case f.Image == "":

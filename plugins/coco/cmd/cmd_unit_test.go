@@ -4,22 +4,15 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 )
 
 // run runs a kubectl coco command line on the fakes of f.
 func run(f *clitest.Factory, args ...string) clitest.Result {
 	return clitest.Exec(NewRootWithGlobals, f, args...)
-}
-
-// onCluster serves cs (whose access reviews the test answers: clitest.AllowAll, Deny) and the
-// CcRuntimes of the legacy operator.
-func onCluster(cs *fake.Clientset) *clitest.Factory {
-	return &clitest.Factory{Kube: cs, ListKinds: map[schema.GroupVersionResource]string{operator.GVR: operator.Kind + "List", kbsConfigGVR: "KbsConfigList"}}
 }
 
 // Every refusal is a usage error (exit 2) before the cluster or a KBS is reached.
@@ -52,7 +45,7 @@ func TestCocoRefusalsOnFakes(t *testing.T) {
 		{"trustee", "reference-value", "set", "k=a", "--numbers", "--kbs-url", "http://127.0.0.1:1"},
 		{"version", "-o", "wide"},
 	} {
-		f := onCluster(clitest.AllowAll(fake.NewClientset()))
+		f := cmdtest.OnCluster(clitest.AllowAll(fake.NewClientset()))
 		r := run(f, args...)
 		if r.Code != 2 || !strings.Contains(r.Err, "error: ") || r.Out != "" {
 			t.Errorf("%v: exit %d, out %q, err %q", args, r.Code, r.Out, r.Err)

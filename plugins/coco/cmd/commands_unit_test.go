@@ -21,20 +21,15 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 )
 
 // These run the command logic on client-go fakes, in milliseconds; test/coco runs the commands
 // against a real API server.
 
-func node(name string, labels map[string]string) *corev1.Node {
-	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
-	n.Status.NodeInfo.Architecture = "amd64"
-	return n
-}
-
 func TestRuntimeClassesJudgedOnFakes(t *testing.T) {
 	cs := fake.NewClientset(
-		node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"}),
+		cmdtest.Node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"}),
 		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"},
 		&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-se"}, Handler: "kata-qemu-se"},
 	)
@@ -54,7 +49,7 @@ func TestRuntimeClassesJudgedOnFakes(t *testing.T) {
 }
 
 func TestLabelWorkersOnFakes(t *testing.T) {
-	cs := fake.NewClientset(node("w1", nil), node("w2", map[string]string{tee.WorkerLabel: ""}))
+	cs := fake.NewClientset(cmdtest.Node("w1", nil), cmdtest.Node("w2", map[string]string{tee.WorkerLabel: ""}))
 	allowed := true
 	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
@@ -77,7 +72,7 @@ func TestLabelWorkersOnFakes(t *testing.T) {
 		t.Fatalf("a typo: exit %d %s", code, errOut)
 	}
 	allowed = false
-	cs2 := fake.NewClientset(node("w3", nil))
+	cs2 := fake.NewClientset(cmdtest.Node("w3", nil))
 	cs2.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
 		return true, r, nil

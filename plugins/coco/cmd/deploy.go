@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -19,6 +18,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/imagepin"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
@@ -68,7 +69,7 @@ type DeployReport struct {
 
 func newDeployCommand(g *cli.Globals) *cobra.Command {
 	o := &DeployOptions{g: g, RuntimeClass: "auto", DryRun: cli.DryRunNone, init: InitdataOptions{g: g, Algorithm: "sha384"}, policy: policyFlags{g: g},
-		bind: bindFlags{Bind: "auto", admin: kbsAccess{g: g, Timeout: 30 * time.Second}},
+		bind: bindFlags{Bind: "auto", admin: trustee.NewKBSAccess(g, 30*time.Second)},
 		out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "deploy -f MANIFEST [--runtime-class auto|NAME] [--kbs-url URL] [--policy restricted|genpolicy|allow-all|FILE]",
@@ -147,24 +148,6 @@ func (o *DeployOptions) Complete([]string) error {
 		return err
 	}
 	return o.bind.complete(o.init.KBSURL, o.init.KBSCert, o.DryRun != cli.DryRunNone)
-}
-
-func readManifest(path string, stdin io.Reader) ([]*unstructured.Unstructured, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, clierr.Usagef("give a readable manifest", "-f: %v", err)
-	}
-	objs, err := apply.Parse(data)
-	if err != nil {
-		return nil, clierr.Usagef("give Kubernetes YAML or JSON", "%s: %v", path, err)
-	}
-	return objs, nil
 }
 
 // Validate checks the flags and that the manifest has a workload.
@@ -337,7 +320,7 @@ func (o *DeployOptions) apply(ctx context.Context, objs []*unstructured.Unstruct
 	if err := access.Check(ctx, o.clients.Kube, a.AccessRequests(objs, o.clients.Namespace, "create", "patch")...); err != nil {
 		return clierr.Wrap(err, "deploying the manifest needs these permissions")
 	}
-	return a.Apply(ctx, objs, apply.Options{FieldManager: managedBy(), DryRun: o.DryRun == cli.DryRunServer,
+	return a.Apply(ctx, objs, apply.Options{FieldManager: cmdutil.ManagedBy, DryRun: o.DryRun == cli.DryRunServer,
 		KeepConflicts: !o.ForceConflicts, Namespace: o.clients.Namespace})
 }
 

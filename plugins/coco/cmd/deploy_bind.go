@@ -14,6 +14,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
@@ -24,7 +25,7 @@ import (
 type bindFlags struct {
 	Bind  string // auto (on with a KBS), true, false
 	Prune bool
-	admin kbsAccess
+	admin trustee.KBSAccess
 	on    bool
 }
 
@@ -73,7 +74,7 @@ func (b *bindFlags) complete(kbsURL, kbsCert string, dryRun bool) error {
 	if b.admin.CACert == "" {
 		b.admin.CACert = kbsCert
 	}
-	if err := b.admin.connect(); err != nil {
+	if err := b.admin.Connect(); err != nil {
 		var ce *clierr.Error
 		if errors.As(err, &ce) {
 			ce.Fix += "; or --bind=false (the workload's secrets then are not bound to it)"
@@ -97,8 +98,8 @@ func (b *bindFlags) refuseOpen(workloads []WorkloadPolicy) error {
 
 // check reaches the admin API before anything is applied.
 func (b *bindFlags) check(ctx context.Context) error {
-	if _, err := b.admin.client.ResourcePolicyIDs(ctx); err != nil {
-		f := kbsFailure(err, "binding the workload's secrets needs the KBS's admin API at "+b.admin.URL)
+	if _, err := b.admin.Client().ResourcePolicyIDs(ctx); err != nil {
+		f := trustee.KBSFailure(err, "binding the workload's secrets needs the KBS's admin API at "+b.admin.URL)
 		var ce *clierr.Error
 		if errors.As(f, &ce) {
 			ce.Fix = "give --admin-url (this machine's way to the KBS, e.g. kubectl port-forward -n trustee svc/trustee-kbs 8080, then http://127.0.0.1:8080) and --admin-key; or --bind=false"
@@ -112,13 +113,13 @@ func (b *bindFlags) check(ctx context.Context) error {
 // replaces a value: the list is read and written whole), then sets kubectl coco's attestation
 // policy and the restricted resource policy.
 func (b *bindFlags) register(ctx context.Context, workloads []WorkloadPolicy) (*Binding, error) {
-	c := b.admin.client
+	c := b.admin.Client()
 	res := &Binding{KBS: b.admin.URL, ReferenceValues: map[string][]string{}}
 	for _, tee := range slices.Sorted(maps.Keys(kbs.InitdataReferenceValues)) {
 		id := kbs.InitdataReferenceValues[tee]
 		values, _, err := c.ReferenceValue(ctx, id)
 		if err != nil {
-			return nil, kbsFailure(err, "reading reference value "+id)
+			return nil, trustee.KBSFailure(err, "reading reference value "+id)
 		}
 		for _, w := range workloads {
 			if v := measured(w.Measurements, tee); v != "" && !slices.Contains(values, v) {
@@ -126,16 +127,16 @@ func (b *bindFlags) register(ctx context.Context, workloads []WorkloadPolicy) (*
 			}
 		}
 		if err := c.SetSampleReferenceValue(ctx, id, values); err != nil {
-			return nil, kbsFailure(err, "registering reference value "+id)
+			return nil, trustee.KBSFailure(err, "registering reference value "+id)
 		}
 		res.ReferenceValues[id] = values
 		res.Registered = append(res.Registered, fmt.Sprintf("reference value %s (%d digests)", id, len(values)))
 	}
 	if err := c.SetAttestationPolicy(ctx, kbs.BoundPolicyID, []byte(kbs.BoundAttestationPolicy)); err != nil {
-		return nil, kbsFailure(err, "setting the attestation policy")
+		return nil, trustee.KBSFailure(err, "setting the attestation policy")
 	}
 	if err := c.SetResourcePolicy(ctx, []byte(kbs.Profiles["restricted"])); err != nil {
-		return nil, kbsFailure(err, "setting the resource policy")
+		return nil, trustee.KBSFailure(err, "setting the resource policy")
 	}
 	res.Registered = append(res.Registered, "attestation policy "+kbs.BoundPolicyID+" (kubectl coco's: configuration affirming only for these digests)",
 		"resource policy restricted (affirming guests only)")
@@ -221,9 +222,9 @@ func (b *bindFlags) prune(ctx context.Context, c *kube.Clients, res *Binding) er
 	}
 	for _, id := range slices.Sorted(maps.Keys(kbs.InitdataReferenceValues)) {
 		rv := kbs.InitdataReferenceValues[id]
-		values, _, err := b.admin.client.ReferenceValue(ctx, rv)
+		values, _, err := b.admin.Client().ReferenceValue(ctx, rv)
 		if err != nil {
-			return kbsFailure(err, "reading reference value "+rv)
+			return trustee.KBSFailure(err, "reading reference value "+rv)
 		}
 		keep := []string{}
 		for _, v := range values {
@@ -236,8 +237,8 @@ func (b *bindFlags) prune(ctx context.Context, c *kube.Clients, res *Binding) er
 		if len(keep) == len(values) {
 			continue
 		}
-		if err := b.admin.client.SetSampleReferenceValue(ctx, rv, keep); err != nil {
-			return kbsFailure(err, "pruning reference value "+rv)
+		if err := b.admin.Client().SetSampleReferenceValue(ctx, rv, keep); err != nil {
+			return trustee.KBSFailure(err, "pruning reference value "+rv)
 		}
 		res.ReferenceValues[rv] = keep
 	}

@@ -1,20 +1,44 @@
 package cmd
 
 import (
+	"io"
+	"os"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
-	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
 )
 
 // Helpers more than one command uses.
 
-// connect builds the API clients and the Helm client of the release's namespace, unless a
-// test set them.
-func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) error {
-	if err := g.ClientsInto(c); err != nil {
-		return err
+// releaseNamespace is coco-system unless -n was given on the command line.
+func releaseNamespace(g *cli.Globals) string {
+	if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
+		return *ns
 	}
-	return helmrelease.Into(g, releases, releaseNamespace(g))
+	return chartvalues.Namespace
+}
+
+// readManifest reads -f (- for stdin, at most 8 MiB) as Kubernetes YAML or JSON.
+func readManifest(path string, stdin io.Reader) ([]*unstructured.Unstructured, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, clierr.Usagef("give a readable manifest", "-f: %v", err)
+	}
+	objs, err := apply.Parse(data)
+	if err != nil {
+		return nil, clierr.Usagef("give Kubernetes YAML or JSON", "%s: %v", path, err)
+	}
+	return objs, nil
 }
 
 func dashIfEmpty(s, alt string) string {

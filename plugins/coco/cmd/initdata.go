@@ -17,6 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/agentpolicy"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/imagepin"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
@@ -117,9 +118,9 @@ func (o *InitdataOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	if o.KBSCert == "" && strings.HasPrefix(o.KBSURL, "https://") && DefaultKBSCert() != "" {
+	if o.KBSCert == "" && strings.HasPrefix(o.KBSURL, "https://") && trustee.DefaultKBSCert() != "" {
 		// The CA of the KBS kubectl coco trustee install serves HTTPS with.
-		o.KBSCert = DefaultKBSCert()
+		o.KBSCert = trustee.DefaultKBSCert()
 		o.g.Note("kbs_cert: the KBS's CA made by kubectl coco trustee install, " + o.KBSCert + " (--kbs-cert to give another)")
 	}
 	if o.cert, err = readFlagFile("--kbs-cert", o.KBSCert); err != nil {

@@ -153,7 +153,7 @@ func (o *InstallOptions) Complete([]string) error {
 	if o.user, err = helmrelease.Values(nil, o.ValuesFiles, o.Sets); err != nil {
 		return err
 	}
-	return connect(o.g, &o.clients, &o.releases)
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, releaseNamespace(o.g))
 }
 
 // Validate checks the flags without I/O.
@@ -184,8 +184,8 @@ func (o *InstallOptions) Validate() error {
 	if !slices.Contains(chartvalues.Distributions, o.K8sDistribution) {
 		return clierr.Usagef("use one of "+strings.Join(chartvalues.Distributions, ", "), "unknown --k8s-distribution %q", o.K8sDistribution)
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 15m", "--timeout must be positive, not %s", o.Timeout)
+	if err := cli.CheckTimeout(o.Timeout, "15m"); err != nil {
+		return err
 	}
 	if o.Chart == "" || o.Version == "" && strings.HasPrefix(o.Chart, "oci://") {
 		return clierr.Usagef("e.g. --chart "+chartvalues.DefaultChart+" --version "+chartvalues.DefaultVersion, "--chart and --version must not be empty")
@@ -203,14 +203,6 @@ func (o *InstallOptions) operatorPlatform() string {
 		return o.Platform
 	}
 	return string(p)
-}
-
-// releaseNamespace is coco-system unless -n was given on the command line.
-func releaseNamespace(g *cli.Globals) string {
-	if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
-		return *ns
-	}
-	return chartvalues.Namespace
 }
 
 // Run checks, installs, waits and reports.

@@ -19,6 +19,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
@@ -137,7 +138,7 @@ func (o *LabelWorkersOptions) Run(ctx context.Context) error {
 		case o.DryRun == cli.DryRunClient:
 			r.Result = "would-label"
 		default:
-			opts := metav1.PatchOptions{FieldManager: managedBy()}
+			opts := metav1.PatchOptions{FieldManager: cmdutil.ManagedBy}
 			if o.DryRun == cli.DryRunServer {
 				opts.DryRun = []string{metav1.DryRunAll}
 			}

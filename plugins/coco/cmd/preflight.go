@@ -16,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/teeprint"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
@@ -83,7 +84,7 @@ func (o *PreflightOptions) Run(ctx context.Context) error {
 				workers = append(workers, n)
 			}
 		}
-		base := o.Flags.Options(c.Namespace, managedBy())
+		base := o.Flags.Options(c.Namespace, cmdutil.ManagedBy)
 		base.Notice = o.g.Note
 		if err := probe.Nodes(ctx, c.Kube, base, workers, nodecheck.Options{}, o.Parallel, o.g.ProgressFor(o.printer.Format())); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 )
 
 // PluginName is how kubectl finds this plugin: kubectl-coco.
@@ -27,8 +28,6 @@ that a runtime class really starts a guest VM.
 
 Exit codes: 0 ok, 1 not ready or failed, 2 bad usage, 130 interrupted.`, streams)
 	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), newInstallCommand(g), newStatusCommand(g),
-		newRuntimeClassesCommand(g), newSmokeTestCommand(g), newUninstallCommand(g), newInitdataCommand(g), newSecretCommand(g), newTrusteeCommand(g), newDeployCommand(g), newUndeployCommand(g), newVerifyCommand(g), newAttestCommand(g))
+		newRuntimeClassesCommand(g), newSmokeTestCommand(g), newUninstallCommand(g), newInitdataCommand(g), trustee.NewSecretCommand(g), trustee.NewTrusteeCommand(g), newDeployCommand(g), newUndeployCommand(g), newVerifyCommand(g), trustee.NewAttestCommand(g))
 	return root, g
 }
-
-func managedBy() string { return "kubectl-" + PluginName }

@@ -22,6 +22,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
 )
@@ -78,9 +79,10 @@ func (o *SmokeTestOptions) Complete([]string) error {
 
 // Validate checks the flags without I/O.
 func (o *SmokeTestOptions) Validate() error {
+	if err := cli.CheckTimeout(o.Timeout, "5m"); err != nil {
+		return err
+	}
 	switch {
-	case o.Timeout <= 0:
-		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive, not %s", o.Timeout)
 	case o.Image == "":
 		return clierr.Usagef("e.g. --image "+smoke.DefaultImage, "--image must not be empty")
 	}
@@ -113,7 +115,7 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 		return clierr.Wrap(err, "the smoke test runs a pod in namespace %q", ns)
 	}
 	pod := smoke.Pod(smoke.PodOptions{Namespace: ns, RuntimeClass: class, Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy),
-		Node: o.Node, Deadline: o.Timeout + 30*time.Second, ManagedBy: managedBy()})
+		Node: o.Node, Deadline: o.Timeout + 30*time.Second, ManagedBy: cmdutil.ManagedBy})
 	step := o.g.ProgressFor(o.printer.Format()).Start(fmt.Sprintf("running a pod in runtime class %s", class))
 	res, err := podrun.Run(ctx, c.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 4096,
 		OnStatus: func(s string) { step.Update("runtime class " + class + ": " + s) }})

@@ -5,38 +5,13 @@ import (
 	"testing"
 	"time"
 
-	authorizationv1 "k8s.io/api/authorization/v1"
-	corev1 "k8s.io/api/core/v1"
-	nodev1 "k8s.io/api/node/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 )
-
-// smokeCluster is a fake whose reactors play the API server's authorizer (allow) and the
-// kubelet (the pod is bound to w1 and succeeds). client-go's fake serves every pod log as
-// "fake logs": that is the pod's "kernel" here; test/realnode runs the real pod.
-func smokeCluster(nodeKernel string, allow bool) *fake.Clientset {
-	w1 := node("w1", nil)
-	w1.Status.NodeInfo.KernelVersion = nodeKernel
-	cs := fake.NewClientset(w1, &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-coco-dev"}, Handler: "kata-qemu-coco-dev"})
-	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
-		r.Status.Allowed = allow
-		return true, r, nil
-	})
-	cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
-		p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
-		p.Spec.NodeName, p.Status.Phase = "w1", corev1.PodSucceeded
-		return false, nil, nil
-	})
-	return cs
-}
 
 func TestSmokeTestOnFakes(t *testing.T) {
 	tests := []struct {
@@ -53,7 +28,7 @@ func TestSmokeTestOnFakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cs := smokeCluster(tt.nodeKernel, tt.allow)
+			cs := cmdtest.SmokeCluster(tt.nodeKernel, tt.allow)
 			var s clitest.Streams
 			o := &SmokeTestOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs, Namespace: "default"},
 				Image: "busybox", PullPolicy: "IfNotPresent", Timeout: time.Minute,

@@ -56,7 +56,7 @@ func (o *StatusOptions) Complete([]string) error {
 	if err := o.fleet.Complete(o.g); err != nil || o.fleet.On() {
 		return err
 	}
-	return connect(o.g, &o.clients, &o.releases)
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, releaseNamespace(o.g))
 }
 
 // Validate has nothing more to check (the fleet flags are checked in Complete).

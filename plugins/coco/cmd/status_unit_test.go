@@ -22,6 +22,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 )
 
@@ -82,7 +83,7 @@ func TestStatusOfAChartReleaseOnFakes(t *testing.T) {
 	ready := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "kata-deploy", Namespace: chartvalues.Namespace},
 		Status: appsv1.DaemonSetStatus{DesiredNumberScheduled: 1, NumberReady: 1}}
 	healthy := func() *fake.Clientset {
-		return fake.NewClientset(node("w1", map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}), ready.DeepCopy(),
+		return fake.NewClientset(cmdtest.Node("w1", map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}), ready.DeepCopy(),
 			&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"})
 	}
 	tests := []struct {
@@ -97,12 +98,12 @@ func TestStatusOfAChartReleaseOnFakes(t *testing.T) {
 			`true chart 0.16.0 kata-deploy ["kata-qemu-snp"] []`, ""},
 		{"a release still pending is a problem", healthy(), cocoRelease(rcommon.StatusPendingUpgrade), 1,
 			`false chart 0.16.0 kata-deploy ["kata-qemu-snp"] []`, "release status is pending-upgrade"},
-		{"a node kata-deploy has not finished", fake.NewClientset(node("w1", map[string]string{tee.WorkerLabel: ""}), ready.DeepCopy(),
+		{"a node kata-deploy has not finished", fake.NewClientset(cmdtest.Node("w1", map[string]string{tee.WorkerLabel: ""}), ready.DeepCopy(),
 			&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}),
 			cocoRelease(rcommon.StatusDeployed), 1, `false chart 0.16.0 kata-deploy ["kata-qemu-snp"] []`, "nodes without katacontainers.io/kata-runtime=true: w1"},
-		{"the release's runtime class is missing", fake.NewClientset(node("w1", map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}), ready.DeepCopy()),
+		{"the release's runtime class is missing", fake.NewClientset(cmdtest.Node("w1", map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}), ready.DeepCopy()),
 			cocoRelease(rcommon.StatusDeployed), 1, `false chart 0.16.0 kata-deploy [] ["kata-qemu-snp"]`, ""},
-		{"the DaemonSet was deleted", fake.NewClientset(node("w1", map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}),
+		{"the DaemonSet was deleted", fake.NewClientset(cmdtest.Node("w1", map[string]string{tee.WorkerLabel: "", tee.KataRuntime: "true"}),
 			&nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}),
 			cocoRelease(rcommon.StatusDeployed), 1, `false chart 0.16.0 kata-deploy ["kata-qemu-snp"] []`, "DaemonSet coco-system/kata-deploy (in the release's manifest) is missing"},
 	}
@@ -131,7 +132,7 @@ func TestStatusOfAnOperatorInstall(t *testing.T) {
 		"status": map[string]any{"totalNodesCount": int64(2), "runtimeClass": "kata-qemu,kata-qemu-snp",
 			"installationStatus": map[string]any{"completed": map[string]any{"completedNodesCount": int64(1), "completedNodesList": []any{"w1"}}}},
 	}}
-	cs := fake.NewClientset(node("w1", map[string]string{tee.KataRuntime: "true"}))
+	cs := fake.NewClientset(cmdtest.Node("w1", map[string]string{tee.KataRuntime: "true"}))
 	out, errOut, code := runStatusWith(t, &kube.Clients{Kube: cs, Dynamic: ccRuntimes(ccr)}, "json")
 	for _, want := range []string{`"method": "operator"`, `"release": "ccruntime/ccruntime-sample"`,
 		"the operator deployment confidential-containers-system/cc-operator-controller-manager is missing",

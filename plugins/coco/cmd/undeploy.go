@@ -16,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 )
 
 // UndeployOptions deletes a manifest's objects and unbinds their initdata digests.
@@ -41,7 +42,7 @@ type UndeployReport struct {
 }
 
 func newUndeployCommand(g *cli.Globals) *cobra.Command {
-	o := &UndeployOptions{g: g, bind: bindFlags{Bind: "auto", admin: kbsAccess{g: g, Timeout: 30 * time.Second}},
+	o := &UndeployOptions{g: g, bind: bindFlags{Bind: "auto", admin: trustee.NewKBSAccess(g, 30*time.Second)},
 		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "undeploy -f MANIFEST [--admin-url URL]",
@@ -81,7 +82,7 @@ func (o *UndeployOptions) Complete([]string) error {
 	}
 	if o.bind.admin.URL != "" && !o.DryRun.On() {
 		o.bind.on = true
-		return o.bind.admin.connect()
+		return o.bind.admin.Connect()
 	}
 	return nil
 }

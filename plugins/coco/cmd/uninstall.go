@@ -27,6 +27,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 )
 
@@ -61,7 +62,7 @@ the namespace. Running it when CoCo is not installed changes nothing.`,
 
 // Complete has nothing to read.
 func (o *UninstallOptions) Complete([]string) error {
-	return connect(o.g, &o.clients, &o.releases)
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, releaseNamespace(o.g))
 }
 
 // Validate checks the timeout.
@@ -69,8 +70,8 @@ func (o *UninstallOptions) Validate() error {
 	if err := o.DryRun.ClientOnly(); err != nil {
 		return err
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 10m", "--timeout must be positive, not %s", o.Timeout)
+	if err := cli.CheckTimeout(o.Timeout, "10m"); err != nil {
+		return err
 	}
 	return nil
 }
@@ -187,7 +188,7 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 	})
 	if err != nil {
 		step.Fail("")
-		return waitError(err, "runtime classes still present: "+strings.Join(left, ", "), "check with kubectl get runtimeclass")
+		return cmdutil.WaitError(err, "runtime classes still present: "+strings.Join(left, ", "), "check with kubectl get runtimeclass")
 	}
 	step.Done("")
 	step = prog.Start("waiting for kata-deploy to clean the nodes")
@@ -210,7 +211,7 @@ func (o *UninstallOptions) waitClean(ctx context.Context, c kubernetes.Interface
 			return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for kata-deploy's clean-up: the release is uninstalled, nodes still labelled " + tee.KataRuntime + ": " + strings.Join(still, ", "),
 				Fix: "run kubectl coco uninstall again to keep waiting, or remove the label by hand (kubectl label node NODE " + tee.KataRuntime + "-)"}
 		}
-		return waitError(err, "nodes still labelled "+tee.KataRuntime+": "+strings.Join(still, ", "),
+		return cmdutil.WaitError(err, "nodes still labelled "+tee.KataRuntime+": "+strings.Join(still, ", "),
 			"kata-deploy's clean-up did not finish: check the nodes, then remove the label by hand (kubectl label node NODE "+tee.KataRuntime+"-)")
 	}
 	step.Done("")

@@ -20,6 +20,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease/helmtest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 )
 
 // Uninstall on fakes: Helm's real uninstall action on its memory store (its printing fake
@@ -43,7 +44,7 @@ func TestUninstallOnFakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cs := fake.NewClientset(node("w1", nil), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: chartvalues.Namespace}})
+			cs := fake.NewClientset(cmdtest.Node("w1", nil), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: chartvalues.Namespace}})
 			cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 				r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
 				r.Status.Allowed = tt.allow

@@ -20,6 +20,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/confidential"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
@@ -30,7 +32,7 @@ type VerifyOptions struct {
 	g     *cli.Globals
 	out   output.Flags
 	File  string
-	admin kbsAccess // --admin-url, --admin-key, --admin-token-file, --kbs-cert
+	admin trustee.KBSAccess // --admin-url, --admin-key, --admin-token-file, --kbs-cert
 	// AssumePolicies takes Trustee's attestation and resource policies to be those deploy --bind
 	// set, which Trustee v0.21 cannot show.
 	AssumePolicies bool
@@ -51,15 +53,15 @@ type VerifyReport struct {
 
 // WorkloadVerdict is the points of one workload.
 type WorkloadVerdict struct {
-	Object       string `json:"object"`
-	RuntimeClass string `json:"runtimeClass"`
-	Initdata     string `json:"initdata,omitempty"`
-	Points       []Hop  `json:"points"`
-	Confidential bool   `json:"confidential"`
+	Object       string        `json:"object"`
+	RuntimeClass string        `json:"runtimeClass"`
+	Initdata     string        `json:"initdata,omitempty"`
+	Points       []cmdutil.Hop `json:"points"`
+	Confidential bool          `json:"confidential"`
 }
 
 func newVerifyCommand(g *cli.Globals) *cobra.Command {
-	o := &VerifyOptions{g: g, admin: kbsAccess{g: g, Timeout: 15 * time.Second}, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	o := &VerifyOptions{g: g, admin: trustee.NewKBSAccess(g, 15*time.Second), out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "verify [POD | -f MANIFEST] [--admin-url URL]",
 		Short: "Check that a pod (or a manifest's workloads) is confidential: TEE class, an agent policy that shuts the host out, secrets bound to its initdata",
@@ -110,7 +112,7 @@ func (o *VerifyOptions) Complete(args []string) error {
 		}
 	}
 	if o.admin.URL != "" {
-		if err := o.admin.connect(); err != nil {
+		if err := o.admin.Connect(); err != nil {
 			return err
 		}
 	}
@@ -190,79 +192,79 @@ func (o *VerifyOptions) verify(ctx context.Context, t confidential.Template, nod
 		v.Initdata = wp.Initdata
 		v.Points = append(v.Points, policyPoint(*wp))
 	} else {
-		v.Points = append(v.Points, Hop{Name: "policy", Status: hopFail, Detail: "no initdata, so the guest runs its image's default agent policy: allow-all in kata's release images"})
+		v.Points = append(v.Points, cmdutil.Hop{Name: "policy", Status: cmdutil.HopFail, Detail: "no initdata, so the guest runs its image's default agent policy: allow-all in kata's release images"})
 	}
 	classHop, teeName := o.classPoint(ctx, v.RuntimeClass, nodes)
 	v.Points = append(v.Points, classHop, o.trusteePoint(ctx, wp, teeName), o.policiesPoint())
-	v.Confidential = !slices.ContainsFunc(v.Points, func(h Hop) bool { return h.Status != hopOK })
+	v.Confidential = !slices.ContainsFunc(v.Points, func(h cmdutil.Hop) bool { return h.Status != cmdutil.HopOK })
 	return v
 }
 
-func (o *VerifyOptions) initdataPoint(ctx context.Context, t confidential.Template) (*WorkloadPolicy, Hop) {
-	h := Hop{Name: "initdata"}
+func (o *VerifyOptions) initdataPoint(ctx context.Context, t confidential.Template) (*WorkloadPolicy, cmdutil.Hop) {
+	h := cmdutil.Hop{Name: "initdata"}
 	ann := t.Annotation(initdata.Annotation)
 	if ann == "" {
-		h.Status, h.Detail, h.Fix = hopFail, "no "+initdata.Annotation+" annotation", "kubectl coco deploy -f MANIFEST"
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, "no "+initdata.Annotation+" annotation", "kubectl coco deploy -f MANIFEST"
 		return nil, h
 	}
 	doc, err := initdata.Decode(ann)
 	if err == nil {
 		var wp WorkloadPolicy
 		if wp, err = describe(ctx, t.Object, doc); err == nil {
-			h.Status, h.Detail = hopOK, fmt.Sprintf("digest %s (SNP HOSTDATA %s, TDX MRCONFIGID %s)", wp.Initdata, measured(wp.Measurements, "snp"), measured(wp.Measurements, "tdx"))
+			h.Status, h.Detail = cmdutil.HopOK, fmt.Sprintf("digest %s (SNP HOSTDATA %s, TDX MRCONFIGID %s)", wp.Initdata, measured(wp.Measurements, "snp"), measured(wp.Measurements, "tdx"))
 			return &wp, h
 		}
 	}
-	h.Status, h.Detail = hopFail, "the initdata does not decode as kata reads it: "+err.Error()
+	h.Status, h.Detail = cmdutil.HopFail, "the initdata does not decode as kata reads it: "+err.Error()
 	return nil, h
 }
 
-func policyPoint(wp WorkloadPolicy) Hop {
-	h := Hop{Name: "policy"}
+func policyPoint(wp WorkloadPolicy) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "policy"}
 	if e := hostEntry(wp.Allows); e != "" {
-		h.Status, h.Detail, h.Fix = hopFail, fmt.Sprintf("%s agent policy: %s", wp.Policy, e), "kubectl coco deploy --policy restricted (or genpolicy)"
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, fmt.Sprintf("%s agent policy: %s", wp.Policy, e), "kubectl coco deploy --policy restricted (or genpolicy)"
 		return h
 	}
 	if !wp.Verified {
-		h.Status, h.Detail, h.Fix = hopCannotTell, fmt.Sprintf("%s agent policy: %s", wp.Policy, unverified), "kubectl coco deploy --policy restricted (or genpolicy)"
+		h.Status, h.Detail, h.Fix = cmdutil.HopCannotTell, fmt.Sprintf("%s agent policy: %s", wp.Policy, unverified), "kubectl coco deploy --policy restricted (or genpolicy)"
 		return h
 	}
 	logs := "logs readable"
 	if !wp.Allows.Logs {
 		logs = "logs hidden"
 	}
-	h.Status, h.Detail = hopOK, fmt.Sprintf("%s agent policy: no exec but the pod's exec probes, no stdin, no files, no new policy, only its own containers; %s", wp.Policy, logs)
+	h.Status, h.Detail = cmdutil.HopOK, fmt.Sprintf("%s agent policy: no exec but the pod's exec probes, no stdin, no files, no new policy, only its own containers; %s", wp.Policy, logs)
 	return h
 }
 
 // classPoint: the class runs a TEE, and a node of the pod (any node, for a manifest) has it.
-func (o *VerifyOptions) classPoint(ctx context.Context, class string, nodes []corev1.Node) (Hop, string) {
-	h := Hop{Name: "runtime-class"}
+func (o *VerifyOptions) classPoint(ctx context.Context, class string, nodes []corev1.Node) (cmdutil.Hop, string) {
+	h := cmdutil.Hop{Name: "runtime-class"}
 	if class == "" {
-		h.Status, h.Detail = hopFail, "no runtimeClassName: the pod runs as a plain container"
+		h.Status, h.Detail = cmdutil.HopFail, "no runtimeClassName: the pod runs as a plain container"
 		return h, ""
 	}
 	rc, err := o.clients.Kube.NodeV1().RuntimeClasses().Get(ctx, class, metav1.GetOptions{})
 	if err != nil {
-		h.Status, h.Detail = hopCannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: class})
+		h.Status, h.Detail = cmdutil.HopCannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: class})
 		return h, ""
 	}
 	known, ok := catalog.Lookup(rc.Handler)
 	switch {
 	case !ok:
-		h.Status, h.Detail = hopFail, fmt.Sprintf("runtime class %s: handler %s is not a CoCo TEE class kubectl coco knows", class, rc.Handler)
+		h.Status, h.Detail = cmdutil.HopFail, fmt.Sprintf("runtime class %s: handler %s is not a CoCo TEE class kubectl coco knows", class, rc.Handler)
 		return h, ""
 	case !known.Confidential:
-		h.Status, h.Detail = hopFail, fmt.Sprintf("runtime class %s: %s", class, known.Description)
+		h.Status, h.Detail = cmdutil.HopFail, fmt.Sprintf("runtime class %s: %s", class, known.Description)
 		return h, ""
 	}
 	for _, n := range nodes {
 		if catalog.HardwareFit(known, nodecheck.Evaluate(&n, nodecheck.Options{})) == catalog.Yes {
-			h.Status, h.Detail = hopOK, fmt.Sprintf("runtime class %s runs a %s guest; node %s has it", class, known.TEE, n.Name)
+			h.Status, h.Detail = cmdutil.HopOK, fmt.Sprintf("runtime class %s runs a %s guest; node %s has it", class, known.TEE, n.Name)
 			return h, teeKey(string(known.TEE))
 		}
 	}
-	h.Status, h.Detail = hopFail, fmt.Sprintf("runtime class %s needs %s, and no node it may run on shows it in its labels", class, known.TEE)
+	h.Status, h.Detail = cmdutil.HopFail, fmt.Sprintf("runtime class %s needs %s, and no node it may run on shows it in its labels", class, known.TEE)
 	return h, teeKey(string(known.TEE))
 }
 
@@ -270,41 +272,41 @@ func (o *VerifyOptions) classPoint(ctx context.Context, class string, nodes []co
 func teeKey(kind string) string { return strings.TrimPrefix(kind, "sev-") }
 
 // trusteePoint: Trustee holds the digest, in the TEE's form, as kubectl coco's reference value.
-func (o *VerifyOptions) trusteePoint(ctx context.Context, wp *WorkloadPolicy, teeName string) Hop {
-	h := Hop{Name: "trustee"}
+func (o *VerifyOptions) trusteePoint(ctx context.Context, wp *WorkloadPolicy, teeName string) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "trustee"}
 	id, known := kbs.InitdataReferenceValues[teeName]
 	switch {
 	case wp == nil:
-		h.Status, h.Detail = hopFail, "no initdata digest to bind"
+		h.Status, h.Detail = cmdutil.HopFail, "no initdata digest to bind"
 		return h
 	case !known:
-		h.Status, h.Detail = hopCannotTell, "kubectl coco binds SNP and TDX guests; this class's TEE has no binding it registers"
+		h.Status, h.Detail = cmdutil.HopCannotTell, "kubectl coco binds SNP and TDX guests; this class's TEE has no binding it registers"
 		return h
-	case o.admin.client == nil:
-		h.Status, h.Detail, h.Fix = hopCannotTell, "needs the KBS's admin API to read reference value "+id, "--admin-url URL (e.g. a port-forward) with the admin key"
+	case o.admin.Client() == nil:
+		h.Status, h.Detail, h.Fix = cmdutil.HopCannotTell, "needs the KBS's admin API to read reference value "+id, "--admin-url URL (e.g. a port-forward) with the admin key"
 		return h
 	}
-	values, _, err := o.admin.client.ReferenceValue(ctx, id)
+	values, _, err := o.admin.Client().ReferenceValue(ctx, id)
 	want := measured(wp.Measurements, teeName)
 	switch {
 	case err != nil:
-		h.Status, h.Detail = hopCannotTell, err.Error()
+		h.Status, h.Detail = cmdutil.HopCannotTell, err.Error()
 	case !slices.Contains(values, want):
-		h.Status, h.Detail, h.Fix = hopFail, fmt.Sprintf("Trustee does not hold %s in %s: its secrets are not bound to this workload", want, id), "kubectl coco deploy -f MANIFEST --bind"
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, fmt.Sprintf("Trustee does not hold %s in %s: its secrets are not bound to this workload", want, id), "kubectl coco deploy -f MANIFEST --bind"
 	default:
-		h.Status, h.Detail = hopOK, fmt.Sprintf("Trustee holds %s in %s (kubectl coco deploy --bind sets the attestation policy that checks it; v0.21 cannot show it)", want, id)
+		h.Status, h.Detail = cmdutil.HopOK, fmt.Sprintf("Trustee holds %s in %s (kubectl coco deploy --bind sets the attestation policy that checks it; v0.21 cannot show it)", want, id)
 	}
 	return h
 }
 
 // policiesPoint: what verify cannot read, said; vouched for only on request.
-func (o *VerifyOptions) policiesPoint() Hop {
-	h := Hop{Name: "trustee-policies"}
+func (o *VerifyOptions) policiesPoint() cmdutil.Hop {
+	h := cmdutil.Hop{Name: "trustee-policies"}
 	if o.AssumePolicies {
-		h.Status, h.Detail = hopOK, "assumed (--assume-policies): the attestation policy "+kbs.BoundPolicyID+" and the restricted resource policy deploy --bind set"
+		h.Status, h.Detail = cmdutil.HopOK, "assumed (--assume-policies): the attestation policy "+kbs.BoundPolicyID+" and the restricted resource policy deploy --bind set"
 		return h
 	}
-	h.Status, h.Detail, h.Fix = hopCannotTell, "Trustee v0.21 cannot show its attestation and resource policies, so whether they are still those deploy --bind set cannot be read",
+	h.Status, h.Detail, h.Fix = cmdutil.HopCannotTell, "Trustee v0.21 cannot show its attestation and resource policies, so whether they are still those deploy --bind set cannot be read",
 		"rerun kubectl coco deploy --bind (it sets them again), then --assume-policies if nobody else holds the admin key"
 	return h
 }
@@ -318,9 +320,9 @@ func (o *VerifyOptions) printHuman(w io.Writer, r VerifyReport) error {
 		}
 		fmt.Fprintf(w, "%s (runtime class %s): %s\n", v.Object, v.RuntimeClass, verdict)
 		for _, h := range v.Points {
-			mark := map[string]string{hopOK: p.Good("✓"), hopFail: p.Bad("✗"), hopCannotTell: p.Bad("?"), hopSkipped: "-"}[h.Status]
+			mark := map[string]string{cmdutil.HopOK: p.Good("✓"), cmdutil.HopFail: p.Bad("✗"), cmdutil.HopCannotTell: p.Bad("?"), cmdutil.HopSkipped: "-"}[h.Status]
 			fmt.Fprintf(w, "  %s %-14s %s\n", mark, h.Name, h.Detail)
-			if h.Fix != "" && h.Status != hopOK {
+			if h.Fix != "" && h.Status != cmdutil.HopOK {
 				fmt.Fprintf(w, "    fix: %s\n", h.Fix)
 			}
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 )
 
 // waitInstalled follows the target nodes and the runtime classes with watches until every
@@ -79,7 +80,7 @@ func waitInstalled(ctx context.Context, c *kube.Clients, ns string, selector map
 				missing = append(missing, n)
 			}
 		}
-		return nil, waitError(err, fmt.Sprintf("nodes without %s=true: %s", tee.KataRuntime, strings.Join(missing, ", ")),
+		return nil, cmdutil.WaitError(err, fmt.Sprintf("nodes without %s=true: %s", tee.KataRuntime, strings.Join(missing, ", ")),
 			"check the kata-deploy pods: kubectl get pods -n "+ns+" -o wide; kubectl coco status")
 	}
 	step.Done(strings.Join(names, ", "))
@@ -118,20 +119,10 @@ func waitRuntimeClasses(ctx context.Context, c *kube.Clients, ns string, expecte
 				missing = append(missing, e)
 			}
 		}
-		return waitError(err, "runtime classes missing: "+strings.Join(missing, ", "), "check the installer pods in namespace "+ns+" (kubectl get pods -n "+ns+")")
+		return cmdutil.WaitError(err, "runtime classes missing: "+strings.Join(missing, ", "), "check the installer pods in namespace "+ns+" (kubectl get pods -n "+ns+")")
 	}
 	step.Done(strings.Join(expected, ", "))
 	return nil
-}
-
-func waitError(err error, what, fix string) error {
-	switch {
-	case errors.Is(err, context.Canceled):
-		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting (the release stays installed): " + what}
-	case errors.Is(err, waitfor.ErrTimeout):
-		return &clierr.Error{Code: clierr.CodeFailure, Msg: "timed out: " + what, Fix: fix + ", or raise --timeout"}
-	}
-	return clierr.Wrap(err, "waiting: %s", what)
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -160,7 +151,7 @@ func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout 
 	lw := waitfor.OnClient(c.Kube, waitfor.Named(nss, ns))
 	if err := waitfor.Gone(ctx, lw, &corev1.Namespace{}); err != nil {
 		step.Fail("")
-		return waitError(err, "namespace "+ns+" is still terminating", "see what blocks it: kubectl get namespace "+ns+" -o yaml")
+		return cmdutil.WaitError(err, "namespace "+ns+" is still terminating", "see what blocks it: kubectl get namespace "+ns+" -o yaml")
 	}
 	step.Done("")
 	return nil

@@ -15,12 +15,13 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
 )
 
 // snpCluster is a cluster with one SEV-SNP worker (as NFD labels it) and the SNP runtime class.
 func snpCluster(objs ...runtime.Object) *fake.Clientset {
-	w := node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"})
+	w := cmdtest.Node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"})
 	w.Status.NodeInfo.ContainerRuntimeVersion, w.Status.NodeInfo.KubeletVersion = "containerd://1.7.22", "v1.33.2"
 	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}
 	cs := clitest.AllowAll(fake.NewClientset(append([]runtime.Object{w, rc}, objs...)...))
@@ -29,7 +30,7 @@ func snpCluster(objs ...runtime.Object) *fake.Clientset {
 }
 
 func TestPreflightOnFakes(t *testing.T) {
-	r := run(onCluster(snpCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name}")
+	r := run(cmdtest.OnCluster(snpCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name}")
 	if !strings.HasPrefix(r.Out, "PreflightReport v1.33.2 snp-w") || (r.Code != 0 && r.Code != 1) {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
 	}
@@ -42,7 +43,7 @@ func TestInstallDryRunOnFakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := onCluster(snpCluster())
+	f := cmdtest.OnCluster(snpCluster())
 	r := run(f, "install", "--chart", path, "--dry-run", "--skip-preflight")
 	if r.Code != 0 || !strings.Contains(r.Out, "kind: DaemonSet") || !strings.Contains(r.Out, "kata-deploy") {
 		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Out, r.Err)
@@ -65,7 +66,7 @@ func TestInstallDryRunOnFakes(t *testing.T) {
 
 // Nothing installed: status, trustee status and uninstall say so and leave the cluster alone.
 func TestNothingInstalledOnFakes(t *testing.T) {
-	f := onCluster(snpCluster())
+	f := cmdtest.OnCluster(snpCluster())
 	if r := run(f, "trustee", "status", "-o", "jsonpath={.installed}"); r.Code != 1 || r.Out != "false" {
 		t.Fatalf("trustee status: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
@@ -99,7 +100,7 @@ func TestDeployVerifyUndeployOnFakes(t *testing.T) {
 	if err := os.WriteFile(manifest, []byte(webManifest), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := onCluster(snpCluster())
+	f := cmdtest.OnCluster(snpCluster())
 	r := run(f, "deploy", "-f", manifest, "--policy", "allow-all", "--bind=false", "--dry-run", "-o", "yaml")
 	if r.Code != 0 || !strings.Contains(r.Out, "runtimeClassName: kata-qemu-snp") || !strings.Contains(r.Out, "io.katacontainers.config.hypervisor.cc_init_data") ||
 		!strings.Contains(r.Err, "NOT confidential") {

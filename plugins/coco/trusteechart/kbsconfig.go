@@ -6,6 +6,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigyaml "sigs.k8s.io/yaml"
 
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
@@ -138,3 +139,7 @@ func ServesTLS(manifest string) bool {
 	_, err = toml.Decode(raw, &c)
 	return err == nil && !c.HTTPServer.InsecureHTTP && c.HTTPServer.PrivateKey != "" && c.HTTPServer.Certificate != ""
 }
+
+// KBSConfigGVR is the trustee-operator's KbsConfig (confidential-containers/trustee-operator),
+// the legacy way to run Trustee that trustee status recognises.
+var KBSConfigGVR = schema.GroupVersionResource{Group: "confidentialcontainers.org", Version: "v1alpha1", Resource: "kbsconfigs"}

@@ -58,7 +58,7 @@ balancer goes with it and its floating IP is released, unless it was installed w
 
 // Complete has nothing to read.
 func (o *DeleteOptions) Complete([]string) error {
-	return connect(o.g, &o.clients, &o.releases)
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, nginx.Namespace)
 }
 
 // Validate checks --timeout.
@@ -66,8 +66,8 @@ func (o *DeleteOptions) Validate() error {
 	if err := o.DryRun.ClientOnly(); err != nil {
 		return err
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "5m"); err != nil {
+		return err
 	}
 	return nil
 }

@@ -84,8 +84,8 @@ func (o *DeployOptions) Validate() error {
 	if err := o.app.Validate(); err != nil {
 		return clierr.Usagef("see 'kubectl demoingress deploy --help'", "%v", err)
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "2m"); err != nil {
+		return err
 	}
 	return nil
 }

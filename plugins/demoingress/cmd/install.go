@@ -92,7 +92,7 @@ func (o *InstallOptions) Complete([]string) error {
 		return clierr.Usagef("use --set key=value and readable YAML files", "%v", err)
 	}
 	o.vals = vals
-	return connect(o.g, &o.clients, &o.releases)
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, nginx.Namespace)
 }
 
 // Validate checks the controller, IP and timeout.
@@ -110,8 +110,8 @@ func (o *InstallOptions) Validate() error {
 	if o.KeepFloatingIP && o.LoadBalancerIP == "" {
 		fmt.Fprintln(o.g.Streams.ErrOut, "Warning: --keep-floating-ip keeps whatever floating IP the load balancer gets; pass --load-balancer-ip to choose it")
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 10m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "10m"); err != nil {
+		return err
 	}
 	return nil
 }

@@ -85,16 +85,7 @@ func (o *StatusOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	return connect(o.g, &o.clients, &o.releases)
-}
-
-// connect builds the API clients and the Helm client of the controller's namespace, unless a
-// test set them.
-func connect(g *cli.Globals, c **kube.Clients, releases **helmrelease.Client) error {
-	if err := g.ClientsInto(c); err != nil {
-		return err
-	}
-	return helmrelease.Into(g, releases, nginx.Namespace)
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, nginx.Namespace)
 }
 
 // Validate has nothing to check.

@@ -78,8 +78,8 @@ func (o *VerifyOptions) Complete([]string) error {
 
 // Validate checks the flags.
 func (o *VerifyOptions) Validate() error {
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 3m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "3m"); err != nil {
+		return err
 	}
 	if o.Port < 1 || o.Port > 65535 {
 		return clierr.Usagef("e.g. --port 80", "--port %d is not a TCP port", o.Port)

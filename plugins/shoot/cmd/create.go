@@ -132,8 +132,8 @@ func (o *CreateOptions) Validate() error {
 	if o.For != "" && o.For != "coco" {
 		return clierr.Usagef("use --for coco", "unknown --for %q", o.For)
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "30m"); err != nil {
+		return err
 	}
 	return nil
 }

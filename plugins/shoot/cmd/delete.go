@@ -61,8 +61,8 @@ func (o *DeleteOptions) Validate() error {
 	if err := o.DryRun.ClientOnly(); err != nil {
 		return err
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "30m"); err != nil {
+		return err
 	}
 	return nil
 }

@@ -71,8 +71,8 @@ func (o *DoctorOptions) Complete([]string) error {
 
 // Validate checks --timeout.
 func (o *DoctorOptions) Validate() error {
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 30s", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "30s"); err != nil {
+		return err
 	}
 	return nil
 }

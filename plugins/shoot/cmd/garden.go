@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+
 	"github.com/spf13/cobra"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
@@ -44,6 +46,16 @@ func (a *gardenAccess) connectProject(ctx context.Context) (*garden.Conn, garden
 	}
 	p, err := gd.Project(ctx, a.flags.Project)
 	return gd, p, err
+}
+
+// connectShoot is the opening of the verbs on one shoot: the garden, the project, the shoot.
+func (a *gardenAccess) connectShoot(ctx context.Context, name string) (*garden.Conn, garden.Project, *gardencorev1beta1.Shoot, error) {
+	gd, p, err := a.connectProject(ctx)
+	if err != nil {
+		return nil, p, nil, err
+	}
+	s, err := gd.Shoot(ctx, p, name)
+	return gd, p, s, err
 }
 
 // onGarden is a command whose clients for the garden are built in Complete, after the

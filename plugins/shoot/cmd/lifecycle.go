@@ -162,19 +162,15 @@ func (o *LifecycleOptions) Complete(args []string) error {
 
 // Validate checks --dry-run and --timeout.
 func (o *LifecycleOptions) Validate() error {
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "30m"); err != nil {
+		return err
 	}
 	return nil
 }
 
 // Run plans the change, checks the right to make it, patches and (with --wait) follows it.
 func (o *LifecycleOptions) Run(ctx context.Context) error {
-	gd, p, err := o.a.connectProject(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := gd.Shoot(ctx, p, o.Name)
+	gd, p, s, err := o.a.connectShoot(ctx, o.Name)
 	if err != nil {
 		return err
 	}

@@ -148,11 +148,7 @@ func (o *PoolOptions) Validate() error {
 // Run reads the shoot, changes its pools and updates it (optimistically: a shoot changed
 // meanwhile is not overwritten).
 func (o *PoolOptions) Run(ctx context.Context) error {
-	gd, p, err := o.a.connectProject(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := gd.Shoot(ctx, p, o.Shoot)
+	gd, p, s, err := o.a.connectShoot(ctx, o.Shoot)
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ func (o *StatusOptions) Validate() error { return nil }
 
 // Run prints the status; exit code 1 when the shoot is not healthy or its operation failed.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	gd, p, err := o.a.connectProject(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := gd.Shoot(ctx, p, o.Name)
+	_, p, s, err := o.a.connectShoot(ctx, o.Name)
 	if err != nil {
 		return err
 	}

@@ -70,11 +70,7 @@ func (o *UseOptions) Validate() error {
 
 // Run writes the kubeconfig when missing and prints the export line.
 func (o *UseOptions) Run(ctx context.Context) error {
-	gd, p, err := o.a.connectProject(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := gd.Shoot(ctx, p, o.Name)
+	gd, p, s, err := o.a.connectShoot(ctx, o.Name)
 	if err != nil {
 		return err
 	}

@@ -44,8 +44,8 @@ func (o *WaitOptions) Validate() error {
 	if o.For != forReconciled && o.For != forDeleted {
 		return clierr.Usagef("use --for reconciled or --for deleted", "unknown --for %q", o.For)
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 30m", "--timeout must be positive")
+	if err := cli.CheckTimeout(o.Timeout, "30m"); err != nil {
+		return err
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
@@ -27,6 +26,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
@@ -65,7 +65,7 @@ func kbsURL(ctx context.Context, c *kube.Clients, ns, name, serviceType string, 
 		})
 		if err != nil {
 			step.Fail("")
-			return "", waitError(err, "Service "+ns+"/"+name+" has no load balancer address", "check the cloud's load balancer (kubectl describe service -n "+ns+" "+name+")")
+			return "", cmdutil.WaitError(err, "Service "+ns+"/"+name+" has no load balancer address", "check the cloud's load balancer (kubectl describe service -n "+ns+" "+name+")")
 		}
 		step.Done(lbAddress(svc))
 		return scheme + net.JoinHostPort(lbAddress(svc), strconv.Itoa(int(port.Port))), nil
@@ -135,9 +135,6 @@ type TrusteeStatus struct {
 	Healthy    bool     `json:"healthy"`
 }
 
-// kbsConfigGVR is the trustee-operator's KbsConfig (confidential-containers/trustee-operator).
-var kbsConfigGVR = schema.GroupVersionResource{Group: "confidentialcontainers.org", Version: "v1alpha1", Resource: "kbsconfigs"}
-
 // TrusteeStatusOptions shows what Trustee runs.
 type TrusteeStatusOptions struct {
 	g        *cli.Globals
@@ -165,10 +162,7 @@ func (o *TrusteeStatusOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	if err := o.g.ClientsInto(&o.clients); err != nil {
-		return err
-	}
-	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate has nothing to check.
@@ -241,7 +235,7 @@ func (o *TrusteeStatusOptions) chartStatus(ctx context.Context, manifest string,
 
 // operatorStatus lists the legacy operator's KbsConfigs: absent CRD means no operator.
 func (o *TrusteeStatusOptions) operatorStatus(ctx context.Context, r *TrusteeStatus) {
-	list, err := o.clients.Dynamic.Resource(kbsConfigGVR).List(ctx, metav1.ListOptions{})
+	list, err := o.clients.Dynamic.Resource(trusteechart.KBSConfigGVR).List(ctx, metav1.ListOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		return
@@ -306,10 +300,7 @@ func newTrusteeUninstallCommand(g *cli.Globals) *cobra.Command {
 
 // Complete connects.
 func (o *TrusteeUninstallOptions) Complete([]string) error {
-	if err := o.g.ClientsInto(&o.clients); err != nil {
-		return err
-	}
-	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate checks --timeout.
@@ -317,8 +308,8 @@ func (o *TrusteeUninstallOptions) Validate() error {
 	if err := o.DryRun.ClientOnly(); err != nil {
 		return err
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 5m", "--timeout must be positive, not %s", o.Timeout)
+	if err := cli.CheckTimeout(o.Timeout, "5m"); err != nil {
+		return err
 	}
 	return nil
 }
@@ -335,7 +326,7 @@ func (o *TrusteeUninstallOptions) Run(ctx context.Context) error {
 	}
 	nsObj, nsErr := o.clients.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	// A namespace kubectl coco made is removed with the release; one being deleted is gone.
-	ours := nsErr == nil && nsObj.Labels[managedByLabel] == managedBy() && nsObj.DeletionTimestamp == nil
+	ours := nsErr == nil && nsObj.Labels[managedByLabel] == cmdutil.ManagedBy && nsObj.DeletionTimestamp == nil
 	if rel == nil && (apierrors.IsNotFound(nsErr) || !ours) {
 		_, err := fmt.Fprintf(out, "Trustee is not installed in namespace %s: nothing to do\n", ns)
 		return err

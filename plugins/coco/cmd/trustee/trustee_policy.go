@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 )
 
-func newTrusteePolicyCommand(a *kbsAccess) *cobra.Command {
+func newTrusteePolicyCommand(a *KBSAccess) *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Set the KBS's resource policy or the attestation service's policy"}
 	cmd.AddCommand(newTrusteePolicySetCommand(a), newTrusteePolicyGetCommand(a))
 	return cmd
@@ -25,7 +25,7 @@ func newTrusteePolicyCommand(a *kbsAccess) *cobra.Command {
 
 // PolicySetOptions sets one policy.
 type PolicySetOptions struct {
-	a                 *kbsAccess
+	a                 *KBSAccess
 	out               output.Flags
 	ResourcePolicy    string
 	Profile           string
@@ -37,7 +37,7 @@ type PolicySetOptions struct {
 	rego    []byte
 }
 
-func newTrusteePolicySetCommand(a *kbsAccess) *cobra.Command {
+func newTrusteePolicySetCommand(a *KBSAccess) *cobra.Command {
 	o := &PolicySetOptions{a: a, PolicyID: "default_cpu", out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "set (--resource-policy FILE | --profile restricted|permissive | --attestation-policy FILE [--policy-id ID])",
@@ -85,7 +85,7 @@ func (o *PolicySetOptions) Complete([]string) error {
 			return clierr.Usagef("use --profile restricted or --profile permissive", "unknown --profile %q", o.Profile)
 		}
 		o.rego = []byte(rego)
-		return o.a.connect()
+		return o.a.Connect()
 	}
 	file := o.ResourcePolicy + o.AttestationPolicy
 	if o.rego, err = os.ReadFile(file); err != nil {
@@ -94,7 +94,7 @@ func (o *PolicySetOptions) Complete([]string) error {
 	if err := initdata.CheckPolicy(string(o.rego)); err != nil {
 		return clierr.Usagef("give a Rego module (package policy ...)", "%s: %v", file, strings.Replace(err.Error(), "the agent policy", "the policy", 1))
 	}
-	return o.a.connect()
+	return o.a.Connect()
 }
 
 // Validate checks the policy id.
@@ -124,7 +124,7 @@ func (o *PolicySetOptions) Run(ctx context.Context) error {
 		r.Action, r.Target = "set-attestation-policy", o.PolicyID
 	}
 	if err != nil {
-		return kbsFailure(err, "setting the "+strings.TrimPrefix(r.Action, "set-"))
+		return KBSFailure(err, "setting the "+strings.TrimPrefix(r.Action, "set-"))
 	}
 	return o.printer.Print(o.a.g.Streams.Out, r)
 }
@@ -132,7 +132,7 @@ func (o *PolicySetOptions) Run(ctx context.Context) error {
 // PolicyGetOptions lists the ids of the policies the KBS holds: all Trustee v0.21's admin API
 // can show (GET /resource-policy answers list_policies(); the text cannot be read back).
 type PolicyGetOptions struct {
-	a   *kbsAccess
+	a   *KBSAccess
 	out output.Flags
 
 	printer *output.Printer[PolicyList]
@@ -147,7 +147,7 @@ type PolicyList struct {
 	Note       string   `json:"note"`
 }
 
-func newTrusteePolicyGetCommand(a *kbsAccess) *cobra.Command {
+func newTrusteePolicyGetCommand(a *KBSAccess) *cobra.Command {
 	o := &PolicyGetOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "get",
@@ -169,7 +169,7 @@ func (o *PolicyGetOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	return o.a.connect()
+	return o.a.Connect()
 }
 
 // Validate has nothing more to check.
@@ -179,7 +179,7 @@ func (o *PolicyGetOptions) Validate() error { return nil }
 func (o *PolicyGetOptions) Run(ctx context.Context) error {
 	ids, err := o.a.client.ResourcePolicyIDs(ctx)
 	if err != nil {
-		return kbsFailure(err, "reading the resource policies")
+		return KBSFailure(err, "reading the resource policies")
 	}
 	r := PolicyList{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "PolicyList", KBS: o.a.URL, PolicyIDs: ids,
 		Note: "Trustee v0.21's admin API lists policy ids only; the text in force cannot be read back"}
@@ -193,7 +193,7 @@ func (o *PolicyGetOptions) printHuman(w io.Writer, r PolicyList) error {
 
 // ReferenceValueOptions registers a sample reference value.
 type ReferenceValueOptions struct {
-	a       *kbsAccess
+	a       *KBSAccess
 	out     output.Flags
 	DryRun  cli.DryRun
 	Numbers bool
@@ -203,13 +203,13 @@ type ReferenceValueOptions struct {
 	values  []any
 }
 
-func newTrusteeReferenceValueCommand(a *kbsAccess) *cobra.Command {
+func newTrusteeReferenceValueCommand(a *KBSAccess) *cobra.Command {
 	cmd := &cobra.Command{Use: "reference-value", Short: "Reference values the attestation policies compare evidence with"}
 	cmd.AddCommand(newTrusteeReferenceValueSetCommand(a))
 	return cmd
 }
 
-func newTrusteeReferenceValueSetCommand(a *kbsAccess) *cobra.Command {
+func newTrusteeReferenceValueSetCommand(a *KBSAccess) *cobra.Command {
 	o := &ReferenceValueOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "set KEY=VALUE[,VALUE...]",
@@ -249,7 +249,7 @@ func (o *ReferenceValueOptions) Complete(args []string) error {
 		}
 		o.values = append(o.values, n)
 	}
-	return o.a.connect()
+	return o.a.Connect()
 }
 
 // Validate has nothing more to check.
@@ -261,7 +261,7 @@ func (o *ReferenceValueOptions) Run(ctx context.Context) error {
 	if o.DryRun.On() {
 		r.Result = "would-do"
 	} else if err := o.a.client.SetReferenceValues(ctx, o.key, o.values); err != nil {
-		return kbsFailure(err, "registering reference value "+o.key)
+		return KBSFailure(err, "registering reference value "+o.key)
 	}
 	return o.printer.Print(o.a.g.Streams.Out, r)
 }

@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"context"
@@ -20,38 +20,23 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
 
-// Hop states.
-const (
-	hopOK         = "ok"
-	hopFail       = "fail"
-	hopCannotTell = "cannot-tell"
-	hopSkipped    = "skipped"
-)
-
-// Hop is one step between a guest and its secrets.
-type Hop struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-	Detail string `json:"detail"`
-	Fix    string `json:"fix,omitempty"`
-}
-
 // AttestReport is the schema of "attest check -o json|yaml".
 type AttestReport struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	KBSURL     string `json:"kbsURL"`
-	Hops       []Hop  `json:"hops"`
-	OK         bool   `json:"ok"`
+	APIVersion string        `json:"apiVersion"`
+	Kind       string        `json:"kind"`
+	KBSURL     string        `json:"kbsURL"`
+	Hops       []cmdutil.Hop `json:"hops"`
+	OK         bool          `json:"ok"`
 }
 
-func newAttestCommand(g *cli.Globals) *cobra.Command {
+func NewAttestCommand(g *cli.Globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "attest", Short: "Check the path from a confidential guest to its secrets"}
 	cmd.AddCommand(newAttestCheckCommand(g))
 	return cmd
@@ -66,7 +51,7 @@ type AttestCheckOptions struct {
 	Image      string
 	PullPolicy string
 	Timeout    time.Duration
-	admin      kbsAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
+	admin      KBSAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
 
 	printer  *output.Printer[AttestReport]
 	clients  *kube.Clients
@@ -75,7 +60,7 @@ type AttestCheckOptions struct {
 
 func newAttestCheckCommand(g *cli.Globals) *cobra.Command {
 	o := &AttestCheckOptions{g: g, Image: smoke.DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute,
-		admin: kbsAccess{g: g, Timeout: 15 * time.Second}, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		admin: KBSAccess{g: g, Timeout: 15 * time.Second}, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "check [--kbs-url URL] [--local-url URL [--admin-key F]]",
 		Short: "Can the guests reach the KBS, does it answer the protocol, are its policies in place: a verdict per hop",
@@ -117,10 +102,7 @@ func (o *AttestCheckOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	if err := o.g.ClientsInto(&o.clients); err != nil {
-		return err
-	}
-	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate checks the URLs and the timeout.
@@ -133,20 +115,20 @@ func (o *AttestCheckOptions) Validate() error {
 			return clierr.Usagef("give scheme, host and port, e.g. http://10.0.0.5:8080", "%s: %v", flag, err)
 		}
 	}
-	if o.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 2m", "--timeout must be positive, not %s", o.Timeout)
+	if err := cli.CheckTimeout(o.Timeout, "2m"); err != nil {
+		return err
 	}
 	return nil
 }
 
 // Run walks the hops; exit 1 unless every hop that ran is ok.
 func (o *AttestCheckOptions) Run(ctx context.Context) error {
-	r := AttestReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "AttestReport", KBSURL: o.KBSURL, Hops: []Hop{}}
+	r := AttestReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "AttestReport", KBSURL: o.KBSURL, Hops: []cmdutil.Hop{}}
 	r.Hops = append(r.Hops, o.trusteeHop(ctx, &r))
 	r.Hops = append(r.Hops, o.localHop(ctx), o.workerHop(ctx, r.KBSURL), o.untrustedGuestHop(ctx), o.adminHop(ctx))
 	r.OK = true
 	for _, h := range r.Hops {
-		if h.Status != hopOK && h.Status != hopSkipped {
+		if h.Status != cmdutil.HopOK && h.Status != cmdutil.HopSkipped {
 			r.OK = false
 		}
 	}
@@ -154,20 +136,20 @@ func (o *AttestCheckOptions) Run(ctx context.Context) error {
 }
 
 // trusteeHop reads the installed Trustee; it also fills the in-cluster KBS URL when none was given.
-func (o *AttestCheckOptions) trusteeHop(ctx context.Context, r *AttestReport) Hop {
-	h := Hop{Name: "trustee"}
+func (o *AttestCheckOptions) trusteeHop(ctx context.Context, r *AttestReport) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "trustee"}
 	st := &TrusteeStatusOptions{g: o.g, clients: o.clients, releases: o.releases}
 	s := TrusteeStatus{Namespace: trusteeNamespace(o.g), Deployments: map[string]string{}, Images: map[string]string{}, KbsConfigs: []string{}}
 	rel, err := o.releases.Get(ctx, trusteechart.ReleaseName)
 	switch {
 	case err != nil:
-		h.Status, h.Detail = hopCannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: s.Namespace})
+		h.Status, h.Detail = cmdutil.HopCannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: s.Namespace})
 		return h
 	case rel == nil && o.KBSURL != "":
-		h.Status, h.Detail = hopSkipped, "no Trustee release in "+s.Namespace+": --kbs-url names the KBS"
+		h.Status, h.Detail = cmdutil.HopSkipped, "no Trustee release in "+s.Namespace+": --kbs-url names the KBS"
 		return h
 	case rel == nil:
-		h.Status, h.Detail, h.Fix = hopFail, "no Trustee release in namespace "+s.Namespace, "kubectl coco trustee install --chart ..., or give --kbs-url for a KBS elsewhere"
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, "no Trustee release in namespace "+s.Namespace, "kubectl coco trustee install --chart ..., or give --kbs-url for a KBS elsewhere"
 		return h
 	}
 	st.chartStatus(ctx, rel.Manifest, &s)
@@ -176,49 +158,49 @@ func (o *AttestCheckOptions) trusteeHop(ctx context.Context, r *AttestReport) Ho
 	}
 	problems := append(s.Problems, s.CannotTell...)
 	if len(problems) > 0 {
-		h.Status, h.Detail, h.Fix = hopFail, strings.Join(problems, "; "), "kubectl coco trustee status; kubectl get pods -n "+s.Namespace
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, strings.Join(problems, "; "), "kubectl coco trustee status; kubectl get pods -n "+s.Namespace
 		return h
 	}
-	h.Status, h.Detail = hopOK, fmt.Sprintf("release %s healthy in %s (KBS %s)", rel.Name, s.Namespace, s.KBSURL)
+	h.Status, h.Detail = cmdutil.HopOK, fmt.Sprintf("release %s healthy in %s (KBS %s)", rel.Name, s.Namespace, s.KBSURL)
 	return h
 }
 
-func (o *AttestCheckOptions) localHop(ctx context.Context) Hop {
-	h := Hop{Name: "from-here"}
+func (o *AttestCheckOptions) localHop(ctx context.Context) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "from-here"}
 	if o.admin.URL == "" {
-		h.Status, h.Detail = hopSkipped, "no --local-url (e.g. kubectl port-forward -n "+trusteeNamespace(o.g)+" svc/trustee-kbs 8080:8080, then --local-url http://127.0.0.1:8080)"
+		h.Status, h.Detail = cmdutil.HopSkipped, "no --local-url (e.g. kubectl port-forward -n "+trusteeNamespace(o.g)+" svc/trustee-kbs 8080:8080, then --local-url http://127.0.0.1:8080)"
 		return h
 	}
 	hc, err := o.admin.httpClient()
 	if err != nil {
-		h.Status, h.Detail = hopFail, err.Error()
+		h.Status, h.Detail = cmdutil.HopFail, err.Error()
 		return h
 	}
 	if err := kbs.Probe(ctx, hc, o.admin.URL); err != nil {
-		h.Status, h.Detail, h.Fix = hopFail, err.Error(), probeFix(err)
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, err.Error(), probeFix(err)
 		return h
 	}
-	h.Status, h.Detail = hopOK, "the KBS at "+o.admin.URL+" answers an RCAR request with a challenge"
+	h.Status, h.Detail = cmdutil.HopOK, "the KBS at "+o.admin.URL+" answers an RCAR request with a challenge"
 	return h
 }
 
 // workerHop runs the probe in a pod: the network a guest's Attestation Agent uses.
-func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
-	h := Hop{Name: "from-worker"}
+func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "from-worker"}
 	if url == "" {
-		h.Status, h.Detail = hopSkipped, "no KBS URL for the nodes (--kbs-url)"
+		h.Status, h.Detail = cmdutil.HopSkipped, "no KBS URL for the nodes (--kbs-url)"
 		return h
 	}
 	ns := o.clients.Namespace
 	if err := access.Check(ctx, o.clients.Kube, access.Request{Verb: "create", Resource: "pods", Namespace: ns},
 		access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: ns}, access.Request{Verb: "delete", Resource: "pods", Namespace: ns}); err != nil {
-		h.Status, h.Detail = hopCannotTell, "cannot run the probe pod in namespace "+ns+": "+err.Error()
+		h.Status, h.Detail = cmdutil.HopCannotTell, "cannot run the probe pod in namespace "+ns+": "+err.Error()
 		return h
 	}
 	// No wget -T: Debian's static busybox 1.37 crashes with it in an image without /etc; the
 	// pod's deadline bounds the probe instead.
 	pod := smoke.Pod(smoke.PodOptions{Namespace: ns, Image: o.Image, PullPolicy: corev1.PullPolicy(o.PullPolicy), Node: o.Node,
-		Deadline: o.Timeout + 30*time.Second, ManagedBy: managedBy(),
+		Deadline: o.Timeout + 30*time.Second, ManagedBy: cmdutil.ManagedBy,
 		Command: []string{"wget", "-q", "-O-", "--header", "Content-Type: application/json", "--post-data", kbs.AuthRequest, strings.TrimSuffix(url, "/") + kbs.Prefix + "/auth"}})
 	if o.Node == "" {
 		pod.Spec.NodeSelector = map[string]string{tee.WorkerLabel: ""}
@@ -231,7 +213,7 @@ func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
 		if errors.As(err, &ce) && res != nil && len(res.Log) > 0 {
 			err = fmt.Errorf("%v; it said: %s", err, strings.TrimSpace(string(res.Log)))
 		}
-		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "the nodes must reach "+url+" (network policies, the Service type: kubectl coco trustee install --service-type)"
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, err.Error(), "the nodes must reach "+url+" (network policies, the Service type: kubectl coco trustee install --service-type)"
 		if res != nil && strings.Contains(string(res.Log)+err.Error(), " 401 ") {
 			// busybox wget prints the status line, not the KBS's ErrorInformation.
 			h.Detail = "the KBS at " + url + " is reachable from " + res.Node + " but answered 401 to an RCAR Request of protocol " + kbs.ProtocolVersion +
@@ -242,60 +224,60 @@ func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) Hop {
 	}
 	step.Done("")
 	if err := kbs.CheckChallenge(http.StatusOK, res.Log); err != nil {
-		h.Status, h.Detail = hopFail, err.Error()
+		h.Status, h.Detail = cmdutil.HopFail, err.Error()
 		return h
 	}
-	h.Status, h.Detail = hopOK, "a pod on "+res.Node+" got a challenge from "+url
+	h.Status, h.Detail = cmdutil.HopOK, "a pod on "+res.Node+" got a challenge from "+url
 	return h
 }
 
 // untrustedGuestHop tests the resource policy by its effect: a guest whose evidence proves
 // nothing must not reach a resource.
-func (o *AttestCheckOptions) untrustedGuestHop(ctx context.Context) Hop {
-	h := Hop{Name: "untrusted-guest"}
+func (o *AttestCheckOptions) untrustedGuestHop(ctx context.Context) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "untrusted-guest"}
 	if o.admin.URL == "" {
-		h.Status, h.Detail = hopSkipped, "needs --local-url"
+		h.Status, h.Detail = cmdutil.HopSkipped, "needs --local-url"
 		return h
 	}
 	hc, err := o.admin.httpClient()
 	if err != nil {
-		h.Status, h.Detail = hopFail, err.Error()
+		h.Status, h.Detail = cmdutil.HopFail, err.Error()
 		return h
 	}
 	verdict, err := kbs.ProbeUntrustedGuest(ctx, hc, o.admin.URL)
 	switch {
 	case err != nil:
-		h.Status, h.Detail = hopCannotTell, err.Error()
+		h.Status, h.Detail = cmdutil.HopCannotTell, err.Error()
 	case verdict == kbs.GuestReleased:
-		h.Status, h.Detail, h.Fix = hopFail, "the resource policy lets a guest without TEE evidence (the sample TEE, which any host can fake) reach the resources: it protects nothing",
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, "the resource policy lets a guest without TEE evidence (the sample TEE, which any host can fake) reach the resources: it protects nothing",
 			"kubectl coco trustee policy set --profile restricted --kbs-url "+o.admin.URL
 	default:
-		h.Status, h.Detail = hopOK, "the resource policy refuses a guest without TEE evidence (the sample TEE); whether it demands affirming evidence from real TEEs "+
+		h.Status, h.Detail = cmdutil.HopOK, "the resource policy refuses a guest without TEE evidence (the sample TEE); whether it demands affirming evidence from real TEEs "+
 			"cannot be read back (kubectl coco trustee policy set --profile restricted sets a policy that does)"
 	}
 	return h
 }
 
 // adminHop: the admin API accepts the key and lists the policy ids; what it cannot show is said.
-func (o *AttestCheckOptions) adminHop(ctx context.Context) Hop {
-	h := Hop{Name: "admin"}
+func (o *AttestCheckOptions) adminHop(ctx context.Context) cmdutil.Hop {
+	h := cmdutil.Hop{Name: "admin"}
 	if o.admin.URL == "" {
-		h.Status, h.Detail = hopSkipped, "needs --local-url and the admin key"
+		h.Status, h.Detail = cmdutil.HopSkipped, "needs --local-url and the admin key"
 		return h
 	}
-	if err := o.admin.connect(); err != nil {
-		h.Status, h.Detail = hopSkipped, "no admin access: "+err.Error()
+	if err := o.admin.Connect(); err != nil {
+		h.Status, h.Detail = cmdutil.HopSkipped, "no admin access: "+err.Error()
 		return h
 	}
-	ids, err := o.admin.client.ResourcePolicyIDs(ctx)
+	ids, err := o.admin.Client().ResourcePolicyIDs(ctx)
 	var ke *kbs.Error
 	switch {
 	case errors.As(err, &ke) && ke.AdminRefused():
-		h.Status, h.Detail, h.Fix = hopFail, err.Error(), "use the key the KBS trusts (--admin-key) or --admin-token-file"
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, err.Error(), "use the key the KBS trusts (--admin-key) or --admin-token-file"
 	case err != nil:
-		h.Status, h.Detail = hopCannotTell, err.Error()
+		h.Status, h.Detail = cmdutil.HopCannotTell, err.Error()
 	default:
-		h.Status, h.Detail = hopOK, fmt.Sprintf("the admin API accepts the key and lists policy ids %s; it cannot show the policy text in force "+
+		h.Status, h.Detail = cmdutil.HopOK, fmt.Sprintf("the admin API accepts the key and lists policy ids %s; it cannot show the policy text in force "+
 			"(Trustee v0.21 has no read API for it: the untrusted-guest hop tests it by its effect)", strings.Join(ids, ", "))
 	}
 	return h
@@ -318,9 +300,9 @@ func probeFix(err error) string {
 func (o *AttestCheckOptions) printHuman(w io.Writer, r AttestReport) error {
 	p := o.g.Palette(w)
 	for _, h := range r.Hops {
-		mark := map[string]string{hopOK: p.Good("✓"), hopFail: p.Bad("✗"), hopCannotTell: p.Bad("?"), hopSkipped: "-"}[h.Status]
+		mark := map[string]string{cmdutil.HopOK: p.Good("✓"), cmdutil.HopFail: p.Bad("✗"), cmdutil.HopCannotTell: p.Bad("?"), cmdutil.HopSkipped: "-"}[h.Status]
 		fmt.Fprintf(w, "%s %-12s %s\n", mark, h.Name, h.Detail)
-		if h.Fix != "" && h.Status != hopOK {
+		if h.Fix != "" && h.Status != cmdutil.HopOK {
 			fmt.Fprintf(w, "  fix: %s\n", h.Fix)
 		}
 	}

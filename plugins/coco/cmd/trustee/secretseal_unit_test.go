@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"encoding/json"
@@ -35,7 +35,7 @@ func sealCluster(allow bool, objs ...runtime.Object) *fake.Clientset {
 func runSeal(t *testing.T, cs *fake.Clientset, o *SealOptions, args ...string) (string, string, int) {
 	t.Helper()
 	var s clitest.Streams
-	o.g = clitest.Globals(PluginName, &s)
+	o.g = clitest.Globals(pluginName, &s)
 	if cs != nil {
 		o.clients = &kube.Clients{Kube: cs, Namespace: "apps"}
 	}

@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
@@ -141,10 +142,7 @@ func (o *TrusteeInstallOptions) Complete([]string) error {
 	if o.planPrinter, err = output.ToPrinter(&o.out, printTrusteePlan); err != nil {
 		return err
 	}
-	if err := o.g.ClientsInto(&o.clients); err != nil {
-		return err
-	}
-	return helmrelease.Into(o.g, &o.releases, trusteeNamespace(o.g))
+	return helmrelease.Connect(o.g, &o.clients, &o.releases, trusteeNamespace(o.g))
 }
 
 // Validate checks the flags without I/O.
@@ -152,12 +150,13 @@ func (o *TrusteeInstallOptions) Validate() error {
 	if err := o.DryRun.ClientOnly(); err != nil {
 		return err
 	}
+	if err := cli.CheckTimeout(o.Timeout, "10m"); err != nil {
+		return err
+	}
 	switch {
 	case o.Chart == "":
 		return clierr.Usagef("give a checkout's chart folder: --chart ./trustee/deployment/helm-chart (git clone -b v0.21.0 https://github.com/confidential-containers/trustee)",
 			"--chart is required: Trustee's chart is not published to a registry")
-	case o.Timeout <= 0:
-		return clierr.Usagef("e.g. --timeout 10m", "--timeout must be positive, not %s", o.Timeout)
 	}
 	for _, t := range trusteechart.ServiceTypes {
 		if o.ServiceType == t {
@@ -414,7 +413,7 @@ func (o *TrusteeInstallOptions) apply(ctx context.Context, ns string, ch *chart.
 
 func ensureNamespace(ctx context.Context, c *kube.Clients, ns string) error {
 	_, err := c.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
-		Labels: map[string]string{managedByLabel: managedBy()}}}, metav1.CreateOptions{FieldManager: managedBy()})
+		Labels: map[string]string{managedByLabel: cmdutil.ManagedBy}}}, metav1.CreateOptions{FieldManager: cmdutil.ManagedBy})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "namespaces", Name: ns})
 	}
@@ -428,8 +427,8 @@ func (o *TrusteeInstallOptions) ensureSecret(ctx context.Context, ns string, key
 		return err
 	}
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: trusteechart.SecretName(trusteechart.ReleaseName), Namespace: ns,
-		Labels: map[string]string{managedByLabel: managedBy()}}, Type: corev1.SecretTypeOpaque, Data: data}
-	_, err = o.clients.Kube.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{FieldManager: managedBy()})
+		Labels: map[string]string{managedByLabel: cmdutil.ManagedBy}}, Type: corev1.SecretTypeOpaque, Data: data}
+	_, err = o.clients.Kube.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{FieldManager: cmdutil.ManagedBy})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "secrets", Namespace: ns, Name: sec.Name})
 	}
@@ -447,7 +446,7 @@ func (o *TrusteeInstallOptions) waitAvailable(ctx context.Context, ns string, na
 		})
 		if err != nil {
 			step.Fail("")
-			return waitError(err, "deployment "+ns+"/"+name+" is not available", "check its pods: kubectl get pods -n "+ns+" (the images come from ghcr.io)")
+			return cmdutil.WaitError(err, "deployment "+ns+"/"+name+" is not available", "check its pods: kubectl get pods -n "+ns+" (the images come from ghcr.io)")
 		}
 		step.Done("available")
 	}

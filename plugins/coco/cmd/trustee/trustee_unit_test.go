@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"crypto/ed25519"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -40,7 +41,7 @@ func testAdminKey(t *testing.T) (string, ed25519.PublicKey) {
 func TestTrusteeAdminOnStandIn(t *testing.T) {
 	keyPath, pub := testAdminKey(t)
 	k := harness.StartKBSStandIn(t, pub)
-	f := onCluster(clitest.AllowAll(fake.NewClientset()))
+	f := cmdtest.OnCluster(clitest.AllowAll(fake.NewClientset()))
 	admin := func(args ...string) clitest.Result {
 		return run(f, append(append([]string{"trustee"}, args...), "--kbs-url", k.URL, "--admin-key", keyPath)...)
 	}

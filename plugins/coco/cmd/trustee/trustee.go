@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"crypto/tls"
@@ -19,8 +19,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 )
 
-func newTrusteeCommand(g *cli.Globals) *cobra.Command {
-	a := &kbsAccess{g: g, Timeout: 30 * time.Second}
+func NewTrusteeCommand(g *cli.Globals) *cobra.Command {
+	a := &KBSAccess{g: g, Timeout: 30 * time.Second}
 	cmd := &cobra.Command{
 		Use:   "trustee",
 		Short: "Trustee's Key Broker Service: resources, policies and reference values, as its administrator",
@@ -40,8 +40,8 @@ Helm chart configures (issuer TrusteeInHelm, role admin), or sends --admin-token
 	return cmd
 }
 
-// kbsAccess is how the trustee commands reach the KBS as its administrator.
-type kbsAccess struct {
+// KBSAccess is how the trustee commands reach the KBS as its administrator.
+type KBSAccess struct {
 	g          *cli.Globals
 	URL        string
 	AdminKey   string
@@ -52,7 +52,15 @@ type kbsAccess struct {
 	defaultKey bool
 }
 
-func (a *kbsAccess) addFlags(cmd *cobra.Command) {
+// NewKBSAccess is the access of a command whose KBS calls each take at most timeout.
+func NewKBSAccess(g *cli.Globals, timeout time.Duration) KBSAccess {
+	return KBSAccess{g: g, Timeout: timeout}
+}
+
+// Client is the admin API client Connect built.
+func (a *KBSAccess) Client() *kbs.Client { return a.client }
+
+func (a *KBSAccess) addFlags(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&a.URL, "kbs-url", "", "the KBS's URL as this machine reaches it (e.g. after kubectl port-forward: http://127.0.0.1:8080)")
 	f.StringVar(&a.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (PEM) (default: kubectl coco's own)")
@@ -70,8 +78,8 @@ func defaultAdminKeyPath() (string, error) {
 	return filepath.Join(dir, "kubectl-coco", "trustee-admin.key"), nil
 }
 
-// connect checks the flags and builds the client (no network yet).
-func (a *kbsAccess) connect() error {
+// Connect checks the flags and builds the client (no network yet).
+func (a *KBSAccess) Connect() error {
 	if a.client != nil {
 		return nil
 	}
@@ -81,8 +89,8 @@ func (a *kbsAccess) connect() error {
 	if err := initdata.CheckKBSURL(a.URL); err != nil {
 		return clierr.Usagef("give scheme, host and port, e.g. http://127.0.0.1:8080", "--kbs-url: %v", err)
 	}
-	if a.Timeout <= 0 {
-		return clierr.Usagef("e.g. --timeout 30s", "--timeout must be positive, not %s", a.Timeout)
+	if err := cli.CheckTimeout(a.Timeout, "30s"); err != nil {
+		return err
 	}
 	hc, err := a.httpClient()
 	if err != nil {
@@ -96,7 +104,7 @@ func (a *kbsAccess) connect() error {
 	return nil
 }
 
-func (a *kbsAccess) httpClient() (*http.Client, error) {
+func (a *KBSAccess) httpClient() (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if a.CACert == "" && strings.HasPrefix(a.URL, "https://") {
 		a.CACert = DefaultKBSCert() // the CA trustee install made, when there is one
@@ -116,7 +124,7 @@ func (a *kbsAccess) httpClient() (*http.Client, error) {
 }
 
 // tokenSource reads the admin key or token file now (bad input fails before any call).
-func (a *kbsAccess) tokenSource() (func() (string, error), error) {
+func (a *KBSAccess) tokenSource() (func() (string, error), error) {
 	if a.TokenFile != "" {
 		if a.AdminKey != "" {
 			return nil, clierr.Usagef("give one of them", "--admin-key and --admin-token-file cannot be used together")
@@ -151,8 +159,8 @@ func (a *kbsAccess) tokenSource() (func() (string, error), error) {
 	return func() (string, error) { return kbs.MintToken(key, kbs.ChartClaims, time.Now()), nil }, nil
 }
 
-// kbsFailure explains a KBS error for the user: exit 1, with the fix.
-func kbsFailure(err error, what string) error {
+// KBSFailure explains a KBS error for the user: exit 1, with the fix.
+func KBSFailure(err error, what string) error {
 	var ke *kbs.Error
 	var ue *kbs.Unreachable
 	switch {

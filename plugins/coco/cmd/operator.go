@@ -22,6 +22,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
@@ -105,7 +106,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 		outcome = "unchanged"
 	}
 	step = prog.Start(fmt.Sprintf("applying the operator (%d objects, server-side)", len(release)))
-	if err := ap.Apply(ctx, release, apply.Options{FieldManager: managedBy()}); err != nil {
+	if err := ap.Apply(ctx, release, apply.Options{FieldManager: cmdutil.ManagedBy}); err != nil {
 		step.Fail("failed")
 		return clierr.Wrap(err, "applying the operator")
 	}
@@ -116,7 +117,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 		return err
 	}
 	step = prog.Start("creating CcRuntime " + ccr.GetName())
-	if err := ap.Apply(ctx, ccrs, apply.Options{FieldManager: managedBy()}); err != nil {
+	if err := ap.Apply(ctx, ccrs, apply.Options{FieldManager: cmdutil.ManagedBy}); err != nil {
 		step.Fail("failed")
 		return clierr.Wrap(err, "creating the CcRuntime")
 	}
@@ -150,7 +151,7 @@ func waitDeploymentAvailable(ctx context.Context, c *kube.Clients, ns, name stri
 	})
 	if err != nil {
 		step.Fail("")
-		return waitError(err, "deployment "+ns+"/"+name+" is not available", "check its pods: kubectl get pods -n "+ns)
+		return cmdutil.WaitError(err, "deployment "+ns+"/"+name+" is not available", "check its pods: kubectl get pods -n "+ns)
 	}
 	step.Done("")
 	return nil
@@ -181,7 +182,7 @@ func waitCcRuntime(ctx context.Context, dyn dynamic.Interface, name string, prog
 		if errorsAs(err, &e) && e.Code == clierr.CodeFailure && strings.HasPrefix(e.Msg, "CcRuntime") {
 			return st, e
 		}
-		return st, waitError(err, fmt.Sprintf("CcRuntime %s: %d of %d node(s) done", name, st.Completed, st.Total),
+		return st, cmdutil.WaitError(err, fmt.Sprintf("CcRuntime %s: %d of %d node(s) done", name, st.Completed, st.Total),
 			"check the operator's install pods: kubectl get pods -n "+operator.Namespace)
 	}
 	step.Done(fmt.Sprintf("%d node(s)", st.Completed))
@@ -204,7 +205,7 @@ func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Un
 			func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return ri.Watch(ctx, o) }, "", ""))
 		if err := waitfor.Gone(ctx, lw, &unstructured.Unstructured{}); err != nil {
 			step.Fail("")
-			return waitError(err, "CcRuntime still present (finalizer "+operator.Finalizer+")", "check the operator's uninstall pods: kubectl get pods -n "+operator.Namespace)
+			return cmdutil.WaitError(err, "CcRuntime still present (finalizer "+operator.Finalizer+")", "check the operator's uninstall pods: kubectl get pods -n "+operator.Namespace)
 		}
 		step.Done("")
 	}
@@ -212,7 +213,7 @@ func removeOperator(ctx context.Context, c *kube.Clients, ccrs []unstructured.Un
 	nlw := waitfor.OnClient(c.Kube, waitfor.Selected(func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return nodes.List(ctx, o) },
 		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return nodes.Watch(ctx, o) }, "", tee.KataRuntime))
 	if err := waitfor.Gone(ctx, nlw, &corev1.Node{}); err != nil {
-		return waitError(err, "nodes still labelled "+tee.KataRuntime, "check the nodes, then remove the label by hand")
+		return cmdutil.WaitError(err, "nodes still labelled "+tee.KataRuntime, "check the nodes, then remove the label by hand")
 	}
 	step := prog.Start("removing the operator")
 	// The operator's objects: its namespace, its CRD, and its cluster-wide RBAC (name prefix cc-operator-).

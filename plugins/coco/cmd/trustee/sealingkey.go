@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"crypto/ecdsa"

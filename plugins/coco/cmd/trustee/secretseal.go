@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
 )
 
@@ -40,7 +41,7 @@ type SealOptions struct {
 	keyPath       string
 }
 
-func newSecretCommand(g *cli.Globals) *cobra.Command {
+func NewSecretCommand(g *cli.Globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "secret", Short: "Sealed secrets: Kubernetes Secrets only an attested guest can open"}
 	cmd.AddCommand(newSealCommand(g))
 	return cmd
@@ -204,7 +205,7 @@ func (o *SealOptions) existing(ctx context.Context, ns string, key *sealingKey) 
 	if err != nil {
 		return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "secrets", Namespace: ns, Name: o.Name})
 	}
-	if cur.Labels[managedByLabel] != managedBy() {
+	if cur.Labels[managedByLabel] != cmdutil.ManagedBy {
 		return "", clierr.Failf("choose another name, or delete it first: kubectl delete secret -n "+ns+" "+o.Name,
 			"Secret %s/%s exists and was not made by kubectl coco secret seal; it is left as it is", ns, o.Name)
 	}
@@ -227,7 +228,7 @@ func (o *SealOptions) secretFor(ns string, key *sealingKey) (*applycorev1.Secret
 	if err != nil {
 		return nil, err
 	}
-	return applycorev1.Secret(o.Name, ns).WithLabels(map[string]string{managedByLabel: managedBy()}).
+	return applycorev1.Secret(o.Name, ns).WithLabels(map[string]string{managedByLabel: cmdutil.ManagedBy}).
 		WithType(corev1.SecretTypeOpaque).WithData(map[string][]byte{o.Key: []byte(value)}), nil
 }
 
@@ -237,7 +238,7 @@ func (o *SealOptions) apply(ctx context.Context, ns string, key *sealingKey) err
 	if err != nil {
 		return err
 	}
-	opts := metav1.ApplyOptions{FieldManager: managedBy(), Force: true}
+	opts := metav1.ApplyOptions{FieldManager: cmdutil.ManagedBy, Force: true}
 	if o.DryRun == cli.DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}

@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
 )
@@ -30,7 +31,7 @@ type TrusteeResult struct {
 	Result     string `json:"result"` // done, would-do
 }
 
-func newTrusteeResourceCommand(a *kbsAccess) *cobra.Command {
+func newTrusteeResourceCommand(a *KBSAccess) *cobra.Command {
 	cmd := &cobra.Command{Use: "resource", Short: "Put resources (secrets, keys) into the KBS, or remove them"}
 	set, del := newTrusteeResourceSetCommand(a), newTrusteeResourceDeleteCommand(a)
 	for _, c := range []*cobra.Command{set, del} {
@@ -42,7 +43,7 @@ func newTrusteeResourceCommand(a *kbsAccess) *cobra.Command {
 
 // ResourceSetOptions stores one resource.
 type ResourceSetOptions struct {
-	a        *kbsAccess
+	a        *KBSAccess
 	out      output.Flags
 	FromFile string
 	Literal  string
@@ -53,7 +54,7 @@ type ResourceSetOptions struct {
 	value   []byte
 }
 
-func newTrusteeResourceSetCommand(a *kbsAccess) *cobra.Command {
+func newTrusteeResourceSetCommand(a *KBSAccess) *cobra.Command {
 	o := &ResourceSetOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "set REPO/TYPE/TAG (--from-file FILE | --from-literal VALUE)",
@@ -88,7 +89,7 @@ func (o *ResourceSetOptions) Complete(args []string) error {
 	if o.value, err = o.read(); err != nil {
 		return err
 	}
-	return o.a.connect()
+	return o.a.Connect()
 }
 
 func (o *ResourceSetOptions) read() ([]byte, error) {
@@ -121,14 +122,14 @@ func (o *ResourceSetOptions) Run(ctx context.Context) error {
 	if o.DryRun.On() {
 		r.Result = "would-do"
 	} else if err := o.a.client.SetResource(ctx, o.path, o.value); err != nil {
-		return kbsFailure(err, "storing "+o.path.URI())
+		return KBSFailure(err, "storing "+o.path.URI())
 	}
 	return o.printer.Print(o.a.g.Streams.Out, r)
 }
 
 // ResourceDeleteOptions removes one resource.
 type ResourceDeleteOptions struct {
-	a      *kbsAccess
+	a      *KBSAccess
 	out    output.Flags
 	DryRun cli.DryRun
 
@@ -136,7 +137,7 @@ type ResourceDeleteOptions struct {
 	path    kbs.Path
 }
 
-func newTrusteeResourceDeleteCommand(a *kbsAccess) *cobra.Command {
+func newTrusteeResourceDeleteCommand(a *KBSAccess) *cobra.Command {
 	o := &ResourceDeleteOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "delete REPO/TYPE/TAG",
@@ -158,7 +159,7 @@ func (o *ResourceDeleteOptions) Complete(args []string) error {
 	if o.path, err = kbs.ParsePath(args[0]); err != nil {
 		return clierr.Usagef("e.g. default/db/password", "%v", err)
 	}
-	return o.a.connect()
+	return o.a.Connect()
 }
 
 // Validate has nothing more to check.
@@ -172,7 +173,7 @@ func (o *ResourceDeleteOptions) Run(ctx context.Context) error {
 	if o.DryRun.On() {
 		r.Result = "would-do"
 	} else if err := o.a.client.DeleteResource(ctx, o.path); err != nil {
-		return kbsFailure(err, "removing "+o.path.URI())
+		return KBSFailure(err, "removing "+o.path.URI())
 	}
 	return o.printer.Print(o.a.g.Streams.Out, r)
 }
@@ -245,7 +246,7 @@ func (o *ResourceGetInfoOptions) Validate() error { return nil }
 func (o *ResourceGetInfoOptions) Run(ctx context.Context) error {
 	r := ResourceInfo{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "ResourceInfo", URI: o.path.URI(), SealedSecrets: []string{}, SigningKeyFor: []string{}, CannotTell: []string{},
 		InKBS: "cannot tell: the KBS's admin API has no read of resources; only an attested guest can fetch " + o.path.URI()}
-	list, err := o.clients.Kube.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: managedByLabel + "=" + managedBy()})
+	list, err := o.clients.Kube.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: managedByLabel + "=" + cmdutil.ManagedBy})
 	if err != nil {
 		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "secrets"}))
 	} else {

@@ -1,4 +1,4 @@
-package cmd
+package trustee
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
 
@@ -118,13 +119,13 @@ func (o *TrusteeInstallOptions) ensureTLSSecret(ctx context.Context, ns string, 
 	if err != nil {
 		return "", err
 	}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{managedByLabel: managedBy()}},
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{managedByLabel: cmdutil.ManagedBy}},
 		Type: corev1.SecretTypeTLS, Data: data}
 	if found {
 		sec.ResourceVersion = old.ResourceVersion
-		_, err = secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: managedBy()})
+		_, err = secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: cmdutil.ManagedBy})
 	} else {
-		_, err = secrets.Create(ctx, sec, metav1.CreateOptions{FieldManager: managedBy()})
+		_, err = secrets.Create(ctx, sec, metav1.CreateOptions{FieldManager: cmdutil.ManagedBy})
 	}
 	if err != nil {
 		return "", clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "secrets", Namespace: ns, Name: name})

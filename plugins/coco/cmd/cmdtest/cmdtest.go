@@ -1,0 +1,51 @@
+// Package cmdtest holds the fake clusters kubectl coco's command tests share (kubectl's
+// cmdtesting does the same for kubectl's).
+package cmdtest
+
+import (
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
+)
+
+// Node is an amd64 node with labels.
+func Node(name string, labels map[string]string) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	n.Status.NodeInfo.Architecture = "amd64"
+	return n
+}
+
+// SmokeCluster is a fake whose reactors play the API server's authorizer (allow) and the
+// kubelet (a pod is bound to w1 and succeeds). client-go's fake serves every pod log as "fake
+// logs": that is the pod's "kernel" here; test/realnode runs the real pod.
+func SmokeCluster(nodeKernel string, allow bool) *fake.Clientset {
+	w1 := Node("w1", nil)
+	w1.Status.NodeInfo.KernelVersion = nodeKernel
+	cs := fake.NewClientset(w1, &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-coco-dev"}, Handler: "kata-qemu-coco-dev"})
+	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
+		r.Status.Allowed = allow
+		return true, r, nil
+	})
+	cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
+		p.Spec.NodeName, p.Status.Phase = "w1", corev1.PodSucceeded
+		return false, nil, nil
+	})
+	return cs
+}
+
+// OnCluster is a factory on cs (whose access reviews the test answers: clitest.AllowAll, Deny)
+// whose dynamic client serves the legacy operators' CcRuntimes and KbsConfigs.
+func OnCluster(cs *fake.Clientset) *clitest.Factory {
+	return &clitest.Factory{Kube: cs, ListKinds: map[schema.GroupVersionResource]string{operator.GVR: operator.Kind + "List", trusteechart.KBSConfigGVR: "KbsConfigList"}}
+}

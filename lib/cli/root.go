@@ -291,3 +291,12 @@ func RunE(c Command) func(*cobra.Command, []string) error {
 		return c.Run(cmd.Context())
 	}
 }
+
+// NoNamespace refuses -n on a command that does not use it (why says what it works on): a flag
+// that is taken and then ignored would let the user think it applied.
+func (g *Globals) NoNamespace(why string) error {
+	if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
+		return clierr.Usagef("drop -n: "+why, "-n %s does not apply to this command", *ns)
+	}
+	return nil
+}

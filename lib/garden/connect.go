@@ -52,12 +52,16 @@ type Factory interface {
 // Connect connects to the garden as kubectl shoot does: --kubeconfig/--context when given (the
 // garden config then only names its identity), else the garden config's garden (--garden).
 func Connect(g *cli.Globals, f *Flags) (*Conn, error) {
-	if tf, ok := g.Factory.(Factory); ok {
+	if g.Factory != nil { // a test's: it hands out its garden, or none
+		tf, ok := g.Factory.(Factory)
+		if !ok {
+			return nil, errors.New("the command's client factory has no garden")
+		}
 		return tf.Garden(f)
 	}
 	var loader clientcmd.ClientConfig
 	var entry *gardenconfig.Garden
-	explicit := explicitKubeconfig(g)
+	explicit := explicitKubeconfig(g) || f.kubeconfigIsTheGarden()
 	if explicit {
 		loader = g.ConfigFlags.ToRawKubeConfigLoader()
 		if cfg, err := gardenconfig.Load(f.Location().Path); err == nil {
@@ -87,6 +91,16 @@ func Connect(g *cli.Globals, f *Flags) (*Conn, error) {
 		c.Identity, c.Garden = entry.Identity, entry
 	}
 	return c, nil
+}
+
+// kubeconfigIsTheGarden: a fleet read with no garden config and no garden flag takes the
+// kubeconfig as the garden.
+func (f *Flags) kubeconfigIsTheGarden() bool {
+	if !f.kubeconfigFallback || f.Garden != "" || f.ConfigFile != "" {
+		return false
+	}
+	_, err := os.Stat(f.Location().Path)
+	return errors.Is(err, os.ErrNotExist)
 }
 
 // explicitKubeconfig is true when --kubeconfig or --context was given: the user names the

@@ -21,6 +21,10 @@ type Flags struct {
 	ConfigFile string
 	// Project is the Gardener project ("" for the kubeconfig's namespace or the only one).
 	Project string
+
+	// kubeconfigFallback: with no garden config and no --garden, the kubeconfig is the garden
+	// ($KUBECONFIG, ~/.kube/config), as --shoots took it before it knew the garden config.
+	kubeconfigFallback bool
 }
 
 // AddFlags declares --garden and --garden-config on fs, and completes --garden on cmd.

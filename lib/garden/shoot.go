@@ -12,6 +12,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 )
 
 // Shoot reads one shoot; a wrong name gets the project's shoots and a suggestion.
@@ -26,28 +27,28 @@ func (c *Conn) Shoot(ctx context.Context, p Project, name string) (*gardencorev1
 	msg := fmt.Sprintf("shoot %q does not exist in project %s", name, p.Name)
 	fix := "list the shoots: kubectl shoot list -p " + p.Name
 	if list, lerr := c.Core.CoreV1beta1().Shoots(p.Namespace).List(ctx, metav1.ListOptions{}); lerr == nil {
-		var names []string
+		var known []string
 		for _, s := range list.Items {
-			names = append(names, s.Name)
+			known = append(known, s.Name)
 		}
-		if s := Suggest(name, names, 1); len(s) > 0 {
+		if s := names.Suggest(name, known, 1); len(s) > 0 {
 			msg += fmt.Sprintf("; did you mean %q?", s[0])
 		}
-		if len(names) > 0 {
-			fix = "shoots in project " + p.Name + ": " + strings.Join(names, ", ")
+		if len(known) > 0 {
+			fix = "shoots in project " + p.Name + ": " + strings.Join(known, ", ")
 		}
 	}
 	return nil, &clierr.Error{Code: clierr.CodeFailure, Msg: msg, Fix: fix}
 }
 
-// Shoots lists the project's shoots, all of them (names nil) or the named ones, in order; a
-// name that does not exist is a usage error that names it.
-func (c *Conn) Shoots(ctx context.Context, p Project, names []string) ([]gardencorev1beta1.Shoot, error) {
+// Shoots lists the project's shoots, all of them (known nil) or the named ones, in order; a
+// name that does not exist is a usage error that known it.
+func (c *Conn) Shoots(ctx context.Context, p Project, known []string) ([]gardencorev1beta1.Shoot, error) {
 	list, err := c.Core.CoreV1beta1().Shoots(p.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "shoots.core.gardener.cloud", Namespace: p.Namespace})
 	}
-	if len(names) == 0 {
+	if len(known) == 0 {
 		out := list.Items
 		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 		return out, nil
@@ -57,7 +58,7 @@ func (c *Conn) Shoots(ctx context.Context, p Project, names []string) ([]gardenc
 		byName[s.Name] = s
 	}
 	var out []gardencorev1beta1.Shoot
-	for _, n := range names {
+	for _, n := range known {
 		s, ok := byName[n]
 		if !ok {
 			return nil, clierr.Usagef("list them with kubectl shoot list -p "+p.Name, "shoot %q does not exist in project %s", n, p.Name)

@@ -1,6 +1,8 @@
 package helmrelease
 
 import (
+	"errors"
+
 	"k8s.io/client-go/rest"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
@@ -21,8 +23,8 @@ func Into(g *cli.Globals, c **Client, namespace string) error {
 		return nil
 	}
 	var err error
-	if f, ok := g.Factory.(Factory); ok {
-		*c, err = f.HelmClient(nil, namespace)
+	if g.Factory != nil {
+		*c, err = factory(g).HelmClient(nil, namespace)
 		return err
 	}
 	if *c, err = NewClient(g.ConfigFlags, namespace, false); err != nil {
@@ -42,8 +44,23 @@ func Connect(g *cli.Globals, c **kube.Clients, releases **Client, namespace stri
 
 // ClientFor is the Helm client of namespace's releases in the cluster of cfg (a shoot's).
 func ClientFor(g *cli.Globals, cfg *rest.Config, namespace string) (*Client, error) {
-	if f, ok := g.Factory.(Factory); ok {
-		return f.HelmClient(cfg, namespace)
+	if g.Factory != nil {
+		return factory(g).HelmClient(cfg, namespace)
 	}
 	return NewClient(kube.Getter(cfg, namespace), namespace, false)
+}
+
+// factory is the Globals' factory as a Helm one: a test's factory without Helm fails the
+// command rather than let it reach a real cluster.
+func factory(g *cli.Globals) Factory {
+	if f, ok := g.Factory.(Factory); ok {
+		return f
+	}
+	return noHelm{}
+}
+
+type noHelm struct{}
+
+func (noHelm) HelmClient(*rest.Config, string) (*Client, error) {
+	return nil, errors.New("the command's client factory builds no Helm client")
 }

@@ -101,20 +101,6 @@ func (f *Flags) names() []string {
 	return out
 }
 
-// Format validates -o (a template must parse, a file must be readable) and returns it.
-func (f *Flags) Format() (Format, error) {
-	format, err := f.parse()
-	if err != nil {
-		return "", err
-	}
-	if format.Structured() && format != JSON && format != YAML && format != Name {
-		if _, err := buildPrinter(format); err != nil { // a template that does not parse, a file that cannot be read
-			return "", err
-		}
-	}
-	return format, nil
-}
-
 // parse checks that -o names a format this command prints.
 func (f *Flags) parse() (Format, error) {
 	format := Format(f.Output)

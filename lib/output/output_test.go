@@ -49,11 +49,11 @@ func TestColorEnabled(t *testing.T) {
 
 func TestFormat(t *testing.T) {
 	f := Flags{Output: "toml"}
-	if _, err := f.Format(); err == nil || !strings.Contains(err.Error(), "json") {
+	if _, err := formatOf(&f); err == nil || !strings.Contains(err.Error(), "json") {
 		t.Errorf("err = %v", err)
 	}
 	f = Flags{Output: "wide", Allowed: []Format{Human, JSON}}
-	if _, err := f.Format(); err == nil {
+	if _, err := formatOf(&f); err == nil {
 		t.Error("wide accepted where not allowed")
 	}
 	var buf bytes.Buffer

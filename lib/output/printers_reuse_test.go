@@ -12,7 +12,7 @@ func TestTheSameJSONPathTwice(t *testing.T) {
 	f := Flags{Output: "jsonpath={range .items[*]}{.name} {end}"}
 	report := map[string]any{"apiVersion": "v1", "kind": "List", "items": []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}}}
 	for i := 0; i < 2; i++ {
-		format, err := f.Format()
+		format, err := formatOf(&f)
 		if err != nil {
 			t.Fatal(err)
 		}

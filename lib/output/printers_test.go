@@ -35,7 +35,7 @@ func sample() testList {
 
 func render(t *testing.T, f Flags, v any) (string, error) {
 	t.Helper()
-	format, err := f.Format()
+	format, err := formatOf(&f)
 	if err != nil {
 		return "", err
 	}
@@ -120,11 +120,11 @@ func TestBadFormats(t *testing.T) {
 		"custom-columns-file=/no":              "no such file",
 		"custom-columns+no-headers=NAME:.name": "unknown output format",
 	} {
-		if _, err := (&Flags{Output: o}).Format(); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := formatOf(&Flags{Output: o}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("-o %s: %v (want %q)", o, err, want)
 		}
 	}
-	if _, err := (&Flags{Output: "jsonpath={.a}", Allowed: []Format{Human, Wide}}).Format(); err == nil {
+	if _, err := formatOf(&Flags{Output: "jsonpath={.a}", Allowed: []Format{Human, Wide}}); err == nil {
 		t.Error("a machine format accepted by a command without them")
 	}
 }
@@ -150,4 +150,13 @@ func TestNameOfAReportWithoutOne(t *testing.T) {
 	if got, err := render(t, Flags{Output: "name"}, map[string]any{"kind": "NodeReportList", "items": []any{}}); err != nil || got != "" {
 		t.Fatalf("an empty list: %q %v", got, err)
 	}
+}
+
+// formatOf is -o as a command's Complete resolves it (ToPrinter: a template parsed, a file read).
+func formatOf(f *Flags) (Format, error) {
+	p, err := ToPrinter[any](f, nil)
+	if err != nil {
+		return "", err
+	}
+	return p.Format(), nil
 }

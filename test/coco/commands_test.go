@@ -81,7 +81,7 @@ func TestLabelWorkers(t *testing.T) {
 	}
 	// A missing node among the names: nothing changes.
 	res = run(ctx, cp.AdminKubeconfig, "label-workers", "spare-1", "no-such-node")
-	if res.Code != 1 || !strings.Contains(res.Stderr, `node "no-such-node" not found`) {
+	if res.Code != 1 || !strings.Contains(res.Stderr, `node "no-such-node" does not exist`) || !strings.Contains(res.Stderr, "nodes: nolabel-w") {
 		t.Fatalf("missing node: exit %d %q", res.Code, res.Stderr)
 	}
 	if _, has := nodeLabels(t, "spare-1")[tee.WorkerLabel]; has {

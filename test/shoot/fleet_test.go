@@ -225,6 +225,16 @@ func TestFleetNodes(t *testing.T) {
 		}
 	}
 
+	// With no garden config at all, --shoots takes the kubeconfig ($KUBECONFIG) as the garden.
+	t.Run("kubeconfig as the garden", func(t *testing.T) {
+		t.Setenv("GCTL_HOME", t.TempDir())
+		t.Setenv("KUBECONFIG", userKC)
+		rk := harness.Run(ctxc, teecheck.NewRoot, "", "nodes", "--shoots", "eco-f1", "-p", "eco", "-o", "jsonpath={.items[0].shoot} {.items[0].status}")
+		if rk.Stdout != "eco-f1 ok" {
+			t.Errorf("exit %d %q %s", rk.Code, rk.Stdout, rk.Stderr)
+		}
+	})
+
 	if r := run("--parallel", "0"); r.Code != 2 {
 		t.Errorf("--parallel 0: exit %d", r.Code)
 	}

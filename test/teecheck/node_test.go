@@ -74,7 +74,7 @@ func TestNodeDetail(t *testing.T) {
 		}
 	}
 	res = run(context.Background(), cp.AdminKubeconfig, "node", "missing-node")
-	if res.Code != 1 || !strings.Contains(res.Stderr, `node "missing-node" not found`) || !strings.Contains(res.Stderr, "kubectl get nodes") {
+	if res.Code != 1 || !strings.Contains(res.Stderr, `node "missing-node" does not exist`) || !strings.Contains(res.Stderr, "fix: nodes: plain-1, se-1") {
 		t.Errorf("missing node: exit %d stderr %q", res.Code, res.Stderr)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -43,6 +44,7 @@ type Factory struct {
 	// the config's host.
 	Shoots map[string]*kube.Clients
 
+	mu   sync.Mutex // fleet reads ask for Helm clients from several goroutines
 	helm map[string]*helmrelease.Client
 }
 
@@ -62,6 +64,9 @@ func (f *Factory) dynamic() *dynamicfake.FakeDynamicClient {
 	}
 	return f.Dynamic
 }
+
+// DynamicClient is the dynamic fake, made with ListKinds when the test gave none.
+func (f *Factory) DynamicClient() *dynamicfake.FakeDynamicClient { return f.dynamic() }
 
 // Clients are the fakes as the cluster the connection flags name.
 func (f *Factory) Clients() (*kube.Clients, error) {
@@ -84,6 +89,8 @@ func (f *Factory) ClientsFor(cfg *rest.Config) (*kube.Clients, error) {
 // HelmClient is Helm's memory store of namespace's releases, the same one for every call of a
 // test (an uninstall is seen by the status after it).
 func (f *Factory) HelmClient(_ *rest.Config, namespace string) (*helmrelease.Client, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if c, ok := f.helm[namespace]; ok {
 		return c, nil
 	}

@@ -34,7 +34,11 @@ func Conn(identity string, objs ...runtime.Object) (*garden.Conn, *corefake.Clie
 	core := corefake.NewSimpleClientset(objs...)
 	c := &garden.Conn{Identity: identity, Core: core, Security: securityfake.NewSimpleClientset(), Kube: allowAll(fake.NewClientset()), SeedManagement: seedmanagementfake.NewSimpleClientset(),
 		Namespace: "", Garden: &gardenconfig.Garden{Identity: identity}}
-	c.Issue = func(_ context.Context, _, shoot, access string, expiration time.Duration) (*garden.Issued, error) {
+	c.Issue = func(ctx context.Context, namespace, shoot, access string, expiration time.Duration) (*garden.Issued, error) {
+		// The subresource of a shoot that is not there, in that namespace, is a 404.
+		if _, err := core.CoreV1beta1().Shoots(namespace).Get(ctx, shoot, metav1.GetOptions{}); err != nil {
+			return nil, err
+		}
 		return issue(shoot, access, expiration)
 	}
 	return c, core

@@ -33,7 +33,7 @@ func TestCocoRefusalsOnFakes(t *testing.T) {
 		{"secret", "seal", "db"}, {"secret", "seal", "db", "--resource", "not-a-uri"}, {"secret", "seal", "Bad_Name", "--resource", "kbs:///default/db/password"},
 		{"attest", "check", "--kbs-url", "kbs:8080"}, {"attest", "check", "--timeout", "0s"},
 		{"trustee", "install", "--service-type", "Ingress"}, {"trustee", "install", "--timeout", "0s"}, {"trustee", "install", "--dry-run=server"},
-		{"trustee", "status", "--timeout", "0s"}, {"trustee", "uninstall", "--timeout", "0s"},
+		{"trustee", "uninstall", "--timeout", "0s"},
 		{"trustee", "policy", "get"}, {"trustee", "policy", "get", "--kbs-url", "kbs:8080"},
 		{"trustee", "policy", "set", "--kbs-url", "http://127.0.0.1:1", "--profile", "lax"},
 		{"trustee", "policy", "set", "--kbs-url", "http://127.0.0.1:1", "--profile", "permissive", "--resource-policy", "x.rego"},

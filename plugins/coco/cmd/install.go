@@ -74,7 +74,8 @@ type InstallResult struct {
 	Nodes          []string `json:"nodes"`
 	RuntimeClasses []string `json:"runtimeClasses"`
 
-	table catalog.RuntimeClassList // the runtime classes' table the human output ends with
+	table   catalog.RuntimeClassList // the runtime classes' table the human output ends with
+	noTable bool                     // they could not be read
 }
 
 // InstallPlan is what "install --dry-run" prints: the rendered manifest and hooks (-o yaml
@@ -399,8 +400,9 @@ func (o *InstallOptions) install(ctx context.Context, c *kube.Clients, ns string
 func (o *InstallOptions) report(ctx context.Context, c *kube.Clients, res InstallResult) error {
 	if !o.printer.Structured() {
 		var err error
-		if res.table, err = catalog.Gather(ctx, c.Kube); err != nil {
-			return err
+		if res.table, err = catalog.Gather(ctx, c.Kube); err != nil { // the install succeeded: say so anyway
+			o.g.Warn("cannot show the runtime classes: " + err.Error())
+			res.noTable = true
 		}
 	}
 	return o.printer.Print(o.g.Streams.Out, res)
@@ -416,6 +418,9 @@ func (o *InstallOptions) printHuman(w io.Writer, r InstallResult) error {
 			string(helmrelease.Unchanged): "already installed with these values: nothing changed"}[r.Outcome]
 		fmt.Fprintf(w, "CoCo %s %s (release %s in %s, kata-deploy %s) on %d node(s): %s\n\n", r.Version, msg, r.Release, r.Namespace,
 			r.KataDeploy, len(r.Nodes), strings.Join(r.Nodes, ", "))
+	}
+	if r.noTable {
+		return nil
 	}
 	return printRuntimeClassTable(o.g, w, r.table, false, o.out.NoHeaders)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -17,6 +18,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
@@ -70,6 +72,9 @@ func newLabelWorkersCommand(g *cli.Globals) *cobra.Command {
 
 // Complete reads the node names and -o.
 func (o *LabelWorkersOptions) Complete(args []string) error {
+	if err := o.g.NoNamespace("nodes belong to no namespace"); err != nil {
+		return err
+	}
 	o.Names = args
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
@@ -108,6 +113,9 @@ func (o *LabelWorkersOptions) Run(ctx context.Context) error {
 	if len(o.Names) > 0 {
 		for _, name := range o.Names {
 			n, err := c.Kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return names.NodeMissing(ctx, c.Kube, name)
+			}
 			if err != nil {
 				return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: name})
 			}

@@ -27,11 +27,11 @@ import (
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
 )
 
-// operatorManifests fetches the operator's source and builds the release manifests and the
-// CcRuntime sample for the platform.
 // operatorChart is InstallResult.Chart of an operator install.
 const operatorChart = "operator"
 
+// operatorManifests fetches the operator's source and builds the release manifests and the
+// CcRuntime sample for the platform.
 func (o *InstallOptions) operatorManifests(ctx context.Context, platform string) (release, ccr []*unstructured.Unstructured, err error) {
 	source := o.Source
 	if source == "" {
@@ -76,13 +76,12 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 		return err
 	}
 	step.Done(fmt.Sprintf("%d objects and CcRuntime %s", len(release), ccrs[0].GetName()))
-	if o.DryRun.On() {
+	if o.DryRun.On() { // the objects as install --dry-run prints a chart's: YAML, or JSON with -o json
 		data, err := apply.YAML(append(release, ccrs...))
 		if err != nil {
 			return err
 		}
-		_, err = o.g.Streams.Out.Write(data)
-		return err
+		return o.planPrinter.Print(o.g.Streams.Out, InstallPlan{Manifest: string(data), Values: map[string]any{}, Chart: operatorChart + " " + o.Version})
 	}
 	ap := apply.For(c.Dynamic, c.Kube.Discovery())
 	dyn := c.Dynamic

@@ -51,6 +51,11 @@ host with a short-lived pod (SELinux, KVM, TEE firmware and kernel; see kubectl 
 
 // Complete reads -o and builds the clients.
 func (o *PreflightOptions) Complete([]string) error {
+	if !o.Deep {
+		if err := o.g.NoNamespace("-n names where --deep runs its probe pods; without --deep nothing is namespaced"); err != nil {
+			return err
+		}
+	}
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err

@@ -42,6 +42,9 @@ func newRuntimeClassesCommand(g *cli.Globals) *cobra.Command {
 
 // Complete reads -o and builds the clients.
 func (o *RuntimeClassesOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("runtime classes and nodes belong to no namespace"); err != nil {
+		return err
+	}
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err

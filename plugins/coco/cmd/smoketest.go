@@ -10,14 +10,13 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
@@ -92,9 +91,9 @@ func (o *SmokeTestOptions) Validate() error {
 		return clierr.Usagef("use Always, IfNotPresent or Never", "invalid --image-pull-policy %q", o.PullPolicy)
 	}
 	for flag, v := range map[string]string{"--runtime-class": o.RuntimeClass, "--node": o.Node} {
-		if v != "" {
-			if errs := validation.IsDNS1123Subdomain(v); len(errs) > 0 {
-				return clierr.Usagef("names are DNS subdomains", "invalid %s %q: %s", flag, v, errs[0])
+		if v != "" && v != "auto" {
+			if err := names.Subdomain(flag, v); err != nil {
+				return err
 			}
 		}
 	}
@@ -109,6 +108,9 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 		return err
 	}
 	ns := c.Namespace
+	if err := o.checkNames(ctx, ns); err != nil {
+		return err
+	}
 	if err := access.Check(ctx, c.Kube,
 		access.Request{Verb: "create", Resource: "pods", Namespace: ns}, access.Request{Verb: "watch", Resource: "pods", Namespace: ns},
 		access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: ns}, access.Request{Verb: "delete", Resource: "pods", Namespace: ns}); err != nil {
@@ -146,19 +148,22 @@ func (o *SmokeTestOptions) printHuman(w io.Writer, r smoke.Result) error {
 	return err
 }
 
+// checkNames checks the node and the namespace before a pod is made to wait on them: a pod
+// pinned to a node that does not exist would wait the whole --timeout.
+func (o *SmokeTestOptions) checkNames(ctx context.Context, ns string) error {
+	if o.Node != "" {
+		if err := names.Node(ctx, o.clients.Kube, o.Node); err != nil {
+			return err
+		}
+	}
+	return names.Namespace(ctx, o.clients.Kube, ns)
+}
+
 // chooseRuntimeClass checks that the requested class exists, or ("" or "auto") picks the most
 // confidential installed class a worker's hardware can run.
 func chooseRuntimeClass(ctx context.Context, c *kube.Clients, requested string) (string, error) {
 	if requested != "" && requested != "auto" {
-		_, err := c.Kube.NodeV1().RuntimeClasses().Get(ctx, requested, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return "", clierr.Failf("list them with kubectl coco runtimeclasses; install CoCo with kubectl coco install",
-				"runtime class %q does not exist", requested)
-		}
-		if err != nil {
-			return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "runtimeclasses.node.k8s.io", Name: requested})
-		}
-		return requested, nil
+		return requested, names.RuntimeClass(ctx, c.Kube, requested)
 	}
 	rcs, err := c.Kube.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
 	if err != nil {

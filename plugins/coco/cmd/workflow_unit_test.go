@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +15,12 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/gardentest"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
 )
 
@@ -24,15 +29,25 @@ func snpCluster(objs ...runtime.Object) *fake.Clientset {
 	w := cmdtest.Node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"})
 	w.Status.NodeInfo.ContainerRuntimeVersion, w.Status.NodeInfo.KubeletVersion = "containerd://1.7.22", "v1.33.2"
 	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}
-	cs := clitest.AllowAll(fake.NewClientset(append([]runtime.Object{w, rc}, objs...)...))
+	cs := clitest.AllowAll(fake.NewClientset(append([]runtime.Object{w, rc, cmdtest.Namespace("default")}, objs...)...))
 	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.33.2", Major: "1", Minor: "33"}
 	return cs
 }
 
 func TestPreflightOnFakes(t *testing.T) {
-	r := run(cmdtest.OnCluster(snpCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name}")
-	if !strings.HasPrefix(r.Out, "PreflightReport v1.33.2 snp-w") || (r.Code != 0 && r.Code != 1) {
+	r := run(cmdtest.OnCluster(snpCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name} {.ready}")
+	if r.Code != 0 || r.Out != "PreflightReport v1.33.2 snp-w true" {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	// No worker label on any node: not ready, exit 1, the report printed all the same.
+	cs := snpCluster()
+	n, _ := cs.CoreV1().Nodes().Get(context.Background(), "snp-w", metav1.GetOptions{})
+	delete(n.Labels, tee.WorkerLabel)
+	if _, err := cs.CoreV1().Nodes().Update(context.Background(), n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(cmdtest.OnCluster(cs), "preflight", "-o", "jsonpath={.ready}"); r.Code != 1 || r.Out != "false" {
+		t.Fatalf("no worker: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }
 
@@ -48,11 +63,6 @@ func TestInstallDryRunOnFakes(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Out, "kind: DaemonSet") || !strings.Contains(r.Out, "kata-deploy") {
 		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Out, r.Err)
 	}
-	for _, a := range f.Kube.Actions() {
-		if v := a.GetVerb(); v != "get" && v != "list" && v != "watch" && a.GetResource().Resource != "selfsubjectaccessreviews" {
-			t.Fatalf("a dry run changed the cluster: %v", a)
-		}
-	}
 	tpath, err := charts.SaveTrusteeChart(t.TempDir(), "0.21.0")
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +71,31 @@ func TestInstallDryRunOnFakes(t *testing.T) {
 	r = run(f, "trustee", "install", "--chart", tpath, "--dry-run")
 	if r.Code != 0 || !strings.Contains(r.Out, "# Secret trustee/") || !strings.Contains(r.Out, "kind: Deployment") {
 		t.Fatalf("trustee install --dry-run: exit %d\n%s\n%s", r.Code, r.Out, r.Err)
+	}
+	assertReadOnly(t, f)
+}
+
+// assertReadOnly fails when a command wrote to the fakes: the typed and dynamic clients and
+// the Helm release store.
+func assertReadOnly(t *testing.T, f *clitest.Factory) {
+	t.Helper()
+	actions := f.Kube.Actions()
+	if f.Dynamic != nil {
+		actions = append(actions, f.Dynamic.Actions()...)
+	}
+	for _, a := range actions {
+		if v := a.GetVerb(); v != "get" && v != "list" && v != "watch" && a.GetResource().Resource != "selfsubjectaccessreviews" {
+			t.Fatalf("a dry run changed the cluster: %v", a)
+		}
+	}
+	for ns, name := range map[string]string{chartvalues.Namespace: chartvalues.ReleaseName, trusteechart.Namespace: trusteechart.ReleaseName} {
+		hc, err := f.HelmClient(nil, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rel, err := hc.Get(context.Background(), name); err != nil || rel != nil {
+			t.Fatalf("a dry run made release %s/%s: %v %v", ns, name, rel, err)
+		}
 	}
 }
 
@@ -117,9 +152,20 @@ func TestDeployVerifyUndeployOnFakes(t *testing.T) {
 	if r := run(f, "undeploy", "-f", manifest, "--dry-run"); r.Code != 0 || !strings.Contains(r.Out, "would delete deployment/web") {
 		t.Fatalf("undeploy: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
-	for _, a := range f.Kube.Actions() {
-		if v := a.GetVerb(); v == "create" && a.GetResource().Resource != "selfsubjectaccessreviews" || v == "delete" || v == "patch" {
-			t.Fatalf("a dry run changed the cluster: %v", a)
-		}
+	assertReadOnly(t, f)
+}
+
+// status --shoots reads each shoot through a kubeconfig the garden issues, in parallel.
+func TestStatusOverShootsOnFakes(t *testing.T) {
+	conn, _ := gardentest.Conn("osc", gardentest.Project("eco"), gardentest.Shoot("eco", "eco-a", false),
+		gardentest.Shoot("eco", "eco-b", false), gardentest.Shoot("eco", "eco-c", true))
+	shootClients := func() *kube.Clients {
+		return &kube.Clients{Kube: snpCluster(), Dynamic: cmdtest.OnCluster(nil).DynamicClient()}
+	}
+	f := &clitest.Factory{GardenConn: conn, Shoots: map[string]*kube.Clients{
+		gardentest.ShootHost("eco-a"): shootClients(), gardentest.ShootHost("eco-b"): shootClients()}}
+	r := run(f, "status", "--shoots", "all", "-p", "eco", "--parallel", "4", "-o", `jsonpath={range .items[*]}{.shoot}={.status}/{.value.installed} {end}`)
+	if r.Code != 1 || r.Out != "eco-a=ok/false eco-b=ok/false eco-c=hibernated/ " {
+		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }

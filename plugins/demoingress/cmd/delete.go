@@ -58,6 +58,9 @@ balancer goes with it and its floating IP is released, unless it was installed w
 
 // Complete has nothing to read.
 func (o *DeleteOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("the demo lives in namespace demo and the controller in its own"); err != nil {
+		return err
+	}
 	return helmrelease.Connect(o.g, &o.clients, &o.releases, nginx.Namespace)
 }
 

@@ -69,6 +69,9 @@ instead, for clusters with the Gateway API. --dry-run -o yaml prints the manifes
 
 // Complete reads -o.
 func (o *DeployOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("the demo lives in namespace demo"); err != nil {
+		return err
+	}
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err

@@ -87,6 +87,9 @@ changed, and otherwise says so.`,
 
 // Complete builds the values.
 func (o *InstallOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("the controller is installed in its own namespace"); err != nil {
+		return err
+	}
 	vals, err := helmrelease.Values(nginx.Values(nginx.Options{LoadBalancerIP: o.LoadBalancerIP, KeepFloatingIP: o.KeepFloatingIP}), o.ValuesFiles, o.Sets)
 	if err != nil {
 		return clierr.Usagef("use --set key=value and readable YAML files", "%v", err)

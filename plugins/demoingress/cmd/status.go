@@ -81,6 +81,9 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 
 // Complete reads -o and connects to the cluster and its Helm releases.
 func (o *StatusOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("the demo lives in namespace demo and the controller in its own"); err != nil {
+		return err
+	}
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err

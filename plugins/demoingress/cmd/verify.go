@@ -69,6 +69,9 @@ no answer). Exit code 0 only for a 2xx answer. The result is recorded on the rou
 
 // Complete reads -o.
 func (o *VerifyOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("the demo lives in namespace demo"); err != nil {
+		return err
+	}
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err

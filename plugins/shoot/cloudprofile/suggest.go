@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 )
 
 // NotFoundError names something the cloud profile does not have and what the user may have meant.
@@ -20,7 +20,7 @@ func (e *NotFoundError) Error() string {
 	if e.Where != "" {
 		msg += " " + e.Where
 	}
-	if s := garden.Suggest(e.Name, e.Known, 3); len(s) > 0 {
+	if s := names.Suggest(e.Name, e.Known, 3); len(s) > 0 {
 		msg += "; did you mean " + strings.Join(quoteAll(s), " or ") + "?"
 	}
 	return msg

@@ -260,7 +260,7 @@ func (o *CreateOptions) report(ctx context.Context, gd *garden.Conn, p garden.Pr
 		r.lines = append(r.lines, fmt.Sprintf("Gardener is creating it (this takes several minutes): kubectl shoot wait %s", o.Name))
 		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
-	o.a.g.Note(r.lines[0]) // the wait takes minutes: say now that the shoot exists
+	r.lines = o.sayNow(r.lines) // the wait takes minutes: say now that the shoot exists
 	ready, err := waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.printer.Format()), o.a.g.Streams.ErrOut)
 	if err != nil {
 		return err
@@ -289,6 +289,7 @@ func (o *CreateOptions) exists(ctx context.Context, gd *garden.Conn, p garden.Pr
 	}
 	r.lines = append(r.lines, fmt.Sprintf("shoot %s already exists in project %s: unchanged", o.Name, p.Name))
 	if o.Wait {
+		r.lines = o.sayNow(r.lines)
 		var err error
 		if s, err = waitShoot(ctx, gd, p, o.Name, forReconciled, o.Timeout, o.a.g.ProgressFor(o.printer.Format()), o.a.g.Streams.ErrOut); err != nil {
 			return err
@@ -298,6 +299,19 @@ func (o *CreateOptions) exists(ctx context.Context, gd *garden.Conn, p garden.Pr
 		r.lines = append(r.lines, fmt.Sprintf("shoot %s is ready: kubectl shoot use %s", o.Name, o.Name))
 	}
 	return o.printer.Print(o.a.g.Streams.Out, r)
+}
+
+// sayNow prints what happened so far before a long wait: on stdout for people (then it is not
+// printed again), as a note on stderr for scripts (whose stdout is the Shoot at the end).
+func (o *CreateOptions) sayNow(lines []string) []string {
+	if o.printer.Structured() {
+		for _, l := range lines {
+			o.a.g.Note(l)
+		}
+		return lines
+	}
+	fmt.Fprintln(o.a.g.Streams.Out, strings.Join(lines, "\n"))
+	return nil
 }
 
 // shootReport is what create prints: the Shoot (as sent, or as the API returned it) for -o, and

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 
-	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cloudprofile"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootspec"
 )
@@ -163,12 +163,12 @@ func Delete(s *gardencorev1beta1.Shoot, name string) ([]gardencorev1beta1.Worker
 }
 
 func notFound(s *gardencorev1beta1.Shoot, name string) error {
-	var names []string
+	var known []string
 	for _, w := range s.Spec.Provider.Workers {
-		names = append(names, w.Name)
+		known = append(known, w.Name)
 	}
-	msg := fmt.Sprintf("shoot %s has no pool %q (pools: %s)", s.Name, name, strings.Join(names, ", "))
-	if sug := garden.Suggest(name, names, 1); len(sug) > 0 {
+	msg := fmt.Sprintf("shoot %s has no pool %q (pools: %s)", s.Name, name, strings.Join(known, ", "))
+	if sug := names.Suggest(name, known, 1); len(sug) > 0 {
 		msg += fmt.Sprintf("; did you mean %q?", sug[0])
 	}
 	return fmt.Errorf("%s", msg)

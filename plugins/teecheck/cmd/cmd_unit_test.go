@@ -63,7 +63,7 @@ func TestNodeJudgesNamedNodes(t *testing.T) {
 	if r := run(f, "node", "snp-1", "-o", "jsonpath={.items[0].name} {.items[0].tee.kinds[0]} {.items[0].ready}"); r.Code != 0 || r.Out != "snp-1 sev-snp true" {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
 	}
-	if r := run(f, "node", "nope"); r.Code != 1 || !strings.Contains(r.Err, `"nope" not found`) {
+	if r := run(f, "node", "snp-2"); r.Code != 1 || !strings.Contains(r.Err, `node "snp-2" does not exist; did you mean "snp-1"?`) {
 		t.Fatalf("absent node: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }

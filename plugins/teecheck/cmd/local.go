@@ -49,6 +49,9 @@ parser as the host probe pod. --host-root reads a host filesystem mounted elsewh
 
 // Complete reads the flags and makes paths absolute.
 func (o *LocalOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("local reads this machine, no cluster"); err != nil {
+		return err
+	}
 	if err := o.complete(o.g); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -12,6 +13,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/probe"
 )
@@ -59,6 +61,11 @@ namespace whose Pod Security admission allows hostPath volumes (level privileged
 // Complete reads the flags and the node names.
 func (o *NodeOptions) Complete(args []string) error {
 	o.Names = args
+	if !o.Deep {
+		if err := o.g.NoNamespace("-n names where --deep runs its probe pods; without --deep nothing is namespaced"); err != nil {
+			return err
+		}
+	}
 	if err := o.complete(o.g); err != nil {
 		return err
 	}
@@ -117,6 +124,9 @@ func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {
 	out := make([]corev1.Node, 0, len(o.Names))
 	for _, name := range o.Names {
 		n, err := o.clients.Kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil, names.NodeMissing(ctx, o.clients.Kube, name)
+		}
 		if err != nil {
 			return nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: name})
 		}

@@ -49,6 +49,9 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 
 // Complete reads the flags and builds the clients (tests set them instead).
 func (o *NodesOptions) Complete([]string) error {
+	if err := o.g.NoNamespace("nodes belong to no namespace (kubectl teecheck node --deep -n runs its probe pods there)"); err != nil {
+		return err
+	}
 	if err := o.complete(o.g); err != nil {
 		return err
 	}

@@ -24,13 +24,18 @@ func Node(name string, labels map[string]string) *corev1.Node {
 	return n
 }
 
+// Namespace is a namespace (a real cluster has "default"; client-go's fake has none).
+func Namespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+}
+
 // SmokeCluster is a fake whose reactors play the API server's authorizer (allow) and the
 // kubelet (a pod is bound to w1 and succeeds). client-go's fake serves every pod log as "fake
 // logs": that is the pod's "kernel" here; test/realnode runs the real pod.
 func SmokeCluster(nodeKernel string, allow bool) *fake.Clientset {
 	w1 := Node("w1", nil)
 	w1.Status.NodeInfo.KernelVersion = nodeKernel
-	cs := fake.NewClientset(w1, &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-coco-dev"}, Handler: "kata-qemu-coco-dev"})
+	cs := fake.NewClientset(w1, Namespace("default"), &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-coco-dev"}, Handler: "kata-qemu-coco-dev"})
 	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
 		r.Status.Allowed = allow

@@ -17,6 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
@@ -52,6 +53,7 @@ type AttestCheckOptions struct {
 	PullPolicy string
 	Timeout    time.Duration
 	admin      KBSAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
+	adminErr   error     // why there is no admin client (no key, say)
 
 	printer  *output.Printer[AttestReport]
 	clients  *kube.Clients
@@ -102,6 +104,9 @@ func (o *AttestCheckOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
+	if o.admin.URL != "" { // the admin hop's client; without admin access the hop says so
+		o.adminErr = o.admin.Connect()
+	}
 	return helmrelease.Connect(o.g, &o.clients, &o.releases, trusteeNamespace(o.g))
 }
 
@@ -118,11 +123,19 @@ func (o *AttestCheckOptions) Validate() error {
 	if err := cli.CheckTimeout(o.Timeout, "2m"); err != nil {
 		return err
 	}
+	if o.Node != "" {
+		return names.Subdomain("--node", o.Node)
+	}
 	return nil
 }
 
 // Run walks the hops; exit 1 unless every hop that ran is ok.
 func (o *AttestCheckOptions) Run(ctx context.Context) error {
+	if o.Node != "" { // the probe pod would wait the whole --timeout for a node that does not exist
+		if err := names.Node(ctx, o.clients.Kube, o.Node); err != nil {
+			return err
+		}
+	}
 	r := AttestReport{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "AttestReport", KBSURL: o.KBSURL, Hops: []cmdutil.Hop{}}
 	r.Hops = append(r.Hops, o.trusteeHop(ctx, &r))
 	r.Hops = append(r.Hops, o.localHop(ctx), o.workerHop(ctx, r.KBSURL), o.untrustedGuestHop(ctx), o.adminHop(ctx))
@@ -265,8 +278,8 @@ func (o *AttestCheckOptions) adminHop(ctx context.Context) cmdutil.Hop {
 		h.Status, h.Detail = cmdutil.HopSkipped, "needs --local-url and the admin key"
 		return h
 	}
-	if err := o.admin.Connect(); err != nil {
-		h.Status, h.Detail = cmdutil.HopSkipped, "no admin access: "+err.Error()
+	if o.adminErr != nil {
+		h.Status, h.Detail = cmdutil.HopSkipped, "no admin access: "+o.adminErr.Error()
 		return h
 	}
 	ids, err := o.admin.Client().ResourcePolicyIDs(ctx)

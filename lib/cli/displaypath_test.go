@@ -3,9 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"strings"
 	"testing"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // Usage errors name the command once as kubectl plugin: "kubectl teecheck version", never "kubectl kubectl".

@@ -167,7 +167,13 @@ func (g *Globals) ClientsInto(c **kube.Clients) error {
 // Clients builds API clients from the connection flags (or the test's Factory).
 func (g *Globals) Clients() (*kube.Clients, error) {
 	if g.Factory != nil {
-		return g.Factory.Clients()
+		c, err := g.Factory.Clients()
+		if err == nil && g.ConfigFlags.Namespace != nil && *g.ConfigFlags.Namespace != "" {
+			cc := *c // -n as kube.New honours it
+			cc.Namespace, cc.NamespaceExplicit = *g.ConfigFlags.Namespace, true
+			c = &cc
+		}
+		return c, err
 	}
 	c, err := kube.New(g.ConfigFlags, func(cfg *rest.Config) {
 		cfg.UserAgent = fmt.Sprintf("kubectl-%s/%s", g.Plugin, version.Version)
@@ -175,6 +181,10 @@ func (g *Globals) Clients() (*kube.Clients, error) {
 			g.WrapConfig(cfg)
 		}
 	})
+	var ce *clierr.Error
+	if errors.As(err, &ce) { // it names the problem and the fix already
+		return nil, err
+	}
 	if err != nil {
 		return nil, clierr.Wrap(clierr.Usagef("check --kubeconfig, --context and the KUBECONFIG variable", "cannot load the kubeconfig"),
 			"%v", err)

@@ -66,6 +66,9 @@ func (c *Conn) namespaceProject(ctx context.Context) (Project, error) {
 
 // namedProject reads -p's project; a wrong name gets the user's projects and a suggestion.
 func (c *Conn) namedProject(ctx context.Context, name string) (Project, error) {
+	if err := names.Label("project (-p)", name); err != nil {
+		return Project{}, err
+	}
 	projects := c.Core.CoreV1beta1().Projects()
 	p, err := projects.Get(ctx, name, metav1.GetOptions{})
 	switch {

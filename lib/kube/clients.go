@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,6 +16,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 
 	// Auth providers of kubeconfigs (OIDC and the cloud ones); exec plugins such as kubelogin and
 	// gardenlogin are built into client-go.
@@ -42,6 +47,9 @@ func NewConfigFlags() *genericclioptions.ConfigFlags {
 func New(flags *genericclioptions.ConfigFlags, wrap func(*rest.Config)) (*Clients, error) {
 	if flags.APIServer == nil || *flags.APIServer == "" {
 		if err := HasCluster(flags.ToRawKubeConfigLoader(), describeSource(flags)); err != nil {
+			return nil, err
+		}
+		if err := HasContext(flags.ToRawKubeConfigLoader(), flags.Context, describeSource(flags)); err != nil {
 			return nil, err
 		}
 	}
@@ -99,6 +107,31 @@ func HasCluster(loader clientcmd.ClientConfig, source string) error {
 		return fmt.Errorf("%s defines no cluster", source)
 	}
 	return nil
+}
+
+// HasContext refuses a --context the kubeconfig does not define, naming the ones it does
+// (client-go's own message names neither the file nor the choices).
+func HasContext(loader clientcmd.ClientConfig, context *string, source string) error {
+	if context == nil || *context == "" || os.Getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return err
+	}
+	if _, ok := raw.Contexts[*context]; ok {
+		return nil
+	}
+	known := make([]string, 0, len(raw.Contexts))
+	for name := range raw.Contexts {
+		known = append(known, name)
+	}
+	sort.Strings(known)
+	msg := fmt.Sprintf("context %q is not in %s", *context, source)
+	if s := names.Suggest(*context, known, 1); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	}
+	return clierr.Usagef("contexts there: "+strings.Join(known, ", ")+" (kubectl config get-contexts)", "%s", msg)
 }
 
 func describeSource(flags *genericclioptions.ConfigFlags) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
@@ -162,6 +163,11 @@ func (o *DeployOptions) Validate() error {
 	if err := o.bind.validate(o.init.KBSURL); err != nil {
 		return err
 	}
+	if o.RuntimeClass != "" && o.RuntimeClass != "auto" {
+		if err := names.Subdomain("--runtime-class", o.RuntimeClass); err != nil {
+			return err
+		}
+	}
 	if _, err := confidential.Prepare(o.objs, confidential.Options{RuntimeClass: "check"}); err != nil {
 		return clierr.Usagef("deploy applies workloads; apply the rest with kubectl apply", "%v", err)
 	}
@@ -171,6 +177,11 @@ func (o *DeployOptions) Validate() error {
 // Run chooses the class, pins the images, gives each workload its initdata, binds the secrets
 // and applies.
 func (o *DeployOptions) Run(ctx context.Context) error {
+	if o.DryRun != cli.DryRunClient {
+		if err := checkNamespaces(ctx, o.clients, o.objs); err != nil {
+			return err
+		}
+	}
 	class, err := chooseRuntimeClass(ctx, o.clients, o.RuntimeClass)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"os"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
 )
 
@@ -53,4 +56,24 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// checkNamespaces checks that every namespace the objects go to exists, before anything is sent:
+// a missing namespace is named as such, not as the first object the API refused.
+func checkNamespaces(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured) error {
+	seen := map[string]bool{}
+	for _, u := range objs {
+		ns := u.GetNamespace()
+		if ns == "" {
+			ns = c.Namespace
+		}
+		if seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		if err := names.Namespace(ctx, c.Kube, ns); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -99,6 +99,9 @@ func (o *UndeployOptions) Run(ctx context.Context) error {
 	if o.DryRun.On() {
 		return o.printer.Print(o.g.Streams.Out, r)
 	}
+	if err := checkNamespaces(ctx, o.clients, o.objs); err != nil {
+		return err
+	}
 	a := apply.For(o.clients.Dynamic, o.clients.Kube.Discovery())
 	if err := access.Check(ctx, o.clients.Kube, a.AccessRequests(o.objs, o.clients.Namespace, "delete")...); err != nil {
 		return clierr.Wrap(err, "deleting the manifest's objects needs these permissions")

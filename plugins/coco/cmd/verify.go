@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
@@ -124,6 +126,9 @@ func (o *VerifyOptions) Validate() error {
 	if (o.pod == "") == (o.File == "") {
 		return clierr.Usagef("e.g. kubectl coco verify web-0, or -f web.yaml", "give a pod name or -f MANIFEST, not both or neither")
 	}
+	if o.pod != "" {
+		return names.Subdomain("pod name", o.pod)
+	}
 	return nil
 }
 
@@ -148,6 +153,11 @@ func (o *VerifyOptions) targets(ctx context.Context) ([]confidential.Template, m
 	nodes := map[string][]corev1.Node{}
 	if o.pod != "" {
 		p, err := o.clients.Kube.CoreV1().Pods(o.clients.Namespace).Get(ctx, o.pod, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			if nserr := names.Namespace(ctx, o.clients.Kube, o.clients.Namespace); nserr != nil {
+				return nil, nil, nserr
+			}
+		}
 		if err != nil {
 			return nil, nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "pods", Namespace: o.clients.Namespace, Name: o.pod})
 		}

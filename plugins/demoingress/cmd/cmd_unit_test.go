@@ -44,6 +44,7 @@ func TestDemoUsageErrors(t *testing.T) {
 		{"delete", "--timeout", "0s"},
 		{"delete", "--dry-run=server"},
 		{"verify", "--port", "0"},
+		{"install", "-n", "web"}, {"deploy", "-n", "web"}, {"status", "-n", "web"}, {"verify", "-n", "web"}, {"delete", "-n", "web"}, // #27 class 1: -n is never ignored
 		{"verify", "--timeout", "0s"},
 		{"status", "-o", "toml"},
 		{"version", "-o", "wide"},

@@ -321,3 +321,40 @@ func TestDoctorOnFakes(t *testing.T) {
 		t.Fatalf("no failed check names set-garden: %+v", rep.Checks)
 	}
 }
+
+// #27 class 1: a shoot or project name the Gardener API would refuse is exit 2 on every verb
+// that takes one, before the garden is asked; one that does not exist is exit 1 with
+// did-you-mean, and nothing is changed or waited on.
+func TestShootNamesCheckedFirst(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"status", "eco/a"}, 2, `shoot name "eco/a" is not a valid name`},
+		{[]string{"kubeconfig", "Eco-A"}, 2, `shoot name "Eco-A" is not a valid name`},
+		{[]string{"delete", "eco_a", "--yes"}, 2, "is not a valid name"},
+		{[]string{"wait", "", "--timeout", "5m"}, 2, `shoot name "" is not a valid name`},
+		{[]string{"hibernate", "eco.a"}, 2, "is not a valid name"},
+		{[]string{"use", strings.Repeat("a", 64)}, 2, "is not a valid name"},
+		{[]string{"pool", "list", "eco/a"}, 2, "is not a valid name"},
+		{[]string{"status", "eco-a", "-p", "Eco"}, 2, `project (-p) "Eco" is not a valid name`},
+		{[]string{"wait", "eco-b", "--timeout", "5m"}, 1, `shoot "eco-b" does not exist in project eco; did you mean "eco-a"?`},
+		{[]string{"hibernate", "eco-b", "--wait"}, 1, `did you mean "eco-a"?`},
+		{[]string{"status", "eco-a", "-p", "ecp"}, 2, `project "ecp" does not exist; did you mean "eco"?`},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			f, core := ecoGarden(t, reconciled("eco-a"))
+			r := run(f, c.args...)
+			if r.Code != c.code || !strings.Contains(r.Err, c.msg) {
+				t.Fatalf("exit %d (want %d), stderr %q does not say %q", r.Code, c.code, r.Err, c.msg)
+			}
+			onInput := strings.Contains(c.msg, "not a valid name") // refused before the garden is asked
+			for _, a := range core.Actions() {
+				if v := a.GetVerb(); onInput || (v != "get" && v != "list") {
+					t.Fatalf("the garden was %s before the refusal: %v", map[bool]string{true: "read", false: "changed"}[onInput], a)
+				}
+			}
+		})
+	}
+}

@@ -54,7 +54,10 @@ confirmation.gardener.cloud/deletion=true that Gardener requires, then deletes.`
 }
 
 // Complete reads the name.
-func (o *DeleteOptions) Complete(args []string) error { o.Name = args[0]; return nil }
+func (o *DeleteOptions) Complete(args []string) error {
+	o.Name = args[0]
+	return shootName(o.Name)
+}
 
 // Validate checks --timeout.
 func (o *DeleteOptions) Validate() error {

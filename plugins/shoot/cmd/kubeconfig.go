@@ -67,7 +67,10 @@ certificate valid for --expiration; it contains a private key, so it is only wri
 }
 
 // Complete reads the name.
-func (o *KubeconfigOptions) Complete(args []string) error { o.Name = args[0]; return nil }
+func (o *KubeconfigOptions) Complete(args []string) error {
+	o.Name = args[0]
+	return shootName(o.Name)
+}
 
 // Validate checks the access level and expiration.
 func (o *KubeconfigOptions) Validate() error {

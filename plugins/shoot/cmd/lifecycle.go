@@ -153,6 +153,9 @@ func (o *rotateOptions) Complete(args []string) error {
 // Complete reads the name and -o.
 func (o *LifecycleOptions) Complete(args []string) error {
 	o.Name = args[0]
+	if err := shootName(o.Name); err != nil {
+		return err
+	}
 	var err error
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err

@@ -96,6 +96,9 @@ func newPoolCommand(a *gardenAccess) *cobra.Command {
 // Complete reads the names, -o and the add flags.
 func (o *PoolOptions) Complete(args []string) error {
 	o.Shoot = args[0]
+	if err := shootName(o.Shoot); err != nil {
+		return err
+	}
 	if len(args) > 1 {
 		o.Pool = args[1]
 	}

@@ -5,6 +5,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/osc-coco/kubectl-plugins/lib/names"
+
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 )
 
@@ -39,3 +41,7 @@ Exit codes: 0 ok, 1 failed or not ready, 2 bad usage, 130 interrupted.`, streams
 	root.AddCommand(newRotateCredentialsCommand(ga), newPoolCommand(ga))
 	return root, g
 }
+
+// shootName refuses on input a name the Gardener API would refuse (a DNS-1123 label), before
+// anything is read or waited on.
+func shootName(name string) error { return names.Label("shoot name", name) }

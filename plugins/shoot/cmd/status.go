@@ -50,6 +50,9 @@ func newStatusCommand(a *gardenAccess) *cobra.Command {
 // Complete reads the name and -o.
 func (o *StatusOptions) Complete(args []string) error {
 	o.Name = args[0]
+	if err := shootName(o.Name); err != nil {
+		return err
+	}
 	var err error
 	o.printer, err = output.ToPrinter(&o.out, o.printHuman)
 	return err

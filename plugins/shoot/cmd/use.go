@@ -54,6 +54,9 @@ config lists access restrictions that apply to the shoot, they are shown and mus
 // Complete reads the name and picks the shell.
 func (o *UseOptions) Complete(args []string) error {
 	o.Name = args[0]
+	if err := shootName(o.Name); err != nil {
+		return err
+	}
 	if o.Shell == "" {
 		o.Shell = shellenv.Detect(os.Getenv("SHELL"), runtime.GOOS, os.Getenv("PSModulePath"))
 	}

@@ -37,7 +37,10 @@ reports the operation as Failed or --timeout passes (the last errors are printed
 }
 
 // Complete reads the name.
-func (o *WaitOptions) Complete(args []string) error { o.Name = args[0]; return nil }
+func (o *WaitOptions) Complete(args []string) error {
+	o.Name = args[0]
+	return shootName(o.Name)
+}
 
 // Validate checks --for and --timeout.
 func (o *WaitOptions) Validate() error {
@@ -55,6 +58,11 @@ func (o *WaitOptions) Run(ctx context.Context) error {
 	gd, p, err := o.a.connectProject(ctx)
 	if err != nil {
 		return err
+	}
+	if o.For != forDeleted { // a name that does not exist gets did-you-mean, not a wait
+		if _, err := gd.Shoot(ctx, p, o.Name); err != nil {
+			return err
+		}
 	}
 	if _, err := waitShoot(ctx, gd, p, o.Name, o.For, o.Timeout, o.a.g.Progress(), o.a.g.Streams.ErrOut); err != nil {
 		return err

@@ -42,6 +42,9 @@ func TestUsageErrors(t *testing.T) {
 		{"node", "a", "--timeout", "0s"},
 		{"node", "a", "--image-pull-policy", "Sometimes"},
 		{"node", "a", "-l", "x=y"},
+		{"node", "a", "-n", "default"}, // -n only where --deep runs probe pods (#27 class 1)
+		{"nodes", "-n", "default"},
+		{"local", "-n", "default"},
 		{"local", "--host-root", "/does/not/exist"},
 		{"local", "--dmesg", "/does/not/exist"},
 		{"version", "-o", "wide"},

@@ -205,6 +205,10 @@ func (o *AttestCheckOptions) workerHop(ctx context.Context, url string) cmdutil.
 		return h
 	}
 	ns := o.clients.Namespace
+	if err := names.Namespace(ctx, o.clients.Kube, ns); err != nil { // the probe pod could never be made
+		h.Status, h.Detail, h.Fix = cmdutil.HopFail, err.Error(), clierr.FixOf(err)
+		return h
+	}
 	if err := access.Check(ctx, o.clients.Kube, access.Request{Verb: "create", Resource: "pods", Namespace: ns},
 		access.Request{Verb: "get", Resource: "pods", Subresource: "log", Namespace: ns}, access.Request{Verb: "delete", Resource: "pods", Namespace: ns}); err != nil {
 		h.Status, h.Detail = cmdutil.HopCannotTell, "cannot run the probe pod in namespace "+ns+": "+err.Error()

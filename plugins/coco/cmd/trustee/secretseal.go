@@ -16,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
@@ -150,6 +151,9 @@ func (o *SealOptions) Run(ctx context.Context) error {
 		Resource: o.Resource, SigningKid: o.SigningKid, PublicKey: key.pubPath}
 	if o.DryRun == cli.DryRunClient {
 		return o.printSecret(ns, key)
+	}
+	if err := names.Namespace(ctx, o.clients.Kube, ns); err != nil {
+		return err
 	}
 	state, err := o.existing(ctx, ns, key)
 	if err != nil {

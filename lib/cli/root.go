@@ -240,7 +240,7 @@ func ExecuteContext(ctx context.Context, root *cobra.Command, streams genericioo
 		switch {
 		case errors.As(err, &e) || errors.As(err, &s):
 		case ctx.Err() != nil:
-			err = &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: err}
+			err = clierr.ErrInterrupted // not "interrupted: context canceled"
 		case strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "unknown flag"):
 			err = clierr.Usagef(fmt.Sprintf("see '%s --help'", displayPath(root)), "%v", err)
 		}

@@ -5,6 +5,8 @@
 package progress
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 )
 
@@ -45,8 +48,10 @@ type Step struct {
 	bar   *mpb.Bar
 	mu    sync.Mutex
 	msg   string
+	title string // what Start was given: the end line says it, not the latest update
 	final string // the end line, once ended
 	once  sync.Once
+	start time.Time
 }
 
 var frames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
@@ -55,7 +60,7 @@ const refresh = 100 * time.Millisecond
 
 // Start begins a step; its line spins until it ends.
 func (p *Progress) Start(msg string) *Step {
-	s := &Step{p: p, msg: msg}
+	s := &Step{p: p, msg: msg, title: msg, start: time.Now()}
 	if p == nil || !p.enabled {
 		return s
 	}
@@ -81,7 +86,23 @@ func (s *Step) line(started time.Time) string {
 	if s.final != "" {
 		return s.final
 	}
-	return frames[int(time.Since(started)/refresh)%len(frames)] + " " + s.msg
+	return frames[int(time.Since(started)/refresh)%len(frames)] + " " + s.msg + elapsed(time.Since(started))
+}
+
+// showElapsedAfter is when a step starts showing how long it has run: a wait longer than a
+// few seconds says so, a quick step stays short.
+var showElapsedAfter = 3 * time.Second
+
+// elapsed is " (12s)", " (1m05s)", or "" for a step younger than showElapsedAfter.
+func elapsed(d time.Duration) string {
+	if d < showElapsedAfter {
+		return ""
+	}
+	d = d.Round(time.Second)
+	if d < time.Minute {
+		return fmt.Sprintf(" (%ds)", int(d.Seconds()))
+	}
+	return fmt.Sprintf(" (%dm%02ds)", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 // fit cuts a line to the terminal's width, so it never wraps (a wrapped line would not be
@@ -107,10 +128,11 @@ func (s *Step) end(mark, detail string) {
 			return
 		}
 		s.mu.Lock()
-		s.final = mark + " " + s.msg
+		s.final = mark + " " + s.title
 		if detail != "" {
 			s.final += ": " + detail
 		}
+		s.final += elapsed(time.Since(s.start))
 		s.mu.Unlock()
 		s.bar.SetTotal(-1, true) // complete: drawn once more with the end line, then popped above
 		s.p.stepEnded()
@@ -137,6 +159,30 @@ func (s *Step) Done(detail string) { s.end(s.palette().Good("✓"), detail) }
 
 // Fail ends the step with ✗.
 func (s *Step) Fail(detail string) { s.end(s.palette().Bad("✗"), detail) }
+
+// Interrupted ends the step as stopped by Ctrl-C: not failed, not done.
+func (s *Step) Interrupted() { s.end(s.palette().Warn("⊘"), "interrupted") }
+
+// End ends the step for err: ✓ with okDetail when nil, else "interrupted" for Ctrl-C (a
+// cancelled context, or an error with exit code 130), "timed out" for a deadline, "failed"
+// otherwise: an interrupted wait is never reported as failed.
+func (s *Step) End(err error, okDetail string) {
+	switch {
+	case err == nil:
+		s.Done(okDetail)
+	case errors.Is(err, context.Canceled) || clierr.ExitCode(err) == clierr.CodeInterrupted:
+		s.Interrupted()
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		s.Fail("timed out")
+	default:
+		s.Fail("failed")
+	}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
 
 func (s *Step) palette() output.Palette {
 	if s.p == nil {

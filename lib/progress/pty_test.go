@@ -2,6 +2,8 @@ package progress
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 )
 
@@ -53,7 +56,7 @@ func TestUpdatesShowWhileSpinning(t *testing.T) {
 	})
 	first := strings.Index(out, "waiting for pods: 1 of 3 running")
 	second := strings.Index(out, "waiting: 3 of 3")
-	final := strings.Index(out, "✓ waiting: 3 of 3: all running\n")
+	final := strings.Index(out, "✓ waiting for pods: all running\n") // the step's name, not the last update
 	if first < 0 || second < first || final < second {
 		t.Fatalf("updates out of order or missing (%d, %d, %d):\n%q", first, second, final, out)
 	}
@@ -110,5 +113,61 @@ func TestNothingButResultsUnderAPipe(t *testing.T) {
 	data, _ := io.ReadAll(r)
 	if len(data) != 0 {
 		t.Fatalf("wrote %q to a pipe", data)
+	}
+}
+
+// #27 class 8: on Ctrl-C and on failure the step's line ends with its end line, and no
+// spinner glyph is left behind it; an interrupted step says "interrupted", never "failed".
+func TestEndLinesOnInterruptAndFailure(t *testing.T) {
+	for name, c := range map[string]struct {
+		err  error
+		want string
+	}{
+		"ctrl-c":    {context.Canceled, "⊘ waiting for pods: interrupted\n"},
+		"exit 130":  {&clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted; pod x was deleted"}, "⊘ waiting for pods: interrupted\n"},
+		"deadline":  {context.DeadlineExceeded, "✗ waiting for pods: timed out\n"},
+		"failure":   {errors.New("image pull failed"), "✗ waiting for pods: failed\n"},
+		"succeeded": {nil, "✓ waiting for pods: running\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := onTerminal(t, func(p *Progress) {
+				s := p.Start("waiting for pods")
+				time.Sleep(6 * refresh) // room for several frames on a loaded machine
+				s.End(c.err, "running")
+			})
+			if !strings.HasSuffix(out, c.want) {
+				t.Fatalf("end line: want %q at the end of\n%q", c.want, out)
+			}
+			last := out[strings.LastIndex(out[:len(out)-1], "\n")+1:]
+			for _, f := range frames {
+				if strings.Contains(last, f) {
+					t.Fatalf("spinner glyph %s left on the end line %q", f, last)
+				}
+			}
+		})
+	}
+}
+
+// A step longer than a few seconds shows how long it has run, while it spins and at its end.
+func TestElapsedTimeOnLongSteps(t *testing.T) {
+	old := showElapsedAfter
+	showElapsedAfter = 0
+	t.Cleanup(func() { showElapsedAfter = old })
+	out := onTerminal(t, func(p *Progress) {
+		s := p.Start("waiting for the shoot")
+		time.Sleep(6 * refresh)
+		s.Done("reconciled")
+	})
+	if !strings.Contains(out, "⠋ waiting for the shoot (0s)") && !strings.Contains(out, "waiting for the shoot (0s)") {
+		t.Fatalf("no elapsed time while spinning:\n%q", out)
+	}
+	if !strings.HasSuffix(out, "✓ waiting for the shoot: reconciled (1s)\n") && !strings.HasSuffix(out, "✓ waiting for the shoot: reconciled (0s)\n") {
+		t.Fatalf("no elapsed time on the end line:\n%q", out)
+	}
+	if got := elapsed(2 * time.Second); got != " (2s)" {
+		t.Fatalf("elapsed(2s) = %q", got)
+	}
+	if got := elapsed(65 * time.Second); got != " (1m05s)" {
+		t.Fatalf("elapsed(65s) = %q", got)
 	}
 }

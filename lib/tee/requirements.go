@@ -1,6 +1,7 @@
 package tee
 
 import (
+	"strings"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -152,4 +153,16 @@ func KubernetesCheck(component, v, source string) Check {
 		c.Status, c.Message, c.Fix = Fail, label+" < "+minimum, "upgrade the cluster to Kubernetes "+minimum+" or later"
 	}
 	return c
+}
+
+// ConfidentialClasses are those of classes that run the pod in a TEE: all but coco-dev, CoCo's
+// test class, which runs a plain VM and protects nothing from the host.
+func ConfidentialClasses(classes []string) []string {
+	out := []string{}
+	for _, c := range classes {
+		if !strings.Contains(c, "coco-dev") {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -308,3 +308,24 @@ func TestGardenUnreachable(t *testing.T) {
 		t.Fatalf("list: %d %s", r.Code, r.Stderr)
 	}
 }
+
+// #27 class 2: doctor checks the garden --kubeconfig names, as every other verb takes it: a
+// kubeconfig whose server does not answer fails the API check although the garden config's
+// garden is healthy.
+func TestDoctorHonoursKubeconfig(t *testing.T) {
+	newHome(t, "gardens:\n- identity: fg1\n  kubeconfig: "+userKC+"\n")
+	tools(t, "kubectl-gardenlogin", "kubectl-oidc_login")
+	closed := filepath.Join(t.TempDir(), "closed.yaml")
+	kc := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\nusers:\n- name: u\n  user: {token: t}\n" +
+		"contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n"
+	if err := os.WriteFile(closed, []byte(kc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, code := doctorWith(t, "--kubeconfig", closed, "--timeout", "3s")
+	if c := rep.check("garden kubeconfig (--kubeconfig)"); c.Status != "ok" || !strings.Contains(c.Detail, closed) {
+		t.Fatalf("the kubeconfig checked is not --kubeconfig's: %+v", rep)
+	}
+	if c := rep.check("garden API"); code != 1 || rep.OK || c.Status != "fail" || !strings.Contains(c.Detail, "127.0.0.1:1") {
+		t.Fatalf("exit %d: the closed port was reported healthy: %+v", code, rep)
+	}
+}

@@ -19,7 +19,7 @@ func TestNodesOnAMixedCluster(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (small-1 is not ready)\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	for _, want := range []string{"NAME", "snp-1", "sev-snp,sev", "tdx,nvidia-cc", "se-1", "s390x", "sgx-1", "sgx", "plain-1", "none",
-		"small-1", "unknown", "6 node(s): 5 ready for CoCo, 1 not ready",
+		"small-1", "unknown", "6 node(s): 3 ready for CoCo, 2 ready without a TEE (coco-dev only: not confidential), 1 not ready",
 		"✗ container-runtime: containerd 1.6.20 < 1.7", "fix: kubectl label node small-1 node.kubernetes.io/worker="} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, res.Stdout)
@@ -40,7 +40,7 @@ func TestNodesJSONSchema(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Stdout), &l); err != nil {
 		t.Fatal(err)
 	}
-	if l.APIVersion != cmd.APIVersion || l.Kind != "NodeReportList" || l.Summary.Nodes != 5 || l.Summary.Ready != 5 {
+	if l.APIVersion != cmd.APIVersion || l.Kind != "NodeReportList" || l.Summary.Nodes != 5 || l.Summary.Ready != 3 || l.Summary.ReadyNoTEE != 2 {
 		t.Fatalf("list header/summary: %+v", l.Summary)
 	}
 	byName := map[string]string{}
@@ -160,7 +160,7 @@ func TestNodesOutputFormats(t *testing.T) {
 	}{
 		{[]string{"-o", "name"}, strings.Join(nodeNames, "\n") + "\n"},
 		{[]string{"-o", "jsonpath={.items[*].name}"}, strings.Join(names, " ")},
-		{[]string{"-o", "jsonpath={.summary.ready}"}, "5"},
+		{[]string{"-o", "jsonpath={.summary.ready}"}, "3"},
 		{[]string{"-o", `go-template={{range .items}}{{.name}}{{"\n"}}{{end}}`}, strings.Join(names, "\n") + "\n"},
 		{[]string{"-o", "custom-columns=NAME:.name,ARCH:.architecture", "--no-headers"}, alignRows(l)},
 	} {

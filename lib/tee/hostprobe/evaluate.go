@@ -20,6 +20,8 @@ type Report struct {
 	Checks         []tee.Check   `json:"checks"`
 	RuntimeClasses []string      `json:"runtimeClasses"`
 	Ready          bool          `json:"ready"`
+	// Confidential: ready, and a class that runs in a TEE fits (coco-dev alone does not).
+	Confidential bool `json:"confidential"`
 }
 
 // Source names used in evidence of derived values.
@@ -65,6 +67,7 @@ func Evaluate(ev *Evidence, source string) Report {
 	}
 	r.RuntimeClasses = tee.RuntimeClassesFor(h.arch, r.TEE, ev.Exists["/dev/kvm"])
 	r.Ready = tee.Ready(r.Checks)
+	r.Confidential = r.Ready && len(tee.ConfidentialClasses(r.RuntimeClasses)) > 0
 	return r
 }
 

@@ -32,6 +32,9 @@ type Report struct {
 	Checks           []tee.Check       `json:"checks"`
 	RuntimeClasses   []string          `json:"runtimeClasses"`
 	Ready            bool              `json:"ready"`
+	// Confidential is true when the node is ready and a class that runs in a TEE fits it; a
+	// ready node without one runs only coco-dev, which protects nothing.
+	Confidential bool `json:"confidential"`
 	// Host is the host probe's report, with --deep only.
 	Host *hostprobe.Report `json:"host,omitempty"`
 }
@@ -91,6 +94,7 @@ func (r *Report) finish(opts Options) {
 	}
 	r.RuntimeClasses = tee.RuntimeClassesFor(r.Architecture, r.TEE, kvm)
 	r.Ready = tee.Ready(r.Checks) && (r.Host == nil || r.Host.Ready)
+	r.Confidential = r.Ready && len(tee.ConfidentialClasses(r.RuntimeClasses)) > 0
 }
 
 // AllChecks returns the node's checks followed by the host's (with --deep).

@@ -63,7 +63,7 @@ func Nodes(ctx context.Context, cs kubernetes.Interface, base Options, reports [
 			defer mu.Unlock()
 			if err != nil {
 				errs[i] = err
-				line.Fail("failed")
+				line.End(err, "")
 				return
 			}
 			reports[i].WithHost(res.Report, opts)
@@ -79,7 +79,7 @@ func Nodes(ctx context.Context, cs kubernetes.Interface, base Options, reports [
 		if single {
 			return errs[0]
 		}
-		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: errors.Join(errs...)}
+		return interruptedProbes(errs)
 	}
 	if single && errs[0] != nil {
 		return errs[0]
@@ -108,4 +108,21 @@ func endStep(step *progress.Step, ok bool, detail string) {
 	default:
 		step.Fail(detail)
 	}
+}
+
+// interruptedProbes is the error of an interrupted run: what was left behind, if anything,
+// and not each probe's own "interrupted" again.
+func interruptedProbes(errs []error) error {
+	var left []error
+	for _, err := range errs {
+		var e *clierr.Error
+		if err == nil || errors.As(err, &e) && e.Code == clierr.CodeInterrupted && e.Err == nil {
+			continue // interrupted, its pod deleted
+		}
+		left = append(left, err)
+	}
+	if len(left) == 0 {
+		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted; the probe pods were deleted"}
+	}
+	return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted", Err: errors.Join(left...)}
 }

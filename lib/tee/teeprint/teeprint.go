@@ -34,7 +34,7 @@ func (pr Printer) NodeTable(items []nodecheck.Report) error {
 	}
 	for _, r := range items {
 		row := []output.Cell{output.C(r.Name), output.C(r.Architecture), pr.TEECell(r.TEE), output.C(r.KubeletVersion),
-			output.C(r.ContainerRuntime), output.C(r.Allocatable.CPU), output.C(output.HumanBytes(r.Allocatable.Memory)), output.C(YesNo(r.Worker)), pr.ReadyCell(r.Ready)}
+			output.C(r.ContainerRuntime), output.C(r.Allocatable.CPU), output.C(output.HumanBytes(r.Allocatable.Memory)), output.C(YesNo(r.Worker)), pr.ReadyCell(r.Ready, r.Confidential)}
 		if pr.Wide {
 			row = append(row, output.C(r.OSImage), output.C(r.KernelVersion), output.C(Dash(r.InstanceType)), output.C(Dash(r.KataRuntime)),
 				output.C(Dash(strings.Join(r.RuntimeClasses, ","))))
@@ -97,7 +97,7 @@ func (pr Printer) NodeDetail(r nodecheck.Report) error {
 			return err
 		}
 	}
-	pr.Verdict(r.AllChecks(), r.RuntimeClasses, r.Ready)
+	pr.Verdict(r.AllChecks(), r.RuntimeClasses, r.Ready, r.Confidential, r.TEE.Status)
 	return nil
 }
 
@@ -109,7 +109,7 @@ func (pr Printer) HostDetail(root string, r hostprobe.Report) error {
 	if err := pr.CheckTable(r.Checks); err != nil {
 		return err
 	}
-	pr.Verdict(r.Checks, r.RuntimeClasses, r.Ready)
+	pr.Verdict(r.Checks, r.RuntimeClasses, r.Ready, r.Confidential, r.TEE.Status)
 	return nil
 }
 
@@ -131,7 +131,7 @@ func (pr Printer) CheckTable(checks []tee.Check) error {
 
 // Verdict prints the fixes of failed and warning checks, the runtime classes that fit, and
 // the verdict line.
-func (pr Printer) Verdict(checks []tee.Check, classes []string, ready bool) {
+func (pr Printer) Verdict(checks []tee.Check, classes []string, ready, confidential bool, detection tee.Detection) {
 	var fixes []tee.Check
 	seen := map[string]bool{}
 	for _, c := range tee.Failed(checks) {
@@ -148,7 +148,7 @@ func (pr Printer) Verdict(checks []tee.Check, classes []string, ready bool) {
 	}
 	fmt.Fprintf(pr.W, "\nRuntime classes that fit: %s\n", Dash(strings.Join(classes, ", ")))
 	if ready {
-		fmt.Fprintf(pr.W, "Verdict: %s\n", pr.P.Good("ready for CoCo"))
+		fmt.Fprintf(pr.W, "Verdict: %s\n", ReadyText(pr.P, confidential, detection))
 		return
 	}
 	n := 0
@@ -180,10 +180,25 @@ func (pr Printer) TEECell(r tee.TEEReport) output.Cell {
 	return output.C(s)
 }
 
-// ReadyCell is a coloured "ready"/"not ready" cell.
-func (pr Printer) ReadyCell(ready bool) output.Cell {
-	if ready {
+// ReadyText is the verdict of a ready host: only a TEE makes it ready for confidential
+// workloads; without one (or with none known) it runs coco-dev, which protects nothing.
+func ReadyText(p output.Palette, confidential bool, detection tee.Detection) string {
+	switch {
+	case confidential:
+		return p.Good("ready for CoCo")
+	case detection == tee.Undetected:
+		return p.Warn("ready, TEE unknown (coco-dev only until NFD labels or --deep find one: not confidential)")
+	}
+	return p.Warn("ready, no TEE (coco-dev only: not confidential)")
+}
+
+// ReadyCell is a coloured "ready"/"ready, no TEE"/"not ready" cell.
+func (pr Printer) ReadyCell(ready, confidential bool) output.Cell {
+	switch {
+	case ready && confidential:
 		return output.Cell{Text: "ready", Paint: pr.P.Good}
+	case ready:
+		return output.Cell{Text: "ready, no TEE", Paint: pr.P.Warn}
 	}
 	return output.Cell{Text: "not ready", Paint: pr.P.Bad}
 }

@@ -18,7 +18,7 @@ func TestVerdictListsEachFixOnce(t *testing.T) {
 		{ID: "cpu", Status: tee.Fail, Message: "no SEV-SNP label", Fix: fix},
 		{ID: "host-cpu", Status: tee.Fail, Message: "no sev_snp flag in /proc/cpuinfo", Fix: fix},
 		{ID: "kernel", Status: tee.Warn, Message: "old kernel", Fix: "upgrade the kernel"},
-	}, nil, false)
+	}, nil, false, false, tee.Found)
 	out := buf.String()
 	if strings.Count(out, fix) != 1 || !strings.Contains(out, "upgrade the kernel") || !strings.Contains(out, "(2 check(s) failed)") {
 		t.Fatalf("%s", out)

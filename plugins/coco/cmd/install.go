@@ -268,7 +268,7 @@ func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, pro
 	step := prog.Start("loading chart " + o.Chart + " " + o.Version)
 	ch, err := helmrelease.LoadChart(ctx, helmrelease.Source{Ref: o.Chart, Version: o.Version, PlainHTTP: o.PlainHTTP})
 	if err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return nil, err
 	}
 	p := &chartPlan{chart: ch, platform: o.platform(nodes)}
@@ -376,7 +376,7 @@ func (o *InstallOptions) install(ctx context.Context, c *kube.Clients, ns string
 	rel, outcome, err := hc.Install(ctx, p.chart, p.vals, helmrelease.Options{Name: chartvalues.ReleaseName, Timeout: o.Timeout,
 		Notice: o.g.Note, TakeOverAfter: o.Timeout, Force: o.Force})
 	if err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		if down := c.Unreachable(ctx); down != nil {
 			return &clierr.Error{Code: clierr.CodeFailure, Err: down, Msg: "the API server stopped answering during helm install",
 				Fix: "check that the cluster is reachable, then run the same command again: it completes the release"}

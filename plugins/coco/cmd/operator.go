@@ -72,7 +72,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	step := prog.Start("building the operator " + o.Version + " manifests (kustomize)")
 	release, ccrs, err := o.operatorManifests(ctx, platform)
 	if err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return err
 	}
 	step.Done(fmt.Sprintf("%d objects and CcRuntime %s", len(release), ccrs[0].GetName()))
@@ -106,7 +106,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	}
 	step = prog.Start(fmt.Sprintf("applying the operator (%d objects, server-side)", len(release)))
 	if err := ap.Apply(ctx, release, apply.Options{FieldManager: cmdutil.ManagedBy}); err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return clierr.Wrap(err, "applying the operator")
 	}
 	step.Done("")
@@ -117,7 +117,7 @@ func (o *InstallOptions) runOperator(ctx context.Context, c *kube.Clients, platf
 	}
 	step = prog.Start("creating CcRuntime " + ccr.GetName())
 	if err := ap.Apply(ctx, ccrs, apply.Options{FieldManager: cmdutil.ManagedBy}); err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return clierr.Wrap(err, "creating the CcRuntime")
 	}
 	step.Done("")

@@ -122,7 +122,7 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 	res, err := podrun.Run(ctx, c.Kube, pod, podrun.Options{Timeout: o.Timeout, MaxLogBytes: 4096,
 		OnStatus: func(s string) { step.Update("runtime class " + class + ": " + s) }})
 	if err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return clierr.Wrap(err, "smoke test of runtime class %q", class)
 	}
 	step.Done(res.Name + " finished on " + res.Node)

@@ -123,7 +123,7 @@ func (o *UninstallOptions) uninstallChart(ctx context.Context, rel *release.Rele
 	}
 	step := prog.Start(what)
 	if _, err := o.releases.Uninstall(ctx, chartvalues.ReleaseName, helmTimeout(ctx)); err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return o.uninstallFailed(ctx, c, hooks, kept, err)
 	}
 	step.Done("")

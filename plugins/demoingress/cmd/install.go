@@ -218,7 +218,7 @@ func waitAvailable(ctx context.Context, c *kube.Clients, ns, name string, timeou
 		step.Done("")
 		return nil
 	case errors.Is(err, context.Canceled):
-		step.Fail("interrupted")
+		step.Interrupted()
 		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for the controller Deployment", Fix: "the release stays installed; run install again to keep waiting"}
 	case errors.Is(err, waitfor.ErrTimeout):
 		step.Fail("timed out")
@@ -257,7 +257,7 @@ func waitAddress(ctx context.Context, c *kube.Clients, timeout time.Duration, pr
 		step.Done(addr)
 		return addr, nil
 	case errors.Is(err, context.Canceled):
-		step.Fail("interrupted")
+		step.Interrupted()
 		return "", &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for the external address", Fix: "the release stays installed; run install again to keep waiting"}
 	case errors.Is(err, waitfor.ErrTimeout):
 		step.Fail("timed out")

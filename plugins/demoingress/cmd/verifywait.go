@@ -212,7 +212,7 @@ func endStep(step *progress.Step, err error, result string) error {
 	case err == nil, errors.Is(err, waitfor.ErrTimeout):
 		step.Fail("not yet")
 	case errors.Is(err, context.Canceled):
-		step.Fail("interrupted")
+		step.Interrupted()
 		return clierr.ErrInterrupted
 	default:
 		step.Fail(err.Error())

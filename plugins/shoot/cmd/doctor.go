@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -86,7 +87,13 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 	var gd *doctor.Garden
 	var kcCheck, execCheck doctor.Check
 	usesKubelogin := false
-	if g != nil {
+	if explicit := o.explicitGarden(); explicit != nil { // --kubeconfig/--context name the garden the other verbs use
+		kcCheck, gd = doctor.Kubeconfig(env, *explicit)
+		kcCheck.Name = "garden kubeconfig (--kubeconfig)"
+		if gd != nil {
+			execCheck, usesKubelogin = doctor.Exec(env, gd)
+		}
+	} else if g != nil {
 		kcCheck, gd = doctor.Kubeconfig(env, *g)
 		if gd != nil {
 			execCheck, usesKubelogin = doctor.Exec(env, gd)
@@ -95,7 +102,10 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 	checks = append(checks, doctor.Tools(ctx, env, usesKubelogin)...)
 	checks = append(checks, cfgCheck)
 	if g != nil {
-		checks = append(checks, doctor.GardenloginConfig(gardenconfig.OSEnv(), loc.Path, *g), kcCheck)
+		checks = append(checks, doctor.GardenloginConfig(gardenconfig.OSEnv(), loc.Path, *g))
+	}
+	if kcCheck.Name != "" {
+		checks = append(checks, kcCheck)
 	}
 	if gd != nil {
 		checks = append(checks, execCheck)
@@ -110,6 +120,29 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 		}
 	}
 	return cli.PrintVerdict(o.printer, o.a.g.Streams.Out, r, r.OK)
+}
+
+// explicitGarden is the garden --kubeconfig and --context name, as garden.Connect takes it for
+// every other verb; nil when neither is given.
+func (o *DoctorOptions) explicitGarden() *gardenconfig.Garden {
+	cf := o.a.g.ConfigFlags
+	kc, ctx := "", ""
+	if cf.KubeConfig != nil {
+		kc = *cf.KubeConfig
+	}
+	if cf.Context != nil {
+		ctx = *cf.Context
+	}
+	if kc == "" && ctx == "" {
+		return nil
+	}
+	if kc == "" {
+		kc = clientcmd.NewDefaultClientConfigLoadingRules().GetDefaultFilename()
+	}
+	if abs, err := filepath.Abs(kc); err == nil {
+		kc = abs
+	}
+	return &gardenconfig.Garden{Identity: "(--kubeconfig)", Kubeconfig: kc, Context: ctx}
 }
 
 // whoami reaches the garden and asks who we are.

@@ -256,7 +256,7 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden.Conn, p garden.P
 		step.Done(msg)
 		return nil
 	case errors.Is(err, context.Canceled):
-		step.Fail("interrupted")
+		step.Interrupted()
 		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for shoot " + o.Name, Fix: "Gardener carries on; follow it with: kubectl shoot wait " + o.Name}
 	case errors.Is(err, waitfor.ErrTimeout):
 		step.Fail("timed out")

@@ -78,7 +78,7 @@ func waitShoot(ctx context.Context, gd *garden.Conn, p garden.Project, name, tar
 		}
 		return last, nil
 	case errors.Is(err, context.Canceled):
-		step.Fail("interrupted")
+		step.Interrupted()
 		return last, &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for shoot " + name,
 			Fix: fmt.Sprintf("Gardener carries on; follow it with: kubectl shoot wait %s --for %s", name, target)}
 	case errors.Is(err, waitfor.ErrTimeout):

@@ -87,7 +87,7 @@ func (o *NodesOptions) printFleet(w io.Writer, r FleetReport) error {
 			t.Add(output.C(res.Shoot), output.C("(no nodes)"), output.C("-"), output.C("-"), output.C("-"), output.C("-"))
 		}
 		for _, n := range res.Value.Items {
-			t.Add(output.C(res.Shoot), output.C(n.Name), output.C(n.Architecture), pr.TEECell(n.TEE), output.C(teeprint.YesNo(n.Worker)), pr.ReadyCell(n.Ready))
+			t.Add(output.C(res.Shoot), output.C(n.Name), output.C(n.Architecture), pr.TEECell(n.TEE), output.C(teeprint.YesNo(n.Worker)), pr.ReadyCell(n.Ready, n.Confidential))
 		}
 	}
 	if err := t.Render(w); err != nil || o.out.NoHeaders {

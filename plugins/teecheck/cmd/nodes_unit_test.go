@@ -88,3 +88,27 @@ func TestNodesReadErrors(t *testing.T) {
 		}
 	}
 }
+
+// #27 class 2: a ready node without a TEE runs only coco-dev: it is said so and counted apart,
+// never "ready for CoCo"; a node whose TEE is unknown is not called confidential either.
+func TestReadyWithoutTEEIsNotConfidential(t *testing.T) {
+	f := onNodes(
+		fakeNode("snp-1", "16", "64Gi", "containerd://1.7.22", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}),
+		fakeNode("plain-1", "16", "64Gi", "containerd://1.7.22", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-model.vendor_id": "AMD"}),
+	)
+	r := run(f, "nodes")
+	if r.Code != 0 || !strings.Contains(r.Out, "2 node(s): 1 ready for CoCo, 1 ready without a TEE (coco-dev only: not confidential), 0 not ready") ||
+		!strings.Contains(r.Out, "ready, no TEE") {
+		t.Fatalf("exit %d\n%s", r.Code, r.Out)
+	}
+	r = run(f, "nodes", "-o", "jsonpath={.summary.ready} {.summary.readyNoTEE} {.items[0].confidential} {.items[1].confidential}")
+	if r.Code != 0 || r.Out != "1 1 false true" {
+		t.Fatalf("json: exit %d %q", r.Code, r.Out)
+	}
+	if r = run(f, "node", "plain-1"); r.Code != 0 || !strings.Contains(r.Out, "Verdict: ready, no TEE (coco-dev only: not confidential)") {
+		t.Fatalf("node: exit %d\n%s", r.Code, r.Out)
+	}
+	if r = run(f, "node", "snp-1"); !strings.Contains(r.Out, "Verdict: ready for CoCo") {
+		t.Fatalf("snp node: exit %d\n%s", r.Code, r.Out)
+	}
+}

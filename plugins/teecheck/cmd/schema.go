@@ -25,10 +25,14 @@ type NodeReportList struct {
 
 // Summary counts the verdicts.
 type Summary struct {
-	Nodes    int              `json:"nodes"`
-	Ready    int              `json:"ready"`
-	NotReady int              `json:"notReady"`
-	TEEs     map[tee.Kind]int `json:"tees"`
+	Nodes int `json:"nodes"`
+	// Ready counts nodes ready for confidential workloads (a TEE and its class fit).
+	Ready int `json:"ready"`
+	// ReadyNoTEE counts nodes that are ready but run only coco-dev (no TEE, or none known):
+	// nothing there is confidential.
+	ReadyNoTEE int              `json:"readyNoTEE"`
+	NotReady   int              `json:"notReady"`
+	TEEs       map[tee.Kind]int `json:"tees"`
 	// Unknown counts nodes whose TEE the evidence cannot tell.
 	UnknownTEE int `json:"unknownTEE"`
 }
@@ -40,9 +44,12 @@ func newNodeReportList(items []nodecheck.Report) NodeReportList {
 	}
 	for _, r := range items {
 		l.Summary.Nodes++
-		if r.Ready {
+		switch {
+		case r.Confidential:
 			l.Summary.Ready++
-		} else {
+		case r.Ready:
+			l.Summary.ReadyNoTEE++
+		default:
 			l.Summary.NotReady++
 		}
 		for _, k := range r.TEE.Kinds {
@@ -67,7 +74,11 @@ type HostReport struct {
 // line renders the summary for people.
 func (s Summary) line(p output.Palette) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d node(s): %s, %s", s.Nodes, p.Good(fmt.Sprintf("%d ready for CoCo", s.Ready)), teeprint.NotReadyText(p, s.NotReady))
+	fmt.Fprintf(&b, "%d node(s): %s, ", s.Nodes, p.Good(fmt.Sprintf("%d ready for CoCo", s.Ready)))
+	if s.ReadyNoTEE > 0 {
+		fmt.Fprintf(&b, "%s, ", p.Warn(fmt.Sprintf("%d ready without a TEE (coco-dev only: not confidential)", s.ReadyNoTEE)))
+	}
+	b.WriteString(teeprint.NotReadyText(p, s.NotReady))
 	var tees []string
 	for k, n := range s.TEEs {
 		tees = append(tees, fmt.Sprintf("%s %d", k, n))

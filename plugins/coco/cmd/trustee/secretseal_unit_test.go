@@ -23,7 +23,7 @@ import (
 )
 
 func sealCluster(allow bool, objs ...runtime.Object) *fake.Clientset {
-	cs := fake.NewClientset(objs...)
+	cs := fake.NewClientset(append([]runtime.Object{&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}}}, objs...)...)
 	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
 		r.Status.Allowed = allow

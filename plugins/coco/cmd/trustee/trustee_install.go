@@ -235,7 +235,7 @@ func (o *TrusteeInstallOptions) plan(ctx context.Context, ns string, prog *progr
 	step := prog.Start("loading chart " + o.Chart)
 	ch, err := helmrelease.LoadChart(ctx, helmrelease.Source{Ref: o.Chart, Version: o.Version, PlainHTTP: o.PlainHTTP})
 	if err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return nil, err
 	}
 	step.Done(ch.Metadata.Name + " " + ch.Metadata.Version)
@@ -404,7 +404,7 @@ func (o *TrusteeInstallOptions) apply(ctx context.Context, ns string, ch *chart.
 	_, outcome, err := o.releases.Install(ctx, ch, vals, helmrelease.Options{Name: trusteechart.ReleaseName, Timeout: o.Timeout,
 		Notice: o.g.Note, TakeOverAfter: o.Timeout, Force: o.Force})
 	if err != nil {
-		step.Fail("failed")
+		step.End(err, "")
 		return "", clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "install", Resource: "helm release " + trusteechart.ReleaseName, Namespace: ns}), "helm install")
 	}
 	step.Done(string(outcome))

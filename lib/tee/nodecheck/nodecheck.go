@@ -93,8 +93,19 @@ func (r *Report) finish(opts Options) {
 		kvm = slices.ContainsFunc(r.Host.Checks, func(c tee.Check) bool { return c.ID == "kvm" && c.Status == tee.Pass })
 	}
 	r.RuntimeClasses = tee.RuntimeClassesFor(r.Architecture, r.TEE, kvm)
-	r.Ready = tee.Ready(r.Checks) && (r.Host == nil || r.Host.Ready)
+	r.Ready = tee.Ready(r.Checks) && !essentialUnknown(r.Checks) && (r.Host == nil || r.Host.Ready)
 	r.Confidential = r.Ready && len(tee.ConfidentialClasses(r.RuntimeClasses)) > 0
+}
+
+// essentialUnknown is true when a fact the verdict rests on was not reported (the kubelet has
+// not posted the node's status yet): that node is not called ready on facts nobody saw.
+func essentialUnknown(checks []tee.Check) bool {
+	for _, c := range checks {
+		if c.Status == tee.Unknown && (c.ID == "cpu" || c.ID == "memory" || c.ID == readyCheckID) {
+			return true
+		}
+	}
+	return false
 }
 
 // AllChecks returns the node's checks followed by the host's (with --deep).
@@ -214,7 +225,7 @@ func kindOrder(k tee.Kind) int {
 }
 
 func nodeReady(n *corev1.Node) tee.Check {
-	c := tee.Check{ID: "node-ready"}
+	c := tee.Check{ID: readyCheckID}
 	for _, cond := range n.Status.Conditions {
 		if cond.Type == corev1.NodeReady {
 			c.Evidence = tee.Ev(string(cond.Status), "status.conditions[Ready]")
@@ -327,3 +338,5 @@ func kataRuntime(v string) tee.Check {
 	}
 	return c
 }
+
+const readyCheckID = "node-ready"

@@ -167,3 +167,22 @@ func TestWithHostReplacesLabelVerdict(t *testing.T) {
 		t.Errorf("a host without KVM: ready=%v classes=%v", r.Ready, r.RuntimeClasses)
 	}
 }
+
+// #27 class 2: a node whose kubelet has not reported its capacity or Ready condition is not
+// called ready on facts nobody saw.
+func TestUnreportedFactsAreNotReady(t *testing.T) {
+	for name, strip := range map[string]func(*corev1.Node){
+		"no capacity":        func(n *corev1.Node) { n.Status.Capacity, n.Status.Allocatable = nil, nil },
+		"no memory":          func(n *corev1.Node) { delete(n.Status.Capacity, corev1.ResourceMemory); delete(n.Status.Allocatable, corev1.ResourceMemory) },
+		"no Ready condition": func(n *corev1.Node) { n.Status.Conditions = nil },
+	} {
+		n := node(nodeSpec{labels: workerLabels(map[string]string{tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"})})
+		if r := Evaluate(n, Options{}); !r.Ready || !r.Confidential {
+			t.Fatalf("%s: the complete node is not ready: %+v", name, r.Checks)
+		}
+		strip(n)
+		if r := Evaluate(n, Options{}); r.Ready || r.Confidential {
+			t.Errorf("%s: ready on unreported facts: %+v", name, r.Checks)
+		}
+	}
+}

@@ -151,11 +151,18 @@ func (pr Printer) Verdict(checks []tee.Check, classes []string, ready, confident
 		fmt.Fprintf(pr.W, "Verdict: %s\n", ReadyText(pr.P, confidential, detection))
 		return
 	}
-	n := 0
+	n, unknown := 0, 0
 	for _, c := range checks {
-		if c.Status == tee.Fail {
+		switch c.Status {
+		case tee.Fail:
 			n++
+		case tee.Unknown:
+			unknown++
 		}
+	}
+	if n == 0 { // not ready on facts that were not reported
+		fmt.Fprintf(pr.W, "Verdict: %s (%d fact(s) not reported: cannot tell)\n", pr.P.Bad("not ready for CoCo"), unknown)
+		return
 	}
 	fmt.Fprintf(pr.W, "Verdict: %s (%d check(s) failed)\n", pr.P.Bad("not ready for CoCo"), n)
 }

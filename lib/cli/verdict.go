@@ -24,3 +24,15 @@ func Verdict(ok bool) error {
 	}
 	return nil
 }
+
+// PrintFailed is for a verdict command that failed before its verdict: a script that asked
+// for -o json|yaml|... still gets the report (saying what failed), and err still goes to
+// stderr with its exit code. People get the error alone.
+func PrintFailed[R any](p *output.Printer[R], w io.Writer, report R, err error) error {
+	if p.Format().Structured() {
+		if perr := p.Print(w, report); perr != nil {
+			return perr
+		}
+	}
+	return err
+}

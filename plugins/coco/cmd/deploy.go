@@ -30,7 +30,7 @@ import (
 type DeployOptions struct {
 	g              *cli.Globals
 	out            output.Flags
-	File           string
+	Files          manifestFlags
 	RuntimeClass   string
 	DryRun         cli.DryRun
 	ForceConflicts bool
@@ -105,7 +105,7 @@ cluster still carries.`,
 	}
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.File, "filename", "f", "", "the manifest (- for stdin)")
+	o.Files.addFlags(f, "the manifest (- for stdin)")
 	f.StringVar(&o.RuntimeClass, "runtime-class", o.RuntimeClass, "auto, or a runtime class name")
 	cli.AddDryRunFlag(f, &o.DryRun, `"client" prints the prepared objects, "server" lets the server check them; nothing is saved or registered`)
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "take over fields another manager owns (as kubectl apply --server-side --force-conflicts)")
@@ -130,10 +130,10 @@ func (o *DeployOptions) Complete([]string) error {
 	if o.objectsPrinter, err = output.ToPrinter(&o.out, printObjectsYAML); err != nil {
 		return err
 	}
-	if o.File == "" {
+	if !o.Files.given() {
 		return clierr.Usagef("e.g. -f web.yaml", "-f is required")
 	}
-	if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
+	if o.objs, err = o.Files.read(o.g.Streams.In); err != nil {
 		return err
 	}
 	if o.init.Policy != "" { // --agent-policy FILE

@@ -2,14 +2,10 @@ package cmd
 
 import (
 	"context"
-	"io"
-	"os"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
@@ -23,25 +19,6 @@ func releaseNamespace(g *cli.Globals) string {
 		return *ns
 	}
 	return chartvalues.Namespace
-}
-
-// readManifest reads -f (- for stdin, at most 8 MiB) as Kubernetes YAML or JSON.
-func readManifest(path string, stdin io.Reader) ([]*unstructured.Unstructured, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(io.LimitReader(stdin, 8<<20))
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, clierr.Usagef("give a readable manifest", "-f: %v", err)
-	}
-	objs, err := apply.Parse(data)
-	if err != nil {
-		return nil, clierr.Usagef("give Kubernetes YAML or JSON", "%s: %v", path, err)
-	}
-	return objs, nil
 }
 
 func dashIfEmpty(s, alt string) string {

@@ -33,9 +33,9 @@ type InitdataOptions struct {
 	Policy     string
 	Algorithm  string
 	DecodeFrom string
-	File       string      // the workload a restricted or genpolicy policy is made for
-	pf         policyFlags // --policy and its companions (the initdata command's own)
-	standalone bool        // the initdata command, not deploy's embedded options
+	Files      manifestFlags // the workload a restricted or genpolicy policy is made for
+	pf         policyFlags   // --policy and its companions (the initdata command's own)
+	standalone bool          // the initdata command, not deploy's embedded options
 	objs       []*unstructured.Unstructured
 
 	printer *output.Printer[*InitdataReport]
@@ -104,7 +104,7 @@ a pod) and shows the same, with the policy it carries.`,
 	f.StringVar(&o.KBSCert, "kbs-cert", "", "PEM certificate of an https KBS")
 	f.StringVar(&o.Policy, "agent-policy", "", "deprecated: use --policy FILE")
 	_ = f.MarkDeprecated("agent-policy", "use --policy FILE")
-	f.StringVarP(&o.File, "filename", "f", "", "the workload (one Pod, Deployment, ...) a restricted or genpolicy policy is made for")
+	o.Files.addFlags(f, "the workload (one Pod, Deployment, ...) a restricted or genpolicy policy is made for")
 	o.pf.addFlags(f)
 	f.StringVar(&o.Algorithm, "algorithm", o.Algorithm, "digest algorithm: "+strings.Join(initdata.Algorithms, ", "))
 	f.StringVar(&o.DecodeFrom, "decode", "", "read an annotation value back instead (\"-\" for stdin)")
@@ -148,9 +148,9 @@ func (o *InitdataOptions) completePolicy() error {
 	if o.Policy != "" { // --agent-policy FILE
 		o.pf.Mode, o.policy = o.Policy, ""
 	}
-	if o.File != "" {
+	if o.Files.given() {
 		var err error
-		if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
+		if o.objs, err = o.Files.read(o.g.Streams.In); err != nil {
 			return err
 		}
 	}
@@ -177,10 +177,10 @@ func (o *InitdataOptions) Validate() error {
 		}
 		return nil
 	}
-	if o.File != "" {
+	if o.Files.given() {
 		tmpls := confidential.Templates(o.objs, "default")
 		if len(tmpls) != 1 {
-			return clierr.Usagef("give a manifest with one workload (deploy takes several)", "-f %s has %d workloads", o.File, len(tmpls))
+			return clierr.Usagef("give a manifest with one workload (deploy takes several)", "-f %s has %d workloads", o.Files.String(), len(tmpls))
 		}
 	} else if o.pf.Mode == policyRestricted || o.pf.Mode == policyGenpolicy {
 		return clierr.Usagef("give the workload: -f web.yaml; or --policy FILE|allow-all",
@@ -226,7 +226,7 @@ func (o *InitdataOptions) Run(context.Context) error {
 // document is the TOML text: built from the flags (for -f's workload, or with the policy
 // alone), or decoded from --decode's value.
 func (o *InitdataOptions) document() ([]byte, error) {
-	if o.DecodeFrom == "" && o.File != "" {
+	if o.DecodeFrom == "" && o.Files.given() {
 		return o.workloadDocument()
 	}
 	if o.DecodeFrom == "" {
@@ -267,7 +267,7 @@ func (o *InitdataOptions) workloadDocument() ([]byte, error) {
 		return nil, err
 	}
 	if slices.ContainsFunc(pins, func(p imagepin.Pinned) bool { return p.Resolved }) {
-		o.g.Note("deploy " + o.File + " with the images pinned above (kubectl coco deploy pins them the same way): the policy admits only those")
+		o.g.Note("deploy " + o.Files.String() + " with the images pinned above (kubectl coco deploy pins them the same way): the policy admits only those")
 	}
 	return initdata.Decode(wps[0].annotation)
 }

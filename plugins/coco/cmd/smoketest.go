@@ -123,7 +123,13 @@ func (o *SmokeTestOptions) Run(ctx context.Context) error {
 		OnStatus: func(s string) { step.Update("runtime class " + class + ": " + s) }})
 	if err != nil {
 		step.End(err, "")
-		return clierr.Wrap(err, "smoke test of runtime class %q", class)
+		err = clierr.Wrap(err, "smoke test of runtime class %q", class)
+		r := smoke.Result{APIVersion: preflight.APIVersion, Kind: "SmokeTestResult", RuntimeClass: class, Namespace: ns,
+			Verdict: "failed: the pod did not run to its end", Error: err.Error()}
+		if res != nil {
+			r.Pod, r.Node = res.Name, res.Node
+		}
+		return cli.PrintFailed(o.printer, o.g.Streams.Out, r, err)
 	}
 	step.Done(res.Name + " finished on " + res.Node)
 	node, err := c.Kube.CoreV1().Nodes().Get(ctx, res.Node, metav1.GetOptions{})

@@ -1,16 +1,19 @@
 package cmd
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
 )
 
 func TestSmokeTestOnFakes(t *testing.T) {
@@ -47,5 +50,20 @@ func TestSmokeTestOnFakes(t *testing.T) {
 				t.Errorf("the error does not say why: %s", s.ErrOut.String())
 			}
 		})
+	}
+}
+
+// #27 class 3: a smoke test whose pod fails still prints its report under -o json (what
+// failed, in "error"), exit 1, and the error on stderr.
+func TestSmokeTestReportsAFailedPod(t *testing.T) {
+	f := cmdtest.OnCluster(cmdtest.SmokeClusterEnding("6.8.0", true, corev1.PodFailed))
+	r := run(f, "smoke-test", "-o", "json")
+	var res smoke.Result
+	if err := json.Unmarshal([]byte(r.Out), &res); err != nil || r.Code != 1 || res.Kind != "SmokeTestResult" || res.GuestVM ||
+		!strings.HasPrefix(res.Verdict, "failed") || res.Error == "" || !strings.Contains(r.Err, "smoke test of runtime class") {
+		t.Fatalf("exit %d %v\n%s\n%s", r.Code, err, r.Out, r.Err)
+	}
+	if r := run(f, "smoke-test"); r.Code != 1 || r.Out != "" || !strings.Contains(r.Err, "smoke test of runtime class") {
+		t.Fatalf("human: exit %d\n%s\n%s", r.Code, r.Out, r.Err)
 	}
 }

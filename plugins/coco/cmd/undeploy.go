@@ -23,7 +23,7 @@ import (
 type UndeployOptions struct {
 	g      *cli.Globals
 	out    output.Flags
-	File   string
+	Files  manifestFlags
 	DryRun cli.DryRun
 	bind   bindFlags
 
@@ -56,7 +56,7 @@ second run finds nothing to delete.`,
 	}
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.File, "filename", "f", "", "the manifest deploy applied (- for stdin)")
+	o.Files.addFlags(f, "the manifest deploy applied (- for stdin)")
 	cli.AddDryRunFlag(f, &o.DryRun, "say what would be deleted and delete nothing")
 	f.StringVar(&o.bind.admin.URL, "admin-url", "", "the KBS's admin API as this machine reaches it (without it, Trustee keeps the digests)")
 	f.StringVar(&o.bind.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (default: kubectl coco's own)")
@@ -71,10 +71,10 @@ func (o *UndeployOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	if o.File == "" {
+	if !o.Files.given() {
 		return clierr.Usagef("e.g. -f web.yaml", "-f is required")
 	}
-	if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
+	if o.objs, err = o.Files.read(o.g.Streams.In); err != nil {
 		return err
 	}
 	if err := o.g.ClientsInto(&o.clients); err != nil {

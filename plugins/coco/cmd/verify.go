@@ -33,7 +33,7 @@ import (
 type VerifyOptions struct {
 	g     *cli.Globals
 	out   output.Flags
-	File  string
+	Files manifestFlags
 	admin trustee.KBSAccess // --admin-url, --admin-key, --admin-token-file, --kbs-cert
 	// AssumePolicies takes Trustee's attestation and resource policies to be those deploy --bind
 	// set, which Trustee v0.21 cannot show.
@@ -90,7 +90,7 @@ Exit 1 unless every point of every workload holds.`,
 	}
 	o.out.AddFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.File, "filename", "f", "", "a manifest whose workloads to verify instead of a live pod")
+	o.Files.addFlags(f, "a manifest whose workloads to verify instead of a live pod")
 	f.StringVar(&o.admin.URL, "admin-url", "", "the KBS's admin API as this machine reaches it, for the trustee point")
 	f.StringVar(&o.admin.AdminKey, "admin-key", "", "the administrator's Ed25519 private key (default: kubectl coco's own)")
 	f.StringVar(&o.admin.TokenFile, "admin-token-file", "", "an admin token instead of the key")
@@ -108,8 +108,8 @@ func (o *VerifyOptions) Complete(args []string) error {
 	if len(args) == 1 {
 		o.pod = args[0]
 	}
-	if o.File != "" {
-		if o.objs, err = readManifest(o.File, o.g.Streams.In); err != nil {
+	if o.Files.given() {
+		if o.objs, err = o.Files.read(o.g.Streams.In); err != nil {
 			return err
 		}
 	}
@@ -123,7 +123,7 @@ func (o *VerifyOptions) Complete(args []string) error {
 
 // Validate wants exactly one of a pod and a manifest.
 func (o *VerifyOptions) Validate() error {
-	if (o.pod == "") == (o.File == "") {
+	if (o.pod == "") != o.Files.given() {
 		return clierr.Usagef("e.g. kubectl coco verify web-0, or -f web.yaml", "give a pod name or -f MANIFEST, not both or neither")
 	}
 	if o.pod != "" {
@@ -179,7 +179,7 @@ func (o *VerifyOptions) targets(ctx context.Context) ([]confidential.Template, m
 	}
 	tmpls := confidential.Templates(o.objs, o.clients.Namespace)
 	if len(tmpls) == 0 {
-		return nil, nil, clierr.Usagef("give a manifest with a Pod, Deployment, ...", "%s has no workload", o.File)
+		return nil, nil, clierr.Usagef("give a manifest with a Pod, Deployment, ...", "%s has no workload", o.Files.String())
 	}
 	list, err := o.clients.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {

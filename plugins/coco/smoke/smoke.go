@@ -98,6 +98,8 @@ type Result struct {
 	// GuestVM is true when the pod's kernel differs from the node's: it ran in a VM.
 	GuestVM bool   `json:"guestVM"`
 	Verdict string `json:"verdict"`
+	// Error is why the pod gave no verdict (it did not run, or not to its end).
+	Error string `json:"error,omitempty"`
 }
 
 // Judge compares the kernels.

@@ -37,6 +37,11 @@ func Namespace(name string) *corev1.Namespace {
 // kubelet (a pod is bound to w1 and succeeds). client-go's fake serves every pod log as "fake
 // logs": that is the pod's "kernel" here; test/realnode runs the real pod.
 func SmokeCluster(nodeKernel string, allow bool) *fake.Clientset {
+	return SmokeClusterEnding(nodeKernel, allow, corev1.PodSucceeded)
+}
+
+// SmokeClusterEnding is SmokeCluster whose pods end in phase.
+func SmokeClusterEnding(nodeKernel string, allow bool, phase corev1.PodPhase) *fake.Clientset {
 	w1 := Node("w1", nil)
 	w1.Status.NodeInfo.KernelVersion = nodeKernel
 	cs := fake.NewClientset(w1, Namespace("default"), &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-coco-dev"}, Handler: "kata-qemu-coco-dev"})
@@ -47,7 +52,7 @@ func SmokeCluster(nodeKernel string, allow bool) *fake.Clientset {
 	})
 	cs.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		p := a.(k8stesting.CreateAction).GetObject().(*corev1.Pod)
-		p.Spec.NodeName, p.Status.Phase = "w1", corev1.PodSucceeded
+		p.Spec.NodeName, p.Status.Phase = "w1", phase
 		return false, nil, nil
 	})
 	return cs

@@ -191,6 +191,9 @@ func (o *TrusteeStatusOptions) Run(ctx context.Context) error {
 	}
 	o.operatorStatus(ctx, &r)
 	r.Healthy = r.Installed && len(r.Problems) == 0 && len(r.CannotTell) == 0
+	for _, warn := range r.Warnings { // on stderr whatever -o is; the report keeps them too
+		o.g.Warn(warn)
+	}
 	return cli.PrintVerdict(o.printer, o.g.Streams.Out, r, r.Healthy)
 }
 
@@ -263,9 +266,6 @@ func (o *TrusteeStatusOptions) printHuman(w io.Writer, r TrusteeStatus) error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Images)) {
 		fmt.Fprintf(w, "  image %s: %s\n", name, r.Images[name])
-	}
-	for _, warn := range r.Warnings {
-		fmt.Fprintln(w, "  warning: "+warn)
 	}
 	if r.KBSURL != "" {
 		fmt.Fprintf(w, "KBS (in the cluster): %s\n", r.KBSURL)

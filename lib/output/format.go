@@ -54,6 +54,9 @@ type Flags struct {
 	// Allowed lists the table formats this command prints (Human, Wide) and, with JSON, all of
 	// the machine formats; the default is all of them.
 	Allowed []Format
+	// Named offers -o name: the report names kubectl objects (its type implements Namer, or it
+	// is a list of API objects). Reports that name no object do not offer it.
+	Named bool
 }
 
 // AddFlags registers -o/--output and --no-headers.
@@ -74,6 +77,9 @@ func (f *Flags) AddFlags(cmd *cobra.Command) {
 }
 
 func (f *Flags) allows(k Format) bool {
+	if k == Name && !f.Named {
+		return false
+	}
 	if len(f.Allowed) == 0 {
 		return true
 	}

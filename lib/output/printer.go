@@ -1,8 +1,12 @@
 package output
 
 import (
+	"fmt"
 	"io"
+	"reflect"
+	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
@@ -25,6 +29,9 @@ func ToPrinter[R any](f *Flags, human func(w io.Writer, r R) error) (*Printer[R]
 	if err != nil {
 		return nil, clierr.Usagef(FormatFix, "%v", err)
 	}
+	if format == Name && !namesObjects[R]() {
+		return nil, fmt.Errorf("-o name offered for %s, which names no object (implement output.Namer)", reflect.TypeFor[R]())
+	}
 	p := &Printer[R]{format: format, human: human}
 	if format.Structured() && format != JSON && format != YAML && format != Name {
 		if p.tmpl, err = buildPrinter(format); err != nil {
@@ -32,6 +39,22 @@ func ToPrinter[R any](f *Flags, human func(w io.Writer, r R) error) (*Printer[R]
 		}
 	}
 	return p, nil
+}
+
+// namesObjects says whether a report of type R can be printed with -o name: it says its names
+// (Namer), or it is API objects kubectl names.
+func namesObjects[R any]() bool {
+	t := reflect.TypeFor[R]()
+	namer := reflect.TypeFor[Namer]()
+	if t.Implements(namer) || reflect.PointerTo(t).Implements(namer) {
+		return true
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// API objects and their apply configurations carry kind and metadata.name.
+	apiType := strings.HasPrefix(t.PkgPath(), "k8s.io/")
+	return apiType || t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(reflect.TypeFor[runtime.Object]())
 }
 
 // Format is the resolved -o.

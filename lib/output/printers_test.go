@@ -3,12 +3,15 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
 type testItem struct {
@@ -71,7 +74,7 @@ func TestMachineFormats(t *testing.T) {
 		{output: "custom-columns=NAME:.name,READY:.ready", noHeaders: true, want: "node-a   true\nnode-b   false\n"},
 		{output: "custom-columns-file=" + cols, want: "NODE     READY\nnode-a   true\nnode-b   false\n"},
 	} {
-		got, err := render(t, Flags{Output: tc.output, NoHeaders: tc.noHeaders}, sample())
+		got, err := render(t, Flags{Output: tc.output, NoHeaders: tc.noHeaders, Named: true}, sample())
 		if err != nil || got != tc.want {
 			t.Errorf("-o %s (no headers %v): %q, %v; want %q", tc.output, tc.noHeaders, got, err, tc.want)
 		}
@@ -101,11 +104,11 @@ type named struct{ Kind string }
 func (named) ObjectNames() []string { return []string{"node/a"} }
 
 func TestNames(t *testing.T) {
-	if got, _ := render(t, Flags{Output: "name"}, named{}); got != "node/a\n" {
+	if got, _ := render(t, Flags{Output: "name", Named: true}, named{}); got != "node/a\n" {
 		t.Fatalf("Namer: %q", got)
 	}
 	single := map[string]any{"apiVersion": "x/v1", "kind": "ShootStatus", "name": "eco-sbx"}
-	if got, _ := render(t, Flags{Output: "name"}, single); got != "shootstatus/eco-sbx\n" {
+	if got, _ := render(t, Flags{Output: "name", Named: true}, single); got != "shootstatus/eco-sbx\n" {
 		t.Fatalf("single: %q", got)
 	}
 }
@@ -134,20 +137,20 @@ func TestNamesOfAPIObjects(t *testing.T) {
 		map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "demo"}},
 		map[string]any{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "demo"}},
 	}}
-	if got, _ := render(t, Flags{Output: "name"}, list); got != "deployment.apps/demo\nservice/demo\n" {
+	if got, _ := render(t, Flags{Output: "name", Named: true}, list); got != "deployment.apps/demo\nservice/demo\n" {
 		t.Fatalf("%q", got)
 	}
 	shoot := map[string]any{"apiVersion": "core.gardener.cloud/v1beta1", "kind": "Shoot", "metadata": map[string]any{"name": "eco-sbx"}}
-	if got, _ := render(t, Flags{Output: "name"}, shoot); got != "shoot.core.gardener.cloud/eco-sbx\n" {
+	if got, _ := render(t, Flags{Output: "name", Named: true}, shoot); got != "shoot.core.gardener.cloud/eco-sbx\n" {
 		t.Fatalf("%q", got)
 	}
 }
 
 func TestNameOfAReportWithoutOne(t *testing.T) {
-	if _, err := render(t, Flags{Output: "name"}, map[string]any{"kind": "StatusReport", "healthy": true}); err == nil || !strings.Contains(err.Error(), "jsonpath") {
+	if _, err := render(t, Flags{Output: "name", Named: true}, map[string]any{"kind": "StatusReport", "healthy": true}); err == nil || !strings.Contains(err.Error(), "jsonpath") {
 		t.Fatalf("%v", err)
 	}
-	if got, err := render(t, Flags{Output: "name"}, map[string]any{"kind": "NodeReportList", "items": []any{}}); err != nil || got != "" {
+	if got, err := render(t, Flags{Output: "name", Named: true}, map[string]any{"kind": "NodeReportList", "items": []any{}}); err != nil || got != "" {
 		t.Fatalf("an empty list: %q %v", got, err)
 	}
 }
@@ -159,4 +162,29 @@ func formatOf(f *Flags) (Format, error) {
 		return "", err
 	}
 	return p.Format(), nil
+}
+
+type unnamedReport struct {
+	Kind    string `json:"kind"`
+	Healthy bool   `json:"healthy"`
+}
+
+// #27 class 4: -o name is offered only by commands whose report names objects; a command that
+// does not offer it refuses it as a usage error, and offering it for a report type that names
+// nothing is a programming error ToPrinter reports.
+func TestNameOfferedOnlyWhereItPrints(t *testing.T) {
+	human := func(io.Writer, unnamedReport) error { return nil }
+	if _, err := ToPrinter(&Flags{Output: "name"}, human); clierr.ExitCode(err) != clierr.CodeUsage || !strings.Contains(err.Error(), `unknown output format "name"`) {
+		t.Fatalf("not offered: %v", err)
+	}
+	f := Flags{}
+	if strings.Contains(strings.Join(f.names(), ","), "name") {
+		t.Fatalf("help lists name: %v", f.names())
+	}
+	if _, err := ToPrinter(&Flags{Output: "name", Named: true}, human); err == nil {
+		t.Fatal("-o name offered for a report that names nothing")
+	}
+	if _, err := ToPrinter(&Flags{Output: "name", Named: true}, func(io.Writer, named) error { return nil }); err != nil {
+		t.Fatalf("a Namer: %v", err)
+	}
 }

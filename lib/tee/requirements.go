@@ -1,8 +1,8 @@
 package tee
 
 import (
-	"strings"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/version"

@@ -241,7 +241,7 @@ func TestPreflightAndStatusOutputFormats(t *testing.T) {
 			t.Errorf("%v: exit %d %q (want %q)\n%s", tc.args, r.Code, r.Stdout, tc.want, r.Stderr)
 		}
 	}
-	if r := run(ctx, cp.AdminKubeconfig, "status", "-o", "name"); r.Code != 1 || r.Stdout != "" || !strings.Contains(r.Stderr, "this report has no name") {
+	if r := run(ctx, cp.AdminKubeconfig, "status", "-o", "name"); r.Code != 2 || r.Stdout != "" || !strings.Contains(r.Stderr, `unknown output format "name"`) {
 		t.Errorf("status -o name: %d %q %s", r.Code, r.Stdout, r.Stderr)
 	}
 }

@@ -172,8 +172,11 @@ func TestWithHostReplacesLabelVerdict(t *testing.T) {
 // called ready on facts nobody saw.
 func TestUnreportedFactsAreNotReady(t *testing.T) {
 	for name, strip := range map[string]func(*corev1.Node){
-		"no capacity":        func(n *corev1.Node) { n.Status.Capacity, n.Status.Allocatable = nil, nil },
-		"no memory":          func(n *corev1.Node) { delete(n.Status.Capacity, corev1.ResourceMemory); delete(n.Status.Allocatable, corev1.ResourceMemory) },
+		"no capacity": func(n *corev1.Node) { n.Status.Capacity, n.Status.Allocatable = nil, nil },
+		"no memory": func(n *corev1.Node) {
+			delete(n.Status.Capacity, corev1.ResourceMemory)
+			delete(n.Status.Allocatable, corev1.ResourceMemory)
+		},
 		"no Ready condition": func(n *corev1.Node) { n.Status.Conditions = nil },
 	} {
 		n := node(nodeSpec{labels: workerLabels(map[string]string{tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"})})

@@ -71,7 +71,7 @@ type DeployReport struct {
 func newDeployCommand(g *cli.Globals) *cobra.Command {
 	o := &DeployOptions{g: g, RuntimeClass: "auto", DryRun: cli.DryRunNone, init: InitdataOptions{g: g, Algorithm: "sha384"}, policy: policyFlags{g: g},
 		bind: bindFlags{Bind: "auto", admin: trustee.NewKBSAccess(g, 30*time.Second)},
-		out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true}}
 	cmd := &cobra.Command{
 		Use:   "deploy -f MANIFEST [--runtime-class auto|NAME] [--kbs-url URL] [--policy restricted|genpolicy|allow-all|FILE]",
 		Short: "Apply your Pods, Deployments, Jobs... as confidential workloads: TEE class, an agent policy that shuts the host out, secrets bound to what was deployed",
@@ -376,3 +376,6 @@ func (o *DeployOptions) warn(r DeployReport) {
 		o.g.Warn("NOT confidential: " + r.classVerdict)
 	}
 }
+
+// ObjectNames are the manifest's objects as kubectl names them (-o name).
+func (r DeployReport) ObjectNames() []string { return r.Objects }

@@ -80,7 +80,9 @@ func TestInitdataCommand(t *testing.T) {
 	}
 
 	// restricted for -f's workload: the host is shut out, the probe allowed; the table for people.
-	out, errOut, code = runInitdata(t, func(o *InitdataOptions) { o.KBSURL, o.Algorithm, o.Files.Files = "http://10.0.0.5:8080", "sha256", []string{workload} }, "")
+	out, errOut, code = runInitdata(t, func(o *InitdataOptions) {
+		o.KBSURL, o.Algorithm, o.Files.Files = "http://10.0.0.5:8080", "sha256", []string{workload}
+	}, "")
 	if code != 0 || !strings.Contains(out, "Annotation "+initdata.Annotation+":\nH4sI") || !strings.Contains(out, "tdx  MRCONFIGID") ||
 		!strings.Contains(out, "+ 16 zero bytes") || !strings.Contains(out, "Agent policy: restricted; the host is shut out") ||
 		!strings.Contains(out, `"/tmp/ready"`) || errOut != "" {
@@ -108,10 +110,14 @@ func TestInitdataCommand(t *testing.T) {
 			o.KBSURL, o.Files.Files, o.KBSCert = "http://kbs:8080", []string{workload}, filepath.Join(dir, "none.crt")
 		}, 2, "--kbs-cert: open"},
 		{"a URL with a path", func(o *InitdataOptions) { o.KBSURL, o.Files.Files = "http://kbs:8080/kbs/v0", []string{workload} }, 2, "only scheme, host and port"},
-		{"an unknown algorithm", func(o *InitdataOptions) { o.KBSURL, o.Files.Files, o.Algorithm = "http://kbs:8080", []string{workload}, "md5" }, 2, `unsupported algorithm "md5"`},
+		{"an unknown algorithm", func(o *InitdataOptions) {
+			o.KBSURL, o.Files.Files, o.Algorithm = "http://kbs:8080", []string{workload}, "md5"
+		}, 2, `unsupported algorithm "md5"`},
 		{"decode with build flags", func(o *InitdataOptions) { o.DecodeFrom, o.KBSURL = "x", "http://kbs:8080" }, 2, "--decode reads a document back"},
 		{"decode of something else", func(o *InitdataOptions) { o.DecodeFrom = "aGVsbG8=" }, 1, "not gzip data"},
-		{"-o wide", func(o *InitdataOptions) { o.KBSURL, o.Files.Files, o.out.Output = "http://kbs:8080", []string{workload}, "wide" }, 2, "unknown output format"},
+		{"-o wide", func(o *InitdataOptions) {
+			o.KBSURL, o.Files.Files, o.out.Output = "http://kbs:8080", []string{workload}, "wide"
+		}, 2, "unknown output format"},
 		{"genpolicy missing", func(o *InitdataOptions) {
 			o.Files.Files, o.pf.Mode, o.pf.Genpolicy = []string{workload}, policyGenpolicy, filepath.Join(dir, "no-genpolicy")
 		}, 1, "genpolicy ships in kata-containers' release tarball"},

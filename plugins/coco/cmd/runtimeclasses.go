@@ -36,6 +36,7 @@ func newRuntimeClassesCommand(g *cli.Globals) *cobra.Command {
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
+	o.out.Named = true
 	o.out.AddFlags(cmd)
 	return cmd
 }

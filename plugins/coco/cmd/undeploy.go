@@ -43,7 +43,7 @@ type UndeployReport struct {
 
 func newUndeployCommand(g *cli.Globals) *cobra.Command {
 	o := &UndeployOptions{g: g, bind: bindFlags{Bind: "auto", admin: trustee.NewKBSAccess(g, 30*time.Second)},
-		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true}}
 	cmd := &cobra.Command{
 		Use:   "undeploy -f MANIFEST [--admin-url URL]",
 		Short: "Delete what deploy applied and remove from Trustee the initdata digests no workload carries any more",
@@ -144,3 +144,6 @@ func (o *UndeployOptions) printHuman(w io.Writer, r UndeployReport) error {
 	}
 	return nil
 }
+
+// ObjectNames are the manifest's objects as kubectl names them (-o name).
+func (r UndeployReport) ObjectNames() []string { return r.Objects }

@@ -54,6 +54,11 @@ type LifecycleResult struct {
 	Schedules string `json:"hibernationSchedules,omitempty"`
 }
 
+// ObjectNames is the shoot's kubectl name on the garden (-o name).
+func (r LifecycleResult) ObjectNames() []string {
+	return []string{"shoot.core.gardener.cloud/" + r.Shoot}
+}
+
 var lifecycleHelp = map[lifecycle.Verb]string{
 	lifecycle.Hibernate: "Hibernate a shoot: Gardener scales its workers and control plane to zero (spec.hibernation.enabled)",
 	lifecycle.WakeUp:    "Wake a hibernated shoot up (spec.hibernation.enabled=false)",
@@ -66,7 +71,7 @@ func newLifecycleCommands(a *gardenAccess) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, v := range lifecycle.Verbs {
 		o := &LifecycleOptions{a: a, verb: v, DryRun: cli.DryRunNone, Timeout: 30 * time.Minute,
-			out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}},
+			out:  output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true},
 			plan: func(s *gardencorev1beta1.Shoot) (lifecycle.Change, error) { return lifecycle.Plan(s, v) },
 			done: func(s *gardencorev1beta1.Shoot, gen int64) (shootstate.Outcome, string) {
 				return lifecycle.Done(s, v, gen)
@@ -99,7 +104,7 @@ func (o *LifecycleOptions) addFlags(cmd *cobra.Command) {
 
 func newRotateCredentialsCommand(a *gardenAccess) *cobra.Command {
 	o := &LifecycleOptions{a: a, verb: "rotate-credentials", DryRun: cli.DryRunNone, Timeout: 30 * time.Minute,
-		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true}}
 	kind := "all"
 	cmd := &cobra.Command{
 		Use:   "rotate-credentials NAME start|complete [--kind all|ca|service-account-key|etcd-encryption-key|ssh-keypair|observability]",

@@ -43,6 +43,7 @@ five shoot conditions.`,
 		Args: cli.NoArgs,
 		RunE: cli.RunE(withGarden(a, o)),
 	}
+	o.out.Named = true
 	o.out.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-projects", "A", false, "list the shoots of every project you can see")
 	return cmd

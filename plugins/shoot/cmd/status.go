@@ -34,8 +34,11 @@ type ShootStatus struct {
 	Ready    bool   `json:"ready"`
 }
 
+// ObjectNames is the shoot's kubectl name on the garden (-o name).
+func (s ShootStatus) ObjectNames() []string { return []string{"shoot.core.gardener.cloud/" + s.Name} }
+
 func newStatusCommand(a *gardenAccess) *cobra.Command {
-	o := &StatusOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+	o := &StatusOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true}}
 	cmd := &cobra.Command{
 		Use:               "status NAME",
 		Short:             "Show a shoot's last operation, progress, conditions and last errors",

@@ -97,3 +97,13 @@ func (o *NodesOptions) printFleet(w io.Writer, r FleetReport) error {
 	_, err := fmt.Fprintf(w, "\n%d shoots: %d ready, %d with nodes not ready, %d hibernated, %d cannot tell\n", s.Shoots, s.Ready, s.NotReady, s.Hibernated, s.CannotTell)
 	return err
 }
+
+// ObjectNames are the fleet's shoots as kubectl names them on the garden (-o name): a node's
+// name is not unique across shoots.
+func (r FleetReport) ObjectNames() []string {
+	out := make([]string, 0, len(r.Items))
+	for _, it := range r.Items {
+		out = append(out, "shoot.core.gardener.cloud/"+it.Shoot)
+	}
+	return out
+}

@@ -41,7 +41,7 @@ parser as the host probe pod. --host-root reads a host filesystem mounted elsewh
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
-	o.addFlags(cmd)
+	o.addFlags(cmd, false)
 	cmd.Flags().StringVar(&o.HostRoot, "host-root", o.HostRoot, "root of the host filesystem to read")
 	cmd.Flags().StringVar(&o.Dmesg, "dmesg", "", "read kernel log lines from this file instead of /dev/kmsg")
 	return cmd

@@ -49,7 +49,7 @@ namespace whose Pod Security admission allows hostPath volumes (level privileged
   kubectl teecheck node worker-1 --deep --image registry.example/mirror/busybox:1.37`,
 		RunE: cli.RunE(o),
 	}
-	o.addFlags(cmd)
+	o.addFlags(cmd, true)
 	f := cmd.Flags()
 	f.BoolVar(&o.AllNodes, "all-nodes", false, "check every node (or those matching -l)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "with --all-nodes: label selector of the nodes")

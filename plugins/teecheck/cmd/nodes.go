@@ -41,7 +41,7 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
-	o.addFlags(cmd)
+	o.addFlags(cmd, true)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
 	o.fleet.AddFlags(cmd)
 	return cmd

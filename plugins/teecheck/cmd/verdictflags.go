@@ -23,7 +23,9 @@ type verdictFlags struct {
 	require tee.Requirement
 }
 
-func (v *verdictFlags) addFlags(cmd *cobra.Command) {
+// addFlags declares the flags; named offers -o name (reports on nodes, and a fleet's shoots).
+func (v *verdictFlags) addFlags(cmd *cobra.Command, named bool) {
+	v.out.Named = named
 	v.out.AddFlags(cmd)
 	cmd.Flags().StringVar(&v.Require, "require", "", "demand a TEE: snp, tdx, se, sgx, nvidia-cc or any (a node without it is not ready)")
 	_ = cmd.RegisterFlagCompletionFunc("require", cobra.FixedCompletions([]string{"snp", "tdx", "se", "sgx", "nvidia-cc", "any"}, cobra.ShellCompDirectiveNoFileComp))

@@ -50,7 +50,7 @@ func NewSecretCommand(g *cli.Globals) *cobra.Command {
 
 func newSealCommand(g *cli.Globals) *cobra.Command {
 	o := &SealOptions{g: g, Key: "secret", SigningKid: DefaultSigningKid, DryRun: cli.DryRunNone,
-		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML, output.Name}}}
+		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true}}
 	cmd := &cobra.Command{
 		Use:   "seal NAME --resource kbs:///REPO/TYPE/TAG",
 		Short: "Create a Secret holding a sealed secret that points at a KBS resource",

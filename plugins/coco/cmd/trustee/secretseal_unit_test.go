@@ -110,8 +110,8 @@ func TestSealOnFakes(t *testing.T) {
 	if out, _, code := runSeal(t, cs, &SealOptions{Resource: res, out: output.Flags{Output: "jsonpath={.result}"}}, "db"); code != 0 || out != "unchanged" {
 		t.Fatalf("rerun: exit %d %q", code, out)
 	}
-	if out, _, code := runSeal(t, cs, &SealOptions{Resource: "kbs:///default/db/other", out: output.Flags{Output: "name"}}, "db"); code != 0 || out != "secret/db\n" {
-		t.Fatalf("update: exit %d %q", code, out)
+	if out, errOut, code := runSeal(t, cs, &SealOptions{Resource: "kbs:///default/db/other", out: output.Flags{Output: "name", Named: true}}, "db"); code != 0 || out != "secret/db\n" {
+		t.Fatalf("update: exit %d %q %s", code, out, errOut)
 	}
 	sec, _ = cs.CoreV1().Secrets("apps").Get(t.Context(), "db", metav1.GetOptions{})
 	if p, err := sealed.Parse(string(sec.Data["secret"])); err != nil || p.Secret.Name != "kbs:///default/db/other" {

@@ -185,14 +185,15 @@ func TestCreateForCoco(t *testing.T) {
 	if r.Code != 2 || !strings.Contains(r.Stderr, "machine type vm-dedicated-2-4 has 2 CPUs, not the 4, which CoCo needs; machine types that do:") || shootExists(t, "eco-coco-small") {
 		t.Fatalf("2 CPUs: exit %d %s", r.Code, r.Stderr)
 	}
-	r = shoot(t, "create", "eco-coco-sgx", "--for", "coco", "--tee", "sgx", "--machine-type", "vm-dedicated-8-16")
-	if r.Code != 2 || !strings.Contains(r.Stderr, "is not a SGX machine type (vm-dedicated-sgx-*)") || !strings.Contains(r.Stderr, "machine types that do: vm-dedicated-sgx-4-16-16") {
-		t.Fatalf("not SGX: exit %d %s", r.Code, r.Stderr)
+	// CoCo dropped SGX in v0.18: --tee sgx is refused; an SGX machine type is warned about.
+	for _, args := range [][]string{{"--for", "coco", "--tee", "sgx"}, {"--tee", "sgx"}} {
+		r = shoot(t, append([]string{"create", "eco-coco-sgx", "--machine-type", "vm-dedicated-sgx-8-16-16"}, args...)...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, "CoCo dropped SGX in v0.18") || shootExists(t, "eco-coco-sgx") {
+			t.Fatalf("%v: exit %d %s", args, r.Code, r.Stderr)
+		}
 	}
-	if r := shoot(t, "create", "eco-coco-x", "--tee", "sgx", "--machine-type", "vm-dedicated-8-16"); r.Code != 2 || !strings.Contains(r.Stderr, "use --for coco --tee sgx") {
-		t.Fatalf("--tee alone: exit %d %s", r.Code, r.Stderr)
-	}
-	if r := shoot(t, "create", "eco-coco", "--for", "coco", "--tee", "sgx", "--machine-type", "vm-dedicated-sgx-8-16-16"); r.Code != 0 {
+	r = shoot(t, "create", "eco-coco", "--for", "coco", "--machine-type", "vm-dedicated-sgx-8-16-16")
+	if r.Code != 0 || !strings.Contains(r.Stderr, "warning: machine type vm-dedicated-sgx-8-16-16 is an SGX type") || !strings.Contains(r.Stderr, "not confidential") {
 		t.Fatalf("create: exit %d %s", r.Code, r.Stderr)
 	}
 	s := getShoot(t, "eco-coco")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 	securityv1alpha1 "github.com/gardener/gardener/pkg/apis/security/v1alpha1"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
@@ -356,5 +358,38 @@ func TestShootNamesCheckedFirst(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// #27 class 5: hibernate --wait on a shoot that is still hibernating waits for it; a wait on a
+// shoot no seed or gardenlet works on says why and stops, instead of running out --timeout.
+func TestWaitsThatCannotEndStop(t *testing.T) {
+	old := unattendedAfter
+	unattendedAfter = 50 * time.Millisecond
+	t.Cleanup(func() { unattendedAfter = old })
+	seed := "osc-seed"
+	hibernating := reconciled("eco-h")
+	hibernating.Spec.SeedName = &seed
+	hibernating.Spec.Hibernation = &gardencorev1beta1.Hibernation{Enabled: ptr.To(true)}
+	processing := fakeShoot("eco-p", gardencorev1beta1.LastOperationStateProcessing)
+	f, core := ecoGarden(t, hibernating, processing)
+
+	start := time.Now()
+	if r := run(f, "wait", "eco-p", "--timeout", "10m"); r.Code != 1 || !strings.Contains(r.Err, "shoot eco-p will not be reconciled: no seed is assigned") ||
+		!strings.Contains(r.Err, "waiting longer will not help") || strings.Contains(r.Err, "--timeout 30m") {
+		t.Fatalf("unattended: exit %d %s", r.Code, r.Err)
+	}
+	if took := time.Since(start); took > time.Minute {
+		t.Fatalf("the wait ran %s", took)
+	}
+	if r := run(f, "hibernate", "eco-h", "--wait", "--timeout", "1s"); r.Code != 1 || !strings.Contains(r.Err, "did not finish within 1s") {
+		t.Fatalf("still hibernating: --wait returned: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	hibernating.Status.IsHibernated = true
+	if _, err := core.CoreV1beta1().Shoots("garden-eco").UpdateStatus(context.Background(), hibernating, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(f, "hibernate", "eco-h", "--wait", "-o", "jsonpath={.result}"); r.Code != 0 || r.Out != "unchanged" {
+		t.Fatalf("hibernated: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }

@@ -88,7 +88,8 @@ Machine type, zone and Kubernetes version are checked before any change, with su
 	f.StringVar(&o.Image, "image", "", "machine image NAME or NAME:VERSION (default: the profile's current one)")
 	f.StringVar(&o.Purpose, "purpose", "", "evaluation, testing, development, production or infrastructure")
 	f.StringVar(&o.For, "for", "", `"coco": a pool fit for Confidential Containers (>= 4 CPUs and 8 GiB, Kubernetes >= 1.24, containerd, nodes labelled node.kubernetes.io/worker)`)
-	f.StringVar(&o.TEE, "tee", "", `with --for coco: "sgx" asks for one of the cloud profile's TEE machine types (OSC: vm-dedicated-sgx-*)`)
+	f.StringVar(&o.TEE, "tee", "", "refused: CoCo has no SGX runtime class since v0.18")
+	_ = f.MarkHidden("tee")
 	cli.AddDryRunFlag(f, &o.DryRun, `"client" prints the Shoot without sending it; "server" has the Gardener API validate it without creating it`)
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	f.BoolVar(&o.Wait, "wait", false, "wait until the shoot is created (follows status.lastOperation)")
@@ -131,6 +132,12 @@ func (o *CreateOptions) Validate() error {
 	}
 	if o.For != "" && o.For != "coco" {
 		return clierr.Usagef("use --for coco", "unknown --for %q", o.For)
+	}
+	if o.TEE != "" {
+		return clierr.Usagef("drop --tee; kubectl shoot machine-types lists the machine types", "--tee %s: %s", o.TEE, shootspec.SGXDropped)
+	}
+	if w := shootspec.CocoWarning(o.MachineType); w != "" && o.For == "coco" {
+		o.a.g.Warn(w)
 	}
 	if err := cli.CheckTimeout(o.Timeout, "30m"); err != nil {
 		return err

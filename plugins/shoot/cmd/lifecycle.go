@@ -193,6 +193,13 @@ func (o *LifecycleOptions) Run(ctx context.Context) error {
 		return err
 	case change.Noop != "":
 		r.Result, r.Reason = "unchanged", change.Noop
+		// Already asked for, perhaps not there yet (still hibernating): --wait waits for it.
+		if outcome, _ := o.done(s, s.Generation); o.Wait && o.DryRun == cli.DryRunNone && outcome != shootstate.Done {
+			if err := o.wait(ctx, gd, p, s.Generation); err != nil {
+				return err
+			}
+			r.Result = "done"
+		}
 		return o.printer.Print(o.a.g.Streams.Out, r)
 	}
 	r.Change = change.What
@@ -237,6 +244,9 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden.Conn, p garden.P
 	step := o.a.g.ProgressFor(o.printer.Format()).Start(fmt.Sprintf("waiting for Gardener to %s shoot %s", o.verb, o.Name))
 	var msg string
 	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
+	ctx, stop := stopWhenUnattended(ctx, shoots, o.Name)
+	defer stop()
+	var last *gardencorev1beta1.Shoot
 	err := waitfor.UntilAll(ctx, waitfor.OnClient(gd.Core, waitfor.Named(shoots, o.Name)), &gardencorev1beta1.Shoot{}, func(objs []any) (bool, error) {
 		if len(objs) == 0 {
 			return false, fmt.Errorf("shoot %s was deleted while waiting", o.Name)
@@ -245,6 +255,7 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden.Conn, p garden.P
 		if !ok {
 			return false, nil
 		}
+		last = s
 		var outcome shootstate.Outcome
 		outcome, msg = o.done(s, generation)
 		step.Update(fmt.Sprintf("shoot %s %s %s", o.Name, progress.Bar(shootstate.Progress(s), 20), msg))
@@ -260,12 +271,17 @@ func (o *LifecycleOptions) wait(ctx context.Context, gd *garden.Conn, p garden.P
 	case err == nil:
 		step.Done(msg)
 		return nil
+	case isUnattended(ctx):
+		why, _ := unattendedCause(ctx)
+		step.Fail("nobody works on it")
+		return unattendedFailure(o.Name, "reconciled", why)
 	case errors.Is(err, context.Canceled):
 		step.Interrupted()
 		return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for shoot " + o.Name, Fix: "Gardener carries on; follow it with: kubectl shoot wait " + o.Name}
 	case errors.Is(err, waitfor.ErrTimeout):
 		step.Fail("timed out")
-		return clierr.Failf("Gardener carries on; kubectl shoot wait "+o.Name, "shoot %s: %s did not finish within %s (last state: %s)", o.Name, o.verb, o.Timeout, orText(msg, "unknown"))
+		why, fix := timeoutFix(last, o.Name, "reconciled")
+		return clierr.Failf(fix, "shoot %s: %s did not finish within %s (last state: %s)%s", o.Name, o.verb, o.Timeout, orText(msg, "unknown"), why)
 	}
 	step.Fail("failed")
 	return clierr.Failf("kubectl shoot status "+o.Name+" shows the conditions and last errors", "shoot %s: %v", o.Name, err)

@@ -6,12 +6,13 @@ import (
 	"sort"
 	"time"
 
+	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/shoot/shootstate"
 )
@@ -29,7 +30,9 @@ type ShootList struct {
 	APIVersion string               `json:"apiVersion"`
 	Kind       string               `json:"kind"`
 	Items      []shootstate.Summary `json:"items"`
-	where      string               // "in project eco", for the empty table
+	// UnreadableProjects (-A) are the projects whose shoots could not be read, and why.
+	UnreadableProjects []string `json:"unreadableProjects,omitempty"`
+	where              string   // "in project eco", for the empty table
 }
 
 func newListCommand(a *gardenAccess) *cobra.Command {
@@ -70,13 +73,11 @@ func (o *ListOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ns, projects := "", map[string]string{}
+	var shoots []gardencorev1beta1.Shoot
+	ns, projects, unreadable := "", map[string]string{}, []string(nil)
 	if o.AllNamespaces {
-		if list, err := gd.Core.CoreV1beta1().Projects().List(ctx, metav1.ListOptions{}); err == nil {
-			for i := range list.Items {
-				p := garden.ProjectOf(&list.Items[i])
-				projects[p.Namespace] = p.Name
-			}
+		if shoots, projects, unreadable, err = allShoots(ctx, gd); err != nil {
+			return err
 		}
 	} else {
 		p, err := gd.Project(ctx, o.a.flags.Project)
@@ -84,14 +85,18 @@ func (o *ListOptions) Run(ctx context.Context) error {
 			return err
 		}
 		ns, projects[p.Namespace] = p.Namespace, p.Name
+		list, err := gd.Core.CoreV1beta1().Shoots(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "shoots.core.gardener.cloud", Namespace: ns})
+		}
+		shoots = list.Items
 	}
-	list, err := gd.Core.CoreV1beta1().Shoots(ns).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "shoots.core.gardener.cloud", Namespace: ns})
+	r := ShootList{APIVersion: shootstate.APIVersion, Kind: "ShootList", Items: []shootstate.Summary{}, UnreadableProjects: unreadable}
+	for _, u := range unreadable { // never an empty project in the table
+		o.a.g.Warn("cannot read the shoots of project " + u)
 	}
-	r := ShootList{APIVersion: shootstate.APIVersion, Kind: "ShootList", Items: []shootstate.Summary{}}
-	for i := range list.Items {
-		s := &list.Items[i]
+	for i := range shoots {
+		s := &shoots[i]
 		r.Items = append(r.Items, shootstate.Summarize(s, projectName(projects, s.Namespace)))
 	}
 	sort.Slice(r.Items, func(i, j int) bool {

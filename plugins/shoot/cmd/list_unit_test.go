@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/garden"
@@ -67,5 +68,31 @@ func TestListOnFakes(t *testing.T) {
 	a.flags.Project = "ecco"
 	if code := clitest.Run(&ListOptions{a: a}, s); code != 2 || !strings.Contains(s.ErrOut.String(), `project "ecco" does not exist; did you mean "eco"?`) {
 		t.Fatalf("a typo: exit %d %s", code, s.ErrOut.String())
+	}
+}
+
+// #27 class 5: a project member may not list shoots garden-wide; -A then reads each project
+// they can see, and names the projects whose shoots it could not read instead of showing
+// them empty.
+func TestListAllAsAProjectMember(t *testing.T) {
+	forbidden := apierrors.NewForbidden(schema.GroupResource{Group: "core.gardener.cloud", Resource: "shoots"}, "", errors.New("no"))
+	sec := fakeShoot("sec-a", gardencorev1beta1.LastOperationStateSucceeded)
+	sec.Namespace = "garden-sec"
+	secProject := ecoProject()
+	secProject.Name, secProject.Spec.Namespace = "sec", ptr.To("garden-sec")
+	ops := ecoProject()
+	ops.Name, ops.Spec.Namespace = "ops", ptr.To("garden-ops")
+	a, s, core := fakeGarden(ecoProject(), secProject, ops, fakeShoot("eco-a", gardencorev1beta1.LastOperationStateSucceeded), sec)
+	a.flags.Project = ""
+	core.PrependReactor("list", "shoots", func(act k8stesting.Action) (bool, runtime.Object, error) {
+		if ns := act.GetNamespace(); ns == "" || ns == "garden-ops" {
+			return true, nil, forbidden
+		}
+		return false, nil, nil
+	})
+	o := &ListOptions{a: a, AllNamespaces: true, out: output.Flags{Output: `jsonpath={range .items[*]}{.project}/{.name} {end}{.unreadableProjects}`}}
+	if code := clitest.Run(o, s); code != 0 || !strings.HasPrefix(s.Out.String(), "eco/eco-a sec/sec-a [") || !strings.Contains(s.Out.String(), "ops (") ||
+		!strings.Contains(s.ErrOut.String(), "warning: cannot read the shoots of project ops") {
+		t.Fatalf("exit %d %q %s", code, s.Out.String(), s.ErrOut.String())
 	}
 }

@@ -84,7 +84,8 @@ func newPoolCommand(a *gardenAccess) *cobra.Command {
 	f.StringSliceVar(&add.labels, "labels", nil, "node labels k=v (Gardener puts them on the pool's nodes)")
 	f.StringArrayVar(&add.taints, "taints", nil, "node taints k=v:Effect (repeatable)")
 	f.StringVar(&add.For, "for", "", `"coco": >= 4 CPUs and 8 GiB, nodes labelled node.kubernetes.io/worker`)
-	f.StringVar(&add.add.TEE, "tee", "", `with --for coco: "sgx" for a TEE machine type (vm-dedicated-sgx-*)`)
+	f.StringVar(&add.add.TEE, "tee", "", "refused: CoCo has no SGX runtime class since v0.18")
+	_ = f.MarkHidden("tee")
 	scale, scaleCmd := mk("scale", "scale SHOOT POOL --min N --max M", "Change a pool's minimum and maximum", 2)
 	scaleCmd.Flags().Int32Var(&scale.Min, "min", -1, "minimum nodes")
 	scaleCmd.Flags().Int32Var(&scale.Max, "max", -1, "maximum nodes")
@@ -137,8 +138,11 @@ func (o *PoolOptions) Validate() error {
 		if o.For != "" && o.For != "coco" {
 			return clierr.Usagef("use --for coco", "unknown --for %q", o.For)
 		}
-		if o.add.TEE != "" && (o.For != "coco" || o.add.TEE != "sgx") {
-			return clierr.Usagef("use --for coco --tee sgx", "--tee %q needs --for coco and is sgx", o.add.TEE)
+		if o.add.TEE != "" {
+			return clierr.Usagef("drop --tee; kubectl shoot machine-types lists the machine types", "--tee %s: %s", o.add.TEE, shootspec.SGXDropped)
+		}
+		if w := shootspec.CocoWarning(o.add.MachineType); w != "" && o.For == "coco" {
+			o.a.g.Warn(w)
 		}
 	case "scale":
 		if o.Min < 0 || o.Max < 0 {

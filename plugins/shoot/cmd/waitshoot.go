@@ -33,6 +33,8 @@ func waitShoot(ctx context.Context, gd *garden.Conn, p garden.Project, name, tar
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	shoots := gd.Core.CoreV1beta1().Shoots(p.Namespace)
+	ctx, stop := stopWhenUnattended(ctx, shoots, name)
+	defer stop()
 	lw := waitfor.OnClient(gd.Core, waitfor.Named(shoots, name))
 	step := prog.Start(fmt.Sprintf("waiting for shoot %s to be %s", name, target))
 	var last *gardencorev1beta1.Shoot
@@ -77,6 +79,10 @@ func waitShoot(ctx context.Context, gd *garden.Conn, p garden.Project, name, tar
 			step.Done(fmt.Sprintf("shoot %s reconciled", name))
 		}
 		return last, nil
+	case isUnattended(ctx):
+		why, _ := unattendedCause(ctx)
+		step.Fail("nobody works on it")
+		return last, unattendedFailure(name, target, why)
 	case errors.Is(err, context.Canceled):
 		step.Interrupted()
 		return last, &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while waiting for shoot " + name,
@@ -84,8 +90,8 @@ func waitShoot(ctx context.Context, gd *garden.Conn, p garden.Project, name, tar
 	case errors.Is(err, waitfor.ErrTimeout):
 		step.Fail("timed out")
 		printLastErrors(errOut, last)
-		return last, clierr.Failf(fmt.Sprintf("Gardener carries on; wait longer with: kubectl shoot wait %s --for %s --timeout 30m", name, target),
-			"shoot %s was not %s within %s (last state: %s)", name, target, timeout, orText(msg, "unknown"))
+		why, fix := timeoutFix(last, name, target)
+		return last, clierr.Failf(fix, "shoot %s was not %s within %s (last state: %s)%s", name, target, timeout, orText(msg, "unknown"), why)
 	case errors.Is(err, errShootFailed):
 		step.Fail("failed")
 		printLastErrors(errOut, last)

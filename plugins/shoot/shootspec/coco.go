@@ -11,6 +11,19 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 )
 
+// SGXDropped is why no pool is made "for CoCo" on SGX machines: CoCo removed enclave-cc, its
+// only SGX runtime, in v0.18; no runtime class of the current charts runs in an SGX enclave.
+const SGXDropped = "CoCo dropped SGX in v0.18 (enclave-cc removed): no CoCo runtime class runs on SGX, so an SGX machine runs only kata-qemu-coco-dev, which is not confidential; choose machines with AMD SEV-SNP or Intel TDX"
+
+// CocoWarning is what to say about a machine type for CoCo that CoCo's checks pass but that
+// protects nothing ("" when there is nothing to say).
+func CocoWarning(machineType string) string {
+	if strings.HasPrefix(machineType, TEEMachineTypes["sgx"]) {
+		return "machine type " + machineType + " is an SGX type: " + SGXDropped
+	}
+	return ""
+}
+
 // TEEMachineTypes name the TEE machine types of the cloud profile by their prefix: OSC's SGX
 // types are vm-dedicated-sgx-* (their nodes carry node.kubernetes.io/instance-type).
 var TEEMachineTypes = map[string]string{"sgx": "vm-dedicated-sgx-"}

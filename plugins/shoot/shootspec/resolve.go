@@ -31,9 +31,7 @@ func validateRequest(r Request) error {
 		return inputErr("--from", "shoot %s runs on %q, not OpenStack", r.From.Name, r.From.Spec.Provider.Type)
 	}
 	if r.TEE != "" {
-		if _, ok := TEEMachineTypes[r.TEE]; !ok || !r.ForCoco {
-			return inputErr("--tee", "--tee %q: use --for coco --tee sgx (OSC's TEE machine types are vm-dedicated-sgx-*)", r.TEE)
-		}
+		return inputErr("--tee", "--tee %s: %s", r.TEE, SGXDropped)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package shootstate
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,22 @@ func TestSummaryColumns(t *testing.T) {
 	}
 	if Age(time.Now().Add(-49*time.Hour), time.Now()) != "2d1h" {
 		t.Fatal(Age(time.Now().Add(-49*time.Hour), time.Now()))
+	}
+}
+
+func TestUnattended(t *testing.T) {
+	seed := "aws-eu1"
+	for name, c := range map[string]struct {
+		s    gardencorev1beta1.Shoot
+		want string
+	}{
+		"no seed":         {gardencorev1beta1.Shoot{}, "no seed is assigned"},
+		"not observed":    {gardencorev1beta1.Shoot{ObjectMeta: metav1.ObjectMeta{Generation: 2}, Spec: gardencorev1beta1.ShootSpec{SeedName: &seed}}, "gardenlet of seed aws-eu1"},
+		"being worked on": {gardencorev1beta1.Shoot{ObjectMeta: metav1.ObjectMeta{Generation: 2}, Spec: gardencorev1beta1.ShootSpec{SeedName: &seed}, Status: gardencorev1beta1.ShootStatus{ObservedGeneration: 2}}, ""},
+	} {
+		why, stuck := Unattended(&c.s)
+		if stuck != (c.want != "") || !strings.Contains(why, c.want) {
+			t.Errorf("%s: %v %q", name, stuck, why)
+		}
 	}
 }

@@ -26,6 +26,8 @@ build: $(addprefix bin/kubectl-,$(PLUGINS))
 
 bin/kubectl-%: FORCE
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $@ ./plugins/$*
+	@# kubectl (1.26+) completes "kubectl $* ..." through kubectl_complete-$* on PATH: the same binary.
+	@ln -sf kubectl-$* bin/kubectl_complete-$*
 
 FORCE:
 

@@ -2,12 +2,16 @@ package cli
 
 import (
 	"context"
+	"maps"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // CompletionPrefix is how kubectl (1.26+) finds a plugin's argument completion: an executable
@@ -95,3 +99,46 @@ func contains(s []string, v string) bool {
 
 // argsFromOS are the process arguments, rewritten for a kubectl_complete-<plugin> call.
 func argsFromOS() ([]string, bool) { return completionArgs(os.Args[0], os.Args[1:]) }
+
+// registerConnectionCompletion completes kubectl's connection flags as kubectl does: -n with
+// the cluster's namespaces, --context, --cluster and --user with the kubeconfig's entries.
+func registerConnectionCompletion(root *cobra.Command, g *Globals) {
+	_ = root.RegisterFlagCompletionFunc("namespace", func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		c, err := g.Clients()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(cmdContext(cmd), 5*time.Second)
+		defer cancel()
+		list, err := c.Kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, n := range list.Items {
+			if strings.HasPrefix(n.Name, prefix) {
+				out = append(out, n.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+	fromKubeconfig := func(names func(raw *clientcmdapi.Config) []string) cobra.CompletionFunc {
+		return func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+			raw, err := g.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []string
+			for _, n := range names(&raw) {
+				if strings.HasPrefix(n, prefix) {
+					out = append(out, n)
+				}
+			}
+			sort.Strings(out)
+			return out, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	_ = root.RegisterFlagCompletionFunc("context", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Collect(maps.Keys(c.Contexts)) }))
+	_ = root.RegisterFlagCompletionFunc("cluster", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Collect(maps.Keys(c.Clusters)) }))
+	_ = root.RegisterFlagCompletionFunc("user", fromKubeconfig(func(c *clientcmdapi.Config) []string { return slices.Collect(maps.Keys(c.AuthInfos)) }))
+}

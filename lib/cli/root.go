@@ -84,7 +84,9 @@ func NewRoot(plugin, short, long string, streams genericiooptions.IOStreams) (*c
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return clierr.Usagef(fmt.Sprintf("see '%s --help'", displayPath(c)), "%v", err)
 	})
-	root.AddCommand(newVersionCommand(g))
+	registerConnectionCompletion(root, g)
+	root.CompletionOptions.DisableDefaultCmd = true // cobra's would complete "teecheck", which nobody types
+	root.AddCommand(newVersionCommand(g), newCompletionCommand(g))
 	return root, g
 }
 

@@ -5,10 +5,16 @@
 package garden
 
 import (
+	"context"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
 
 	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 )
@@ -44,9 +50,34 @@ func (f *Flags) AddFlags(cmd *cobra.Command, fs *pflag.FlagSet) {
 	})
 }
 
-// AddProjectFlag declares -p/--project on fs.
-func (f *Flags) AddProjectFlag(fs *pflag.FlagSet, usage string) {
+// AddProjectFlag declares -p/--project on fs and completes it, on cmd, with the projects the
+// user can see in the garden g's flags name.
+func (f *Flags) AddProjectFlag(cmd *cobra.Command, fs *pflag.FlagSet, g *cli.Globals, usage string) {
 	fs.StringVarP(&f.Project, "project", "p", "", usage)
+	_ = cmd.RegisterFlagCompletionFunc("project", f.completeProjects(g))
+}
+
+// completeProjects lists the projects (a completion that cannot reach the garden offers none).
+func (f *Flags) completeProjects(g *cli.Globals) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		c, err := Connect(g, f)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		list, err := c.Core.CoreV1beta1().Projects().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, p := range list.Items {
+			if strings.HasPrefix(p.Name, prefix) {
+				out = append(out, p.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
 
 // Location is where the garden config is, as gardenctl finds it.

@@ -21,10 +21,10 @@ type FleetFlags struct {
 }
 
 // AddFlags declares the flags on cmd.
-func (f *FleetFlags) AddFlags(cmd *cobra.Command) {
+func (f *FleetFlags) AddFlags(cmd *cobra.Command, g *cli.Globals) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.Shoots, "shoots", "", `"all" or a,b: the shoots of a Gardener project instead of the current cluster (each through a short-lived kubeconfig from shoots/adminkubeconfig, or viewerkubeconfig, kept in memory); the garden is --kubeconfig/--context when given, else --garden from the garden config (as kubectl shoot finds it), else, with no garden config, the kubeconfig`)
-	f.AddProjectFlag(fs, "the Gardener project of --shoots (default: the garden context's namespace, or the only project you can see)")
+	f.AddProjectFlag(cmd, fs, g, "the Gardener project of --shoots (default: the garden context's namespace, or the only project you can see)")
 	f.Flags.AddFlags(cmd, fs)
 	fs.IntVar(&f.Parallel, "parallel", 4, "how many shoots --shoots reads at once")
 }

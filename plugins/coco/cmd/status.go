@@ -40,7 +40,7 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 		RunE:  cli.RunE(o),
 	}
 	o.out.AddFlags(cmd)
-	o.fleet.AddFlags(cmd)
+	o.fleet.AddFlags(cmd, o.g)
 	return cmd
 }
 

@@ -393,3 +393,14 @@ func TestWaitsThatCannotEndStop(t *testing.T) {
 		t.Fatalf("hibernated: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }
+
+// #27 class 6: -p completes with the projects, a shoot argument with the project's shoots.
+func TestCompletion(t *testing.T) {
+	f, _ := ecoGarden(t, reconciled("eco-a"), reconciled("eco-b"))
+	if r := run(f, "__complete", "status", "-p", ""); r.Code != 0 || !strings.HasPrefix(r.Out, "eco\n:4") {
+		t.Fatalf("-p: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "__complete", "status", "eco-"); r.Code != 0 || !strings.Contains(r.Out, "eco-a") || !strings.Contains(r.Out, "eco-b") {
+		t.Fatalf("shoots: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+}

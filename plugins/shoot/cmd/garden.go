@@ -23,7 +23,7 @@ type gardenAccess struct {
 func (a *gardenAccess) addFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	a.flags.AddFlags(root, f)
-	a.flags.AddProjectFlag(f, "Gardener project (default: from the garden kubeconfig's namespace, or the only project you can see)")
+	a.flags.AddProjectFlag(root, f, a.g, "Gardener project (default: from the garden kubeconfig's namespace, or the only project you can see)")
 }
 
 func (a *gardenAccess) location() gardenconfig.Location { return a.flags.Location() }

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
@@ -102,5 +105,16 @@ func TestNodesOverShoots(t *testing.T) {
 	}
 	if r := run(f, "nodes", "--shoots", "all", "-p", "nope"); r.Code != 2 || !strings.Contains(r.Err, `project "nope" does not exist`) {
 		t.Fatalf("unknown project: exit %d %s", r.Code, r.Err)
+	}
+}
+
+// #27 class 6: node names and -n complete from the cluster.
+func TestCompletion(t *testing.T) {
+	f := onNodes(fakeNode("snp-1", "16", "64Gi", "containerd://1.7.22", nil), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "probes"}})
+	if r := run(f, "__complete", "node", "snp"); r.Code != 0 || !strings.HasPrefix(r.Out, "snp-1\n") {
+		t.Fatalf("nodes: exit %d %q %s", r.Code, r.Out, r.Err)
+	}
+	if r := run(f, "__complete", "node", "--deep", "-n", "pro"); r.Code != 0 || !strings.HasPrefix(r.Out, "probes\n") {
+		t.Fatalf("-n: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }

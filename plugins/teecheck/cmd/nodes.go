@@ -43,7 +43,7 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 	}
 	o.addFlags(cmd, true)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
-	o.fleet.AddFlags(cmd)
+	o.fleet.AddFlags(cmd, o.g)
 	return cmd
 }
 

@@ -81,7 +81,7 @@ func FromAPI(err error, a Action) error {
 			Fix: fmt.Sprintf("check the name: kubectl get %s", listHint(a))}
 	case apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || errors.Is(err, context.DeadlineExceeded):
 		return &Error{Code: CodeFailure, Err: err, Msg: fmt.Sprintf("timed out trying to %s %s", a.Verb, a.object()),
-			Fix: "the API server is slow or unreachable: retry, or raise --request-timeout / --timeout"}
+			Fix: "the API server is slow or unreachable: retry, or raise --request-timeout (e.g. --request-timeout 1m)"}
 	case strings.Contains(err.Error(), "getting credentials: exec"):
 		return &Error{Code: CodeFailure, Err: err, Msg: "the kubeconfig's credential plugin failed",
 			Fix: "install the plugin the kubeconfig names under users[].user.exec.command (kubelogin: kubectl krew install oidc-login; gardenlogin: see kubectl shoot doctor), or fix its path"}

@@ -93,3 +93,13 @@ func SupportedRange() string {
 	n := semver.MustParse(NewestKataDeploy)
 	return fmt.Sprintf("kata-deploy %s to %d.%d.x (CoCo charts %s to %s)", MinKataDeploy, n.Major(), n.Minor(), first, Releases[len(Releases)-1].CoCo)
 }
+
+// KnownRelease says whether version is a CoCo chart release kubectl coco was checked against.
+func KnownRelease(version string) bool {
+	for _, r := range Releases {
+		if r.CoCo == version {
+			return true
+		}
+	}
+	return false
+}

@@ -7,6 +7,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 )
 
@@ -55,5 +56,16 @@ func TestCocoRefusalsOnFakes(t *testing.T) {
 				t.Errorf("%v: the cluster was read before the refusal: %v", args, a)
 			}
 		}
+	}
+}
+
+// #27 class 7: the fix for a refused chart never suggests the very version refused.
+func TestRefusedChartFixPointsElsewhere(t *testing.T) {
+	if fix := refusedChartFix(chartvalues.ChartInfo{Version: chartvalues.DefaultVersion}); strings.Contains(fix, "use a supported chart version") ||
+		!strings.Contains(fix, "differs from upstream's") || !strings.Contains(fix, "--chart "+chartvalues.DefaultChart) {
+		t.Fatalf("the default version refused: %s", fix)
+	}
+	if fix := refusedChartFix(chartvalues.ChartInfo{Version: "0.9.0"}); !strings.Contains(fix, "--version "+chartvalues.DefaultVersion) {
+		t.Fatalf("an old version refused: %s", fix)
 	}
 }

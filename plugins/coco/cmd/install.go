@@ -277,7 +277,7 @@ func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, pro
 	}
 	if err != nil {
 		step.Fail(ch.Metadata.Name + " " + ch.Metadata.Version)
-		return nil, chartRefused(err)
+		return nil, chartRefused(err, p.info)
 	}
 	step.Done(p.info.Describe()[len("chart "):])
 	if chartvalues.Newer(p.info.KataDeploy) {
@@ -294,10 +294,10 @@ func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, pro
 	}
 	plan, err := chartvalues.ForPlatform(p.platform, p.info, o.K8sDistribution, o.selector)
 	if err != nil {
-		return nil, chartRefused(err)
+		return nil, chartRefused(err, p.info)
 	}
 	if err := chartvalues.CheckKeys(plan.Values, o.user, p.info); err != nil {
-		return nil, chartRefused(err)
+		return nil, chartRefused(err, p.info)
 	}
 	if p.vals, err = helmrelease.Values(plan.Values, o.ValuesFiles, o.Sets); err != nil {
 		return nil, err
@@ -316,9 +316,19 @@ func (o *InstallOptions) chartPlan(ctx context.Context, nodes []corev1.Node, pro
 }
 
 // chartRefused is a contract mismatch: exit 1, nothing applied.
-func chartRefused(err error) error {
+func chartRefused(err error, info chartvalues.ChartInfo) error {
 	return &clierr.Error{Code: clierr.CodeFailure, Msg: err.Error() + "; nothing was applied", // err's text is in Msg: no Err, or it prints twice
-		Fix: "use a supported chart version (--version " + chartvalues.DefaultVersion + "), or set the values your chart needs with --set"}
+		Fix: refusedChartFix(info)}
+}
+
+// refusedChartFix points away from the refused chart: to the default version, unless that is
+// the version refused (then the chart is not upstream's: a mirror's or a local copy).
+func refusedChartFix(info chartvalues.ChartInfo) string {
+	if info.Version != "" && chartvalues.KnownRelease(info.Version) {
+		return fmt.Sprintf("chart version %s is one kubectl coco supports, so this chart differs from upstream's: install upstream's (drop --chart, or --chart %s --version %s), or set the values your chart needs with --set",
+			info.Version, chartvalues.DefaultChart, info.Version)
+	}
+	return "use a supported chart version (--version " + chartvalues.DefaultVersion + "), or set the values your chart needs with --set"
 }
 
 // checkDaemonSet holds the rendered kata-deploy DaemonSet to kata-deploy's start-up check for
@@ -329,7 +339,7 @@ func checkDaemonSet(manifest string, arches, shims []string, info chartvalues.Ch
 		return err
 	}
 	if ds == nil {
-		return chartRefused(fmt.Errorf("%s renders no kata-deploy DaemonSet with these values (deploymentMode job is not followed by kubectl coco)", info.Describe()))
+		return chartRefused(fmt.Errorf("%s renders no kata-deploy DaemonSet with these values (deploymentMode job is not followed by kubectl coco)", info.Describe()), info)
 	}
 	if err := chartvalues.CheckEnv(chartvalues.Env(ds), arches, shims); err != nil {
 		return &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("%s: %v; nothing was applied", info.Describe(), err),

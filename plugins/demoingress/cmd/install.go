@@ -189,7 +189,7 @@ func (o *InstallOptions) noteFloatingIPChange(ctx context.Context, hc *helmrelea
 	}
 	was, _, _ := unstructured.NestedString(rel.Config, "controller", "service", "loadBalancerIP")
 	if was != o.LoadBalancerIP {
-		o.g.Note(fmt.Sprintf("the controller is installed (with load balancer IP %q): the OpenStack cloud controller applies spec.loadBalancerIP only when it creates the load balancer (kubernetes/cloud-provider-openstack#2443), so %s will not move the floating IP; to move it, run kubectl demoingress delete --controller (without --keep-floating-ip), then install again",
+		o.g.Note(fmt.Sprintf("the controller is installed (with load balancer IP %q): the OpenStack cloud controller applies spec.loadBalancerIP only when it creates the load balancer (kubernetes/cloud-provider-openstack#2443), so %s will not move the floating IP; to move it, run kubectl demoingress delete --controller, then install again (an IP installed with --keep-floating-ip stays allocated in OpenStack)",
 			was, o.LoadBalancerIP))
 	}
 }

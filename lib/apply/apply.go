@@ -92,6 +92,9 @@ type Options struct {
 	KeepConflicts bool
 	// Namespace is where namespaced objects without one go ("" for default), as kubectl's -n.
 	Namespace string
+	// Applied, if set, gets each object as the server returned it (with a dry run: as it
+	// would be saved), in the order applied.
+	Applied func(*unstructured.Unstructured)
 }
 
 // rank orders kinds so that what others need exists first.
@@ -166,7 +169,13 @@ func (a *Applier) applyOne(ctx context.Context, u *unstructured.Unstructured, o 
 	// for a moment (its handler is installed asynchronously): retry that case, briefly.
 	err = retry.OnError(wait.Backoff{Steps: 8, Duration: 50 * time.Millisecond, Factor: 2, Cap: 2 * time.Second},
 		func(err error) bool { return apierrors.IsNotFound(err) && ctx.Err() == nil },
-		func() error { _, err := ri.Apply(ctx, u.GetName(), u, opts); return err })
+		func() error {
+			got, err := ri.Apply(ctx, u.GetName(), u, opts)
+			if err == nil && o.Applied != nil && got != nil {
+				o.Applied(got)
+			}
+			return err
+		})
 	if apierrors.IsConflict(err) && o.KeepConflicts {
 		return &clierr.Error{Code: clierr.CodeFailure, Err: err,
 			Msg: fmt.Sprintf("%s %s: fields are owned by another manager", u.GetKind(), u.GetName()),

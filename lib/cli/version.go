@@ -15,7 +15,7 @@ import (
 type VersionOptions struct {
 	g       *Globals
 	out     output.Flags
-	printer *output.Printer[version.Info]
+	printer *output.Printer[VersionReport]
 }
 
 func newVersionCommand(g *Globals) *cobra.Command {
@@ -41,10 +41,19 @@ func (o *VersionOptions) Validate() error { return nil }
 
 // Run prints the version.
 func (o *VersionOptions) Run(context.Context) error {
-	return o.printer.Print(o.g.Streams.Out, version.Get(o.g.Plugin))
+	return o.printer.Print(o.g.Streams.Out, VersionReport{APIVersion: o.g.Plugin + ".osc-coco.io/v1alpha1", Kind: "Version", Info: version.Get(o.g.Plugin)})
 }
 
-func printVersion(w io.Writer, info version.Info) error {
+// VersionReport is "version -o json|yaml": the build information, as every report with its
+// apiVersion and kind.
+type VersionReport struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	version.Info
+}
+
+func printVersion(w io.Writer, r VersionReport) error {
+	info := r.Info
 	_, err := fmt.Fprintf(w, "kubectl-%s %s (commit %s, built %s, %s, %s)\n", info.Plugin, info.Version,
 		orUnknown(info.GitCommit), orUnknown(info.BuildDate), info.GoVersion, info.Platform)
 	return err

@@ -12,15 +12,18 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 )
 
-// Result states of one shoot of a fleet read.
+// Result states of one shoot of a fleet read, in the collection's vocabulary (lib/report); the
+// reason says which: a hibernated shoot is skipped, an unreachable or forbidden one cannot be
+// told (unknown), never taken for fine.
 const (
-	OK          = "ok"
-	Hibernated  = "hibernated"
-	Unreachable = "unreachable"
-	Forbidden   = "forbidden"
-	Failed      = "failed"
+	OK          = string(report.Pass)
+	Hibernated  = string(report.Skip)
+	Unreachable = string(report.Unknown)
+	Forbidden   = string(report.Unknown)
+	Failed      = string(report.Fail)
 )
 
 // Result is one shoot's outcome: hibernated shoots and shoots that cannot be reached are

@@ -6,17 +6,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 )
 
-// Status is the outcome of one check.
-type Status string
+// Status is the outcome of one check: the collection's one vocabulary (lib/report).
+type Status = report.Status
 
 const (
-	Pass    Status = "pass"
-	Fail    Status = "fail"
-	Warn    Status = "warn"
-	Skip    Status = "skip"
-	Unknown Status = "unknown"
+	Pass    = report.Pass
+	Fail    = report.Fail
+	Warn    = report.Warn
+	Skip    = report.Skip
+	Unknown = report.Unknown
 )
 
 // Evidence is one observed value and where it was read.
@@ -27,9 +29,9 @@ type Evidence struct {
 
 // Check is one named prerequisite or finding.
 type Check struct {
-	ID       string     `json:"id"`
+	ID       string     `json:"name"`
 	Status   Status     `json:"status"`
-	Message  string     `json:"message"`
+	Message  string     `json:"detail"`
 	Evidence []Evidence `json:"evidence,omitempty"`
 	Fix      string     `json:"fix,omitempty"`
 }

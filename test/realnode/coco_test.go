@@ -144,7 +144,7 @@ func TestAttestCheckFromAWorker(t *testing.T) {
 	for _, h := range r.Hops {
 		hops[h.Name] = h
 	}
-	if code != 0 || !r.OK || hops["from-worker"].Status != "ok" || hops["trustee"].Status != "skipped" || hops["from-here"].Status != "skipped" {
+	if code != 0 || !r.OK || hops["from-worker"].Status != "pass" || hops["trustee"].Status != "skip" || hops["from-here"].Status != "skip" {
 		t.Fatalf("exit %d %+v\n%s\n%s", code, r, stderr, node.Diagnose())
 	}
 	if k.Requests("POST /kbs/v0/auth") != 1 {

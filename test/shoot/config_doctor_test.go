@@ -219,7 +219,7 @@ func TestDoctorAllGood(t *testing.T) {
 	if c := rep.check("kubelogin"); !strings.Contains(c.Detail, "(v1.34.0)") {
 		t.Fatalf("%+v", c)
 	}
-	if c := rep.check("garden API"); c.Status != "ok" || !strings.Contains(c.Detail, "you are "+user) {
+	if c := rep.check("garden API"); c.Status != "pass" || !strings.Contains(c.Detail, "you are "+user) {
 		t.Fatalf("%+v", c)
 	}
 	r := shoot(t, "doctor")
@@ -240,7 +240,7 @@ func TestDoctorFindsProblems(t *testing.T) {
 	if kl := rep.check("kubelogin"); kl.Status != "warn" || !strings.Contains(kl.Fix, "kubectl krew install oidc-login") {
 		t.Fatalf("kubelogin not needed by this kubeconfig, so only a warning: %+v", kl)
 	}
-	if c := rep.check("garden API"); c.Status != "ok" {
+	if c := rep.check("garden API"); c.Status != "pass" {
 		t.Fatalf("the API check should still run: %+v", c)
 	}
 
@@ -322,7 +322,7 @@ func TestDoctorHonoursKubeconfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, code := doctorWith(t, "--kubeconfig", closed, "--timeout", "3s")
-	if c := rep.check("garden kubeconfig (--kubeconfig)"); c.Status != "ok" || !strings.Contains(c.Detail, closed) {
+	if c := rep.check("garden kubeconfig (--kubeconfig)"); c.Status != "pass" || !strings.Contains(c.Detail, closed) {
 		t.Fatalf("the kubeconfig checked is not --kubeconfig's: %+v", rep)
 	}
 	if c := rep.check("garden API"); code != 1 || rep.OK || c.Status != "fail" || !strings.Contains(c.Detail, "127.0.0.1:1") {

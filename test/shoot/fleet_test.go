@@ -162,7 +162,7 @@ func TestFleetNodes(t *testing.T) {
 			t.Errorf("eco-f2: %+v", it)
 		}
 	}
-	if r.Code != 1 || status["eco-f1"] != "ok" || status["eco-f2"] != "ok" || status["eco-f3"] != "hibernated" || status["eco-f4"] != "unreachable" {
+	if r.Code != 1 || status["eco-f1"] != "pass" || status["eco-f2"] != "pass" || status["eco-f3"] != "skip" || status["eco-f4"] != "unknown" {
 		t.Fatalf("exit %d statuses %v\n%s", r.Code, status, r.Stderr)
 	}
 	if s := rep.Summary; s.Shoots != 4 || s.Ready != 1 || s.NotReady != 1 || s.Hibernated != 1 || s.CannotTell != 1 {
@@ -188,7 +188,7 @@ func TestFleetNodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(rc.Stdout), &cs); err != nil || rc.Code != 1 || len(cs.Items) != 3 {
 		t.Fatalf("coco status --shoots: exit %d %v\n%s\n%s", rc.Code, err, rc.Stdout, rc.Stderr)
 	}
-	if it := cs.Items[0]; it.Status != "ok" || it.Value == nil || it.Value.Installed || it.Value.Healthy || cs.Items[1].Status != "hibernated" || cs.Items[2].Status != "unreachable" {
+	if it := cs.Items[0]; it.Status != "pass" || it.Value == nil || it.Value.Installed || it.Value.Healthy || cs.Items[1].Status != "skip" || cs.Items[2].Status != "unknown" {
 		t.Fatalf("coco status --shoots: %+v", cs.Items)
 	}
 

@@ -29,9 +29,9 @@ func TestDoctorGardenloginSearchOrder(t *testing.T) {
 		detail string
 		fix    string
 	}{
-		{name: "the same file", status: "ok", detail: "gardenlogin reads {gctl}/gardenctl-v2.yaml too",
+		{name: "the same file", status: "pass", detail: "gardenlogin reads {gctl}/gardenctl-v2.yaml too",
 			setup: func(gctl, home string) string { return filepath.Join(gctl, "gardenctl-v2.yaml") }},
-		{name: "GL_HOME with the garden", status: "ok", detail: "which has garden fg1 with the same kubeconfig",
+		{name: "GL_HOME with the garden", status: "pass", detail: "which has garden fg1 with the same kubeconfig",
 			setup: func(gctl, home string) string {
 				gl := filepath.Join(home, "gl")
 				t.Setenv("GL_HOME", gl)
@@ -42,7 +42,7 @@ func TestDoctorGardenloginSearchOrder(t *testing.T) {
 			setup: func(gctl, home string) string {
 				return write(filepath.Join(home, ".garden", "gardenlogin.yaml"), other)
 			}},
-		{name: "gardenlogin.yaml with the garden", status: "ok", detail: "which has garden fg1 with the same kubeconfig",
+		{name: "gardenlogin.yaml with the garden", status: "pass", detail: "which has garden fg1 with the same kubeconfig",
 			setup: func(gctl, home string) string {
 				return write(filepath.Join(home, ".garden", "gardenlogin.yaml"), good)
 			}},
@@ -69,7 +69,7 @@ func TestDoctorGardenloginSearchOrder(t *testing.T) {
 			// set-garden says the same when it writes a file gardenlogin does not read.
 			r := shoot(t, "config", "set-garden", "fg1", "--context", "envtest")
 			warned := strings.Contains(r.Stderr, "warning: gardenlogin reads "+reads)
-			if r.Code != 0 || warned != (tc.status != "ok") {
+			if r.Code != 0 || warned != (tc.status != "pass") {
 				t.Fatalf("set-garden: %d %s", r.Code, r.Stderr)
 			}
 		})

@@ -181,7 +181,7 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 	harness.Step(t, "status: healthy, at the Service's address", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "status", "-o", "json")
 		var st trustee.TrusteeStatus
-		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 || !st.Healthy || st.KBSURL != url || st.Deployments["trustee-kbs"] != "1/1" ||
+		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 || !st.Healthy || st.KBSURL != url || st.Deployments["trustee-kbs"].String() != "1/1" ||
 			len(st.Images) != 3 || st.Images["trustee-kbs/kbs"] != "ghcr.io/confidential-containers/staged-images/kbs-grpc-as:"+trusteechart.TrusteeV021Images || len(st.Warnings) != 0 {
 			t.Fatalf("exit %d %v %+v %s", res.Code, err, st, res.Stderr)
 		}

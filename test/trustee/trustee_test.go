@@ -219,14 +219,14 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 				"--local-url", url, "--admin-key", keyFile, "--timeout", "3s", "-o", "jsonpath={range .hops[*]}{.name}={.status} {end}")
 		}
 		// The worker hop's pod lands on a kwok node, which runs nothing: test/realnode runs it for real.
-		if res := check(k.URL); res.Code != 1 || res.Stdout != "trustee=skipped from-here=ok from-worker=fail untrusted-guest=ok admin=ok " {
+		if res := check(k.URL); res.Code != 1 || res.Stdout != "trustee=skip from-here=pass from-worker=fail untrusted-guest=pass admin=pass " {
 			t.Fatalf("restricted: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
 		}
 		if res := coco("", admin("policy", "set", "--profile", "permissive")...); res.Code != 0 {
 			t.Fatalf("permissive: exit %d %s", res.Code, res.Stderr)
 		}
 		res := check(k.URL)
-		if res.Code != 1 || res.Stdout != "trustee=skipped from-here=ok from-worker=fail untrusted-guest=fail admin=ok " {
+		if res.Code != 1 || res.Stdout != "trustee=skip from-here=pass from-worker=fail untrusted-guest=fail admin=pass " {
 			t.Fatalf("permissive: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
 		}
 		if res := coco("", admin("policy", "set", "--profile", "restricted")...); res.Code != 0 {
@@ -243,10 +243,10 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 			t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
 		}
 		// The default policy refuses the sample TEE; the admin hop says what it cannot see.
-		if h := r.Hops[3]; h.Name != "untrusted-guest" || h.Status != "ok" || !strings.Contains(h.Detail, "cannot be read back") {
+		if h := r.Hops[3]; h.Name != "untrusted-guest" || h.Status != "pass" || !strings.Contains(h.Detail, "cannot be read back") {
 			t.Fatalf("untrusted-guest: %+v", h)
 		}
-		if h := r.Hops[4]; h.Name != "admin" || h.Status != "ok" || !strings.Contains(h.Detail, "policy ids resource-policy") || !strings.Contains(h.Detail, "cannot show the policy text") {
+		if h := r.Hops[4]; h.Name != "admin" || h.Status != "pass" || !strings.Contains(h.Detail, "policy ids resource-policy") || !strings.Contains(h.Detail, "cannot show the policy text") {
 			t.Fatalf("admin: %+v", h)
 		}
 		fresh.SetProtocol("0.3.0")

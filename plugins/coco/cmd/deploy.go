@@ -39,7 +39,8 @@ type DeployOptions struct {
 	bind           bindFlags       // --bind, --admin-url, --admin-key, --prune
 
 	printer        *output.Printer[DeployReport]
-	objectsPrinter *output.Printer[apply.Objects] // --dry-run=client -o yaml|json
+	objectsPrinter *output.Printer[apply.Objects] // --dry-run -o yaml|json: the objects, as kubectl apply prints them
+	serverObjects  apply.Objects                  // what the server returned for them
 	objs           []*unstructured.Unstructured
 	clients        *kube.Clients
 }
@@ -222,6 +223,11 @@ func (o *DeployOptions) Run(ctx context.Context) error {
 	if err := o.applyAndBind(ctx, prepared.Objects, &r); err != nil {
 		return err
 	}
+	if f := o.printer.Format(); o.DryRun == cli.DryRunServer && (f == output.YAML || f == output.JSON) {
+		o.conclude(&r)
+		o.warn(r)
+		return o.objectsPrinter.Print(o.g.Streams.Out, o.serverObjects) // the same kind as the client dry run: the objects, as the server would save them
+	}
 	o.conclude(&r)
 	o.warn(r)
 	return o.printer.Print(o.g.Streams.Out, r)
@@ -332,7 +338,8 @@ func (o *DeployOptions) apply(ctx context.Context, objs []*unstructured.Unstruct
 		return clierr.Wrap(err, "deploying the manifest needs these permissions")
 	}
 	return a.Apply(ctx, objs, apply.Options{FieldManager: cmdutil.ManagedBy, DryRun: o.DryRun == cli.DryRunServer,
-		KeepConflicts: !o.ForceConflicts, Namespace: o.clients.Namespace})
+		KeepConflicts: !o.ForceConflicts, Namespace: o.clients.Namespace,
+		Applied: func(u *unstructured.Unstructured) { o.serverObjects = append(o.serverObjects, u) }})
 }
 
 // printObjectsYAML: -o yaml is the only table-less way the objects reach people.

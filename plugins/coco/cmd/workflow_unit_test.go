@@ -165,7 +165,7 @@ func TestStatusOverShootsOnFakes(t *testing.T) {
 	f := &clitest.Factory{GardenConn: conn, Shoots: map[string]*kube.Clients{
 		gardentest.ShootHost("eco-a"): shootClients(), gardentest.ShootHost("eco-b"): shootClients()}}
 	r := run(f, "status", "--shoots", "all", "-p", "eco", "--parallel", "4", "-o", `jsonpath={range .items[*]}{.shoot}={.status}/{.value.installed} {end}`)
-	if r.Code != 1 || r.Out != "eco-a=ok/false eco-b=ok/false eco-c=hibernated/ " {
+	if r.Code != 1 || r.Out != "eco-a=pass/false eco-b=pass/false eco-c=skip/ " {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 }

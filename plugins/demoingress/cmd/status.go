@@ -20,6 +20,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
@@ -52,7 +53,8 @@ type StatusReport struct {
 		Route     string `json:"route,omitempty"`
 		Address   string `json:"address,omitempty"`
 		Path      string `json:"path,omitempty"`
-		Available string `json:"available,omitempty"`
+		// Available counts the demo's available pods of those it wants.
+		Available *report.Replicas `json:"available,omitempty"`
 		// Condition says why a Gateway has no address (its Accepted condition).
 		Condition string `json:"condition,omitempty"`
 	} `json:"demo"`
@@ -129,7 +131,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		if d.Spec.Replicas != nil {
 			want = *d.Spec.Replicas
 		}
-		r.Demo.Available = fmt.Sprintf("%d/%d", d.Status.AvailableReplicas, want)
+		r.Demo.Available = &report.Replicas{Ready: d.Status.AvailableReplicas, Desired: want}
 		r.Ready = r.Demo.Address != "" && d.Status.AvailableReplicas > 0
 	}
 	if v := annotations[demoapp.LastVerification]; v != "" {
@@ -233,7 +235,7 @@ func (o *StatusOptions) printHuman(w io.Writer, r StatusReport) error {
 		fmt.Fprintf(w, "Address:      %s%s  [service %s/%s]\n", orDash(r.Controller.Address), keep, nginx.Namespace, r.Controller.Service)
 	}
 	if r.Demo.Deployed {
-		fmt.Fprintf(w, "Demo:         %s, address %s, path %s, pods available %s\n", r.Demo.Route, orDash(r.Demo.Address), orDash(r.Demo.Path), orDash(r.Demo.Available))
+		fmt.Fprintf(w, "Demo:         %s, address %s, path %s, pods available %s\n", r.Demo.Route, orDash(r.Demo.Address), orDash(r.Demo.Path), orDash(replicasText(r.Demo.Available)))
 		if r.Demo.Condition != "" {
 			fmt.Fprintf(w, "              %s\n", p.Warn(r.Demo.Condition))
 		}
@@ -253,4 +255,11 @@ func (o *StatusOptions) printHuman(w io.Writer, r StatusReport) error {
 		fmt.Fprintln(w, "Last verify:  never (kubectl demoingress verify)")
 	}
 	return nil
+}
+
+func replicasText(r *report.Replicas) string {
+	if r == nil {
+		return ""
+	}
+	return r.String()
 }

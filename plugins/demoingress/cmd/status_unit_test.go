@@ -65,7 +65,7 @@ func TestDemoStatusOnFakes(t *testing.T) {
 		})
 		return cs
 	}
-	jp := "jsonpath={.ready} {.controller.chart} {.controller.address} {.controller.keepFloatingIP} {.demo.route} {.demo.address} {.demo.available} {.cannotTell}"
+	jp := "jsonpath={.ready} {.controller.chart} {.controller.address} {.controller.keepFloatingIP} {.demo.route} {.demo.address} {.demo.available.ready}/{.demo.available.desired} {.cannotTell}"
 	tests := []struct {
 		name string
 		cs   *fake.Clientset
@@ -76,8 +76,8 @@ func TestDemoStatusOnFakes(t *testing.T) {
 		{"ready", demoCluster(), []*release.Release{rel()}, 0, "true ingress-nginx-4.15.1 160.44.12.35 true ingress/demo-ip-ingress 160.44.12.35 1/1 "},
 		{"no controller release", demoCluster(), nil, 0, "true  160.44.12.35 true ingress/demo-ip-ingress 160.44.12.35 1/1 "},
 		{"the demo's Deployment may not be read", forbidDeployments(demoCluster()), []*release.Release{rel()}, 1,
-			`false ingress-nginx-4.15.1 160.44.12.35 true ingress/demo-ip-ingress 160.44.12.35  ["cannot tell: get deployment.apps \"web\" in namespace \"demo\" forbidden"]`},
-		{"nothing deployed", fake.NewClientset(), nil, 1, "false   false    "},
+			`false ingress-nginx-4.15.1 160.44.12.35 true ingress/demo-ip-ingress 160.44.12.35 / ["cannot tell: get deployment.apps \"web\" in namespace \"demo\" forbidden"]`},
+		{"nothing deployed", fake.NewClientset(), nil, 1, "false   false   / "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,5 +92,26 @@ func TestDemoStatusOnFakes(t *testing.T) {
 				t.Fatalf("exit %d (want %d)\n%q\n%s", code, tt.code, s.Out.String(), s.ErrOut.String())
 			}
 		})
+	}
+}
+
+// #27 class 4: status's report keeps the collection's schema (docs/report-schema.md): the
+// demo's pods as numbers, not "1/1".
+func TestStatusReportSchema(t *testing.T) {
+	hc, err := helmtest.MemoryClient(nginx.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s clitest.Streams
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gatewayGV.WithResource("gateways"): "GatewayList"})
+	o := &StatusOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: demoCluster(), Dynamic: dyn}, releases: hc, out: output.Flags{Output: "json"}}
+	if code := clitest.Run(o, &s); code != 0 {
+		t.Fatalf("exit %d %s", code, s.ErrOut.String())
+	}
+	clitest.CheckReport(t, "status", s.Out.Bytes())
+	if r := run(&clitest.Factory{}, "version", "-o", "json"); r.Code != 0 {
+		t.Fatalf("version: %d %s", r.Code, r.Err)
+	} else {
+		clitest.CheckReport(t, "version", []byte(r.Out))
 	}
 }

@@ -152,11 +152,11 @@ func (o *VerifyOptions) printHuman(w io.Writer, r VerifyReport) error {
 	p := o.g.Palette(w)
 	for _, h := range r.Hops {
 		mark := p.Good("✓")
-		if !h.OK {
+		if !h.Passed() {
 			mark = p.Bad("✗")
 		}
 		fmt.Fprintf(w, "%s %-11s %s\n", mark, h.Name, h.Detail)
-		if !h.OK && h.Fix != "" {
+		if !h.Passed() && h.Fix != "" {
 			fmt.Fprintf(w, "  %s %s\n", p.Faint("fix:"), h.Fix)
 		}
 	}
@@ -177,7 +177,7 @@ func (o *VerifyOptions) record(c *kube.Clients, rt route, r VerifyReport) {
 	if len(r.Hops) > 0 {
 		last := r.Hops[len(r.Hops)-1]
 		for _, h := range r.Hops {
-			if !h.OK {
+			if !h.Passed() {
 				last = h
 				break
 			}

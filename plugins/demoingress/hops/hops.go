@@ -14,20 +14,24 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/httpcheck"
 )
 
 // Hop is one step of the report.
 type Hop struct {
 	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
+	Status report.Status `json:"status"` // pass or fail
 	Detail string `json:"detail"`
 	Fix    string `json:"fix,omitempty"`
 }
 
+// Passed says whether the hop holds.
+func (h Hop) Passed() bool { return h.Status == report.Pass }
+
 // Route judges the route's address; why is what the route's status says about it, if anything.
 func Route(kind, ns, name, addr string, exists bool, why string) Hop {
-	h := Hop{Name: RouteHopName}
+	h := Hop{Name: RouteHopName, Status: report.Fail}
 	switch {
 	case !exists:
 		h.Detail, h.Fix = fmt.Sprintf("%s %s/%s does not exist", kind, ns, name), "kubectl demoingress deploy"
@@ -41,14 +45,14 @@ func Route(kind, ns, name, addr string, exists bool, why string) Hop {
 		h.Detail = fmt.Sprintf("%s %s/%s has no address yet", kind, ns, name)
 		h.Fix = "the ingress controller publishes its load balancer's address: check kubectl demoingress status (is the controller installed, does its Service have an external IP?)"
 	default:
-		h.OK, h.Detail = true, fmt.Sprintf("%s %s/%s has address %s", kind, ns, name, addr)
+		h.Status, h.Detail = report.Pass, fmt.Sprintf("%s %s/%s has address %s", kind, ns, name, addr)
 	}
 	return h
 }
 
 // Deployment judges the demo deployment from its status and its pods.
 func Deployment(d *appsv1.Deployment, pods []corev1.Pod) Hop {
-	h := Hop{Name: DeploymentHopName}
+	h := Hop{Name: DeploymentHopName, Status: report.Fail}
 	if d == nil {
 		h.Detail, h.Fix = "deployment web does not exist", "kubectl demoingress deploy"
 		return h
@@ -58,7 +62,7 @@ func Deployment(d *appsv1.Deployment, pods []corev1.Pod) Hop {
 		want = *d.Spec.Replicas
 	}
 	if d.Status.AvailableReplicas >= 1 {
-		h.OK, h.Detail = true, fmt.Sprintf("deployment %s/%s: %d/%d available", d.Namespace, d.Name, d.Status.AvailableReplicas, want)
+		h.Status, h.Detail = report.Pass, fmt.Sprintf("deployment %s/%s: %d/%d available", d.Namespace, d.Name, d.Status.AvailableReplicas, want)
 		// Old pods still serve while a new version fails to roll out: say so.
 		if problems := PodProblems(pods); len(problems) > 0 {
 			note := "; some pods are not ready: "
@@ -140,7 +144,7 @@ func ready(p corev1.Pod) bool {
 
 // Endpoints judges the service's ready endpoints.
 func Endpoints(service string, slices []discoveryv1.EndpointSlice) Hop {
-	h := Hop{Name: "endpoints"}
+	h := Hop{Name: "endpoints", Status: report.Fail}
 	n := 0
 	for _, s := range slices {
 		for _, e := range s.Endpoints {
@@ -154,14 +158,15 @@ func Endpoints(service string, slices []discoveryv1.EndpointSlice) Hop {
 		h.Fix = "the service selects no ready pod: compare its selector with the pod labels (kubectl -n demo get endpointslices,pods --show-labels)"
 		return h
 	}
-	h.OK, h.Detail = true, fmt.Sprintf("service %s has %d ready endpoint(s)", service, n)
+	h.Status, h.Detail = report.Pass, fmt.Sprintf("service %s has %d ready endpoint(s)", service, n)
 	return h
 }
 
 // HTTP judges the answer.
 func HTTP(r httpcheck.Result) Hop {
-	h := Hop{Name: "http", OK: r.Kind == httpcheck.OK, Detail: "GET " + r.URL + ": " + httpcheck.Explain(r)}
-	if !h.OK {
+	h := Hop{Name: "http", Status: report.Pass, Detail: "GET " + r.URL + ": " + httpcheck.Explain(r)}
+	if r.Kind != httpcheck.OK {
+		h.Status = report.Fail
 		h.Fix = "curl -v " + r.URL + " shows the same; kubectl demoingress status shows the controller and its address"
 	}
 	return h
@@ -194,7 +199,7 @@ const (
 func ReadyForRequest(hops []Hop) bool {
 	ok := map[string]bool{}
 	for _, h := range hops {
-		ok[h.Name] = h.OK
+		ok[h.Name] = h.Passed()
 	}
 	return ok[RouteHopName] && ok[DeploymentHopName]
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/httpcheck"
 )
 
@@ -27,35 +28,35 @@ func TestDeploymentHop(t *testing.T) {
 	h := Deployment(d, []corev1.Pod{unsched, pull, crash})
 	for _, want := range []string{"0/2 available", "pod web-1: CrashLoopBackOff (back-off 40s restarting failed container), last exit code 1 (Error), restarted 4 times",
 		"pod web-2: ImagePullBackOff (pull access denied)", "pod web-3: not scheduled: 0/3 nodes are available: 3 Insufficient cpu."} {
-		if h.OK || !strings.Contains(h.Detail, want) {
+		if h.Passed() || !strings.Contains(h.Detail, want) {
 			t.Errorf("missing %q in %q", want, h.Detail)
 		}
 	}
 	d.Status.AvailableReplicas = 2
-	if h := Deployment(d, nil); !h.OK || !strings.Contains(h.Detail, "2/2 available") {
+	if h := Deployment(d, nil); !h.Passed() || !strings.Contains(h.Detail, "2/2 available") {
 		t.Fatal(h)
 	}
-	if h := Deployment(nil, nil); h.OK || h.Fix != "kubectl demoingress deploy" {
+	if h := Deployment(nil, nil); h.Passed() || h.Fix != "kubectl demoingress deploy" {
 		t.Fatal(h)
 	}
 }
 
 func TestEndpointsRouteHTTP(t *testing.T) {
-	if h := Endpoints("web", nil); h.OK {
+	if h := Endpoints("web", nil); h.Passed() {
 		t.Fatal(h)
 	}
 	s := discoveryv1.EndpointSlice{Endpoints: []discoveryv1.Endpoint{{Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}, {Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(false)}}}}
-	if h := Endpoints("web", []discoveryv1.EndpointSlice{s}); !h.OK || !strings.Contains(h.Detail, "1 ready") {
+	if h := Endpoints("web", []discoveryv1.EndpointSlice{s}); !h.Passed() || !strings.Contains(h.Detail, "1 ready") {
 		t.Fatal(h)
 	}
-	if h := Route("gateway", "demo", "demo-gateway", "", true, "Accepted=Unknown Pending: Waiting for controller"); h.OK ||
+	if h := Route("gateway", "demo", "demo-gateway", "", true, "Accepted=Unknown Pending: Waiting for controller"); h.Passed() ||
 		!strings.Contains(h.Detail, "(Accepted=Unknown Pending: Waiting for controller)") || !strings.Contains(h.Fix, "Gateway controller") || strings.Contains(h.Fix, "ingress controller") {
 		t.Errorf("gateway without address: %+v", h)
 	}
-	if h := Route("ingress", "demo", "demo-ip-ingress", "", true, ""); h.OK || !strings.Contains(h.Detail, "no address yet") {
+	if h := Route("ingress", "demo", "demo-ip-ingress", "", true, ""); h.Passed() || !strings.Contains(h.Detail, "no address yet") {
 		t.Fatal(h)
 	}
-	if h := HTTP(httpcheck.Result{URL: "http://x/demo", Kind: httpcheck.HTTPError, Status: 404, Attempts: 3}); h.OK || !strings.Contains(h.Detail, "HTTP 404") {
+	if h := HTTP(httpcheck.Result{URL: "http://x/demo", Kind: httpcheck.HTTPError, Status: 404, Attempts: 3}); h.Passed() || !strings.Contains(h.Detail, "HTTP 404") {
 		t.Fatal(h)
 	}
 }
@@ -77,7 +78,7 @@ func TestURLAndReadiness(t *testing.T) {
 			t.Errorf("%+v: %s", tc, got)
 		}
 	}
-	route, dep := Hop{Name: RouteHopName, OK: true}, Hop{Name: DeploymentHopName, OK: true}
+	route, dep := Hop{Name: RouteHopName, Status: report.Pass}, Hop{Name: DeploymentHopName, Status: report.Pass}
 	if !ReadyForRequest([]Hop{route, dep, {Name: "endpoints"}}) {
 		t.Fatal("missing endpoints stop the request")
 	}

@@ -16,13 +16,14 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 )
 
-// Check states.
+// Check states, in the collection's vocabulary (lib/report).
 const (
-	OK   = "ok"
-	Warn = "warn"
-	Fail = "fail"
+	OK   = string(report.Pass)
+	Warn = string(report.Warn)
+	Fail = string(report.Fail)
 )
 
 // Check is one line of the doctor's report.

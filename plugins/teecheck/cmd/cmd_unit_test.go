@@ -97,7 +97,7 @@ func TestNodesOverShoots(t *testing.T) {
 	snp := fakeNode("snp-1", "16", "64Gi", "containerd://1.7.22", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"})
 	f := &clitest.Factory{GardenConn: conn, Shoots: map[string]*kube.Clients{gardentest.ShootHost("eco-a"): {Kube: fake.NewClientset(snp)}}}
 	r := run(f, "nodes", "--shoots", "all", "-p", "eco", "-o", `jsonpath={range .items[*]}{.shoot}={.status}/{.access} {end}`)
-	if r.Code != 1 || r.Out != "eco-a=ok/admin eco-b=hibernated/ eco-c=unreachable/admin " {
+	if r.Code != 1 || r.Out != "eco-a=pass/admin eco-b=skip/ eco-c=unknown/admin " {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 	if r := run(f, "nodes", "--shoots", "eco-a,eco-x", "-p", "eco"); r.Code != 2 || !strings.Contains(r.Err, `shoot "eco-x" does not exist in project eco`) {

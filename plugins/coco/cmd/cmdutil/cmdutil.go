@@ -8,18 +8,19 @@ import (
 	"errors"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 )
 
 // ManagedBy is the field manager and app.kubernetes.io/managed-by of what kubectl coco writes.
 const ManagedBy = "kubectl-coco"
 
-// Hop states.
+// Hop states, in the collection's vocabulary (lib/report).
 const (
-	HopOK         = "ok"
-	HopFail       = "fail"
-	HopCannotTell = "cannot-tell"
-	HopSkipped    = "skipped"
+	HopOK         = string(report.Pass)
+	HopFail       = string(report.Fail)
+	HopCannotTell = string(report.Unknown)
+	HopSkipped    = string(report.Skip)
 )
 
 // Hop is one step between a guest and its secrets (attest check), or one point of a

@@ -19,6 +19,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/names"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
@@ -152,7 +153,7 @@ func (o *AttestCheckOptions) Run(ctx context.Context) error {
 func (o *AttestCheckOptions) trusteeHop(ctx context.Context, r *AttestReport) cmdutil.Hop {
 	h := cmdutil.Hop{Name: "trustee"}
 	st := &TrusteeStatusOptions{g: o.g, clients: o.clients, releases: o.releases}
-	s := TrusteeStatus{Namespace: trusteeNamespace(o.g), Deployments: map[string]string{}, Images: map[string]string{}, KbsConfigs: []string{}}
+	s := TrusteeStatus{Namespace: trusteeNamespace(o.g), Deployments: map[string]report.Replicas{}, Images: map[string]string{}, KbsConfigs: []string{}}
 	rel, err := o.releases.Get(ctx, trusteechart.ReleaseName)
 	switch {
 	case err != nil:

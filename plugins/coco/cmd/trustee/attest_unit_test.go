@@ -28,11 +28,11 @@ func TestAttestCheckOnFakes(t *testing.T) {
 		return r.Out, r.Err, r.Code
 	}
 	out, errOut, code := check("--kbs-url", "http://10.0.0.5:8080", "--local-url", kbsSrv.URL)
-	if code != 1 || out != "trustee=skipped from-here=ok from-worker=fail untrusted-guest=cannot-tell admin=skipped " {
+	if code != 1 || out != "trustee=skip from-here=pass from-worker=fail untrusted-guest=unknown admin=skip " {
 		t.Fatalf("exit %d %q %s", code, out, errOut)
 	}
 	out, errOut, code = check()
-	if code != 1 || out != "trustee=fail from-here=skipped from-worker=skipped untrusted-guest=skipped admin=skipped " {
+	if code != 1 || out != "trustee=fail from-here=skip from-worker=skip untrusted-guest=skip admin=skip " {
 		t.Fatalf("nothing installed: exit %d %q %s", code, out, errOut)
 	}
 	if _, errOut, code := check("--kbs-url", "kbs:8080"); code != 2 || !strings.Contains(errOut, "--kbs-url") {

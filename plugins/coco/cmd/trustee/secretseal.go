@@ -38,6 +38,7 @@ type SealOptions struct {
 
 	printer       *output.Printer[SealResult]
 	secretPrinter *output.Printer[*applycorev1.SecretApplyConfiguration] // --dry-run=client
+	applied       *corev1.Secret                                         // what the server returned (--dry-run=server -o json|yaml prints it)
 	clients       *kube.Clients
 	keyPath       string
 }
@@ -178,6 +179,11 @@ func (o *SealOptions) Run(ctx context.Context) error {
 	r.Result = map[string]string{stateAbsent: "created", stateOurs: "updated"}[state]
 	if o.DryRun == cli.DryRunServer {
 		r.Result = "would-be-" + r.Result
+		if f := o.printer.Format(); (f == output.JSON || f == output.YAML) && o.applied != nil {
+			// The same kind as the client dry run prints: the Secret, as the server would save it.
+			o.applied.APIVersion, o.applied.Kind = "v1", "Secret"
+			return output.Print(o.g.Streams.Out, f, o.applied)
+		}
 	}
 	return o.report(r, key)
 }
@@ -246,9 +252,11 @@ func (o *SealOptions) apply(ctx context.Context, ns string, key *sealingKey) err
 	if o.DryRun == cli.DryRunServer {
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
-	if _, err := o.clients.Kube.CoreV1().Secrets(ns).Apply(ctx, sec, opts); err != nil {
+	got, err := o.clients.Kube.CoreV1().Secrets(ns).Apply(ctx, sec, opts)
+	if err != nil {
 		return clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: "secrets", Namespace: ns, Name: o.Name})
 	}
+	o.applied = got
 	return nil
 }
 

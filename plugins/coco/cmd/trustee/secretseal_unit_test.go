@@ -143,3 +143,16 @@ func TestSealOnFakes(t *testing.T) {
 		}
 	}
 }
+
+// #27 class 4: --dry-run=server -o json prints the same kind of thing as --dry-run=client: the
+// Secret.
+func TestSealServerDryRunPrintsTheSecret(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, dr := range []cli.DryRun{cli.DryRunClient, cli.DryRunServer} {
+		out, errOut, code := runSeal(t, sealCluster(true), &SealOptions{Resource: "kbs:///default/db/password", DryRun: dr, out: output.Flags{Output: "json"}}, "db")
+		var sec corev1.Secret
+		if err := json.Unmarshal([]byte(out), &sec); err != nil || code != 0 || sec.Kind != "Secret" || sec.Name != "db" {
+			t.Fatalf("%s: exit %d %v\n%s\n%s", dr, code, err, out, errOut)
+		}
+	}
+}

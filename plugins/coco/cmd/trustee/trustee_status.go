@@ -23,6 +23,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
@@ -121,7 +122,7 @@ type TrusteeStatus struct {
 	Chart       string            `json:"chart,omitempty"`
 	Status      string            `json:"status,omitempty"`
 	Namespace   string            `json:"namespace"`
-	Deployments map[string]string `json:"deployments"` // name: ready/desired
+	Deployments map[string]report.Replicas `json:"deployments"`
 	KBSURL      string            `json:"kbsURL,omitempty"`
 	// Images are what the Deployments run (deployment/container: image); TLS: the KBS serves HTTPS.
 	Images map[string]string `json:"images"`
@@ -171,7 +172,7 @@ func (o *TrusteeStatusOptions) Validate() error { return nil }
 // Run reads the release, its Deployments and the operator's KbsConfigs; exit 1 unless healthy.
 func (o *TrusteeStatusOptions) Run(ctx context.Context) error {
 	ns := trusteeNamespace(o.g)
-	r := TrusteeStatus{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeStatus", Namespace: ns, Deployments: map[string]string{}, Images: map[string]string{}, Warnings: []string{},
+	r := TrusteeStatus{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "TrusteeStatus", Namespace: ns, Deployments: map[string]report.Replicas{}, Images: map[string]string{}, Warnings: []string{},
 		KbsConfigs: []string{}, Problems: []string{}, CannotTell: []string{}}
 	rel, err := o.releases.Get(ctx, trusteechart.ReleaseName)
 	if err != nil {
@@ -215,7 +216,7 @@ func (o *TrusteeStatusOptions) chartStatus(ctx context.Context, manifest string,
 			if d.Spec.Replicas != nil {
 				want = *d.Spec.Replicas
 			}
-			r.Deployments[name] = fmt.Sprintf("%d/%d", d.Status.ReadyReplicas, want)
+			r.Deployments[name] = report.Replicas{Ready: d.Status.ReadyReplicas, Desired: want}
 			for _, c := range d.Spec.Template.Spec.Containers {
 				r.Images[name+"/"+c.Name] = c.Image
 			}

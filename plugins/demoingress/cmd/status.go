@@ -49,10 +49,10 @@ type StatusReport struct {
 		KeepFloatingIP bool   `json:"keepFloatingIP"`
 	} `json:"controller"`
 	Demo struct {
-		Deployed  bool   `json:"deployed"`
-		Route     string `json:"route,omitempty"`
-		Address   string `json:"address,omitempty"`
-		Path      string `json:"path,omitempty"`
+		Deployed bool   `json:"deployed"`
+		Route    string `json:"route,omitempty"`
+		Address  string `json:"address,omitempty"`
+		Path     string `json:"path,omitempty"`
 		// Available counts the demo's available pods of those it wants.
 		Available *report.Replicas `json:"available,omitempty"`
 		// Condition says why a Gateway has no address (its Accepted condition).

@@ -20,10 +20,10 @@ import (
 
 // Hop is one step of the report.
 type Hop struct {
-	Name   string `json:"name"`
+	Name   string        `json:"name"`
 	Status report.Status `json:"status"` // pass or fail
-	Detail string `json:"detail"`
-	Fix    string `json:"fix,omitempty"`
+	Detail string        `json:"detail"`
+	Fix    string        `json:"fix,omitempty"`
 }
 
 // Passed says whether the hop holds.

@@ -23,8 +23,8 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
-	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
+	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
@@ -114,16 +114,16 @@ func workerAddress(ctx context.Context, c *kube.Clients) (string, error) {
 
 // TrusteeStatus is the schema of "trustee status -o json|yaml".
 type TrusteeStatus struct {
-	APIVersion  string            `json:"apiVersion"`
-	Kind        string            `json:"kind"`
-	Installed   bool              `json:"installed"`
-	Method      string            `json:"method,omitempty"` // chart, or operator (KbsConfig)
-	Release     string            `json:"release,omitempty"`
-	Chart       string            `json:"chart,omitempty"`
-	Status      string            `json:"status,omitempty"`
-	Namespace   string            `json:"namespace"`
+	APIVersion  string                     `json:"apiVersion"`
+	Kind        string                     `json:"kind"`
+	Installed   bool                       `json:"installed"`
+	Method      string                     `json:"method,omitempty"` // chart, or operator (KbsConfig)
+	Release     string                     `json:"release,omitempty"`
+	Chart       string                     `json:"chart,omitempty"`
+	Status      string                     `json:"status,omitempty"`
+	Namespace   string                     `json:"namespace"`
 	Deployments map[string]report.Replicas `json:"deployments"`
-	KBSURL      string            `json:"kbsURL,omitempty"`
+	KBSURL      string                     `json:"kbsURL,omitempty"`
 	// Images are what the Deployments run (deployment/container: image); TLS: the KBS serves HTTPS.
 	Images map[string]string `json:"images"`
 	TLS    bool              `json:"tls"`

@@ -255,14 +255,11 @@ func TestConfidentialWorkload(t *testing.T) {
 		var objs struct {
 			Kind  string `json:"kind"`
 			Items []struct {
-				Kind     string `json:"kind"`
-				Metadata struct {
-					UID string `json:"uid"`
-				} `json:"metadata"`
+				Kind string `json:"kind"`
 			} `json:"items"`
 		}
-		if err := json.Unmarshal([]byte(res.Stdout), &objs); err != nil || res.Code != 0 || objs.Kind != "List" || len(objs.Items) == 0 || objs.Items[0].Kind != "Deployment" {
-			t.Fatalf("server dry run -o json: exit %d %v\n%.400s\n%s", res.Code, err, res.Stdout, res.Stderr)
+		if err := json.Unmarshal([]byte(res.Stdout), &objs); err != nil || res.Code != 0 || objs.Kind != "List" || len(objs.Items) == 0 || objs.Items[0].Kind != "Pod" {
+			t.Fatalf("server dry run -o json: exit %d %v (%d bytes)\n%.400q\n%s", res.Code, err, len(res.Stdout), res.Stdout, res.Stderr)
 		}
 		res = deploy(web, "--policy", "genpolicy", "--genpolicy", os.Args[0], "--kbs-url", "http://10.0.0.5:8080", "--bind=false", "--dry-run", "-o", "yaml")
 		i := strings.Index(res.Stdout, initdata.Annotation+": ")

@@ -15,7 +15,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
-// manifestFlags are kubectl's -f and -R: -f repeats (or takes a comma-separated list), names a
+// manifestFlags are kubectl's -f and -R: -f repeats (a path may hold a comma: no list), names a
 // file, a directory (its .json, .yaml and .yml files, as kubectl's FileExtensions) or - for stdin.
 type manifestFlags struct {
 	Files     []string
@@ -29,7 +29,7 @@ const maxManifestBytes = 8 << 20
 var manifestExtensions = []string{".json", ".yaml", ".yml"}
 
 func (m *manifestFlags) addFlags(f *pflag.FlagSet, what string) {
-	f.StringSliceVarP(&m.Files, "filename", "f", nil, what+": a file, a directory of .yaml/.yml/.json files, or - for stdin (repeat -f for more)")
+	f.StringArrayVarP(&m.Files, "filename", "f", nil, what+": a file, a directory of .yaml/.yml/.json files, or - for stdin (repeat -f for more)")
 	f.BoolVarP(&m.Recursive, "recursive", "R", false, "read the directories -f names recursively")
 }
 

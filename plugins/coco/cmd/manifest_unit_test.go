@@ -53,9 +53,16 @@ func TestManifestFlagsAsKubectl(t *testing.T) {
 			t.Errorf("%+v: got %q, want %q", c.m, s, c.want)
 		}
 	}
-	// Through the command line: repeated -f and a comma-separated list.
+	// Through the command line: -f repeated, and a path with a comma (kept whole).
+	comma := filepath.Join(dir, "a,b")
+	if err := os.Mkdir(comma, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(b, filepath.Join(comma, "b.yml")); err != nil {
+		t.Fatal(err)
+	}
 	f := cmdtest.OnCluster(snpCluster())
-	for _, args := range [][]string{{"-f", a, "-f", b}, {"-f", a + "," + b}} {
+	for _, args := range [][]string{{"-f", a, "-f", comma}} {
 		r := run(f, append([]string{"undeploy", "--dry-run"}, args...)...)
 		if r.Code != 0 || !strings.Contains(r.Out, "would delete configmap/a, configmap/b") {
 			t.Fatalf("%v: exit %d %q %s", args, r.Code, r.Out, r.Err)

@@ -26,11 +26,21 @@ const (
 	Failed      = string(report.Fail)
 )
 
+// Causes of a result that is not pass: the word a table shows and a script can test.
+const (
+	CauseHibernated  = "hibernated"
+	CauseUnreachable = "unreachable"
+	CauseForbidden   = "forbidden"
+	CauseFailed      = "failed"
+)
+
 // Result is one shoot's outcome: hibernated shoots and shoots that cannot be reached are
 // results with their reason, not failures of the whole read.
 type Result[T any] struct {
 	Shoot  string `json:"shoot"`
 	Status string `json:"status"`
+	// Cause says why a shoot was not read: hibernated, unreachable, forbidden or failed.
+	Cause  string `json:"cause,omitempty"`
 	Reason string `json:"reason,omitempty"`
 	// Access is the kubeconfig the read used: admin or viewer.
 	Access string `json:"access,omitempty"`
@@ -51,7 +61,7 @@ func Run[T any](ctx context.Context, c *Conn, p Project, shoots []gardencorev1be
 		s := &shoots[i]
 		results[i].Shoot = s.Name
 		if hibernated(s) {
-			results[i].Status, results[i].Reason = Hibernated, "the shoot is hibernated: no nodes run"
+			results[i].Status, results[i].Cause, results[i].Reason = Hibernated, CauseHibernated, "the shoot is hibernated: no nodes run"
 			continue
 		}
 		wg.Add(1)
@@ -74,7 +84,7 @@ func Run[T any](ctx context.Context, c *Conn, p Project, shoots []gardencorev1be
 func readOne[T any](ctx context.Context, c *Conn, p Project, r *Result[T], read func(context.Context, *rest.Config) (T, error)) {
 	cfg, access, err := c.ShootConfig(ctx, p.Namespace, r.Shoot, FleetExpiration)
 	if err != nil {
-		r.Status, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")
+		r.Status, r.Cause, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")
 		return
 	}
 	r.Access = access
@@ -84,7 +94,7 @@ func readOne[T any](ctx context.Context, c *Conn, p Project, r *Result[T], read 
 	}
 	v, err := read(ctx, cfg)
 	if err != nil {
-		r.Status, r.Reason = classify(err, "reading the shoot")
+		r.Status, r.Cause, r.Reason = classify(err, "reading the shoot")
 		return
 	}
 	r.Status, r.Value = OK, v
@@ -94,7 +104,7 @@ func hibernated(s *gardencorev1beta1.Shoot) bool {
 	return s.Status.IsHibernated || (s.Spec.Hibernation != nil && s.Spec.Hibernation.Enabled != nil && *s.Spec.Hibernation.Enabled)
 }
 
-func classify(err error, what string) (string, string) {
+func classify(err error, what string) (status, cause, reason string) {
 	var ce *clierr.Error
 	msg := err.Error()
 	if errors.As(err, &ce) {
@@ -102,9 +112,9 @@ func classify(err error, what string) (string, string) {
 	}
 	switch {
 	case apierrors.IsForbidden(err) || strings.Contains(msg, "not allowed to"):
-		return Forbidden, what + ": " + msg
+		return Forbidden, CauseForbidden, what + ": " + msg
 	case clierr.IsConnection(err) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "unreachable") || strings.Contains(msg, "connection refused"):
-		return Unreachable, what + ": " + msg
+		return Unreachable, CauseUnreachable, what + ": " + msg
 	}
-	return Failed, what + ": " + msg
+	return Failed, CauseFailed, what + ": " + msg
 }

@@ -205,7 +205,7 @@ func TestFleetNodes(t *testing.T) {
 	// A project member who may not have admin kubeconfigs gets viewer ones.
 	viewerKC := viewerOnly(t)
 	rv := harness.Run(ctxc, teecheck.NewRoot, viewerKC, "nodes", "--shoots", "eco-f1", "-p", "eco", "-o", "jsonpath={.items[0].status} {.items[0].access} {.items[0].value.items[0].name}")
-	if rv.Code != 0 || rv.Stdout != "ok viewer snp-1" {
+	if rv.Code != 0 || rv.Stdout != "pass viewer snp-1" {
 		t.Errorf("viewer: exit %d %q %s", rv.Code, rv.Stdout, rv.Stderr)
 	}
 
@@ -214,7 +214,7 @@ func TestFleetNodes(t *testing.T) {
 	for _, root := range []func(genericiooptions.IOStreams) *cobra.Command{teecheck.NewRoot, coco.NewRoot} {
 		verb := map[bool]string{true: "nodes", false: "status"}[reflect.ValueOf(root).Pointer() == reflect.ValueOf(teecheck.NewRoot).Pointer()]
 		rg := harness.Run(ctxc, root, "", verb, "--shoots", "eco-f1", "-p", "eco", "--garden", "fg1", "-o", "jsonpath={.items[0].shoot} {.items[0].status} {.items[0].access}")
-		if rg.Stdout != "eco-f1 ok admin" {
+		if rg.Stdout != "eco-f1 pass admin" {
 			t.Errorf("%s --shoots --garden fg1: exit %d %q %s", verb, rg.Code, rg.Stdout, rg.Stderr)
 		}
 		if rg := harness.Run(ctxc, root, "", verb, "--shoots", "eco-f1", "-p", "eco", "--garden", "nope"); rg.Code != 2 || !strings.Contains(rg.Stderr, `garden "nope" is not in`) {
@@ -230,7 +230,7 @@ func TestFleetNodes(t *testing.T) {
 		t.Setenv("GCTL_HOME", t.TempDir())
 		t.Setenv("KUBECONFIG", userKC)
 		rk := harness.Run(ctxc, teecheck.NewRoot, "", "nodes", "--shoots", "eco-f1", "-p", "eco", "-o", "jsonpath={.items[0].shoot} {.items[0].status}")
-		if rk.Stdout != "eco-f1 ok" {
+		if rk.Stdout != "eco-f1 pass" {
 			t.Errorf("exit %d %q %s", rk.Code, rk.Stdout, rk.Stderr)
 		}
 	})

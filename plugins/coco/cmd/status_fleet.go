@@ -72,7 +72,7 @@ func (o *StatusOptions) printFleet(w io.Writer, r FleetStatus) error {
 	t := output.Table{Headers: []string{"shoot", "installed", "method", "version", "nodes", "healthy", "problems"}}
 	for _, res := range r.Items {
 		if res.Status != garden.OK {
-			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C("-"), output.C("-"), output.C(res.Status), output.C(res.Reason))
+			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C("-"), output.C("-"), output.C(res.Cause), output.C(res.Reason))
 			continue
 		}
 		s := res.Value

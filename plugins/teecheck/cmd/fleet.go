@@ -80,7 +80,7 @@ func (o *NodesOptions) printFleet(w io.Writer, r FleetReport) error {
 	t := output.Table{Headers: []string{"shoot", "node", "arch", "tee", "worker", "coco"}, NoHeaders: o.out.NoHeaders}
 	for _, res := range r.Items {
 		if res.Status != garden.OK {
-			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C(res.Status), output.C("-"), output.C(res.Reason))
+			t.Add(output.C(res.Shoot), output.C("-"), output.C("-"), output.C(res.Cause), output.C("-"), output.C(res.Reason))
 			continue
 		}
 		if len(res.Value.Items) == 0 {

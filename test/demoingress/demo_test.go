@@ -67,7 +67,7 @@ func TestDeployDryRunPrintsTheGuidesManifests(t *testing.T) {
 func TestDeployVerifyDelete(t *testing.T) {
 	ctx := context.Background()
 	harness.Step(t, "install and deploy, twice", func(t *testing.T) {
-		if r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 {
+		if r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 {
 			t.Fatalf("install: %d %s", r.Code, r.Stderr)
 		}
 		r := run(t, "deploy", "--image", "local/demoweb:1")
@@ -172,7 +172,7 @@ func TestDeployVerifyDelete(t *testing.T) {
 			t.Fatalf("verify without demo: %d %s %s", r.Code, r.Stdout, r.Stderr)
 		}
 		r = run(t, "delete", "--controller", "--wait", "--timeout", "1m")
-		if r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx uninstalled") || !strings.Contains(r.Stderr, "floating IP 127.0.0.1 is released") {
+		if r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx/ingress-nginx (ingress-nginx) uninstalled") || !strings.Contains(r.Stderr, "floating IP 127.0.0.1 is released") {
 			t.Fatalf("delete --controller: %d %s %s", r.Code, r.Stdout, r.Stderr)
 		}
 		if _, err := cp.Admin.CoreV1().Namespaces().Get(ctx, "ingress-nginx", metav1.GetOptions{}); !apierrors.IsNotFound(err) {

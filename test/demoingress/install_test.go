@@ -16,8 +16,8 @@ import (
 )
 
 func TestInstallIdempotentAndUpgrade(t *testing.T) {
-	r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx installed (chart 4.15.1, revision 1)") ||
+	r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx installed (chart ingress-nginx 4.15.1, revision 1)") ||
 		!strings.Contains(r.Stdout, "external address: 127.0.0.1") || !strings.Contains(r.Stderr, "ingress-nginx is retired") {
 		t.Fatalf("%d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
@@ -36,10 +36,10 @@ func TestInstallIdempotentAndUpgrade(t *testing.T) {
 	if _, err := cp.Admin.NetworkingV1().IngressClasses().Get(ctx, "nginx", metav1.GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx unchanged") {
+	if r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx unchanged") {
 		t.Fatalf("second run: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
-	r = run(t, "install", "--chart-repo", repo.URL, "--load-balancer-ip", "160.44.12.35", "--keep-floating-ip", "--timeout", "1m")
+	r = run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--load-balancer-ip", "160.44.12.35", "--keep-floating-ip", "--timeout", "1m")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "release ingress-nginx upgraded") {
 		t.Fatalf("upgrade: %d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
@@ -57,11 +57,13 @@ func TestInstallIdempotentAndUpgrade(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
 		t.Fatal(err, r.Stdout, r.Stderr)
 	}
-	if st.Controller.Service != "ingress-nginx-controller" || st.Controller.Address != "160.44.12.35" || !st.Controller.KeepFloatingIP {
+	// The address stays: the cloud controller honours loadBalancerIP only when it creates the
+	// load balancer (the stand-in models cloud-provider-openstack#2443).
+	if st.Controller.Name != "ingress-nginx" || st.Controller.Service != "ingress-nginx-controller" || st.Controller.Address != "127.0.0.1" || !st.Controller.KeepFloatingIP {
 		t.Errorf("status controller %+v", st.Controller)
 	}
 	// Back to the loopback address the other tests use.
-	if r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stdout, "external address: 127.0.0.1") {
+	if r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 || !strings.Contains(r.Stdout, "external address: 127.0.0.1") {
 		t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
 	}
 }
@@ -73,13 +75,13 @@ func TestInstallBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"--load-balancer-ip", "160.44.12"}, 2, `--load-balancer-ip "160.44.12" is not an IP address`},
-		{[]string{"--controller", "traefik"}, 2, `unknown controller "traefik"`},
+		{[]string{"--controller", "nginx"}, 2, `unknown controller "nginx" (this tool installs: traefik, envoy-gateway, ingress-nginx)`},
 		{[]string{"--chart-repo", "http://127.0.0.1:1"}, 1, "cannot read the chart repository http://127.0.0.1:1"},
 		{[]string{"--chart-repo", "ftp://mirror"}, 2, "is not an http(s) URL"},
 		{[]string{"--version", "9.9.9"}, 2, `chart ingress-nginx has no version "9.9.9"`},
 		{[]string{"--timeout", "0s"}, 2, "--timeout must be positive"},
 	} {
-		args := append([]string{"install", "--chart-repo", repo.URL}, tc.args...)
+		args := append([]string{"install", "--controller", "ingress-nginx", "--chart-repo", repo.URL}, tc.args...)
 		r := run(t, args...)
 		if r.Code != tc.code || !strings.Contains(r.Stderr, tc.want) {
 			t.Errorf("%v: %d %s", tc.args, r.Code, r.Stderr)
@@ -88,14 +90,18 @@ func TestInstallBadInput(t *testing.T) {
 }
 
 // TestInstallWithoutAddress: the cloud refuses the floating IP; install says what the cloud
-// controller said, after --timeout.
+// controller said, after --timeout. The Service is made anew: the cloud controller reads the IP
+// only when it creates the load balancer.
 func TestInstallWithoutAddress(t *testing.T) {
-	r := run(t, "install", "--chart-repo", repo.URL, "--load-balancer-ip", harness.UnallocatedIP, "--timeout", "3s")
+	if r := run(t, "delete", "--controller=ingress-nginx", "--wait", "--timeout", "1m"); r.Code != 0 {
+		t.Fatalf("%d %s", r.Code, r.Stderr)
+	}
+	r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--load-balancer-ip", harness.UnallocatedIP, "--timeout", "3s")
 	if r.Code != 1 || !strings.Contains(r.Stderr, "has no external address after 3s") || !strings.Contains(r.Stderr, "SyncLoadBalancerFailed") {
 		t.Fatalf("%d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	// Restore: the loopback address for the other tests.
-	if r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 {
+	if r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 {
 		t.Fatalf("%d %s", r.Code, r.Stderr)
 	}
 }

@@ -19,11 +19,11 @@ func TestAdmissionWebhook(t *testing.T) {
 	wh := harness.StartIngressWebhook(cp.Admin)
 	defer wh.Close()
 	defer func() { // the controller without the webhook, for the tests that follow
-		if r := run(t, "install", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 {
+		if r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m"); r.Code != 0 {
 			t.Errorf("restore: %d %s", r.Code, r.Stderr)
 		}
 	}()
-	r := run(t, append([]string{"install", "--chart-repo", repo.URL, "--timeout", "1m"}, wh.Sets()...)...)
+	r := run(t, append([]string{"install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "1m"}, wh.Sets()...)...)
 	if r.Code != 0 || !strings.Contains(r.Stdout, "controller deployment ingress-nginx/ingress-nginx-controller available") {
 		t.Fatalf("install: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
@@ -71,7 +71,7 @@ func TestDryRunsOnAnEmptyCluster(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	r := run(t, "install", "--chart-repo", repo.URL, "--dry-run")
+	r := run(t, "install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--dry-run")
 	if r.Code != 0 {
 		t.Fatalf("install --dry-run: %d %s", r.Code, r.Stderr)
 	}

@@ -106,7 +106,7 @@ func TestLongCommandsInterruptedBySignal(t *testing.T) {
 		// No Job controller and no load balancer here: install waits (the chart's pre-install hook Job).
 		{"demoingress install", "demoingress", func(string) []string {
 			// --force: the interrupted run before it left its release pending, and is known to be gone.
-			return []string{"install", "--chart-repo", repo.URL, "--timeout", "2m", "--force"}
+			return []string{"install", "--controller", "ingress-nginx", "--chart-repo", repo.URL, "--timeout", "2m", "--force"}
 		}, after(2), "interrupted", nil},
 		// A node kata-deploy never cleans (no stand-in here): uninstall waits for its label to go.
 		{"coco uninstall", "coco", func(string) []string {

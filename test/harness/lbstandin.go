@@ -17,19 +17,37 @@ import (
 // Service gets no address and a Warning event, as from the OpenStack cloud controller.
 const UnallocatedIP = "203.0.113.99"
 
+// ReplacedIP is a floating IP the LoadBalancerStandIn treats as gone from the project: the
+// Service silently gets ReplacementIP instead, as cloud-provider-openstack allocates a new
+// floating IP when the one asked for cannot be found (pkg/openstack/loadbalancer.go
+// getFloatingNetworkIDForLB/ensureFloatingIP: a missing loadBalancerIP is created, not refused).
+const (
+	ReplacedIP    = "203.0.113.77"
+	ReplacementIP = "127.0.0.2"
+)
+
 // LoadBalancerStandIn is a test helper playing what cannot run here: the cloud load balancer
 // (OpenStack cloud controller) and the ingress controller's publishService. A LoadBalancer
 // Service gets spec.loadBalancerIP, or 127.0.0.1, as its address; an Ingress of class nginx gets
-// the address of the ingress-nginx controller Service. It runs until ctx ends.
+// the address of a controller Service serving that class: ingress-nginx's (namespace
+// ingress-nginx) or Traefik's (labelled app.kubernetes.io/name=traefik, whose ingress-nginx
+// provider publishes it). An address an Ingress already has from one of them is kept, as
+// during a migration both controllers run. It runs until ctx ends.
 func LoadBalancerStandIn(ctx context.Context, cs kubernetes.Interface) {
 	f := informers.NewSharedInformerFactory(cs, 30*time.Second)
 	svcs, ings := f.Core().V1().Services(), f.Networking().V1().Ingresses()
 	publish := func() {
+		addrs := map[string]bool{}
 		addr := ""
-		if list, err := svcs.Lister().Services("ingress-nginx").List(labels.Everything()); err == nil {
+		if list, err := svcs.Lister().List(labels.Everything()); err == nil {
 			for _, s := range list {
-				if len(s.Status.LoadBalancer.Ingress) > 0 {
-					addr = s.Status.LoadBalancer.Ingress[0].IP
+				serves := s.Namespace == "ingress-nginx" || s.Labels["app.kubernetes.io/name"] == "traefik"
+				if serves && s.Spec.Type == corev1.ServiceTypeLoadBalancer && len(s.Status.LoadBalancer.Ingress) > 0 {
+					a := s.Status.LoadBalancer.Ingress[0].IP
+					addrs[a] = true
+					if addr == "" || a < addr {
+						addr = a
+					}
 				}
 			}
 		}
@@ -45,7 +63,7 @@ func LoadBalancerStandIn(ctx context.Context, cs kubernetes.Interface) {
 			if len(i.Status.LoadBalancer.Ingress) > 0 {
 				cur = i.Status.LoadBalancer.Ingress[0].IP
 			}
-			if cur == addr {
+			if cur == addr || addrs[cur] {
 				continue
 			}
 			i = i.DeepCopy()
@@ -70,11 +88,14 @@ func LoadBalancerStandIn(ctx context.Context, cs kubernetes.Interface) {
 		if len(s.Status.LoadBalancer.Ingress) > 0 {
 			cur = s.Status.LoadBalancer.Ingress[0].IP
 		}
-		switch {
-		case want == UnallocatedIP && cur == "":
+		if want == ReplacedIP {
+			want = ReplacementIP
+		}
+		if cur != "" { // the cloud controller honours loadBalancerIP only when it creates the load balancer (cloud-provider-openstack#2443)
 			publish()
 			return
-		case want == UnallocatedIP:
+		}
+		if want == UnallocatedIP {
 			_, _ = cs.CoreV1().Events(s.Namespace).Create(ctx, &corev1.Event{
 				ObjectMeta:     metav1.ObjectMeta{GenerateName: s.Name + "-", Namespace: s.Namespace},
 				InvolvedObject: corev1.ObjectReference{Kind: "Service", Namespace: s.Namespace, Name: s.Name, UID: s.UID, APIVersion: "v1"},
@@ -82,16 +103,11 @@ func LoadBalancerStandIn(ctx context.Context, cs kubernetes.Interface) {
 				Message:        "Error syncing load balancer: failed to ensure load balancer: floating IP " + want + " is not available",
 				FirstTimestamp: metav1.Now(), LastTimestamp: metav1.Now(), Count: 1,
 			}, metav1.CreateOptions{})
-			want = ""
-		case cur == want:
 			publish()
 			return
 		}
 		s = s.DeepCopy()
-		s.Status.LoadBalancer.Ingress = nil
-		if want != "" {
-			s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: want}}
-		}
+		s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: want}}
 		_, _ = cs.CoreV1().Services(s.Namespace).UpdateStatus(ctx, s, metav1.UpdateOptions{})
 	}
 	_, _ = svcs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: balance, UpdateFunc: func(_, n any) { balance(n) }, DeleteFunc: func(any) { publish() }})

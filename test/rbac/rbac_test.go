@@ -129,7 +129,7 @@ func TestRestrictedUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	cocoInstall := []string{"install", "--chart", cocoChart, "--version", "0.21.0", "--plain-http", "--timeout", "20s"}
-	nginxInstall := []string{"install", "--chart-repo", nginxRepo, "--timeout", "20s"}
+	nginxInstall := []string{"install", "--controller", "ingress-nginx", "--chart-repo", nginxRepo, "--timeout", "20s"}
 	for _, tc := range []struct {
 		user    string
 		plugin  plugin

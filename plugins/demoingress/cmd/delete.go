@@ -9,47 +9,55 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
 
 // DeleteOptions removes the demo, and with --controller the ingress controller.
 type DeleteOptions struct {
-	g          *cli.Globals
-	Controller bool
+	g *cli.Globals
+	// Controller is "" (the demo only), "all", or a controller's name.
+	Controller string
 	DryRun     cli.DryRun
 	Wait       bool
 	Timeout    time.Duration
 
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
-	releases *helmrelease.Client
+	releases releaseClients
 }
 
 func newDeleteCommand(g *cli.Globals) *cobra.Command {
 	o := &DeleteOptions{g: g, Timeout: 5 * time.Minute}
 	cmd := &cobra.Command{
-		Use:   "delete [--controller]",
-		Short: "Remove the demo resources (and with --controller the ingress-nginx release and namespace)",
+		Use:   "delete [--controller[=NAME]]",
+		Short: "Remove the demo resources (and with --controller the ingress controller's release and namespace)",
 		Long: `Deletes the demo's Ingress (or Gateway and HTTPRoute), service, deployment and namespace demo.
---controller also uninstalls the ingress-nginx release and deletes its namespace: the cloud load
-balancer goes with it and its floating IP is released, unless it was installed with
---keep-floating-ip. Running it again is harmless.`,
+--controller also uninstalls every controller this tool installed (--controller=NAME: only that
+one, e.g. --controller=ingress-nginx), with what install made beside it (the IngressClass nginx,
+the EnvoyProxy and GatewayClass), and deletes its namespace: the cloud load balancer goes with it
+and its floating IP is released, unless it was installed with --keep-floating-ip. The Gateway API
+CRDs stay (other workloads may use them). Running it again is harmless.`,
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Controller, "controller", false, "also uninstall ingress-nginx and delete its namespace")
+	f.StringVar(&o.Controller, "controller", "", "also uninstall the ingress controller(s) and delete their namespace; =NAME for one of: "+strings.Join(controllers.Names, ", "))
+	f.Lookup("controller").NoOptDefVal = "all"
+	_ = cmd.RegisterFlagCompletionFunc("controller", cobra.FixedCompletions(controllers.Names, cobra.ShellCompDirectiveNoFileComp))
 	cli.AddDryRunFlag(f, &o.DryRun, "say what would be deleted, change nothing")
 	f.BoolVar(&o.Wait, "wait", false, "wait until the namespaces are gone")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long --wait waits")
@@ -61,11 +69,19 @@ func (o *DeleteOptions) Complete([]string) error {
 	if err := o.g.NoNamespace("the demo lives in namespace demo and the controller in its own"); err != nil {
 		return err
 	}
-	return helmrelease.Connect(o.g, &o.clients, &o.releases, nginx.Namespace)
+	if o.releases == nil {
+		o.releases = releaseClients{}
+	}
+	return o.g.ClientsInto(&o.clients)
 }
 
-// Validate checks --timeout.
+// Validate checks --controller and --timeout.
 func (o *DeleteOptions) Validate() error {
+	if o.Controller != "" && o.Controller != "all" {
+		if _, err := controllers.Get(o.Controller); err != nil {
+			return clierr.Usagef("use --controller (all) or --controller=NAME", "%v", err)
+		}
+	}
 	if err := o.DryRun.ClientOnly(); err != nil {
 		return err
 	}
@@ -87,34 +103,37 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	if o.DryRun.On() {
 		return o.dryRun(ctx, a, objs)
 	}
+	var installed []installedController
+	if o.Controller != "" {
+		var cannotTell []string
+		var err error
+		if installed, cannotTell, err = findInstalled(ctx, o.g, c, o.releases, o.only()); err != nil {
+			return err
+		}
+		if len(cannotTell) > 0 {
+			return clierr.Failf("grant list on secrets in the controllers' namespaces, or delete with helm uninstall", "cannot tell which controllers are installed: %s", strings.Join(cannotTell, "; "))
+		}
+	}
 	reqs := a.AccessRequests(objs, demoapp.Namespace, "delete")
-	if o.Controller {
-		reqs = append(reqs, access.Request{Verb: "delete", Resource: "secrets", Namespace: nginx.Namespace},
-			access.Request{Verb: "delete", Resource: "namespaces"})
+	for _, ic := range installed {
+		reqs = append(reqs, controllerDeleteRequests(ic.spec)...)
 	}
 	if err := access.Check(ctx, c.Kube, reqs...); err != nil {
-		return clierr.Wrap(err, "deleting the demo needs these permissions")
+		return clierr.Wrap(err, "deleting needs these permissions")
 	}
 	if err := a.Delete(ctx, objs); err != nil {
 		return clierr.Wrap(err, "deleting the demo")
 	}
 	fmt.Fprintf(out, "demo resources and namespace %s deleted\n", demoapp.Namespace)
 	namespaces := []string{demoapp.Namespace}
-	if o.Controller {
-		o.warnFloatingIP(ctx, c)
-		removed, err := o.releases.Uninstall(ctx, nginx.ReleaseName, o.Timeout)
-		if err != nil {
-			return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: nginx.Namespace}), "uninstalling %s", nginx.ReleaseName)
+	if o.Controller != "" && len(installed) == 0 {
+		fmt.Fprintln(out, "no controller release to uninstall")
+	}
+	for _, ic := range installed {
+		if err := o.deleteController(ctx, ic); err != nil {
+			return err
 		}
-		if removed {
-			fmt.Fprintf(out, "release %s uninstalled\n", nginx.ReleaseName)
-		} else {
-			fmt.Fprintf(out, "release %s was not installed\n", nginx.ReleaseName)
-		}
-		if err := c.Kube.CoreV1().Namespaces().Delete(ctx, nginx.Namespace, metav1.DeleteOptions{}); err == nil {
-			fmt.Fprintf(out, "namespace %s deleted\n", nginx.Namespace)
-		}
-		namespaces = append(namespaces, nginx.Namespace)
+		namespaces = append(namespaces, ic.spec.Namespace)
 	}
 	if !o.Wait {
 		return nil
@@ -128,8 +147,74 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *DeleteOptions) warnFloatingIP(ctx context.Context, c *kube.Clients) {
-	svcs, err := c.Kube.CoreV1().Services(nginx.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector})
+func (o *DeleteOptions) only() string {
+	if o.Controller == "all" {
+		return ""
+	}
+	return o.Controller
+}
+
+func controllerDeleteRequests(spec controllers.Spec) []access.Request {
+	reqs := []access.Request{{Verb: "delete", Resource: "secrets", Namespace: spec.Namespace}, {Verb: "delete", Resource: "namespaces"}}
+	switch spec.Name {
+	case controllers.Traefik:
+		reqs = append(reqs, access.Request{Verb: "delete", Group: "networking.k8s.io", Resource: "ingressclasses"})
+	case controllers.EnvoyGateway:
+		reqs = append(reqs, access.Request{Verb: "delete", Group: controllers.GatewayAPIGroup, Resource: "gatewayclasses"})
+	}
+	return reqs
+}
+
+// deleteController uninstalls one controller, what install made beside it, and its namespace.
+func (o *DeleteOptions) deleteController(ctx context.Context, ic installedController) error {
+	c, out, spec := o.clients, o.g.Streams.Out, ic.spec
+	o.warnFloatingIP(ctx, c, spec)
+	if _, err := ic.helm.Uninstall(ctx, spec.Release, o.Timeout); err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: spec.Namespace}), "uninstalling %s", spec.Release)
+	}
+	fmt.Fprintf(out, "release %s/%s (%s) uninstalled\n", spec.Namespace, spec.Release, spec.Name)
+	if err := o.deleteBeside(ctx, spec); err != nil {
+		return err
+	}
+	if err := c.Kube.CoreV1().Namespaces().Delete(ctx, spec.Namespace, metav1.DeleteOptions{}); err == nil {
+		fmt.Fprintf(out, "namespace %s deleted\n", spec.Namespace)
+	} else if !apierrors.IsNotFound(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "namespaces", Name: spec.Namespace})
+	}
+	return nil
+}
+
+// deleteBeside removes the cluster-scoped objects install made beside the chart, if ours.
+func (o *DeleteOptions) deleteBeside(ctx context.Context, spec controllers.Spec) error {
+	var res schema.GroupVersionResource
+	var name string
+	switch spec.Name {
+	case controllers.Traefik:
+		res, name = schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses"}, "nginx"
+	case controllers.EnvoyGateway:
+		res, name = gatewayClass, controllers.EnvoyGatewayClass
+	default:
+		return nil
+	}
+	obj, err := o.clients.Dynamic.Resource(res).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+		return nil
+	}
+	if err != nil {
+		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: res.Resource + "." + res.Group, Name: name})
+	}
+	if obj.GetLabels()[controllers.ManagedByLabel] != controllers.ManagedBy {
+		return nil // not ours: e.g. ingress-nginx's IngressClass kept by a migration
+	}
+	if err := o.clients.Dynamic.Resource(res).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: res.Resource + "." + res.Group, Name: name})
+	}
+	fmt.Fprintf(o.g.Streams.Out, "%s %s deleted\n", strings.TrimSuffix(res.Resource, "es"), name)
+	return nil
+}
+
+func (o *DeleteOptions) warnFloatingIP(ctx context.Context, c *kube.Clients, spec controllers.Spec) {
+	svcs, err := c.Kube.CoreV1().Services(spec.Namespace).List(ctx, metav1.ListOptions{LabelSelector: spec.ServiceSelector})
 	if err != nil {
 		return
 	}
@@ -179,17 +264,21 @@ func (o *DeleteOptions) dryRun(ctx context.Context, a *apply.Applier, objs []*un
 	if n == 0 {
 		fmt.Fprintln(out, "no demo resources to delete (dry run)")
 	}
-	if !o.Controller {
+	if o.Controller == "" {
 		return nil
 	}
-	rel, err := o.releases.Get(ctx, nginx.ReleaseName)
+	installed, cannotTell, err := findInstalled(ctx, o.g, o.clients, o.releases, o.only())
 	if err != nil {
-		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
+		return err
 	}
-	if rel == nil {
-		fmt.Fprintf(out, "no release %s to uninstall (dry run)\n", nginx.ReleaseName)
-		return nil
+	for _, u := range cannotTell {
+		fmt.Fprintln(out, u)
 	}
-	fmt.Fprintf(out, "release %s and namespace %s would be deleted (dry run)\n", nginx.ReleaseName, nginx.Namespace)
+	if len(installed) == 0 && len(cannotTell) == 0 {
+		fmt.Fprintln(out, "no controller release to uninstall (dry run)")
+	}
+	for _, ic := range installed {
+		fmt.Fprintf(out, "release %s/%s (%s) and namespace %s would be deleted (dry run)\n", ic.spec.Namespace, ic.spec.Release, ic.spec.Name, ic.spec.Namespace)
+	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
@@ -247,7 +248,7 @@ func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients
 			"the cluster does not serve the Gateway API (%s gateways and httproutes)", gatewayGV)
 	}
 	if o.app.GatewayClass != "" {
-		return nil
+		return o.setListenerPort(ctx, c)
 	}
 	dyn := c.Dynamic
 	list, err := dyn.Resource(gatewayClass).List(ctx, metav1.ListOptions{})
@@ -261,9 +262,24 @@ func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients
 	switch len(names) {
 	case 1:
 		o.app.GatewayClass = names[0]
-		return nil
+		return o.setListenerPort(ctx, c)
 	case 0:
 		return clierr.Failf("install a Gateway controller: it creates a GatewayClass", "the cluster has no GatewayClass")
 	}
 	return clierr.Usagef("pass --gateway-class with one of: "+strings.Join(names, ", "), "the cluster has %d GatewayClasses", len(names))
+}
+
+// setListenerPort picks the listener port the class's controller serves plain HTTP on: Traefik
+// binds listeners to its entry points (8000, exposed as 80), others to the port itself.
+func (o *DeployOptions) setListenerPort(ctx context.Context, c *kube.Clients) error {
+	gc, err := c.Dynamic.Resource(gatewayClass).Get(ctx, o.app.GatewayClass, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return clierr.Failf("pass --gateway-class with a class the cluster has (kubectl get gatewayclasses), or install a Gateway controller (kubectl demoingress install)", "the cluster has no GatewayClass %q", o.app.GatewayClass)
+	}
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "gatewayclasses.gateway.networking.k8s.io", Name: o.app.GatewayClass}), "reading the GatewayClass's controller")
+	}
+	controller, _, _ := unstructured.NestedString(gc.Object, "spec", "controllerName")
+	o.app.ListenerPort = controllers.ListenerPort(controller)
+	return nil
 }

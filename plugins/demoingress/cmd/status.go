@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -17,10 +18,10 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
-	"github.com/osc-coco/kubectl-plugins/lib/kube"
+		"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/report"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
@@ -32,7 +33,7 @@ type StatusOptions struct {
 	printer *output.Printer[StatusReport]
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
-	releases *helmrelease.Client
+	releases releaseClients
 }
 
 // StatusReport is the schema of "status -o json|yaml".
@@ -40,13 +41,18 @@ type StatusReport struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	Controller struct {
-		Installed      bool   `json:"installed"`
+		Installed bool `json:"installed"`
+		// Name is the controller (traefik, envoy-gateway, ingress-nginx) and Namespace its own.
+		Name           string `json:"name,omitempty"`
+		Namespace      string `json:"namespace,omitempty"`
 		Release        string `json:"release,omitempty"`
 		Chart          string `json:"chart,omitempty"`
 		Status         string `json:"status,omitempty"`
 		Service        string `json:"service,omitempty"`
 		Address        string `json:"address,omitempty"`
 		KeepFloatingIP bool   `json:"keepFloatingIP"`
+		// Others are further controllers installed by this tool (during a migration).
+		Others []string `json:"others,omitempty"`
 	} `json:"controller"`
 	Demo struct {
 		Deployed bool   `json:"deployed"`
@@ -90,7 +96,10 @@ func (o *StatusOptions) Complete([]string) error {
 	if o.printer, err = output.ToPrinter(&o.out, o.printHuman); err != nil {
 		return err
 	}
-	return helmrelease.Connect(o.g, &o.clients, &o.releases, nginx.Namespace)
+	if o.releases == nil {
+		o.releases = releaseClients{}
+	}
+	return o.g.ClientsInto(&o.clients)
 }
 
 // Validate has nothing to check.
@@ -100,20 +109,9 @@ func (o *StatusOptions) Validate() error { return nil }
 func (o *StatusOptions) Run(ctx context.Context) error {
 	c := o.clients
 	r := StatusReport{APIVersion: APIVersion, Kind: "StatusReport"}
-	rel, err := o.releases.Get(ctx, nginx.ReleaseName)
-	if err != nil {
-		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "reading the Helm release")
+	if err := o.controllerStatus(ctx, &r); err != nil {
+		return err
 	}
-	if rel != nil {
-		r.Controller.Installed, r.Controller.Release = true, rel.Name
-		if rel.Chart != nil && rel.Chart.Metadata != nil {
-			r.Controller.Chart = rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version
-		}
-		if rel.Info != nil {
-			r.Controller.Status = string(rel.Info.Status)
-		}
-	}
-	o.controllerService(ctx, c.Kube, rel, &r)
 	var annotations map[string]string
 	if ing, err := c.Kube.NetworkingV1().Ingresses(demoapp.Namespace).Get(ctx, demoapp.IngressName, metav1.GetOptions{}); err == nil {
 		rt := ingressRoute(ing)
@@ -175,32 +173,66 @@ func (o *StatusOptions) gatewayStatus(ctx context.Context, dyn dynamic.Interface
 	return gw.GetAnnotations()
 }
 
-// controllerService reads the controller's Service as the release's manifest names it (the
-// LoadBalancer one: the chart's admission Service carries the same component label), or, with
-// no release, the LoadBalancer Service of the controller's labels.
-func (o *StatusOptions) controllerService(ctx context.Context, cs kubernetes.Interface, rel *release.Release, r *StatusReport) {
-	svcs := cs.CoreV1().Services(nginx.Namespace)
-	var svc *corev1.Service
-	if rel != nil {
-		name := nginx.ControllerService(rel.Manifest)
-		if name == "" {
-			return
+// controllerStatus fills the controller: the first installed of traefik, envoy-gateway,
+// ingress-nginx (the others listed), or with none, a LoadBalancer Service with a controller's labels.
+func (o *StatusOptions) controllerStatus(ctx context.Context, r *StatusReport) error {
+	found, cannotTell, err := findInstalled(ctx, o.g, o.clients, o.releases, "")
+	if err != nil {
+		return err
+	}
+	r.CannotTell = append(r.CannotTell, cannotTell...)
+	if len(found) == 0 {
+		for _, spec := range controllers.All() {
+			if o.controllerService(ctx, o.clients.Kube, spec, nil, r) {
+				r.Controller.Name, r.Controller.Namespace = spec.Name, spec.Namespace
+				break
+			}
 		}
+		return nil
+	}
+	ic := found[0]
+	rel := ic.release
+	r.Controller.Installed, r.Controller.Release, r.Controller.Name, r.Controller.Namespace = true, rel.Name, ic.spec.Name, ic.spec.Namespace
+	if rel.Chart != nil && rel.Chart.Metadata != nil {
+		r.Controller.Chart = rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version
+	}
+	if rel.Info != nil {
+		r.Controller.Status = string(rel.Info.Status)
+	}
+	for _, other := range found[1:] {
+		r.Controller.Others = append(r.Controller.Others, other.spec.Name)
+	}
+	o.controllerService(ctx, o.clients.Kube, ic.spec, rel, r)
+	return nil
+}
+
+// controllerService reads the controller's Service as the release's manifest names it (for
+// ingress-nginx the LoadBalancer one: the chart's admission Service carries the same labels),
+// or, with no release, the LoadBalancer Service of the controller's labels. It tells whether it
+// found one.
+func (o *StatusOptions) controllerService(ctx context.Context, cs kubernetes.Interface, spec controllers.Spec, rel *release.Release, r *StatusReport) bool {
+	svcs := cs.CoreV1().Services(spec.Namespace)
+	var svc *corev1.Service
+	name := ""
+	if rel != nil {
+		name = spec.ServiceIn(rel.Manifest)
+	}
+	if name != "" {
 		s, err := svcs.Get(ctx, name, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
 			r.Controller.Service = name + " (missing)"
-			return
+			return true
 		case err != nil:
-			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "services", Namespace: nginx.Namespace, Name: name}))
-			return
+			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "services", Namespace: spec.Namespace, Name: name}))
+			return true
 		}
 		svc = s
 	} else {
-		list, err := svcs.List(ctx, metav1.ListOptions{LabelSelector: nginx.ControllerSelector})
+		list, err := svcs.List(ctx, metav1.ListOptions{LabelSelector: spec.ServiceSelector})
 		if err != nil {
-			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "services", Namespace: nginx.Namespace}))
-			return
+			r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "services", Namespace: spec.Namespace}))
+			return false
 		}
 		for i := range list.Items {
 			if list.Items[i].Spec.Type == corev1.ServiceTypeLoadBalancer {
@@ -208,12 +240,13 @@ func (o *StatusOptions) controllerService(ctx context.Context, cs kubernetes.Int
 			}
 		}
 	}
-	if svc != nil {
-		r.Controller.Service, r.Controller.Address = svc.Name, serviceAddress(svc)
-		r.Controller.KeepFloatingIP = svc.Annotations[nginx.KeepFloatingIP] == "true"
+	if svc == nil {
+		return false
 	}
+	r.Controller.Service, r.Controller.Address = svc.Name, serviceAddress(svc)
+	r.Controller.KeepFloatingIP = svc.Annotations[nginx.KeepFloatingIP] == "true"
+	return true
 }
-
 func (o *StatusOptions) printHuman(w io.Writer, r StatusReport) error {
 	p := o.g.Palette(w)
 	orDash := func(s string) string {
@@ -223,16 +256,22 @@ func (o *StatusOptions) printHuman(w io.Writer, r StatusReport) error {
 		return s
 	}
 	if r.Controller.Installed {
-		fmt.Fprintf(w, "Controller:   %s (%s, %s)\n", r.Controller.Release, r.Controller.Chart, r.Controller.Status)
+		fmt.Fprintf(w, "Controller:   %s: release %s/%s (%s, %s)\n", r.Controller.Name, r.Controller.Namespace, r.Controller.Release, r.Controller.Chart, r.Controller.Status)
+		if r.Controller.Name == controllers.IngressNginx {
+			fmt.Fprintf(w, "              %s\n", p.Warn("ingress-nginx is retired: kubectl demoingress migrate moves it and its floating IP to Traefik"))
+		}
 	} else {
-		fmt.Fprintf(w, "Controller:   %s\n", p.Warn("ingress-nginx not installed by Helm (kubectl demoingress install)"))
+		fmt.Fprintf(w, "Controller:   %s\n", p.Warn("none installed by Helm (kubectl demoingress install)"))
+	}
+	if len(r.Controller.Others) > 0 {
+		fmt.Fprintf(w, "              also installed: %s\n", strings.Join(r.Controller.Others, ", "))
 	}
 	if r.Controller.Service != "" {
 		keep := ""
 		if r.Controller.KeepFloatingIP {
 			keep = " (floating IP kept on delete)"
 		}
-		fmt.Fprintf(w, "Address:      %s%s  [service %s/%s]\n", orDash(r.Controller.Address), keep, nginx.Namespace, r.Controller.Service)
+		fmt.Fprintf(w, "Address:      %s%s  [service %s/%s]\n", orDash(r.Controller.Address), keep, r.Controller.Namespace, r.Controller.Service)
 	}
 	if r.Demo.Deployed {
 		fmt.Fprintf(w, "Demo:         %s, address %s, path %s, pods available %s\n", r.Demo.Route, orDash(r.Demo.Address), orDash(r.Demo.Path), orDash(replicasText(r.Demo.Available)))

@@ -23,6 +23,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease/helmtest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
@@ -81,10 +82,7 @@ func TestDemoStatusOnFakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hc, err := helmtest.MemoryClient(nginx.Namespace, tt.rels...)
-			if err != nil {
-				t.Fatal(err)
-			}
+			hc := memReleases(t, tt.rels...)
 			var s clitest.Streams
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gatewayGV.WithResource("gateways"): "GatewayList"})
 			o := &StatusOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: tt.cs, Dynamic: dyn}, releases: hc, out: output.Flags{Output: jp}}
@@ -98,10 +96,7 @@ func TestDemoStatusOnFakes(t *testing.T) {
 // #27 class 4: status's report keeps the collection's schema (docs/report-schema.md): the
 // demo's pods as numbers, not "1/1".
 func TestStatusReportSchema(t *testing.T) {
-	hc, err := helmtest.MemoryClient(nginx.Namespace)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hc := memReleases(t)
 	var s clitest.Streams
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gatewayGV.WithResource("gateways"): "GatewayList"})
 	o := &StatusOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: demoCluster(), Dynamic: dyn}, releases: hc, out: output.Flags{Output: "json"}}
@@ -114,4 +109,23 @@ func TestStatusReportSchema(t *testing.T) {
 	} else {
 		clitest.CheckReport(t, "version", []byte(r.Out))
 	}
+}
+
+// memReleases are in-memory Helm releases for every controller's namespace: rels are
+// ingress-nginx's, the others hold none.
+func memReleases(t *testing.T, rels ...*release.Release) releaseClients {
+	t.Helper()
+	rc := releaseClients{}
+	for _, spec := range controllers.All() {
+		var in []*release.Release
+		if spec.Namespace == nginx.Namespace {
+			in = rels
+		}
+		hc, err := helmtest.MemoryClient(spec.Namespace, in...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc[spec.Namespace] = hc
+	}
+	return rc
 }

@@ -44,6 +44,8 @@ type Options struct {
 	Text         string
 	Gateway      bool
 	GatewayClass string
+	// ListenerPort is the Gateway listener's port (0: 80); Traefik needs its entry point's, 8000.
+	ListenerPort int64
 	IngressClass string
 	Replicas     int32
 }
@@ -166,7 +168,11 @@ func ingress(o Options) *networkingv1.Ingress {
 const GatewayAPIVersion = "gateway.networking.k8s.io/v1"
 
 func gateway(o Options) *unstructured.Unstructured {
-	listener := map[string]any{"name": "http", "protocol": "HTTP", "port": int64(80)}
+	port := o.ListenerPort
+	if port == 0 {
+		port = 80
+	}
+	listener := map[string]any{"name": "http", "protocol": "HTTP", "port": port}
 	if o.Host != "" {
 		listener["hostname"] = o.Host
 	}

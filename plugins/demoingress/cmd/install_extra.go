@@ -1,0 +1,241 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	release "helm.sh/helm/v4/pkg/release/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/lib/access"
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
+)
+
+var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+
+// FieldManager names this tool in managedFields.
+const FieldManager = "kubectl-demoingress"
+
+// extras are what install makes beside the chart.
+type extras struct {
+	crds       []*unstructured.Unstructured // the Gateway API install manifest, when its CRDs are absent
+	nginxClass *networkingv1.IngressClass   // when absent
+	envoy      []*unstructured.Unstructured // EnvoyProxy and GatewayClass
+}
+
+// manifest is what a dry run prints for them.
+func (e extras) manifest() string {
+	var b strings.Builder
+	if len(e.crds) > 0 {
+		fmt.Fprintf(&b, "---\n# Gateway API %s: %d objects (CRDs and their upgrade policy) would be applied\n", controllers.GatewayAPIVersion, len(e.crds))
+	}
+	objs := e.envoy
+	if e.nginxClass != nil {
+		u, _ := toUnstructured(e.nginxClass)
+		objs = append([]*unstructured.Unstructured{u}, objs...)
+	}
+	for _, o := range objs {
+		data, _ := yaml.Marshal(o.Object)
+		b.WriteString("---\n# made beside the chart by kubectl demoingress\n" + string(data))
+	}
+	return b.String()
+}
+
+func toUnstructured(obj any) (*unstructured.Unstructured, error) {
+	data, err := yaml.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	err = yaml.Unmarshal(data, &m)
+	return &unstructured.Unstructured{Object: m}, err
+}
+
+func parseObjects(data []byte) ([]*unstructured.Unstructured, error) { return apply.Parse(data) }
+
+// extraObjects reads the cluster and decides what to make beside the chart.
+func (o *InstallOptions) extraObjects(ctx context.Context) (extras, error) {
+	var e extras
+	switch o.spec.Name {
+	case controllers.Traefik:
+		crds, err := o.gatewayAPIToInstall(ctx)
+		if err != nil {
+			return e, err
+		}
+		e.crds = crds
+		if e.nginxClass, err = o.nginxClassToMake(ctx); err != nil {
+			return e, err
+		}
+	case controllers.EnvoyGateway:
+		e.envoy = controllers.EnvoyObjects(o.opts)
+	}
+	return e, nil
+}
+
+// gatewayAPIToInstall checks the Gateway API CRDs on the cluster: all present and new enough
+// (nil), all absent (the install manifest, fetched and checked), or anything else (an error).
+func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	var absent []string
+	for _, name := range controllers.GatewayAPINeeded {
+		crd, err := o.clients.Dynamic.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			absent = append(absent, name)
+			continue
+		case err != nil:
+			return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "customresourcedefinitions.apiextensions.k8s.io", Name: name}),
+				"cannot tell whether the Gateway API is installed")
+		}
+		warn, err := controllers.CheckInstalledBundle(name, crd.GetAnnotations()[controllers.BundleVersionAnnotation])
+		if err != nil {
+			return nil, clierr.Failf("upgrade the Gateway API CRDs ("+controllers.GatewayAPICRDs+"), or ask who installed them", "%v", err)
+		}
+		if warn != "" {
+			o.g.Note(warn)
+		}
+	}
+	switch len(absent) {
+	case 0:
+		return nil, nil
+	case len(controllers.GatewayAPINeeded):
+		return o.fetchGatewayAPI(ctx)
+	}
+	return nil, clierr.Failf("install the whole Gateway API "+controllers.GatewayAPIVersion+" ("+controllers.GatewayAPICRDs+"), or remove the partial install",
+		"the Gateway API is partly installed: %s missing", strings.Join(absent, ", "))
+}
+
+// maxCRDBytes bounds the downloaded install manifest (v1.6.1 standard-install.yaml is ~1 MiB).
+const maxCRDBytes = 16 << 20
+
+func (o *InstallOptions) fetchGatewayAPI(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	data, err := readURLOrFile(ctx, o.GatewayAPICRDs)
+	if err != nil {
+		return nil, &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: "cannot read the Gateway API install manifest " + o.GatewayAPICRDs,
+			Fix: "check your network, or download it and pass --gateway-api-crds FILE (in closed networks: a mirror's URL)"}
+	}
+	objs, err := apply.Parse(data)
+	if err == nil {
+		err = controllers.CheckCRDManifest(objs)
+	}
+	if err != nil {
+		return nil, clierr.Failf("pass the Gateway API "+controllers.GatewayAPIVersion+" standard-install.yaml ("+controllers.GatewayAPICRDs+")",
+			"%s: %v; nothing was applied", o.GatewayAPICRDs, err)
+	}
+	return objs, nil
+}
+
+func readURLOrFile(ctx context.Context, src string) ([]byte, error) {
+	if !strings.HasPrefix(src, "https://") && !strings.HasPrefix(src, "http://") {
+		return os.ReadFile(src)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %s", resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxCRDBytes+1))
+	if err == nil && len(data) > maxCRDBytes {
+		err = errors.New("response too large")
+	}
+	return data, err
+}
+
+// nginxClassToMake checks the IngressClass nginx: absent (to make), or one Traefik can serve.
+func (o *InstallOptions) nginxClassToMake(ctx context.Context) (*networkingv1.IngressClass, error) {
+	c, err := o.clients.Kube.NetworkingV1().IngressClasses().Get(ctx, "nginx", metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return controllers.NginxClass(), nil
+	case err != nil:
+		return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "ingressclasses.networking.k8s.io", Name: "nginx"}), "cannot tell whether IngressClass nginx exists")
+	}
+	owner, err := controllers.CheckNginxClass(c)
+	if err != nil {
+		return nil, clierr.Failf("the guide's Ingress names class nginx; change that class's controller to "+controllers.NginxController+" or remove it, then install again", "%v", err)
+	}
+	if owner != controllers.ManagedBy && c.Annotations[controllers.HelmKeep] != "keep" {
+		o.g.Note(fmt.Sprintf("IngressClass nginx (controller %s) belongs to %s: Traefik serves it, but removing its owner may remove it; kubectl demoingress migrate keeps it", controllers.NginxController, owner))
+	}
+	return nil, nil
+}
+
+// preflight asks, before anything is changed, for every permission install needs.
+func (o *InstallOptions) preflight(ctx context.Context, rendered *release.Release, e extras) error {
+	if err := o.releases.PreflightRendered(ctx, o.clients.Config, o.clients.Kube, rendered); err != nil {
+		return err
+	}
+	var reqs []access.Request
+	if len(e.crds) > 0 {
+		reqs = append(reqs, access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
+			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"},
+			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"})
+	}
+	if e.nginxClass != nil {
+		reqs = append(reqs, access.Request{Verb: "create", Group: "networking.k8s.io", Resource: "ingressclasses"})
+	}
+	if len(e.envoy) > 0 {
+		for _, verb := range []string{"create", "patch"} {
+			reqs = append(reqs, access.Request{Verb: verb, Group: "gateway.envoyproxy.io", Resource: "envoyproxies", Namespace: o.spec.Namespace},
+				access.Request{Verb: verb, Group: controllers.GatewayAPIGroup, Resource: "gatewayclasses"})
+		}
+	}
+	return access.Check(ctx, o.clients.Kube, reqs...)
+}
+
+// applyBefore makes what the chart needs before it is installed: the Gateway API CRDs (the
+// chart renders a GatewayClass) and the IngressClass nginx.
+func (o *InstallOptions) applyBefore(ctx context.Context, e extras) error {
+	if len(e.crds) > 0 {
+		if err := o.applier().Apply(ctx, e.crds, apply.Options{FieldManager: FieldManager}); err != nil {
+			return clierr.Wrap(err, "installing the Gateway API CRDs")
+		}
+		fmt.Fprintf(o.g.Streams.Out, "Gateway API %s CRDs installed (from %s)\n", controllers.GatewayAPIVersion, o.GatewayAPICRDs)
+	}
+	if e.nginxClass != nil {
+		_, err := o.clients.Kube.NetworkingV1().IngressClasses().Create(ctx, e.nginxClass, metav1.CreateOptions{FieldManager: FieldManager})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "ingressclasses.networking.k8s.io", Name: "nginx"})
+		}
+		fmt.Fprintf(o.g.Streams.Out, "ingressclass nginx created (controller %s, served by Traefik's ingress-nginx provider)\n", controllers.NginxController)
+	}
+	return nil
+}
+
+// applyAfter makes what needs the chart's CRDs: the EnvoyProxy and the GatewayClass.
+func (o *InstallOptions) applyAfter(ctx context.Context, e extras) error {
+	if len(e.envoy) == 0 {
+		return nil
+	}
+	if err := o.applier().Apply(ctx, e.envoy, apply.Options{FieldManager: FieldManager}); err != nil {
+		return clierr.Wrap(err, "applying the EnvoyProxy and GatewayClass %s", controllers.EnvoyGatewayClass)
+	}
+	ip := "the address the load balancer chooses"
+	if o.LoadBalancerIP != "" {
+		ip = o.LoadBalancerIP
+	}
+	fmt.Fprintf(o.g.Streams.Out, "envoyproxy %s/%s and gatewayclass %s applied (Envoy Services get %s)\n", o.spec.Namespace, controllers.EnvoyProxyName, controllers.EnvoyGatewayClass, ip)
+	return nil
+}
+
+func (o *InstallOptions) applier() *apply.Applier {
+	return apply.For(o.clients.Dynamic, o.clients.Kube.Discovery())
+}

@@ -42,7 +42,7 @@ type Options struct {
 
 // Spec is one controller.
 type Spec struct {
-	Name                 string
+	Name string
 	// Repo and Chart locate the chart (Repo "" when Chart is an oci:// reference); --chart-repo,
 	// --chart and --version override them.
 	Repo, Chart, Version string

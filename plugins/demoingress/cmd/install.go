@@ -193,7 +193,11 @@ func (o *InstallOptions) loadAndCheck(ctx context.Context) (*chart.Chart, *relea
 		o.g.Note(fmt.Sprintf("chart %s %s is not a version this tool was checked against (%s); its contract is checked before anything is applied",
 			ch.Metadata.Name, ch.Metadata.Version, o.spec.Versions[0].Chart))
 	}
-	rendered, err := helmrelease.Render(ctx, ch, o.vals, o.spec.Release, o.spec.Namespace)
+	sv, err := o.clients.Kube.Discovery().ServerVersion()
+	if err != nil {
+		return nil, nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "the server version"}), "reading the cluster's Kubernetes version (the chart's kubeVersion is checked against it)")
+	}
+	rendered, err := helmrelease.RenderFor(ctx, ch, o.vals, o.spec.Release, o.spec.Namespace, sv.GitVersion)
 	if err != nil {
 		return nil, nil, clierr.Wrap(err, "rendering chart %s %s", ch.Metadata.Name, ch.Metadata.Version)
 	}

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,6 +26,13 @@ const (
 	ReplacedIP    = "203.0.113.77"
 	ReplacementIP = "127.0.0.2"
 )
+
+var lostOnce sync.Map
+
+// LoseFloatingIPOnce makes the next load balancer made asking for ip get ReplacementIP instead,
+// as when the floating IP is not yet free (still detaching from a deleted load balancer) and the
+// cloud controller allocates a new one rather than fail.
+func LoseFloatingIPOnce(ip string) { lostOnce.Store(ip, true) }
 
 // LoadBalancerStandIn is a test helper playing what cannot run here: the cloud load balancer
 // (OpenStack cloud controller) and the ingress controller's publishService. A LoadBalancer
@@ -89,6 +97,10 @@ func LoadBalancerStandIn(ctx context.Context, cs kubernetes.Interface) {
 			cur = s.Status.LoadBalancer.Ingress[0].IP
 		}
 		if want == ReplacedIP {
+			want = ReplacementIP
+		}
+		if _, lost := lostOnce.Load(want); lost && cur == "" {
+			lostOnce.Delete(want)
 			want = ReplacementIP
 		}
 		if cur != "" { // the cloud controller honours loadBalancerIP only when it creates the load balancer (cloud-provider-openstack#2443)

@@ -400,10 +400,10 @@ func TestClasses(t *testing.T) {
 // the collection's schema; counts and the hosts/paths figures.
 func TestReportIsPrintable(t *testing.T) {
 	i := withTLS(ing("secrets", map[string]string{
-		p + "auth-url":              "https://user:pw@auth.example.com/check?token=abc123",
-		p + "configuration-snippet": "more_set_headers \"X-Api-Key: s3cr3t\";\n# token: hunter2\nproxy_set_header Authorization \"Basic dXNlcjpwYXNz\";",
-		p + "permanent-redirect":    "https://bob:pa55@new.example.com/x",
-		p + "server-alias":          strings.Repeat("x", 300),
+		p + "auth-url":                                     "https://user:pw@auth.example.com/check?token=abc123",
+		p + "configuration-snippet":                        "more_set_headers \"X-Api-Key: s3cr3t\";\n# token: hunter2\nproxy_set_header Authorization \"Basic dXNlcjpwYXNz\";",
+		p + "permanent-redirect":                           "https://bob:pa55@new.example.com/x",
+		p + "server-alias":                                 strings.Repeat("x", 300),
 		"kubectl.kubernetes.io/last-applied-configuration": `{"metadata":{"annotations":{"nginx.ingress.kubernetes.io/configuration-snippet":"s3cr3t"}}}`,
 	}, path{"/", &prefix}, path{"/api", &prefix}))
 	i.Spec.Rules = append(i.Spec.Rules, networkingv1.IngressRule{Host: "b.example.com"})
@@ -450,10 +450,10 @@ func TestReportIsPrintable(t *testing.T) {
 func TestSnippetDirectives(t *testing.T) {
 	for s, want := range map[string][]string{
 		"more_set_headers \"X-A: b;c\";\nif ($http_x = \"1\") { return 403; }\nproxy_set_header X-Y $host;": {"more_set_headers", "if", "return", "proxy_set_header"},
-		"# a comment; not_a_directive\nset $x 1;": {"set"},
-		"location ~* \"^/a{2}\" { deny all; }":    {"location", "deny"},
-		"rewrite ^/(.*)$ /x/$1 break;":            {"rewrite"},
-		"  ":                                      nil,
+		"# a comment; not_a_directive\nset $x 1;":                                                           {"set"},
+		"location ~* \"^/a{2}\" { deny all; }":                                                              {"location", "deny"},
+		"rewrite ^/(.*)$ /x/$1 break;":                                                                      {"rewrite"},
+		"  ":                                                                                                nil,
 	} {
 		if got := snippetDirectives(s); !slices.Equal(got, want) {
 			t.Errorf("%q: %v, want %v", s, got, want)

@@ -72,16 +72,28 @@ func snippetDirectives(s string) []string {
 	start := true // at the start of a statement
 	var quote rune
 	word := strings.Builder{}
+	last := "" // the statement's directive
 	flush := func() {
-		if w := word.String(); w != "" && !seen[w] {
-			seen[w] = true
-			out = append(out, w)
+		if w := word.String(); w != "" {
+			last = w
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
 		}
 		word.Reset()
 	}
 	inComment := false
+	luaDepth := 0 // inside a *_by_lua_block: Lua code, not directives
 	for _, c := range s {
 		switch {
+		case luaDepth > 0:
+			if c == '{' {
+				luaDepth++
+			} else if c == '}' {
+				luaDepth--
+				start = luaDepth == 0
+			}
 		case inComment:
 			if c == '\n' {
 				inComment = false
@@ -96,7 +108,10 @@ func snippetDirectives(s string) []string {
 			inComment = true
 		case c == ';' || c == '{' || c == '}':
 			flush()
-			start = true
+			if c == '{' && strings.HasSuffix(last, "_lua_block") {
+				luaDepth = 1
+			}
+			last, start = "", true
 		case start && (c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'):
 			word.WriteRune(c)
 		case start && word.Len() > 0:

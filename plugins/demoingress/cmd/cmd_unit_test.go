@@ -48,6 +48,10 @@ func TestDemoUsageErrors(t *testing.T) {
 		{"verify", "--timeout", "0s"},
 		{"status", "-o", "toml"},
 		{"version", "-o", "wide"},
+		{"install", "--controller", "envoy-gateway", "--load-balancer-ip", "2001:db8::1"},
+		{"delete", "--controller=haproxy"},
+		{"migrate", "--second-ip", "160.44.12"}, {"migrate", "--port", "0"}, {"migrate", "--timeout", "0s"}, {"migrate", "--dry-run=server"}, {"migrate", "-n", "web"},
+		{"audit", "-n", "web"}, {"audit", "-o", "toml"},
 	} {
 		f := onCluster(clitest.AllowAll(fake.NewClientset()))
 		r := run(f, args...)

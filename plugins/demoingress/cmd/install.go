@@ -38,10 +38,12 @@ type InstallOptions struct {
 	DryRun         cli.DryRun
 	Force          bool
 
-	spec   controllers.Spec
-	opts   controllers.Options
-	vals   map[string]any
-	chartV string // the chart version asked for
+	spec controllers.Spec
+	opts controllers.Options
+	// quietNext leaves out the "next:" hint (migrate runs install as one of its steps).
+	quietNext bool
+	vals      map[string]any
+	chartV    string // the chart version asked for
 
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
@@ -268,6 +270,9 @@ func (o *InstallOptions) printNext(addr string) error {
 	fmt.Fprintf(out, "external address: %s\n", addr)
 	if o.LoadBalancerIP != "" && addr != o.LoadBalancerIP {
 		fmt.Fprintf(o.g.Streams.ErrOut, "Warning: asked for %s but the load balancer got %s: the floating IP may belong to another project or be in use, and the OpenStack cloud controller then allocates a new one\n", o.LoadBalancerIP, addr)
+	}
+	if o.quietNext {
+		return nil
 	}
 	next := "next: kubectl demoingress deploy && kubectl demoingress verify"
 	if o.spec.GatewayClass != "" {

@@ -172,7 +172,7 @@ func (o *InstallOptions) nginxClassToMake(ctx context.Context) (*networkingv1.In
 	if err != nil {
 		return nil, clierr.Failf("the guide's Ingress names class nginx; change that class's controller to "+controllers.NginxController+" or remove it, then install again", "%v", err)
 	}
-	if owner != controllers.ManagedBy && c.Annotations[controllers.HelmKeep] != "keep" {
+	if owner != controllers.ManagedBy && c.Annotations[controllers.HelmKeep] != "keep" && !o.quietNext { // migrate keeps it itself
 		o.g.Note(fmt.Sprintf("IngressClass nginx (controller %s) belongs to %s: Traefik serves it, but removing its owner may remove it; kubectl demoingress migrate keeps it", controllers.NginxController, owner))
 	}
 	return nil, nil

@@ -39,7 +39,7 @@ demo-ip-ingress on /demo, or a Gateway API route), requests http://<address>/dem
 hop is missing when it fails, and removes it all again.
 
 Exit codes: 0 ok, 1 failed or not reachable, 2 bad usage, 130 interrupted.`, streams)
-	root.AddCommand(newInstallCommand(g), newDeployCommand(g), newVerifyCommand(g), newStatusCommand(g), newDeleteCommand(g))
+	root.AddCommand(newInstallCommand(g), newAuditCommand(g), newMigrateCommand(g), newDeployCommand(g), newVerifyCommand(g), newStatusCommand(g), newDeleteCommand(g))
 	return root, g
 }
 

@@ -50,6 +50,8 @@ type Options struct {
 	Host string
 	// OnAttempt, if set, sees each failed attempt (for progress).
 	OnAttempt func(Result)
+	// Attempts bounds the attempts (0: until 2xx or ctx ends); 1 takes any answer as it comes.
+	Attempts int
 }
 
 // Check requests url until it answers 2xx or ctx ends; it returns the last result.
@@ -79,7 +81,7 @@ func Check(ctx context.Context, url string, o Options) Result {
 		}
 		last = r
 		last.Attempts = attempt
-		if last.Kind == OK {
+		if last.Kind == OK || (o.Attempts > 0 && attempt >= o.Attempts) {
 			return last
 		}
 		if o.OnAttempt != nil {

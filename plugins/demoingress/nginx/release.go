@@ -78,3 +78,14 @@ func WebhookFailure(err error) (name, cause string, ok bool) {
 	}
 	return m[1], m[2], true
 }
+
+// IngressClassKept tells whether a release manifest's IngressClass carries Helm's keep policy
+// (helm.sh/resource-policy: keep), so that uninstalling the release leaves it.
+func IngressClassKept(manifest string) bool {
+	for _, o := range objects(manifest) {
+		if o.GetKind() == "IngressClass" && o.GetAnnotations()["helm.sh/resource-policy"] == "keep" {
+			return true
+		}
+	}
+	return false
+}

@@ -30,6 +30,12 @@ func (c *Client) Preflight(ctx context.Context, cfg *rest.Config, cs kubernetes.
 // PreflightRendered is Preflight for a chart already rendered (Render): its manifest and its
 // hooks' objects are checked.
 func (c *Client) PreflightRendered(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, rendered *release.Release) error {
+	return c.PreflightWith(ctx, cfg, cs, rendered)
+}
+
+// PreflightWith is PreflightRendered that also asks for extra requests (what the command does
+// beside the chart), so that one refusal names every missing permission.
+func (c *Client) PreflightWith(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, rendered *release.Release, extra ...access.Request) error {
 	name := rendered.Name
 	// Helm keeps its releases in Secrets: it must list them to install at all.
 	reqs := []access.Request{{Verb: "list", Resource: "secrets", Namespace: c.namespace}, {Verb: "create", Resource: "secrets", Namespace: c.namespace}}
@@ -58,6 +64,7 @@ func (c *Client) PreflightRendered(ctx context.Context, cfg *rest.Config, cs kub
 		reqs = append(reqs, access.Request{Verb: "create", Resource: "namespaces"})
 	}
 	reqs = append(reqs, a.AccessRequests(objs, c.namespace, verb)...)
+	reqs = append(reqs, extra...)
 	if err := access.Check(ctx, cs, reqs...); err != nil {
 		doing := "installing"
 		if existing != nil {

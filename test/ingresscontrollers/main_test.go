@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
@@ -94,6 +95,25 @@ func run(t *testing.T, args ...string) harness.Result {
 	defer cancel()
 	return harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, args...)
 }
+
+// viewer may read everything (secrets too) and change nothing: a refusal then comes from the
+// permission check before the first change, not from a failed read.
+func viewer(t *testing.T) string {
+	t.Helper()
+	viewerOnce.Do(func() {
+		viewerKubeconfig, viewerErr = cp.Grant("viewer", rbacv1.PolicyRule{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}})
+	})
+	if viewerErr != nil {
+		t.Fatal(viewerErr)
+	}
+	return viewerKubeconfig
+}
+
+var (
+	viewerOnce       sync.Once
+	viewerKubeconfig string
+	viewerErr        error
+)
 
 func runAs(t *testing.T, kubeconfig string, args ...string) harness.Result {
 	t.Helper()

@@ -24,7 +24,10 @@ import (
 // floatingIP is the migration's floating IP: a loopback address, so that the requests the
 // migration compares stay on this machine (the LoadBalancerStandIn gives a Service the IP it
 // asks for; the temporary address of a Service asking for none is 127.0.0.1).
-const floatingIP = "127.0.0.50"
+const (
+	floatingIP = "127.0.0.50"
+	secondIP   = "127.0.0.51"
+)
 
 // serveOn answers every request on 127.0.0.1 and floatingIP at one port: the backend both
 // controllers forward to, played by the test (no controller image runs here).
@@ -35,12 +38,16 @@ func serveOn(t *testing.T) int {
 		t.Fatal(err)
 	}
 	port := first.Addr().(*net.TCPAddr).Port
-	second, err := net.Listen("tcp", net.JoinHostPort(floatingIP, strconv.Itoa(port)))
-	if err != nil {
-		t.Fatal(err)
+	ls := []net.Listener{first}
+	for _, ip := range []string{floatingIP, secondIP} {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "hello from %s%s", r.Host, r.URL.Path) })
-	for _, l := range []net.Listener{first, second} {
+	for _, l := range ls {
 		srv := &http.Server{Handler: h}
 		go func() { _ = srv.Serve(l) }()
 		t.Cleanup(func() { _ = srv.Close() })
@@ -84,13 +91,7 @@ func TestMigrate(t *testing.T) {
 		if r.Code != 0 || !strings.Contains(r.Stdout, "external address: "+floatingIP) {
 			t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
 		}
-		if r := run(t, "deploy", "--image", "local/demoweb:1"); r.Code != 0 {
-			t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
-		}
-		ing := ingressWith("demo", "shop", map[string]string{"nginx.ingress.kubernetes.io/proxy-body-size": "8m", "nginx.ingress.kubernetes.io/ssl-redirect": "false"})
-		if _, err := cp.Admin.NetworkingV1().Ingresses("demo").Create(ctx, ing, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		deployIngresses(t)
 	})
 	harness.Step(t, "an Ingress with a server snippet stops the move; audit names it", func(t *testing.T) {
 		bad := ingressWith("demo", "legacy", map[string]string{"nginx.ingress.kubernetes.io/server-snippet": "location /x { proxy_pass http://10.0.0.1; }"})
@@ -138,12 +139,8 @@ func TestMigrate(t *testing.T) {
 		}
 	})
 	harness.Step(t, "a user without rights changes nothing", func(t *testing.T) {
-		viewer, err := cp.UserKubeconfig("viewer")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := runAs(t, viewer, "migrate", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--port", port, "--timeout", "20s")
-		if r.Code != 1 {
+		r := runAs(t, viewer(t), "migrate", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--port", port, "--timeout", "20s")
+		if r.Code != 1 || !strings.Contains(r.Stderr, `create deployments.apps in namespace "traefik"`) || !strings.Contains(r.Stderr, "nothing was changed") {
 			t.Fatalf("%d %s", r.Code, r.Stderr)
 		}
 		traefikAbsent(t)
@@ -172,11 +169,36 @@ func TestMigrate(t *testing.T) {
 			return ing.Status.LoadBalancer.Ingress[0].IP == floatingIP, ing.Status.LoadBalancer.Ingress[0].IP
 		})
 	})
+	harness.Step(t, "--second-ip: Traefik on another IP, ingress-nginx keeps serving for a DNS switch", func(t *testing.T) {
+		r := migrate("--second-ip", secondIP)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "external address: "+secondIP) || !strings.Contains(r.Stdout, "next: point DNS at "+secondIP) ||
+			!strings.Contains(r.Stdout, "pass demo/shop shop.example.com/cart (before the move)") {
+			t.Fatalf("%d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		oldServes(t)
+		st := run(t, "status", "-o", "json")
+		var rep cmd.StatusReport
+		if err := json.Unmarshal([]byte(st.Stdout), &rep); err != nil {
+			t.Fatal(err, st.Stdout)
+		}
+		if rep.Controller.Name != "traefik" || rep.Controller.Address != secondIP || len(rep.Controller.Others) != 1 || rep.Controller.Others[0] != "ingress-nginx" {
+			t.Errorf("status with both: %+v", rep.Controller)
+		}
+		// A Traefik that already serves is not taken over: its DNS switch may be under way.
+		if r := migrate(); r.Code != 1 || !strings.Contains(r.Stderr, "Traefik is installed already and serves on "+secondIP) {
+			t.Fatalf("%d %s", r.Code, r.Stderr)
+		}
+		if r := run(t, "delete", "--controller=traefik", "--wait", "--timeout", "1m"); r.Code != 0 || strings.Contains(r.Stdout, "ingressclass nginx deleted") {
+			t.Fatalf("removing the second Traefik (the IngressClass ingress-nginx holds stays): %d %s %s", r.Code, r.Stdout, r.Stderr)
+		}
+		oldServes(t)
+		deployIngresses(t) // delete took the demo with it
+	})
 	harness.Step(t, "migrate: Traefik on the same floating IP, every request answered alike, ingress-nginx gone", func(t *testing.T) {
 		r := migrate()
 		for _, want := range []string{"pass demo/demo-ip-ingress /demo (before the move): both answer HTTP 200", "Traefik's Service has the floating IP " + floatingIP,
 			"pass demo/shop shop.example.com/cart (after the move)", "release ingress-nginx/ingress-nginx uninstalled (IngressClass nginx kept)",
-			"kubectl demoingress install --controller ingress-nginx --load-balancer-ip " + floatingIP + " --keep-floating-ip"} {
+			"kubectl demoingress delete --controller=traefik --wait", "kubectl demoingress install --controller ingress-nginx --load-balancer-ip " + floatingIP + " --keep-floating-ip"} {
 			if r.Code != 0 || !strings.Contains(r.Stdout, want) {
 				t.Fatalf("missing %q: %d\n%s\n%s", want, r.Code, r.Stdout, r.Stderr)
 			}
@@ -219,4 +241,16 @@ func cleanUp(t *testing.T) {
 		}
 		return true, ""
 	})
+}
+
+// deployIngresses deploys the guide's demo and a shop's Ingress beside it.
+func deployIngresses(t *testing.T) {
+	t.Helper()
+	if r := run(t, "deploy", "--image", "local/demoweb:1"); r.Code != 0 {
+		t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	ing := ingressWith("demo", "shop", map[string]string{"nginx.ingress.kubernetes.io/proxy-body-size": "8m", "nginx.ingress.kubernetes.io/ssl-redirect": "false"})
+	if _, err := cp.Admin.NetworkingV1().Ingresses("demo").Create(context.Background(), ing, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -46,12 +46,9 @@ func TestTraefik(t *testing.T) {
 	}
 	removeGatewayAPI(t, dyn) // the test's precondition: install finds the Gateway API absent
 	harness.Step(t, "a user without rights is refused before anything is made", func(t *testing.T) {
-		viewer, err := cp.UserKubeconfig("viewer")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := runAs(t, viewer, "install", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--timeout", "20s")
-		if r.Code != 1 || !strings.Contains(r.Stderr, "not allowed") {
+		r := runAs(t, viewer(t), "install", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--timeout", "20s")
+		if r.Code != 1 || !strings.Contains(r.Stderr, `create namespaces at cluster scope`) || !strings.Contains(r.Stderr, "create customresourcedefinitions.apiextensions.k8s.io") ||
+			!strings.Contains(r.Stderr, "create ingressclasses.networking.k8s.io") {
 			t.Fatalf("%d %s", r.Code, r.Stderr)
 		}
 		if _, err := cp.Admin.NetworkingV1().IngressClasses().Get(ctx, "nginx", metav1.GetOptions{}); !apierrors.IsNotFound(err) {

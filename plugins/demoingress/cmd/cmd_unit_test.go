@@ -49,7 +49,7 @@ func TestDemoUsageErrors(t *testing.T) {
 		{"status", "-o", "toml"},
 		{"version", "-o", "wide"},
 		{"install", "--controller", "envoy-gateway", "--load-balancer-ip", "2001:db8::1"},
-		{"delete", "--controller=haproxy"},
+		{"delete", "--controller=haproxy"}, {"delete", "--controller", "traefik"},
 		{"migrate", "--second-ip", "160.44.12"}, {"migrate", "--port", "0"}, {"migrate", "--timeout", "0s"}, {"migrate", "--dry-run=server"}, {"migrate", "-n", "web"},
 		{"audit", "-n", "web"}, {"audit", "-o", "toml"},
 	} {

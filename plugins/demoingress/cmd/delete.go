@@ -51,7 +51,14 @@ one, e.g. --controller=ingress-nginx), with what install made beside it (the Ing
 the EnvoyProxy and GatewayClass), and deletes its namespace: the cloud load balancer goes with it
 and its floating IP is released, unless it was installed with --keep-floating-ip. The Gateway API
 CRDs stay (other workloads may use them). Running it again is harmless.`,
-		Args: cli.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if _, err := controllers.Get(args[0]); err == nil { // "--controller traefik": the value needs "="
+					return clierr.Usagef("write --controller="+args[0], "unexpected argument %q: --controller takes its value after \"=\"", args[0])
+				}
+			}
+			return cli.NoArgs(cmd, args)
+		},
 		RunE: cli.RunE(o),
 	}
 	f := cmd.Flags()
@@ -204,13 +211,33 @@ func (o *DeleteOptions) deleteBeside(ctx context.Context, spec controllers.Spec)
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: res.Resource + "." + res.Group, Name: name})
 	}
 	if obj.GetLabels()[controllers.ManagedByLabel] != controllers.ManagedBy {
-		return nil // not ours: e.g. ingress-nginx's IngressClass kept by a migration
+		return nil // not ours
+	}
+	if held, err := o.heldByRelease(ctx, obj.GetAnnotations()); err != nil || held {
+		return err // a class a Helm release still holds (ingress-nginx's, mid-migration) stays
 	}
 	if err := o.clients.Dynamic.Resource(res).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: res.Resource + "." + res.Group, Name: name})
 	}
 	fmt.Fprintf(o.g.Streams.Out, "%s %s deleted\n", strings.TrimSuffix(res.Resource, "es"), name)
 	return nil
+}
+
+// heldByRelease tells whether the Helm release an object's annotations name still exists.
+func (o *DeleteOptions) heldByRelease(ctx context.Context, ann map[string]string) (bool, error) {
+	name, ns := ann["meta.helm.sh/release-name"], ann["meta.helm.sh/release-namespace"]
+	if name == "" || ns == "" {
+		return false, nil
+	}
+	hc, err := o.releases.in(o.g, o.clients, ns)
+	if err != nil {
+		return false, err
+	}
+	rel, err := hc.Get(ctx, name)
+	if err != nil {
+		return false, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: ns}), "cannot tell whether release %s/%s still holds it", ns, name)
+	}
+	return rel != nil, nil
 }
 
 func (o *DeleteOptions) warnFloatingIP(ctx context.Context, c *kube.Clients, spec controllers.Spec) {

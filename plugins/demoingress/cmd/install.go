@@ -42,8 +42,10 @@ type InstallOptions struct {
 	opts controllers.Options
 	// quietNext leaves out the "next:" hint (migrate runs install as one of its steps).
 	quietNext bool
-	vals      map[string]any
-	chartV    string // the chart version asked for
+	// publishStatusAddress: see controllers.Options (set by migrate).
+	publishStatusAddress string
+	vals                 map[string]any
+	chartV               string // the chart version asked for
 
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients
@@ -110,7 +112,7 @@ func (o *InstallOptions) Complete([]string) error {
 	}
 	o.spec = spec
 	o.ChartRepo, o.Chart, o.Version = defaultTo(o.ChartRepo, spec.Repo), defaultTo(o.Chart, spec.Chart), defaultTo(o.Version, spec.Version)
-	o.opts = controllers.Options{LoadBalancerIP: o.LoadBalancerIP, KeepFloatingIP: o.KeepFloatingIP}
+	o.opts = controllers.Options{LoadBalancerIP: o.LoadBalancerIP, KeepFloatingIP: o.KeepFloatingIP, PublishStatusAddress: o.publishStatusAddress}
 	vals, err := helmrelease.Values(spec.Values(o.opts), o.ValuesFiles, o.Sets)
 	if err != nil {
 		return clierr.Usagef("use --set key=value and readable YAML files", "%v", err)
@@ -195,19 +197,29 @@ func (o *InstallOptions) loadAndCheck(ctx context.Context) (*chart.Chart, *relea
 		o.g.Note(fmt.Sprintf("chart %s %s is not a version this tool was checked against (%s); its contract is checked before anything is applied",
 			ch.Metadata.Name, ch.Metadata.Version, o.spec.Versions[0].Chart))
 	}
+	rendered, err := o.renderAndCheck(ctx, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ch, rendered, nil
+}
+
+// renderAndCheck renders the chart with the current values for the cluster's Kubernetes version
+// and holds it to the controller's contract.
+func (o *InstallOptions) renderAndCheck(ctx context.Context, ch *chart.Chart) (*release.Release, error) {
 	sv, err := o.clients.Kube.Discovery().ServerVersion()
 	if err != nil {
-		return nil, nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "the server version"}), "reading the cluster's Kubernetes version (the chart's kubeVersion is checked against it)")
+		return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "the server version"}), "reading the cluster's Kubernetes version (the chart's kubeVersion is checked against it)")
 	}
 	rendered, err := helmrelease.RenderFor(ctx, ch, o.vals, o.spec.Release, o.spec.Namespace, sv.GitVersion)
 	if err != nil {
-		return nil, nil, clierr.Wrap(err, "rendering chart %s %s", ch.Metadata.Name, ch.Metadata.Version)
+		return nil, clierr.Wrap(err, "rendering chart %s %s", ch.Metadata.Name, ch.Metadata.Version)
 	}
 	if err := o.spec.CheckRendered(rendered.Manifest, chartCRDs(ch), o.opts); err != nil {
-		return nil, nil, &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("chart %s %s: %v; nothing was applied", ch.Metadata.Name, ch.Metadata.Version, err),
+		return nil, &clierr.Error{Code: clierr.CodeFailure, Msg: fmt.Sprintf("chart %s %s: %v; nothing was applied", ch.Metadata.Name, ch.Metadata.Version, err),
 			Fix: fmt.Sprintf("install the chart this tool supports (%s %s: drop --chart-repo/--chart/--version), or set the values your chart needs with --set", o.spec.Chart, o.spec.Version)}
 	}
-	return ch, rendered, nil
+	return rendered, nil
 }
 
 // chartCRDs names the CRDs a chart and its enabled subcharts ship in crds/.

@@ -178,16 +178,16 @@ func (o *InstallOptions) nginxClassToMake(ctx context.Context) (*networkingv1.In
 	return nil, nil
 }
 
-// preflight asks, before anything is changed, for every permission install needs.
-func (o *InstallOptions) preflight(ctx context.Context, rendered *release.Release, e extras) error {
-	if err := o.releases.PreflightRendered(ctx, o.clients.Config, o.clients.Kube, rendered); err != nil {
-		return err
-	}
+// preflight asks, before anything is changed, for every permission install needs (and extra,
+// what a caller does beside it), in one request list.
+func (o *InstallOptions) preflight(ctx context.Context, rendered *release.Release, e extras, extra ...access.Request) error {
 	var reqs []access.Request
 	if len(e.crds) > 0 {
 		reqs = append(reqs, access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
 			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"},
-			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"})
+			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"},
+			// the chart's GatewayClass: its kind is not known to the API server until the CRDs exist
+			access.Request{Verb: "create", Group: controllers.GatewayAPIGroup, Resource: "gatewayclasses"})
 	}
 	if e.nginxClass != nil {
 		reqs = append(reqs, access.Request{Verb: "create", Group: "networking.k8s.io", Resource: "ingressclasses"})
@@ -198,7 +198,7 @@ func (o *InstallOptions) preflight(ctx context.Context, rendered *release.Releas
 				access.Request{Verb: verb, Group: controllers.GatewayAPIGroup, Resource: "gatewayclasses"})
 		}
 	}
-	return access.Check(ctx, o.clients.Kube, reqs...)
+	return o.releases.PreflightWith(ctx, o.clients.Config, o.clients.Kube, rendered, append(reqs, extra...)...)
 }
 
 // applyBefore makes what the chart needs before it is installed: the Gateway API CRDs (the

@@ -3,11 +3,14 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,7 +48,9 @@ type MigrateOptions struct {
 	ip        string // the floating IP to keep (the old Service's address)
 	targets   []migration.Target
 	install   *InstallOptions
-	installed bool // this run installed Traefik (a rollback uninstalls it)
+	chart     *chart.Chart // Traefik's, loaded and checked once
+	newSvc    string       // Traefik's Service
+	installed bool         // this run installed Traefik (a rollback uninstalls it)
 	// before holds the old controller's answers, compared with the new one's after the move.
 	before map[migration.Target]*httpcheck.Result
 }
@@ -112,9 +117,36 @@ func (o *MigrateOptions) prepareInstall() error {
 	if err != nil {
 		return err
 	}
+	// Beside ingress-nginx, Traefik writes the address that stays into the Ingress status.
 	o.install = &InstallOptions{g: o.g, Controller: controllers.Traefik, ChartRepo: o.ChartRepo, Chart: o.Chart, Version: o.Version,
 		GatewayAPICRDs: o.GatewayAPICRDs, LoadBalancerIP: o.SecondIP, KeepFloatingIP: o.SecondIP != "", Timeout: o.Timeout, Force: o.Force,
-		clients: o.clients, releases: hc, quietNext: true}
+		clients: o.clients, releases: hc, quietNext: true, publishStatusAddress: o.ip}
+	return o.install.Complete(nil)
+}
+
+// finalValues switches Traefik's install to its values after the move: the floating IP, kept,
+// and its own Service's address in the Ingress status.
+func (o *MigrateOptions) finalValues() error {
+	in := o.install
+	in.LoadBalancerIP, in.KeepFloatingIP, in.publishStatusAddress = o.ip, true, ""
+	return in.Complete(nil)
+}
+
+// checkFinal renders the values of after the move now, before anything changes: a chart that
+// would refuse them must not be found out with the old Service gone.
+func (o *MigrateOptions) checkFinal(ctx context.Context) error {
+	if o.SecondIP != "" {
+		return nil
+	}
+	if err := o.finalValues(); err != nil {
+		return err
+	}
+	rendered, err := o.install.renderAndCheck(ctx, o.chart)
+	if err != nil {
+		return err
+	}
+	o.newSvc = o.install.spec.ServiceIn(rendered.Manifest)
+	o.install.LoadBalancerIP, o.install.KeepFloatingIP, o.install.publishStatusAddress = "", false, o.ip
 	return o.install.Complete(nil)
 }
 
@@ -134,10 +166,13 @@ func (o *MigrateOptions) Validate() error {
 
 // Run audits, installs, compares, moves the IP and removes the old controller.
 func (o *MigrateOptions) Run(ctx context.Context) error {
+	if err := o.findOld(ctx); err != nil {
+		return err
+	}
 	if err := o.prepareInstall(); err != nil {
 		return err
 	}
-	if err := o.findOld(ctx); err != nil {
+	if err := o.refuseServingTraefik(ctx); err != nil {
 		return err
 	}
 	if err := o.auditIngresses(ctx); err != nil {
@@ -145,6 +180,10 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 	}
 	ch, rendered, err := o.install.loadAndCheck(ctx)
 	if err != nil {
+		return err
+	}
+	o.chart = ch
+	if err := o.checkFinal(ctx); err != nil {
 		return err
 	}
 	extra, err := o.install.extraObjects(ctx)
@@ -157,10 +196,10 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 	if err := o.preflight(ctx, rendered, extra); err != nil {
 		return err
 	}
-	if err := o.keepIngressClass(ctx); err != nil {
+	if err := o.keepInRelease(ctx); err != nil {
 		return err
 	}
-	if err := o.installTraefik(ctx, ch, extra); err != nil {
+	if err := o.installTraefik(ctx, extra); err != nil {
 		return err
 	}
 	return o.moveAndFinish(ctx)
@@ -197,8 +236,35 @@ func (o *MigrateOptions) findOld(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "services", Namespace: nginx.Namespace, Name: name}), "reading ingress-nginx's Service")
 	}
 	o.oldSvc, o.ip = svc, serviceAddress(svc)
-	if o.ip == "" && o.SecondIP == "" {
-		return clierr.Failf("kubectl demoingress status shows why; with no address there is no IP to keep: use --second-ip, or install Traefik", "service %s/%s has no external address", nginx.Namespace, name)
+	if net.ParseIP(o.ip) == nil {
+		return clierr.Failf("kubectl demoingress status shows the Service; without a floating IP there is none to keep: install Traefik (kubectl demoingress install) and switch DNS",
+			"service %s/%s has no external IP address (%q)", nginx.Namespace, name, o.ip)
+	}
+	return nil
+}
+
+// refuseServingTraefik: a Traefik that already has an address may already take traffic (a DNS
+// switch under way); migrate would reconfigure it and take its Service.
+func (o *MigrateOptions) refuseServingTraefik(ctx context.Context) error {
+	in := o.install
+	rel, err := in.releases.Get(ctx, in.spec.Release)
+	if err != nil {
+		return clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: in.spec.Namespace})
+	}
+	if rel == nil {
+		return nil
+	}
+	name := in.spec.ServiceIn(rel.Manifest)
+	svc, err := o.clients.Kube.CoreV1().Services(in.spec.Namespace).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "services", Namespace: in.spec.Namespace, Name: name}), "cannot tell whether Traefik already serves")
+	}
+	if addr := serviceAddress(svc); addr != "" {
+		return clierr.Failf(fmt.Sprintf("point DNS at %s, then: kubectl demoingress delete --controller=ingress-nginx; or remove Traefik (kubectl demoingress delete --controller=traefik --wait) and migrate again", addr),
+			"Traefik is installed already and serves on %s: migrate would take its Service", addr)
 	}
 	return nil
 }
@@ -256,34 +322,22 @@ func (o *MigrateOptions) printPlan() error {
 	return nil
 }
 
-// keepIngressClass makes Helm leave the IngressClass nginx behind when ingress-nginx goes, and
-// marks it this tool's (Traefik serves it from now on). Helm reads the keep policy from the
-// release's manifest, not from the live object (pkg/action uninstall: filterManifestsToKeep), so
-// the release is upgraded with the chart's controller.ingressClassResource.annotations (ingress-nginx
-// chart 4.15.1 templates/controller-ingressclass.yaml), after checking the chart renders it.
-func (o *MigrateOptions) keepIngressClass(ctx context.Context) error {
-	if err := o.keepInRelease(ctx); err != nil {
-		return err
-	}
+// labelIngressClass marks the IngressClass nginx this tool's once ingress-nginx is gone (Traefik
+// serves it; delete --controller=traefik removes it). Not before: ingress-nginx's chart sets the
+// same label key, and a class its release still holds is not this tool's to delete.
+func (o *MigrateOptions) labelIngressClass(ctx context.Context) error {
 	classes := o.clients.Kube.NetworkingV1().IngressClasses()
-	c, err := classes.Get(ctx, "nginx", metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil // install makes it
-	}
-	if err != nil {
-		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "ingressclasses.networking.k8s.io", Name: "nginx"})
-	}
-	if c.Labels[controllers.ManagedByLabel] == controllers.ManagedBy {
-		return nil
-	}
 	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:%q}}}`, controllers.ManagedByLabel, controllers.ManagedBy)
-	if _, err := classes.Patch(ctx, "nginx", "application/merge-patch+json", []byte(patch), metav1.PatchOptions{FieldManager: FieldManager}); err != nil {
+	if _, err := classes.Patch(ctx, "nginx", "application/merge-patch+json", []byte(patch), metav1.PatchOptions{FieldManager: FieldManager}); err != nil && !apierrors.IsNotFound(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "patch", Resource: "ingressclasses.networking.k8s.io", Name: "nginx"})
 	}
 	return nil
 }
 
-// keepInRelease upgrades ingress-nginx's release so that its IngressClass carries the keep policy.
+// keepInRelease upgrades ingress-nginx's release so that its IngressClass carries the keep
+// policy: Helm reads it from the release's manifest, not from the live object (pkg/action
+// uninstall: filterManifestsToKeep), and the chart takes controller.ingressClassResource.annotations
+// (ingress-nginx chart 4.15.1 templates/controller-ingressclass.yaml), checked on the render.
 func (o *MigrateOptions) keepInRelease(ctx context.Context) error {
 	rel := o.old.release
 	path := []string{"controller", "ingressClassResource", "annotations", controllers.HelmKeep}
@@ -306,6 +360,9 @@ func (o *MigrateOptions) keepInRelease(ctx context.Context) error {
 			"ingress-nginx's chart %s does not take controller.ingressClassResource.annotations: its IngressClass nginx would go with it; nothing was changed", rel.Chart.Metadata.Version)
 	}
 	if _, _, err := o.old.helm.Install(ctx, rel.Chart, vals, helmrelease.Options{Name: rel.Name, Timeout: o.Timeout, Notice: o.g.Note, TakeOverAfter: o.Timeout}); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while upgrading ingress-nginx's release", Fix: "helm -n " + nginx.Namespace + " history " + nginx.ReleaseName + " shows its state; run migrate again once it is deployed"}
+		}
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "update", Resource: "the release's objects", Namespace: nginx.Namespace}), "marking ingress-nginx's IngressClass to be kept")
 	}
 	if o.old.release, err = o.old.helm.Get(ctx, rel.Name); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	chart "helm.sh/helm/v4/pkg/chart/v2"
 	release "helm.sh/helm/v4/pkg/release/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,27 +25,33 @@ import (
 
 // preflight asks for every permission the whole move needs before the first change.
 func (o *MigrateOptions) preflight(ctx context.Context, rendered *release.Release, e extras) error {
-	if err := o.install.preflight(ctx, rendered, e); err != nil {
-		return err
-	}
 	ns := nginx.Namespace
+	trNS := o.install.spec.Namespace
 	reqs := []access.Request{
-		{Verb: "update", Group: "networking.k8s.io", Resource: "ingressclasses"},
-		{Verb: "patch", Resource: "services", Namespace: ns}, {Verb: "delete", Resource: "services", Namespace: ns},
-		{Verb: "delete", Resource: "services", Namespace: o.install.spec.Namespace},
-		{Verb: "update", Resource: "secrets", Namespace: ns}, {Verb: "delete", Resource: "secrets", Namespace: ns},
+		{Verb: "patch", Group: "networking.k8s.io", Resource: "ingressclasses"},
+		// the old Service: annotated, deleted, and made again by a rollback
+		{Verb: "patch", Resource: "services", Namespace: ns}, {Verb: "delete", Resource: "services", Namespace: ns}, {Verb: "create", Resource: "services", Namespace: ns},
+		// Traefik's Service made anew, and its release upgraded
+		{Verb: "delete", Resource: "services", Namespace: trNS}, {Verb: "patch", Resource: "services", Namespace: trNS},
+		{Verb: "update", Resource: "secrets", Namespace: trNS}, {Verb: "delete", Resource: "secrets", Namespace: trNS},
+		// ingress-nginx's release: upgraded (keep policy), then uninstalled
+		{Verb: "create", Resource: "secrets", Namespace: ns}, {Verb: "update", Resource: "secrets", Namespace: ns}, {Verb: "delete", Resource: "secrets", Namespace: ns},
 	}
+	a := apply.For(o.clients.Dynamic, o.clients.Kube.Discovery())
 	if objs, err := apply.Parse([]byte(o.old.release.Manifest)); err == nil {
-		reqs = append(reqs, apply.For(o.clients.Dynamic, o.clients.Kube.Discovery()).AccessRequests(objs, ns, "delete")...)
+		reqs = append(reqs, a.AccessRequests(objs, ns, "patch", "delete")...)
 	}
-	if err := access.Check(ctx, o.clients.Kube, reqs...); err != nil {
+	if objs, err := apply.Parse([]byte(rendered.Manifest)); err == nil {
+		reqs = append(reqs, a.AccessRequests(objs, trNS, "patch", "delete")...)
+	}
+	if err := o.install.preflight(ctx, rendered, e, reqs...); err != nil {
 		return clierr.Wrap(err, "the move needs these permissions; nothing was changed")
 	}
 	return nil
 }
 
 // installTraefik installs Traefik beside ingress-nginx and compares every request through both.
-func (o *MigrateOptions) installTraefik(ctx context.Context, ch *chart.Chart, e extras) error {
+func (o *MigrateOptions) installTraefik(ctx context.Context, e extras) error {
 	in := o.install
 	existing, err := in.releases.Get(ctx, in.spec.Release)
 	if err != nil {
@@ -55,13 +60,13 @@ func (o *MigrateOptions) installTraefik(ctx context.Context, ch *chart.Chart, e 
 	if err := in.applyBefore(ctx, e); err != nil {
 		return err
 	}
-	rel, err := in.helmInstall(ctx, ch)
+	o.installed = existing == nil // set before: an interrupted install is undone too
+	rel, err := in.helmInstall(ctx, o.chart)
 	if err != nil {
-		return err
+		return o.undoInstall(err)
 	}
-	o.installed = existing == nil
 	if err := in.applyAfter(ctx, e); err != nil {
-		return err
+		return o.undoInstall(err)
 	}
 	if err := in.waitReady(ctx, rel); err != nil {
 		return o.undoInstall(err)
@@ -69,6 +74,10 @@ func (o *MigrateOptions) installTraefik(ctx context.Context, ch *chart.Chart, e 
 	addr, err := o.traefikAddress(ctx)
 	if err != nil {
 		return o.undoInstall(err)
+	}
+	if o.SecondIP != "" && addr != o.SecondIP {
+		return o.undoInstall(clierr.Failf("check the floating IP in your OpenStack project (free, and in the project of this cluster), then migrate again",
+			"Traefik's Service got %s, not the floating IP %s: the cloud controller allocated a new address", addr, o.SecondIP))
 	}
 	probes := o.compare(ctx, o.ip, addr, "before the move")
 	if migration.Failed(probes) {
@@ -134,7 +143,9 @@ func (o *MigrateOptions) request(ctx context.Context, addr string, t migration.T
 func (o *MigrateOptions) moveAndFinish(ctx context.Context) error {
 	out := o.g.Streams.Out
 	if o.SecondIP != "" {
-		fmt.Fprintf(out, "Traefik serves on %s, ingress-nginx still on %s.\nnext: point DNS at %s, then: kubectl demoingress delete --controller=ingress-nginx\n", o.SecondIP, o.ip, o.SecondIP)
+		fmt.Fprintf(out, "Traefik serves on %s, ingress-nginx still on %s; the Ingresses show %s until the switch.\n", o.SecondIP, o.ip, o.ip)
+		fmt.Fprintf(out, "next: point DNS at %s, then: kubectl demoingress delete --controller=ingress-nginx\n", o.SecondIP)
+		fmt.Fprintf(out, "then: kubectl demoingress install --load-balancer-ip %s --keep-floating-ip   # the Ingresses then show %s\n", o.SecondIP, o.SecondIP)
 		return nil
 	}
 	if err := o.releaseOldService(ctx); err != nil {
@@ -147,6 +158,9 @@ func (o *MigrateOptions) moveAndFinish(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: nginx.Namespace}), "Traefik serves on %s; uninstalling ingress-nginx failed (run: kubectl demoingress delete --controller=ingress-nginx)", o.ip)
 	}
 	fmt.Fprintf(out, "release %s/%s uninstalled (IngressClass nginx kept)\n", nginx.Namespace, nginx.ReleaseName)
+	if err := o.labelIngressClass(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "migrated: Traefik serves every Ingress of class nginx on %s\nto roll back:\n", o.ip)
 	for _, line := range migration.Rollback(o.ip) {
 		fmt.Fprintln(out, "  "+line)
@@ -171,21 +185,16 @@ func (o *MigrateOptions) releaseOldService(ctx context.Context) error {
 // takeIP makes Traefik's Service anew with the floating IP and confirms it got exactly that one.
 func (o *MigrateOptions) takeIP(ctx context.Context) error {
 	in := o.install
-	name := in.spec.ServiceIn(mustRelease(ctx, in))
-	if name != "" {
-		if err := o.deleteService(ctx, in.spec.Namespace, name); err != nil {
-			return err
-		}
-	}
-	in.LoadBalancerIP, in.KeepFloatingIP = o.ip, true
-	if err := in.Complete(nil); err != nil {
+	if err := o.deleteService(ctx, in.spec.Namespace, o.newSvc); err != nil {
 		return err
 	}
-	ch, _, err := in.loadAndCheck(ctx)
-	if err != nil {
+	if err := o.finalValues(); err != nil {
 		return err
 	}
-	if _, err := in.helmInstall(ctx, ch); err != nil {
+	if _, err := in.renderAndCheck(ctx, o.chart); err != nil { // checked before the move: this only fails if the cluster changed
+		return err
+	}
+	if _, err := in.helmInstall(ctx, o.chart); err != nil {
 		return err
 	}
 	got, err := o.traefikAddress(ctx)
@@ -201,14 +210,6 @@ func (o *MigrateOptions) takeIP(ctx context.Context) error {
 		return clierr.Failf("kubectl demoingress audit explains annotations Traefik serves differently", "Traefik does not answer every Ingress on %s", o.ip)
 	}
 	return nil
-}
-
-func mustRelease(ctx context.Context, in *InstallOptions) string {
-	rel, err := in.releases.Get(ctx, in.spec.Release)
-	if err != nil || rel == nil {
-		return ""
-	}
-	return rel.Manifest
 }
 
 func (o *MigrateOptions) deleteService(ctx context.Context, ns, name string) error {
@@ -237,12 +238,7 @@ func (o *MigrateOptions) rollback(cause error) error {
 	defer cancel()
 	out, errOut := o.g.Streams.Out, o.g.Streams.ErrOut
 	fmt.Fprintf(errOut, "move failed: %v\nrolling back: ingress-nginx gets its Service and the floating IP %s again\n", cause, o.ip)
-	in := o.install
-	if name := in.spec.ServiceIn(mustRelease(ctx, in)); name != "" {
-		if err := o.deleteService(ctx, in.spec.Namespace, name); err != nil {
-			fmt.Fprintf(errOut, "Warning: deleting Traefik's Service failed: %v\n", err)
-		}
-	}
+	o.dropTraefikService(ctx)
 	_ = o.undoInstall(nil)
 	if err := o.recreateOldService(ctx); err != nil {
 		return clierr.Wrap(cause, "rollback failed too (%v): run kubectl demoingress install --controller ingress-nginx --load-balancer-ip %s --keep-floating-ip", err, o.ip)
@@ -260,6 +256,26 @@ func (o *MigrateOptions) rollback(cause error) error {
 	return cause
 }
 
+// dropTraefikService deletes Traefik's Service in a rollback; one that got another address than
+// the floating IP loses keep-floatingip first, so that the cloud releases that address.
+func (o *MigrateOptions) dropTraefikService(ctx context.Context) {
+	ns, errOut := o.install.spec.Namespace, o.g.Streams.ErrOut
+	svcs := o.clients.Kube.CoreV1().Services(ns)
+	svc, err := svcs.Get(ctx, o.newSvc, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return
+	}
+	if err == nil && serviceAddress(svc) != o.ip && svc.Annotations[nginx.KeepFloatingIP] == "true" {
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:"false"}}}`, nginx.KeepFloatingIP)
+		if _, err := svcs.Patch(ctx, o.newSvc, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{FieldManager: FieldManager}); err != nil {
+			fmt.Fprintf(errOut, "Warning: %s stays allocated in your project: %v\n", serviceAddress(svc), err)
+		}
+	}
+	if err := o.deleteService(ctx, ns, o.newSvc); err != nil {
+		fmt.Fprintf(errOut, "Warning: deleting Traefik's Service failed: %v\n", err)
+	}
+}
+
 // recreateOldService makes ingress-nginx's Service again as it was read before the move, asking
 // for the floating IP and keeping it.
 func (o *MigrateOptions) recreateOldService(ctx context.Context) error {
@@ -275,9 +291,18 @@ func (o *MigrateOptions) recreateOldService(ctx context.Context) error {
 		svc.Spec.Ports[i].NodePort = 0 // the old ports may be taken by now
 	}
 	svc.Status = corev1.ServiceStatus{}
-	_, err := o.clients.Kube.CoreV1().Services(svc.Namespace).Create(ctx, svc, metav1.CreateOptions{FieldManager: FieldManager})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
+	svcs := o.clients.Kube.CoreV1().Services(svc.Namespace)
+	if cur, err := svcs.Get(ctx, svc.Name, metav1.GetOptions{}); err == nil {
+		if cur.UID != o.oldSvc.UID && cur.DeletionTimestamp == nil {
+			return nil // made again already (by an earlier rollback)
+		}
+		// the old Service itself, still there or going (the move was cut short): wait until it is gone
+		if err := o.deleteService(ctx, svc.Namespace, svc.Name); err != nil {
+			return err
+		}
+	} else if !apierrors.IsNotFound(err) {
+		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "services", Namespace: svc.Namespace, Name: svc.Name})
 	}
+	_, err := svcs.Create(ctx, svc, metav1.CreateOptions{FieldManager: FieldManager})
 	return err
 }

@@ -29,7 +29,7 @@ func (s Spec) CheckRendered(manifest string, crds []string, o Options) error {
 		if err != nil {
 			return err
 		}
-		return s.checkTraefik(objs, svc)
+		return s.checkTraefik(objs, svc, o)
 	}
 	_, err = s.checkService(objs, o)
 	return err
@@ -66,9 +66,6 @@ func (s Spec) checkService(objs []*unstructured.Unstructured, o Options) (*unstr
 	}
 	svc := svcs[0]
 	want := "LoadBalancer"
-	if o.ServiceType != "" {
-		want = o.ServiceType
-	}
 	if t, _, _ := unstructured.NestedString(svc.Object, "spec", "type"); t != want {
 		return nil, fmt.Errorf("the chart renders Service %s of type %q, not %s", svc.GetName(), t, want)
 	}
@@ -83,12 +80,15 @@ func (s Spec) checkService(objs []*unstructured.Unstructured, o Options) (*unstr
 
 // checkTraefik: the ingress-nginx provider is on and publishes the Service's address to the
 // Ingress status (traefik-helm-chart v41.3.0 _podtemplate.tpl), and the GatewayClass is made.
-func (s Spec) checkTraefik(objs []*unstructured.Unstructured, svc *unstructured.Unstructured) error {
+func (s Spec) checkTraefik(objs []*unstructured.Unstructured, svc *unstructured.Unstructured, o Options) error {
 	args := containerArgs(objs, s.Deployment)
 	if args == nil {
 		return fmt.Errorf("the chart renders no Deployment %s", s.Deployment)
 	}
 	publish := fmt.Sprintf("--providers.kubernetesingressnginx.publishservice=%s/%s", s.Namespace, svc.GetName())
+	if o.PublishStatusAddress != "" {
+		publish = "--providers.kubernetesingressnginx.publishStatusAddress=" + o.PublishStatusAddress
+	}
 	for _, want := range []string{"--providers.kubernetesingressnginx", publish, "--providers.kubernetesgateway"} {
 		if !slices.Contains(args, want) {
 			return fmt.Errorf("the chart's Deployment %s lacks %s: the values this tool sets do not turn on what it needs", s.Deployment, want)

@@ -35,9 +35,10 @@ const (
 type Options struct {
 	LoadBalancerIP string
 	KeepFloatingIP bool
-	// ServiceType overrides the LoadBalancer Service's type (migrate installs a controller
-	// without taking a load balancer first).
-	ServiceType string
+	// PublishStatusAddress, for Traefik, is the address its ingress-nginx provider writes into
+	// the Ingress status instead of its own Service's: while migrate runs it beside ingress-nginx,
+	// the Ingresses keep showing the address that stays (external-dns follows that status).
+	PublishStatusAddress string
 }
 
 // Spec is one controller.
@@ -146,9 +147,6 @@ func traefikValues(o Options) map[string]any {
 	if o.LoadBalancerIP != "" {
 		spec["loadBalancerIP"] = o.LoadBalancerIP
 	}
-	if o.ServiceType != "" {
-		spec["type"] = o.ServiceType
-	}
 	svc := map[string]any{}
 	if len(spec) > 0 {
 		svc["spec"] = spec
@@ -156,9 +154,13 @@ func traefikValues(o Options) map[string]any {
 	if o.KeepFloatingIP {
 		svc["annotations"] = map[string]any{nginx.KeepFloatingIP: "true"}
 	}
+	provider := map[string]any{"enabled": true, "publishService": map[string]any{"enabled": true}}
+	if o.PublishStatusAddress != "" {
+		provider = map[string]any{"enabled": true, "publishService": map[string]any{"enabled": false}, "publishStatusAddress": o.PublishStatusAddress}
+	}
 	v := map[string]any{
 		"providers": map[string]any{
-			"kubernetesIngressNGINX": map[string]any{"enabled": true, "publishService": map[string]any{"enabled": true}},
+			"kubernetesIngressNGINX": provider,
 			"kubernetesGateway":      map[string]any{"enabled": true},
 		},
 		"gateway":      map[string]any{"enabled": false},

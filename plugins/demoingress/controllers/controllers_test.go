@@ -32,6 +32,13 @@ func TestTraefikValues(t *testing.T) {
 	if _, found, _ := unstructured.NestedFieldNoCopy(tr.Values(Options{}), "service"); found {
 		t.Error("no IP and no keep: the chart's service defaults stay untouched")
 	}
+	fixed := tr.Values(Options{PublishStatusAddress: "160.44.12.35"})
+	if a, _, _ := unstructured.NestedString(fixed, "providers", "kubernetesIngressNGINX", "publishStatusAddress"); a != "160.44.12.35" {
+		t.Errorf("publishStatusAddress %v", fixed)
+	}
+	if on, _, _ := unstructured.NestedBool(fixed, "providers", "kubernetesIngressNGINX", "publishService", "enabled"); on {
+		t.Error("a fixed status address turns publishService off")
+	}
 	if _, found, _ := unstructured.NestedFieldNoCopy(v, "service", "loadBalancerIP"); found {
 		t.Error("service.loadBalancerIP is ignored by the chart: the IP goes under service.spec")
 	}
@@ -107,7 +114,8 @@ func TestCheckRendered(t *testing.T) {
 		{"nginx provider off", strings.Replace(traefikManifest, `"--providers.kubernetesingressnginx", `, "", 1), ok, "lacks --providers.kubernetesingressnginx"},
 		{"no publishService", strings.Replace(traefikManifest, "publishservice=traefik/traefik", "x", 1), ok, "publishservice=traefik/traefik"},
 		{"no GatewayClass", strings.Replace(traefikManifest, "traefik.io/gateway-controller", "other", 1), ok, "no GatewayClass traefik"},
-		{"ClusterIP asked for", strings.Replace(traefikManifest, "type: LoadBalancer, loadBalancerIP: 160.44.12.35", "type: ClusterIP", 1), Options{ServiceType: "ClusterIP"}, ""},
+		{"a fixed status address", strings.Replace(traefikManifest, "publishservice=traefik/traefik", "publishStatusAddress=160.44.12.35", 1), Options{LoadBalancerIP: "160.44.12.35", KeepFloatingIP: true, PublishStatusAddress: "160.44.12.35"}, ""},
+		{"a fixed status address not rendered", traefikManifest, Options{LoadBalancerIP: "160.44.12.35", KeepFloatingIP: true, PublishStatusAddress: "160.44.12.35"}, "lacks --providers.kubernetesingressnginx.publishStatusAddress"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

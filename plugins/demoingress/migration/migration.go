@@ -117,10 +117,11 @@ func Failed(ps []Probe) bool {
 }
 
 // Rollback is what a user runs to go back to ingress-nginx on the same floating IP after a
-// finished migration (the IP stays allocated: the new Service carries keep-floatingip).
+// finished migration (the IP stays allocated: the new Service carries keep-floatingip; --wait,
+// so that the old load balancer has let the IP go before the new one asks for it).
 func Rollback(ip string) []string {
 	return []string{
-		"kubectl demoingress delete --controller=traefik   # the floating IP " + ip + " stays in your project (keep-floatingip)",
+		"kubectl demoingress delete --controller=traefik --wait   # the floating IP " + ip + " stays in your project (keep-floatingip)",
 		"kubectl demoingress install --controller ingress-nginx --load-balancer-ip " + ip + " --keep-floating-ip",
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -29,8 +30,12 @@ const (
 	secondIP   = "127.0.0.51"
 )
 
-// serveOn answers every request on 127.0.0.1 and floatingIP at one port: the backend both
-// controllers forward to, played by the test (no controller image runs here).
+// serveOn answers every request on 127.0.0.1, floatingIP and secondIP at one port: the backend
+// both controllers forward to, played by the test (no controller image runs here). While
+// newDiffers is set, 127.0.0.1 (the temporary address of Traefik's Service) answers 404: a new
+// controller that does not route as the old one does.
+var newDiffers atomic.Bool
+
 func serveOn(t *testing.T) int {
 	t.Helper()
 	first, err := net.Listen("tcp", "127.0.0.1:0")
@@ -46,7 +51,13 @@ func serveOn(t *testing.T) int {
 		}
 		ls = append(ls, l)
 	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "hello from %s%s", r.Host, r.URL.Path) })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr); newDiffers.Load() && local != nil && strings.HasPrefix(local.String(), "127.0.0.1:") {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, "hello from %s%s", r.Host, r.URL.Path)
+	})
 	for _, l := range ls {
 		srv := &http.Server{Handler: h}
 		go func() { _ = srv.Serve(l) }()
@@ -168,6 +179,17 @@ func TestMigrate(t *testing.T) {
 			}
 			return ing.Status.LoadBalancer.Ingress[0].IP == floatingIP, ing.Status.LoadBalancer.Ingress[0].IP
 		})
+	})
+	harness.Step(t, "the new controller answers otherwise: Traefik is removed again, nothing moved", func(t *testing.T) {
+		newDiffers.Store(true)
+		defer newDiffers.Store(false)
+		r := migrate()
+		if r.Code != 1 || !strings.Contains(r.Stdout, "fail demo/demo-ip-ingress /demo (before the move): the old controller answers HTTP 200, the new one HTTP 404") ||
+			!strings.Contains(r.Stderr, "Traefik does not answer every Ingress as ingress-nginx does") || !strings.Contains(r.Stdout, "release traefik uninstalled again") {
+			t.Fatalf("%d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		traefikAbsent(t)
+		oldServes(t)
 	})
 	harness.Step(t, "--second-ip: Traefik on another IP, ingress-nginx keeps serving for a DNS switch", func(t *testing.T) {
 		r := migrate("--second-ip", secondIP)

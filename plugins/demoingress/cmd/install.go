@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	release "helm.sh/helm/v4/pkg/release/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
@@ -150,6 +152,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err := checkNotTerminating(ctx, o.clients, o.spec.Namespace); err != nil {
 		return err
 	}
+	o.warnGardenerAddon(ctx)
 	ch, rendered, err := o.loadAndCheck(ctx)
 	if err != nil {
 		return err
@@ -292,6 +295,22 @@ func (o *InstallOptions) printNext(addr string) error {
 	}
 	_, err := fmt.Fprintln(out, next)
 	return err
+}
+
+// warnGardenerAddon: Gardener's nginx addon serves class nginx too; two controllers would
+// serve the same Ingresses and overwrite each other's status address.
+func (o *InstallOptions) warnGardenerAddon(ctx context.Context) {
+	if !o.spec.ServesIngressNginx || o.quietNext { // migrate refuses outright
+		return
+	}
+	_, err := o.clients.Kube.AppsV1().Deployments(gardenerAddonNamespace).Get(ctx, gardenerAddonDeployment, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		fmt.Fprintf(o.g.Streams.ErrOut, "Warning: Gardener's nginx addon (deployment %s/%s) serves class nginx as well: both controllers would take the same Ingresses; switch it off in the Shoot (%s: false)\n",
+			gardenerAddonNamespace, gardenerAddonDeployment, gardenerAddonField)
+	case !apierrors.IsNotFound(err):
+		o.g.Note("cannot tell whether Gardener's nginx addon runs: " + clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "deployments.apps", Namespace: gardenerAddonNamespace, Name: gardenerAddonDeployment}))
+	}
 }
 
 // noteFloatingIPChange warns when --load-balancer-ip differs from the installed release's: the

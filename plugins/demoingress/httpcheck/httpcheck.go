@@ -34,8 +34,10 @@ type Result struct {
 	Latency   time.Duration `json:"-"`
 	LatencyMS int64         `json:"latencyMs"`
 	Body      string        `json:"body,omitempty"`
-	Attempts  int           `json:"attempts"`
-	Error     string        `json:"error,omitempty"`
+	// Location is a redirect's target (redirects are not followed).
+	Location string `json:"location,omitempty"`
+	Attempts int    `json:"attempts"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Options tune Check.
@@ -125,6 +127,7 @@ func once(ctx context.Context, client *http.Client, url string, o Options) Resul
 	r.LatencyMS = r.Latency.Milliseconds()
 	r.Status = resp.StatusCode
 	r.Body = printable(body)
+	r.Location = resp.Header.Get("Location")
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		r.Kind = OK
 	} else {

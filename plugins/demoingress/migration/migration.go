@@ -93,6 +93,8 @@ func Compare(t Target, old, new *httpcheck.Result) Probe {
 		p.Status, p.Detail = report.Warn, fmt.Sprintf("the new controller answers HTTP %d; the old one could not be asked from here", new.Status)
 	case old.Status != new.Status:
 		p.Status, p.Detail = report.Fail, fmt.Sprintf("the old controller answers HTTP %d, the new one HTTP %d", old.Status, new.Status)
+	case old.Location != new.Location: // app-root, rewrites, www redirects differ here, not in the code
+		p.Status, p.Detail = report.Fail, fmt.Sprintf("both answer HTTP %d, but redirect to %q and %q", new.Status, old.Location, new.Location)
 	default:
 		p.Status, p.Detail = report.Pass, fmt.Sprintf("both answer HTTP %d", new.Status)
 	}

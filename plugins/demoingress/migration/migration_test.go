@@ -62,6 +62,8 @@ func TestCompare(t *testing.T) {
 		{"nothing to compare with", nil, ok200, "", report.Warn},
 		{"old unreachable", refused, ok200, "", report.Warn},
 		{"skipped", nil, nil, "wildcard host", report.Skip},
+		{"redirected elsewhere", &httpcheck.Result{Status: 308, Location: "https://shop.example.com/cart"}, &httpcheck.Result{Status: 308, Location: "https://www.shop.example.com/cart"}, "", report.Fail},
+		{"redirected alike", &httpcheck.Result{Status: 308, Location: "https://shop.example.com/cart"}, &httpcheck.Result{Status: 308, Location: "https://shop.example.com/cart"}, "", report.Pass},
 	} {
 		tt := tg
 		tt.Skip = tc.skip

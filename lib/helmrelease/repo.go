@@ -5,10 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +16,7 @@ import (
 	repo "helm.sh/helm/v4/pkg/repo/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/download"
 )
 
 // maxIndexBytes bounds a repository's index.yaml.
@@ -31,7 +29,7 @@ func loadFromRepo(ctx context.Context, s Source) (*chart.Chart, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, clierr.Usagef("pass the repository URL, e.g. https://kubernetes.github.io/ingress-nginx", "chart repository %q is not an http(s) URL", s.Repo)
 	}
-	data, err := get(ctx, base.ResolveReference(&url.URL{Path: "index.yaml"}).String(), maxIndexBytes)
+	data, err := download.Get(ctx, base.ResolveReference(&url.URL{Path: "index.yaml"}).String(), maxIndexBytes)
 	if err != nil {
 		return nil, clierr.Wrap(&clierr.Error{Code: clierr.CodeFailure, Err: err,
 			Fix: "check --chart-repo and your network (or a mirror of the repository)"}, "cannot read the chart repository %s", s.Repo)
@@ -70,7 +68,7 @@ func loadFromRepo(ctx context.Context, s Source) (*chart.Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chart URL %q: %w", cv.URLs[0], err)
 	}
-	archive, err := get(ctx, u.String(), maxChartBytes)
+	archive, err := download.Get(ctx, u.String(), maxChartBytes)
 	if err != nil {
 		return nil, clierr.Wrap(&clierr.Error{Code: clierr.CodeFailure, Err: err, Fix: "check your network"}, "cannot download chart %s %s", s.Ref, cv.Version)
 	}
@@ -81,27 +79,4 @@ func loadFromRepo(ctx context.Context, s Source) (*chart.Chart, error) {
 		}
 	}
 	return loader.LoadArchive(bytes.NewReader(archive))
-}
-
-func get(ctx context.Context, u string, limit int64) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %s", u, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errors.New("GET " + u + ": response too large")
-	}
-	return data, nil
 }

@@ -137,7 +137,7 @@ func findNginxControllers(ctx context.Context, g *cli.Globals, c *kube.Clients, 
 		fc := FoundController{Name: ic.spec.Name, Source: fmt.Sprintf("helm release %s/%s", ic.spec.Namespace, ic.spec.Release)}
 		if svc := ic.spec.ServiceIn(ic.release.Manifest); svc != "" {
 			if s, err := c.Kube.CoreV1().Services(ic.spec.Namespace).Get(ctx, svc, metav1.GetOptions{}); err == nil {
-				fc.Address = serviceAddress(s)
+				fc.Address = kube.LoadBalancerAddress(s)
 				fc.Detail = "service " + ic.spec.Namespace + "/" + svc
 			} else if !apierrors.IsNotFound(err) {
 				cannotTell = append(cannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "services", Namespace: ic.spec.Namespace, Name: svc}))

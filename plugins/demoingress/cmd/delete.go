@@ -13,7 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
@@ -246,27 +248,33 @@ func (o *DeleteOptions) warnFloatingIP(ctx context.Context, c *kube.Clients, spe
 		return
 	}
 	for _, s := range svcs.Items {
-		if addr := serviceAddress(&s); addr != "" && s.Annotations[nginx.KeepFloatingIP] != "true" {
+		if addr := kube.LoadBalancerAddress(&s); addr != "" && s.Annotations[nginx.KeepFloatingIP] != "true" {
 			fmt.Fprintf(o.g.Streams.ErrOut, "Warning: the load balancer of %s goes, and its floating IP %s is released (install with --keep-floating-ip to keep it)\n", s.Name, addr)
 		}
 	}
 }
 
 func waitNamespaceGone(ctx context.Context, c *kube.Clients, ns string, timeout time.Duration) error {
+	nss := c.Kube.CoreV1().Namespaces()
+	return waitGone(ctx, waitfor.OnClient(c.Kube, waitfor.Named(nss, ns)), &corev1.Namespace{}, timeout,
+		"kubectl get namespace "+ns+" -o yaml shows what blocks it (finalizers)", fmt.Sprintf("namespace %s is still terminating after %s", ns, timeout),
+		clierr.Action{Verb: "watch", Resource: "namespaces", Name: ns})
+}
+
+// waitGone follows an object until it is deleted; timedOut and fix say what a timeout means.
+func waitGone(ctx context.Context, lw cache.ListerWatcher, objType runtime.Object, timeout time.Duration, fix, timedOut string, watching clierr.Action) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	nss := c.Kube.CoreV1().Namespaces()
-	lw := waitfor.OnClient(c.Kube, waitfor.Named(nss, ns))
-	err := waitfor.Gone(ctx, lw, &corev1.Namespace{})
+	err := waitfor.Gone(ctx, lw, objType)
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, context.Canceled):
 		return clierr.ErrInterrupted
 	case errors.Is(err, waitfor.ErrTimeout):
-		return clierr.Failf("kubectl get namespace "+ns+" -o yaml shows what blocks it (finalizers)", "namespace %s is still terminating after %s", ns, timeout)
+		return clierr.Failf(fix, "%s", timedOut)
 	}
-	return clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "namespaces", Name: ns})
+	return clierr.FromAPI(err, watching)
 }
 
 // dryRun lists what delete would remove: the objects that exist, and the release.

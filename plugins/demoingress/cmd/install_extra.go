@@ -2,11 +2,7 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"strings"
 
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -20,6 +16,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/download"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 )
 
@@ -120,7 +117,7 @@ func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructur
 const maxCRDBytes = 16 << 20
 
 func (o *InstallOptions) fetchGatewayAPI(ctx context.Context) ([]*unstructured.Unstructured, error) {
-	data, err := readURLOrFile(ctx, o.GatewayAPICRDs)
+	data, err := download.URLOrFile(ctx, o.GatewayAPICRDs, maxCRDBytes)
 	if err != nil {
 		return nil, &clierr.Error{Code: clierr.CodeFailure, Err: err, Msg: "cannot read the Gateway API install manifest " + o.GatewayAPICRDs,
 			Fix: "check your network, or download it and pass --gateway-api-crds FILE (in closed networks: a mirror's URL)"}
@@ -134,29 +131,6 @@ func (o *InstallOptions) fetchGatewayAPI(ctx context.Context) ([]*unstructured.U
 			"%s: %v; nothing was applied", o.GatewayAPICRDs, err)
 	}
 	return objs, nil
-}
-
-func readURLOrFile(ctx context.Context, src string) ([]byte, error) {
-	if !strings.HasPrefix(src, "https://") && !strings.HasPrefix(src, "http://") {
-		return os.ReadFile(src)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %s", resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxCRDBytes+1))
-	if err == nil && len(data) > maxCRDBytes {
-		err = errors.New("response too large")
-	}
-	return data, err
 }
 
 // nginxClassToMake checks the IngressClass nginx: absent (to make), or one Traefik can serve.

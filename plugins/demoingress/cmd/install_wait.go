@@ -83,7 +83,7 @@ func waitAddress(ctx context.Context, c *kube.Clients, spec controllers.Spec, ti
 				continue
 			}
 			svcName = s.Name
-			if a := serviceAddress(s); a != "" {
+			if a := kube.LoadBalancerAddress(s); a != "" {
 				addr = a
 				return true, nil
 			}
@@ -115,18 +115,6 @@ func noAddress(c *kube.Clients, ns, svcName, selector string, timeout time.Durat
 	}
 	return clierr.Failf(fmt.Sprintf("kubectl -n %s describe service %s shows the load balancer's events; on OpenStack check the floating IP quota and that --load-balancer-ip belongs to your project", ns, svcName),
 		"service %s has no external address after %s%s", svcName, timeout, why)
-}
-
-func serviceAddress(s *corev1.Service) string {
-	for _, in := range s.Status.LoadBalancer.Ingress {
-		if in.IP != "" {
-			return in.IP
-		}
-		if in.Hostname != "" {
-			return in.Hostname
-		}
-	}
-	return ""
 }
 
 // lastWarning returns the newest Warning event's message for an object.

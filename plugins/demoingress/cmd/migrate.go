@@ -235,7 +235,7 @@ func (o *MigrateOptions) findOld(ctx context.Context) error {
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "services", Namespace: nginx.Namespace, Name: name}), "reading ingress-nginx's Service")
 	}
-	o.oldSvc, o.ip = svc, serviceAddress(svc)
+	o.oldSvc, o.ip = svc, kube.LoadBalancerAddress(svc)
 	if net.ParseIP(o.ip) == nil {
 		return clierr.Failf("kubectl demoingress status shows the Service; without a floating IP there is none to keep: install Traefik (kubectl demoingress install) and switch DNS",
 			"service %s/%s has no external IP address (%q)", nginx.Namespace, name, o.ip)
@@ -262,7 +262,7 @@ func (o *MigrateOptions) refuseServingTraefik(ctx context.Context) error {
 	case err != nil:
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "services", Namespace: in.spec.Namespace, Name: name}), "cannot tell whether Traefik already serves")
 	}
-	if addr := serviceAddress(svc); addr != "" {
+	if addr := kube.LoadBalancerAddress(svc); addr != "" {
 		return clierr.Failf(fmt.Sprintf("point DNS at %s, then: kubectl demoingress delete --controller=ingress-nginx; or remove Traefik (kubectl demoingress delete --controller=traefik --wait) and migrate again", addr),
 			"Traefik is installed already and serves on %s: migrate would take its Service", addr)
 	}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/access"
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/httpcheck"
@@ -217,18 +217,9 @@ func (o *MigrateOptions) deleteService(ctx context.Context, ns, name string) err
 	if err := svcs.Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "services", Namespace: ns, Name: name})
 	}
-	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-	err := waitfor.Gone(wctx, waitfor.OnClient(o.clients.Kube, waitfor.Named(svcs, name)), &corev1.Service{})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, context.Canceled):
-		return clierr.ErrInterrupted
-	case errors.Is(err, waitfor.ErrTimeout):
-		return clierr.Failf("kubectl -n "+ns+" describe service "+name+" shows what holds it (finalizers of the cloud controller)", "service %s/%s is not gone after %s", ns, name, o.Timeout)
-	}
-	return clierr.FromAPI(err, clierr.Action{Verb: "watch", Resource: "services", Namespace: ns})
+	return waitGone(ctx, waitfor.OnClient(o.clients.Kube, waitfor.Named(svcs, name)), &corev1.Service{}, o.Timeout,
+		"kubectl -n "+ns+" describe service "+name+" shows what holds it (finalizers of the cloud controller)", fmt.Sprintf("service %s/%s is not gone after %s", ns, name, o.Timeout),
+		clierr.Action{Verb: "watch", Resource: "services", Namespace: ns})
 }
 
 // rollback brings ingress-nginx back on the floating IP after the move went wrong (also on
@@ -265,10 +256,10 @@ func (o *MigrateOptions) dropTraefikService(ctx context.Context) {
 	if apierrors.IsNotFound(err) {
 		return
 	}
-	if err == nil && serviceAddress(svc) != o.ip && svc.Annotations[nginx.KeepFloatingIP] == "true" {
+	if err == nil && kube.LoadBalancerAddress(svc) != o.ip && svc.Annotations[nginx.KeepFloatingIP] == "true" {
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:"false"}}}`, nginx.KeepFloatingIP)
 		if _, err := svcs.Patch(ctx, o.newSvc, "application/merge-patch+json", []byte(patch), metav1.PatchOptions{FieldManager: FieldManager}); err != nil {
-			fmt.Fprintf(errOut, "Warning: %s stays allocated in your project: %v\n", serviceAddress(svc), err)
+			fmt.Fprintf(errOut, "Warning: %s stays allocated in your project: %v\n", kube.LoadBalancerAddress(svc), err)
 		}
 	}
 	if err := o.deleteService(ctx, ns, o.newSvc); err != nil {

@@ -243,7 +243,7 @@ func (o *StatusOptions) controllerService(ctx context.Context, cs kubernetes.Int
 	if svc == nil {
 		return false
 	}
-	r.Controller.Service, r.Controller.Address = svc.Name, serviceAddress(svc)
+	r.Controller.Service, r.Controller.Address = svc.Name, kube.LoadBalancerAddress(svc)
 	r.Controller.KeepFloatingIP = svc.Annotations[nginx.KeepFloatingIP] == "true"
 	return true
 }

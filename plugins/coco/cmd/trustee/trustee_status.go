@@ -62,28 +62,16 @@ func kbsURL(ctx context.Context, c *kube.Clients, ns, name, serviceType string, 
 			if s, ok := ev.Object.(*corev1.Service); ok {
 				svc = s
 			}
-			return lbAddress(svc) != "", nil
+			return kube.LoadBalancerAddress(svc) != "", nil
 		})
 		if err != nil {
 			step.Fail("")
 			return "", cmdutil.WaitError(err, "Service "+ns+"/"+name+" has no load balancer address", "check the cloud's load balancer (kubectl describe service -n "+ns+" "+name+")")
 		}
-		step.Done(lbAddress(svc))
-		return scheme + net.JoinHostPort(lbAddress(svc), strconv.Itoa(int(port.Port))), nil
+		step.Done(kube.LoadBalancerAddress(svc))
+		return scheme + net.JoinHostPort(kube.LoadBalancerAddress(svc), strconv.Itoa(int(port.Port))), nil
 	}
 	return scheme + net.JoinHostPort(svc.Spec.ClusterIP, strconv.Itoa(int(port.Port))), nil
-}
-
-func lbAddress(s *corev1.Service) string {
-	for _, in := range s.Status.LoadBalancer.Ingress {
-		if in.IP != "" {
-			return in.IP
-		}
-		if in.Hostname != "" {
-			return in.Hostname
-		}
-	}
-	return ""
 }
 
 // workerAddress is the internal IP of a worker node (any node without workers).

@@ -47,7 +47,6 @@ type InstallOptions struct {
 	// publishStatusAddress: see controllers.Options (set by migrate).
 	publishStatusAddress string
 	vals                 map[string]any
-	chartV               string // the chart version asked for
 
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients

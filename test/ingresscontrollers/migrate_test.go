@@ -16,6 +16,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
@@ -190,6 +191,38 @@ func TestMigrate(t *testing.T) {
 		}
 		traefikAbsent(t)
 		oldServes(t)
+	})
+	harness.Step(t, "Ctrl-C once the old Service is gone: rolled back, ingress-nginx serves on the IP again", func(t *testing.T) {
+		w, err := cp.Admin.CoreV1().Services("ingress-nginx").Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=ingress-nginx-controller"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		runCtx, interrupt := context.WithCancel(ctx)
+		defer interrupt()
+		done := make(chan harness.Result, 1)
+		go func() {
+			done <- harness.Run(runCtx, cmd.NewRoot, cp.AdminKubeconfig, "migrate", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--port", port, "--timeout", "1m")
+		}()
+		var r harness.Result
+	follow: // the signal comes the moment the move has begun: the old Service is deleted
+		for {
+			select {
+			case ev := <-w.ResultChan():
+				if ev.Type == watch.Deleted {
+					interrupt()
+					r = <-done
+					break follow
+				}
+			case r = <-done:
+				t.Fatalf("migrate ended before the move began: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+			}
+		}
+		if r.Code != 130 || !strings.Contains(r.Stdout, "rolled back: ingress-nginx serves on "+floatingIP+" again") {
+			t.Fatalf("%d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		oldServes(t)
+		traefikAbsent(t)
 	})
 	harness.Step(t, "--second-ip: Traefik on another IP, ingress-nginx keeps serving for a DNS switch", func(t *testing.T) {
 		r := migrate("--second-ip", secondIP)

@@ -104,6 +104,15 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
 		}
 		deployIngresses(t)
+		// Traefik beside it would take the same Ingresses on another address: migrate does that.
+		if r := run(t, "install", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--timeout", "20s"); r.Code != 1 || !strings.Contains(r.Stderr, "ingress-nginx is installed") ||
+			!strings.Contains(r.Stderr, "kubectl demoingress migrate") {
+			t.Errorf("install beside ingress-nginx: %d %s", r.Code, r.Stderr)
+		}
+		if r := migrate("--second-ip", floatingIP); r.Code != 2 || !strings.Contains(r.Stderr, "is the IP ingress-nginx serves on") {
+			t.Errorf("--second-ip of the old IP: %d %s", r.Code, r.Stderr)
+		}
+		traefikAbsent(t)
 	})
 	harness.Step(t, "an Ingress with a server snippet stops the move; audit names it", func(t *testing.T) {
 		bad := ingressWith("demo", "legacy", map[string]string{"nginx.ingress.kubernetes.io/server-snippet": "location /x { proxy_pass http://10.0.0.1; }"})

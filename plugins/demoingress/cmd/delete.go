@@ -126,6 +126,9 @@ func (o *DeleteOptions) Run(ctx context.Context) error {
 	reqs := a.AccessRequests(objs, demoapp.Namespace, "delete")
 	for _, ic := range installed {
 		reqs = append(reqs, controllerDeleteRequests(ic.spec)...)
+		if objs, err := apply.Parse([]byte(ic.release.Manifest)); err == nil { // what the uninstall deletes
+			reqs = append(reqs, a.AccessRequests(objs, ic.spec.Namespace, "delete")...)
+		}
 	}
 	if err := access.Check(ctx, c.Kube, reqs...); err != nil {
 		return clierr.Wrap(err, "deleting needs these permissions")
@@ -178,12 +181,21 @@ func controllerDeleteRequests(spec controllers.Spec) []access.Request {
 func (o *DeleteOptions) deleteController(ctx context.Context, ic installedController) error {
 	c, out, spec := o.clients, o.g.Streams.Out, ic.spec
 	o.warnFloatingIP(ctx, c, spec)
+	// Envoy Gateway's GatewayClass goes first, while its controller runs: it holds a finalizer
+	// on a class with Gateways that only the controller removes.
+	if spec.Name == controllers.EnvoyGateway {
+		if err := o.deleteBeside(ctx, spec); err != nil {
+			return err
+		}
+	}
 	if _, err := ic.helm.Uninstall(ctx, spec.Release, o.Timeout); err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "delete", Resource: "the release's objects", Namespace: spec.Namespace}), "uninstalling %s", spec.Release)
 	}
 	fmt.Fprintf(out, "release %s/%s (%s) uninstalled\n", spec.Namespace, spec.Release, spec.Name)
-	if err := o.deleteBeside(ctx, spec); err != nil {
-		return err
+	if spec.Name != controllers.EnvoyGateway {
+		if err := o.deleteBeside(ctx, spec); err != nil {
+			return err
+		}
 	}
 	if err := c.Kube.CoreV1().Namespaces().Delete(ctx, spec.Namespace, metav1.DeleteOptions{}); err == nil {
 		fmt.Fprintf(out, "namespace %s deleted\n", spec.Namespace)

@@ -152,6 +152,9 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 		return err
 	}
 	o.warnGardenerAddon(ctx)
+	if err := o.refuseBesideIngressNginx(ctx); err != nil {
+		return err
+	}
 	ch, rendered, err := o.loadAndCheck(ctx)
 	if err != nil {
 		return err
@@ -294,6 +297,27 @@ func (o *InstallOptions) printNext(addr string) error {
 	}
 	_, err := fmt.Fprintln(out, next)
 	return err
+}
+
+// refuseBesideIngressNginx: Traefik installed beside this tool's ingress-nginx would get a load
+// balancer of its own and write the Ingress status too; migrate does that move with care.
+func (o *InstallOptions) refuseBesideIngressNginx(ctx context.Context) error {
+	if o.spec.Name != controllers.Traefik || o.quietNext {
+		return nil
+	}
+	hc, err := helmrelease.ClientFor(o.g, o.clients.Config, nginx.Namespace)
+	if err != nil {
+		return clierr.Wrap(err, "connecting Helm to the cluster")
+	}
+	rel, err := hc.Get(ctx, nginx.ReleaseName)
+	if err != nil {
+		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "secrets", Namespace: nginx.Namespace}), "cannot tell whether ingress-nginx is installed")
+	}
+	if rel != nil {
+		return clierr.Failf("kubectl demoingress migrate moves it and its floating IP to Traefik; to upgrade ingress-nginx itself: kubectl demoingress install --controller ingress-nginx",
+			"ingress-nginx is installed (release %s/%s): Traefik beside it would serve the same Ingresses on another address", nginx.Namespace, nginx.ReleaseName)
+	}
+	return nil
 }
 
 // warnGardenerAddon: Gardener's nginx addon serves class nginx too; two controllers would

@@ -145,7 +145,9 @@ func (o *MigrateOptions) checkFinal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.newSvc = o.install.spec.ServiceIn(rendered.Manifest)
+	if name := o.install.spec.ServiceIn(rendered.Manifest); name != o.newSvc {
+		return clierr.Failf("install Traefik's chart as published", "Traefik's chart names its Service %q with the floating IP and %q without", name, o.newSvc)
+	}
 	o.install.LoadBalancerIP, o.install.KeepFloatingIP, o.install.publishStatusAddress = "", false, o.ip
 	return o.install.Complete(nil)
 }
@@ -182,7 +184,7 @@ func (o *MigrateOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.chart = ch
+	o.chart, o.newSvc = ch, o.install.spec.ServiceIn(rendered.Manifest)
 	if err := o.checkFinal(ctx); err != nil {
 		return err
 	}
@@ -226,9 +228,11 @@ func (o *MigrateOptions) findOld(ctx context.Context) error {
 			"no ingress-nginx release %s/%s to migrate", nginx.Namespace, nginx.ReleaseName)
 	}
 	o.old = found[0]
-	if st := o.old.release.Info.Status; st != "deployed" {
-		return clierr.Failf("wait for the other run, or fix the release (helm -n "+nginx.Namespace+" history "+nginx.ReleaseName+")",
-			"release %s/%s is %s: another run may still be changing it", nginx.Namespace, nginx.ReleaseName, st)
+	// Helm's pending states are a lock: taken over only when older than --timeout, or with
+	// --force (the keep-policy upgrade does that, as install does); failed may be upgraded.
+	if st := string(o.old.release.Info.Status); strings.HasPrefix(st, "pending") && !o.Force && time.Since(o.old.release.Info.LastDeployed) < o.Timeout {
+		return clierr.Failf("wait for the other run; a run that was interrupted is taken over after --timeout, or now with --force",
+			"release %s/%s is %s since %s: another run may still be changing it", nginx.Namespace, nginx.ReleaseName, st, o.old.release.Info.LastDeployed.Format(time.RFC3339))
 	}
 	name := o.old.spec.ServiceIn(o.old.release.Manifest)
 	svc, err := o.clients.Kube.CoreV1().Services(nginx.Namespace).Get(ctx, name, metav1.GetOptions{})
@@ -236,6 +240,9 @@ func (o *MigrateOptions) findOld(ctx context.Context) error {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "services", Namespace: nginx.Namespace, Name: name}), "reading ingress-nginx's Service")
 	}
 	o.oldSvc, o.ip = svc, kube.LoadBalancerAddress(svc)
+	if o.SecondIP != "" && o.SecondIP == o.ip {
+		return clierr.Usagef("pass another floating IP with --second-ip, or leave it out to move "+o.ip, "--second-ip %s is the IP ingress-nginx serves on", o.ip)
+	}
 	if net.ParseIP(o.ip) == nil {
 		return clierr.Failf("kubectl demoingress status shows the Service; without a floating IP there is none to keep: install Traefik (kubectl demoingress install) and switch DNS",
 			"service %s/%s has no external IP address (%q)", nginx.Namespace, name, o.ip)
@@ -359,9 +366,10 @@ func (o *MigrateOptions) keepInRelease(ctx context.Context) error {
 		return clierr.Failf("upgrade ingress-nginx to chart 4.15.1 first (kubectl demoingress install --controller ingress-nginx), or move by hand",
 			"ingress-nginx's chart %s does not take controller.ingressClassResource.annotations: its IngressClass nginx would go with it; nothing was changed", rel.Chart.Metadata.Version)
 	}
-	if _, _, err := o.old.helm.Install(ctx, rel.Chart, vals, helmrelease.Options{Name: rel.Name, Timeout: o.Timeout, Notice: o.g.Note, TakeOverAfter: o.Timeout}); err != nil {
+	if _, _, err := o.old.helm.Install(ctx, rel.Chart, vals, helmrelease.Options{Name: rel.Name, Timeout: o.Timeout, Notice: o.g.Note, TakeOverAfter: o.Timeout, Force: o.Force}); err != nil {
 		if errors.Is(err, context.Canceled) {
-			return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while upgrading ingress-nginx's release", Fix: "helm -n " + nginx.Namespace + " history " + nginx.ReleaseName + " shows its state; run migrate again once it is deployed"}
+			return &clierr.Error{Code: clierr.CodeInterrupted, Msg: "interrupted while upgrading ingress-nginx's release (the keep policy on its IngressClass); nothing else was changed",
+				Fix: "run migrate again: it takes the interrupted upgrade over after --timeout, or at once with --force"}
 		}
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "update", Resource: "the release's objects", Namespace: nginx.Namespace}), "marking ingress-nginx's IngressClass to be kept")
 	}

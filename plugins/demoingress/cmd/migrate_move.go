@@ -37,9 +37,16 @@ func (o *MigrateOptions) preflight(ctx context.Context, rendered *release.Releas
 		// ingress-nginx's release: upgraded (keep policy), then uninstalled
 		{Verb: "create", Resource: "secrets", Namespace: ns}, {Verb: "update", Resource: "secrets", Namespace: ns}, {Verb: "delete", Resource: "secrets", Namespace: ns},
 	}
+	for _, n := range []string{ns, trNS} { // the waits follow Services with list and watch
+		reqs = append(reqs, access.Request{Verb: "list", Resource: "services", Namespace: n}, access.Request{Verb: "watch", Resource: "services", Namespace: n})
+	}
 	a := apply.For(o.clients.Dynamic, o.clients.Kube.Discovery())
-	if objs, err := apply.Parse([]byte(o.old.release.Manifest)); err == nil {
-		reqs = append(reqs, a.AccessRequests(objs, ns, "patch", "delete")...)
+	oldObjs := o.old.release.Manifest
+	for _, h := range o.old.release.Hooks { // the keep-policy upgrade runs the chart's upgrade hooks
+		oldObjs += "\n---\n" + h.Manifest
+	}
+	if objs, err := apply.Parse([]byte(oldObjs)); err == nil {
+		reqs = append(reqs, a.AccessRequests(objs, ns, "create", "patch", "delete")...)
 	}
 	if objs, err := apply.Parse([]byte(rendered.Manifest)); err == nil {
 		reqs = append(reqs, a.AccessRequests(objs, trNS, "patch", "delete")...)
@@ -76,10 +83,14 @@ func (o *MigrateOptions) installTraefik(ctx context.Context, e extras) error {
 		return o.undoInstall(err)
 	}
 	if o.SecondIP != "" && addr != o.SecondIP {
+		o.dropTraefikService(ctx) // keep-floatingip off first: the address the cloud chose goes with it
 		return o.undoInstall(clierr.Failf("check the floating IP in your OpenStack project (free, and in the project of this cluster), then migrate again",
 			"Traefik's Service got %s, not the floating IP %s: the cloud controller allocated a new address", addr, o.SecondIP))
 	}
 	probes := o.compare(ctx, o.ip, addr, "before the move")
+	if ctx.Err() != nil {
+		return o.undoInstall(clierr.ErrInterrupted)
+	}
 	if migration.Failed(probes) {
 		return o.undoInstall(clierr.Failf("kubectl demoingress audit explains annotations Traefik serves differently; nothing was moved",
 			"Traefik does not answer every Ingress as ingress-nginx does"))
@@ -206,7 +217,11 @@ func (o *MigrateOptions) takeIP(ctx context.Context) error {
 			"Traefik's Service got %s, not the floating IP %s: the cloud controller allocated a new address", got, o.ip)
 	}
 	fmt.Fprintf(o.g.Streams.Out, "Traefik's Service has the floating IP %s\n", o.ip)
-	if migration.Failed(o.compare(ctx, "", o.ip, "after the move")) {
+	probes := o.compare(ctx, "", o.ip, "after the move")
+	if ctx.Err() != nil {
+		return clierr.ErrInterrupted
+	}
+	if migration.Failed(probes) {
 		return clierr.Failf("kubectl demoingress audit explains annotations Traefik serves differently", "Traefik does not answer every Ingress on %s", o.ip)
 	}
 	return nil
@@ -281,13 +296,14 @@ func (o *MigrateOptions) recreateOldService(ctx context.Context) error {
 	for i := range svc.Spec.Ports {
 		svc.Spec.Ports[i].NodePort = 0 // the old ports may be taken by now
 	}
+	svc.Spec.HealthCheckNodePort = 0
 	svc.Status = corev1.ServiceStatus{}
 	svcs := o.clients.Kube.CoreV1().Services(svc.Namespace)
 	if cur, err := svcs.Get(ctx, svc.Name, metav1.GetOptions{}); err == nil {
-		if cur.UID != o.oldSvc.UID && cur.DeletionTimestamp == nil {
-			return nil // made again already (by an earlier rollback)
+		if cur.DeletionTimestamp == nil {
+			return nil // the old Service was never deleted (cut short before), or was made again already
 		}
-		// the old Service itself, still there or going (the move was cut short): wait until it is gone
+		// the old Service, going: wait until it is gone, then make it again
 		if err := o.deleteService(ctx, svc.Namespace, svc.Name); err != nil {
 			return err
 		}

@@ -123,7 +123,7 @@ func Failed(ps []Probe) bool {
 // so that the old load balancer has let the IP go before the new one asks for it).
 func Rollback(ip string) []string {
 	return []string{
-		"kubectl demoingress delete --controller=traefik --wait   # the floating IP " + ip + " stays in your project (keep-floatingip)",
+		"kubectl demoingress delete --controller=traefik --wait   # also removes the demo app; the floating IP " + ip + " stays in your project (keep-floatingip)",
 		"kubectl demoingress install --controller ingress-nginx --load-balancer-ip " + ip + " --keep-floating-ip",
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
-	"k8s.io/kubectl/pkg/cmd/get"
 )
 
 // buildPrinter builds the printer with kubectl's own flags' behaviour (missing keys allowed,
@@ -26,16 +25,16 @@ func buildPrinter(format Format) (printers.ResourcePrinter, error) {
 		allow := true
 		return (&genericclioptions.GoTemplatePrintFlags{TemplateArgument: &arg, AllowMissingKeys: &allow}).ToPrinter(kind)
 	case "custom-columns":
-		return get.NewCustomColumnsPrinterFromSpec(arg, unstructured.UnstructuredJSONScheme, strings.Contains(string(format), noHeadersSuffix))
+		return columnsFromSpec(arg, strings.Contains(string(format), noHeadersSuffix))
 	case "custom-columns-file":
 		f, err := os.Open(arg)
 		if err != nil {
 			return nil, fmt.Errorf("custom-columns-file: %w", err)
 		}
 		defer f.Close()
-		p, err := get.NewCustomColumnsPrinterFromTemplate(f, unstructured.UnstructuredJSONScheme)
+		p, err := columnsFromFile(f)
 		if err == nil && strings.Contains(string(format), noHeadersSuffix) {
-			p.NoHeaders = true
+			p.noHeaders = true
 		}
 		return p, err
 	}

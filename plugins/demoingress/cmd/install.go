@@ -46,6 +46,8 @@ type InstallOptions struct {
 	quietNext bool
 	// publishStatusAddress: see controllers.Options (set by migrate).
 	publishStatusAddress string
+	// shipsCRDs: the chart has a crds/ folder, which Helm creates on install (traefik.io's).
+	shipsCRDs bool
 	vals                 map[string]any
 
 	// clients and releases are built in Complete unless a test set them.
@@ -206,6 +208,7 @@ func (o *InstallOptions) loadAndCheck(ctx context.Context) (*chart.Chart, *relea
 	if err != nil {
 		return nil, nil, err
 	}
+	o.shipsCRDs = len(chartCRDs(ch)) > 0
 	return ch, rendered, nil
 }
 

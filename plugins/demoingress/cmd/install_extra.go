@@ -156,6 +156,11 @@ func (o *InstallOptions) nginxClassToMake(ctx context.Context) (*networkingv1.In
 // what a caller does beside it), in one request list.
 func (o *InstallOptions) preflight(ctx context.Context, rendered *release.Release, e extras, extra ...access.Request) error {
 	var reqs []access.Request
+	if o.shipsCRDs { // Helm creates the chart's CRDs on a first install (and is refused, not told "exists", without the right)
+		if rel, err := o.releases.Get(ctx, o.spec.Release); err == nil && rel == nil {
+			reqs = append(reqs, access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"})
+		}
+	}
 	if len(e.crds) > 0 {
 		reqs = append(reqs, access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
 			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"},

@@ -244,7 +244,7 @@ func (o *MigrateOptions) findOld(ctx context.Context) error {
 		return clierr.Usagef("pass another floating IP with --second-ip, or leave it out to move "+o.ip, "--second-ip %s is the IP ingress-nginx serves on", o.ip)
 	}
 	if net.ParseIP(o.ip) == nil {
-		return clierr.Failf("kubectl demoingress status shows the Service; without a floating IP there is none to keep: install Traefik (kubectl demoingress install) and switch DNS",
+		return clierr.Failf("without a floating IP there is none to keep: move by hand (helm -n "+nginx.Namespace+" uninstall "+nginx.ReleaseName+", then kubectl demoingress install, then switch DNS)",
 			"service %s/%s has no external IP address (%q)", nginx.Namespace, name, o.ip)
 	}
 	return nil

@@ -69,7 +69,8 @@ func (s Spec) checkService(objs []*unstructured.Unstructured, o Options) (*unstr
 	if t, _, _ := unstructured.NestedString(svc.Object, "spec", "type"); t != want {
 		return nil, fmt.Errorf("the chart renders Service %s of type %q, not %s", svc.GetName(), t, want)
 	}
-	if ip, _, _ := unstructured.NestedString(svc.Object, "spec", "loadBalancerIP"); ip != o.LoadBalancerIP {
+	// An IP set with --set instead of --load-balancer-ip is the user's to choose.
+	if ip, _, _ := unstructured.NestedString(svc.Object, "spec", "loadBalancerIP"); o.LoadBalancerIP != "" && ip != o.LoadBalancerIP {
 		return nil, fmt.Errorf("the chart renders Service %s with loadBalancerIP %q, not %q: it does not take the floating IP where this tool puts it", svc.GetName(), ip, o.LoadBalancerIP)
 	}
 	if o.KeepFloatingIP && svc.GetAnnotations()[nginx.KeepFloatingIP] != "true" {

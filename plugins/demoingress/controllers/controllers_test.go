@@ -114,6 +114,7 @@ func TestCheckRendered(t *testing.T) {
 		{"nginx provider off", strings.Replace(traefikManifest, `"--providers.kubernetesingressnginx", `, "", 1), ok, "lacks --providers.kubernetesingressnginx"},
 		{"no publishService", strings.Replace(traefikManifest, "publishservice=traefik/traefik", "x", 1), ok, "publishservice=traefik/traefik"},
 		{"no GatewayClass", strings.Replace(traefikManifest, "traefik.io/gateway-controller", "other", 1), ok, "no GatewayClass traefik"},
+		{"an IP set by --set, none asked for", traefikManifest, Options{KeepFloatingIP: true}, ""},
 		{"a fixed status address", strings.Replace(traefikManifest, "publishservice=traefik/traefik", "publishStatusAddress=160.44.12.35", 1), Options{LoadBalancerIP: "160.44.12.35", KeepFloatingIP: true, PublishStatusAddress: "160.44.12.35"}, ""},
 		{"a fixed status address not rendered", traefikManifest, Options{LoadBalancerIP: "160.44.12.35", KeepFloatingIP: true, PublishStatusAddress: "160.44.12.35"}, "lacks --providers.kubernetesingressnginx.publishStatusAddress"},
 	}

@@ -48,7 +48,7 @@ type InstallOptions struct {
 	publishStatusAddress string
 	// shipsCRDs: the chart has a crds/ folder, which Helm creates on install (traefik.io's).
 	shipsCRDs bool
-	vals                 map[string]any
+	vals      map[string]any
 
 	// clients and releases are built in Complete unless a test set them.
 	clients  *kube.Clients

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -150,4 +151,16 @@ func (cp *ControlPlane) waitNodesReady(ctx context.Context, want map[string]bool
 		return fmt.Errorf("waiting for %d kwok node(s) to be Ready (%d are): %w\n%s", len(want), len(ready), err, cp.kwok.logTail(10))
 	}
 	return nil
+}
+
+// StopKwok stops the kwok controller; its nodes keep their last status (no controller here
+// marks them NotReady). A benchmark stops it so that 5,000 simulated heartbeats do not share
+// the machine's cores with what it measures; AddNodes starts it again.
+func (cp *ControlPlane) StopKwok() error {
+	if cp.kwok == nil {
+		return nil
+	}
+	err := cp.kwok.stop(5 * time.Second)
+	cp.kwok = nil
+	return err
 }

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
-	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/garden"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
@@ -41,13 +39,9 @@ func (o *NodesOptions) runFleet(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: o.Selector})
+		reports, err := o.evaluate(ctx, c, o.Selector, nodecheck.Options{Require: o.require})
 		if err != nil {
-			return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
-		}
-		reports := make([]nodecheck.Report, len(nodes.Items))
-		for i := range nodes.Items {
-			reports[i] = nodecheck.Evaluate(&nodes.Items[i], nodecheck.Options{Require: o.require})
+			return nil, err
 		}
 		l := newNodeReportList(reports)
 		return &l, nil

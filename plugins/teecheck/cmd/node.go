@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -22,6 +21,7 @@ import (
 type NodeOptions struct {
 	g *cli.Globals
 	verdictFlags
+	nodeLister
 	Names    []string
 	AllNodes bool
 	Selector string
@@ -49,7 +49,8 @@ namespace whose Pod Security admission allows hostPath volumes (level privileged
   kubectl teecheck node worker-1 --deep --image registry.example/mirror/busybox:1.37`,
 		RunE: cli.RunE(o),
 	}
-	o.addFlags(cmd, true)
+	o.verdictFlags.addFlags(cmd, true)
+	o.nodeLister.addFlags(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.AllNodes, "all-nodes", false, "check every node (or those matching -l)")
 	f.StringVarP(&o.Selector, "selector", "l", "", "with --all-nodes: label selector of the nodes")
@@ -93,21 +94,17 @@ func (o *NodeOptions) Validate() error {
 	if _, err := labels.Parse(o.Selector); err != nil {
 		return clierr.Usagef("use a label selector such as -l node.kubernetes.io/worker", "invalid selector %q: %v", o.Selector, err)
 	}
-	return nil
+	return o.nodeLister.validate()
 }
 
 // Run gets the nodes, judges them and, with --deep, probes them.
 func (o *NodeOptions) Run(ctx context.Context) error {
-	nodes, err := o.nodes(ctx)
+	opts := nodecheck.Options{Require: o.require}
+	reports, err := o.reports(ctx, opts)
 	if err != nil {
 		return err
 	}
-	opts := nodecheck.Options{Require: o.require}
-	reports := make([]nodecheck.Report, len(nodes))
-	for i := range nodes {
-		reports[i] = nodecheck.Evaluate(&nodes[i], opts)
-	}
-	if o.Deep && len(nodes) > 0 {
+	if o.Deep && len(reports) > 0 {
 		base := o.Flags.Options(o.clients.Namespace, "kubectl-"+PluginName)
 		base.Notice = o.g.Note
 		if err := probe.Nodes(ctx, o.clients.Kube, base, reports, opts, o.Parallel, o.g.ProgressFor(o.list.Format())); err != nil {
@@ -117,11 +114,12 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector)
 }
 
-func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {
+// reports judges every node (--all-nodes) or the named ones.
+func (o *NodeOptions) reports(ctx context.Context, opts nodecheck.Options) ([]nodecheck.Report, error) {
 	if o.AllNodes {
-		return listNodes(ctx, o.clients, o.Selector)
+		return o.evaluate(ctx, o.clients, o.Selector, opts)
 	}
-	out := make([]corev1.Node, 0, len(o.Names))
+	out := make([]nodecheck.Report, 0, len(o.Names))
 	for _, name := range o.Names {
 		n, err := o.clients.Kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
@@ -130,7 +128,7 @@ func (o *NodeOptions) nodes(ctx context.Context) ([]corev1.Node, error) {
 		if err != nil {
 			return nil, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "nodes", Name: name})
 		}
-		out = append(out, *n)
+		out = append(out, nodecheck.Evaluate(n, opts))
 	}
 	return out, nil
 }

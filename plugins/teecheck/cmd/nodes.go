@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
@@ -21,6 +19,7 @@ import (
 type NodesOptions struct {
 	g *cli.Globals
 	verdictFlags
+	nodeLister
 	Selector string
 	// fleet is --shoots: the nodes of each shoot of a Gardener project instead.
 	fleet garden.FleetFlags
@@ -41,7 +40,8 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 		Args: cli.NoArgs,
 		RunE: cli.RunE(o),
 	}
-	o.addFlags(cmd, true)
+	o.verdictFlags.addFlags(cmd, true)
+	o.nodeLister.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
 	o.fleet.AddFlags(cmd, o.g)
 	return cmd
@@ -71,7 +71,7 @@ func (o *NodesOptions) Validate() error {
 		return clierr.Usagef("use a label selector such as -l node.kubernetes.io/worker or -l 'kubernetes.io/arch in (amd64,s390x)'",
 			"invalid selector %q: %v", o.Selector, err)
 	}
-	return nil
+	return o.nodeLister.validate()
 }
 
 // Run lists the nodes once and prints the verdicts.
@@ -79,24 +79,11 @@ func (o *NodesOptions) Run(ctx context.Context) error {
 	if o.fleet.On() {
 		return o.runFleet(ctx)
 	}
-	nodes, err := listNodes(ctx, o.clients, o.Selector)
+	reports, err := o.evaluate(ctx, o.clients, o.Selector, nodecheck.Options{Require: o.require})
 	if err != nil {
 		return err
 	}
-	reports := make([]nodecheck.Report, len(nodes))
-	for i := range nodes {
-		reports[i] = nodecheck.Evaluate(&nodes[i], nodecheck.Options{Require: o.require})
-	}
 	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector)
-}
-
-// listNodes makes the single LIST; no chunking, so that the answer is one consistent snapshot.
-func listNodes(ctx context.Context, c *kube.Clients, selector string) ([]corev1.Node, error) {
-	list, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: selector})
-	if err != nil {
-		return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
-	}
-	return list.Items, nil
 }
 
 func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Report, selector string) error {

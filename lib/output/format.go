@@ -133,6 +133,12 @@ func (f *Flags) parse() (Format, error) {
 
 // Print writes v (a report: a struct with apiVersion and kind) in the format.
 func Print(w io.Writer, format Format, v any) error {
+	if l, ok := v.(ItemList); ok && (format == JSON || format == YAML) {
+		if format == JSON {
+			return streamJSON(w, l)
+		}
+		return streamYAML(w, l)
+	}
 	switch format {
 	case JSON:
 		data, err := json.MarshalIndent(v, "", "  ")

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 )
@@ -44,13 +45,9 @@ func buildPrinter(format Format) (printers.ResourcePrinter, error) {
 // asObject turns a report into the unstructured object its JSON is, so the printers see the
 // documented schema; a report with items is a list whose items are the objects.
 func asObject(v any) (runtime.Object, error) {
-	data, err := json.Marshal(v)
+	m, err := jsonMap(v)
 	if err != nil {
 		return nil, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("the report is not an object: %w", err)
 	}
 	u := &unstructured.Unstructured{Object: m}
 	if _, ok := m["items"].([]any); ok {
@@ -73,6 +70,37 @@ func asObject(v any) (runtime.Object, error) {
 	return u, nil
 }
 
+// jsonMap is the report's JSON as a map; an ItemList is converted item by item, so its whole
+// JSON text never sits in memory beside the map.
+func jsonMap(v any) (map[string]any, error) {
+	l, list := v.(ItemList)
+	if list {
+		v = l.ListShell()
+	}
+	var m map[string]any
+	if err := roundTrip(v, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("the report is not an object: %v", err)
+	}
+	if !list {
+		return m, nil
+	}
+	items := make([]any, l.ListLen())
+	if err := parallel(len(items), func(i int) error { return roundTrip(l.ListItem(i), &items[i]) }); err != nil {
+		return nil, err
+	}
+	m["items"] = items
+	return m, nil
+}
+
+// roundTrip decodes v's JSON into out.
+func roundTrip(v any, out any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
 // listWithFields is a list for custom-columns (which prints its items) that jsonpath and
 // templates still see whole (summary fields included), as they see kubectl's lists.
 type listWithFields struct {
@@ -90,6 +118,15 @@ func printTemplate(w io.Writer, format Format, v any) error {
 
 // printWith prints the report's object with a built template printer.
 func printWith(p printers.ResourcePrinter, w io.Writer, format Format, v any) error {
+	if cp, ok := p.(*columnsPrinter); ok {
+		if l, ok := v.(ItemList); ok {
+			return cp.printItems(l, w)
+		}
+	}
+	if _, ok := p.(*printers.GoTemplatePrinter); ok {
+		// It decodes the object's JSON into maps itself: handing it maps would build them twice.
+		return p.PrintObj(jsonObject{v}, w)
+	}
 	obj, err := asObject(v)
 	if err != nil {
 		return err
@@ -102,6 +139,14 @@ func printWith(p printers.ResourcePrinter, w io.Writer, format Format, v any) er
 	}
 	return p.PrintObj(obj, w)
 }
+
+// jsonObject is a report as the runtime.Object whose JSON is the report's: for printers that
+// read an object through its JSON.
+type jsonObject struct{ report any }
+
+func (o jsonObject) MarshalJSON() ([]byte, error)     { return json.Marshal(o.report) }
+func (o jsonObject) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
+func (o jsonObject) DeepCopyObject() runtime.Object   { return o }
 
 // Namer is a report that says what -o name prints for it (kubectl's resource/name lines).
 type Namer interface {

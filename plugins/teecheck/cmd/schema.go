@@ -102,3 +102,15 @@ func (l NodeReportList) ObjectNames() []string {
 	}
 	return out
 }
+
+// ListShell, ListLen and ListItem let -o json and yaml write the list item by item.
+func (l NodeReportList) ListShell() any {
+	l.Items = []nodecheck.Report{}
+	return l
+}
+
+// ListLen is the number of node reports.
+func (l NodeReportList) ListLen() int { return len(l.Items) }
+
+// ListItem is the i-th node report.
+func (l NodeReportList) ListItem(i int) any { return l.Items[i] }

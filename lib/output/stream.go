@@ -1,0 +1,185 @@
+package output
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+
+	yamlv2 "go.yaml.in/yaml/v2"
+	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/yaml"
+)
+
+// ItemList is a report that is a list of items (and fields beside them, a summary): -o json
+// and -o yaml encode it item by item, so the text of a long list is never built whole (issue
+// #29: thousands of nodes within twice the memory of one raw LIST). The output is the same,
+// byte for byte, as encoding the report at once.
+type ItemList interface {
+	// ListShell is the report with an empty, non-nil items list.
+	ListShell() any
+	ListLen() int
+	ListItem(i int) any
+}
+
+// jsonItemsKey is how the items field of a top-level object appears in indented JSON.
+const jsonItemsKey = "\n  \"items\": []"
+
+// streamJSON writes l as json.MarshalIndent(l, "", "  ") would, one item at a time.
+func streamJSON(w io.Writer, l ItemList) error {
+	shell, err := json.MarshalIndent(l.ListShell(), "", "  ")
+	if err != nil {
+		return err
+	}
+	at := bytes.Index(shell, []byte(jsonItemsKey))
+	if at < 0 {
+		return fmt.Errorf("report %T has no top-level items field", l.ListShell())
+	}
+	at += len(jsonItemsKey) - 1 // just before "]"
+	bw := bufio.NewWriter(w)
+	bw.Write(shell[:at])
+	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
+		item, err := json.MarshalIndent(l.ListItem(i), "    ", "  ")
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		b.Write(item)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if l.ListLen() > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.Write(shell[at:])
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// yamlItemsKey is how an empty items field of a top-level object appears in YAML.
+const yamlItemsKey = "items: []\n"
+
+// streamYAML writes l as sigs.k8s.io/yaml.Marshal(l) would, one item at a time: each item is
+// encoded as the only item of a top-level items list, at the depth it has in the whole.
+func streamYAML(w io.Writer, l ItemList) error {
+	shell, err := yaml.Marshal(l.ListShell())
+	if err != nil {
+		return err
+	}
+	at := bytes.Index(shell, []byte(yamlItemsKey))
+	if at < 0 || (at > 0 && shell[at-1] != '\n') {
+		return fmt.Errorf("report %T has no top-level items field", l.ListShell())
+	}
+	if l.ListLen() == 0 {
+		_, err := w.Write(shell)
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(shell[:at])
+	bw.WriteString("items:\n")
+	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
+		one, err := yamlItem(l.ListItem(i))
+		b.Write(bytes.TrimPrefix(one, []byte("items:\n")))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	bw.Write(shell[at+len(yamlItemsKey):])
+	return bw.Flush()
+}
+
+// yamlItem is sigs.k8s.io/yaml.Marshal of {"items": [item]} without its detour through the
+// YAML parser (JSONToYAML parses the JSON as YAML to type its numbers, half of its time):
+// the JSON is decoded with its numbers typed as go-yaml types them (int when integral, else
+// float64), and go-yaml v2, which sigs.k8s.io/yaml uses, writes it.
+func yamlItem(item any) ([]byte, error) {
+	data, err := json.Marshal(item)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	return yamlv2.Marshal(map[string]any{"items": []any{typeNumbers(v)}})
+}
+
+// typeNumbers replaces json.Numbers with int or float64, as go-yaml resolves them.
+func typeNumbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = typeNumbers(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = typeNumbers(e)
+		}
+	case json.Number:
+		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil && n == int64(int(n)) {
+			return int(n)
+		}
+		if f, err := t.Float64(); err == nil {
+			return f
+		}
+		return string(t)
+	}
+	return v
+}
+
+// inOrder encodes items 0..n-1 with enc on every CPU, a block of items per goroutine, and
+// writes the blocks to w in order; memory holds one round of blocks.
+func inOrder(w io.Writer, n int, enc func(i int, b *bytes.Buffer) error) error {
+	const block = 64
+	bufs := make([]bytes.Buffer, runtime.GOMAXPROCS(0))
+	for start := 0; start < n; start += block * len(bufs) {
+		var g errgroup.Group
+		for k := range bufs {
+			from := start + k*block
+			bufs[k].Reset()
+			g.Go(func() error {
+				for i := from; i < min(from+block, n); i++ {
+					if err := enc(i, &bufs[k]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		for k := range bufs {
+			if _, err := w.Write(bufs[k].Bytes()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parallel runs fn for 0..n-1 on every CPU, in blocks of consecutive indexes.
+func parallel(n int, fn func(i int) error) error {
+	workers := runtime.GOMAXPROCS(0)
+	per := (n + workers - 1) / max(workers, 1)
+	var g errgroup.Group
+	for from := 0; from < n; from += per {
+		g.Go(func() error {
+			for i := from; i < min(from+per, n); i++ {
+				if err := fn(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}

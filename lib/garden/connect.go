@@ -41,6 +41,7 @@ type Conn struct {
 	// Issue, if set, issues shoot kubeconfigs instead of the Gardener API (tests: Gardener's
 	// fake clientsets have no subresource POST).
 	Issue func(ctx context.Context, namespace, shoot, access string, expiration time.Duration) (*Issued, error)
+	cacheState
 }
 
 // Factory builds the garden connection; a test's cli.Globals.Factory implements it to hand

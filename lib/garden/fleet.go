@@ -51,7 +51,7 @@ type Result[T any] struct {
 const FleetExpiration = 10 * time.Minute
 
 // Run reads every shoot with at most parallel at once, in the shoots' order, each through a
-// kubeconfig issued for it and kept in memory (ShootConfig).
+// kubeconfig issued for it, or cached from an earlier read (fleetCredential).
 func Run[T any](ctx context.Context, c *Conn, p Project, shoots []gardencorev1beta1.Shoot, parallel int,
 	read func(ctx context.Context, cfg *rest.Config) (T, error)) []Result[T] {
 	results := make([]Result[T], len(shoots))
@@ -74,30 +74,44 @@ func Run[T any](ctx context.Context, c *Conn, p Project, shoots []gardencorev1be
 				return
 			}
 			defer func() { <-sem }()
-			readOne(ctx, c, p, r, read)
+			readOne(ctx, c, p, s, r, read)
 		}(&results[i])
 	}
 	wg.Wait()
 	return results
 }
 
-func readOne[T any](ctx context.Context, c *Conn, p Project, r *Result[T], read func(context.Context, *rest.Config) (T, error)) {
-	cfg, access, err := c.ShootConfig(ctx, p.Namespace, r.Shoot, FleetExpiration)
+func readOne[T any](ctx context.Context, c *Conn, p Project, s *gardencorev1beta1.Shoot, r *Result[T], read func(context.Context, *rest.Config) (T, error)) {
+	cred, err := c.fleetCredential(ctx, p.Namespace, s)
 	if err != nil {
 		r.Status, r.Cause, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")
 		return
 	}
-	r.Access = access
-	cfg.Timeout = 30 * time.Second
-	if c.Wrap != nil {
-		c.Wrap(cfg)
+	v, err := readWith(ctx, c, cred.cfg, read)
+	if err != nil && cred.cached && apierrors.IsUnauthorized(err) {
+		c.refused(s.Name, cred, err)
+		if cred, err = c.issueCredential(ctx, p.Namespace, s); err != nil {
+			r.Status, r.Cause, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")
+			return
+		}
+		v, err = readWith(ctx, c, cred.cfg, read)
 	}
-	v, err := read(ctx, cfg)
+	r.Access = cred.access
 	if err != nil {
 		r.Status, r.Cause, r.Reason = classify(err, "reading the shoot")
 		return
 	}
 	r.Status, r.Value = OK, v
+}
+
+// readWith reads the shoot through cfg.
+func readWith[T any](ctx context.Context, c *Conn, cfg *rest.Config, read func(context.Context, *rest.Config) (T, error)) (T, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Timeout = 30 * time.Second
+	if c.Wrap != nil {
+		c.Wrap(cfg)
+	}
+	return read(ctx, cfg)
 }
 
 func hibernated(s *gardencorev1beta1.Shoot) bool {

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	authenticationv1alpha1 "github.com/gardener/gardener/pkg/apis/authentication/v1alpha1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -74,20 +72,4 @@ func (c *Conn) IssueKubeconfig(ctx context.Context, namespace, shoot, access str
 		return nil, fmt.Errorf("%w: the %s kubeconfig for %s does not load: %v", ErrIssued, access, shoot, err)
 	}
 	return &Issued{Kubeconfig: resp.Status.Kubeconfig, Expires: resp.Status.ExpirationTimestamp.Time, Access: access}, nil
-}
-
-// ShootConfig is a shoot's REST config, in memory only, from an admin kubeconfig, or a viewer
-// one when the user may not have admin access; it returns which.
-func (c *Conn) ShootConfig(ctx context.Context, namespace, shoot string, expiration time.Duration) (*rest.Config, string, error) {
-	access := Admin
-	issued, err := c.IssueKubeconfig(ctx, namespace, shoot, access, expiration)
-	if apierrors.IsForbidden(err) {
-		access = Viewer
-		issued, err = c.IssueKubeconfig(ctx, namespace, shoot, access, expiration)
-	}
-	if err != nil {
-		return nil, access, err
-	}
-	cfg, err := clientcmd.RESTConfigFromKubeConfig(issued.Kubeconfig)
-	return cfg, issued.Access, err
 }

@@ -15,7 +15,10 @@ type FaultProxy struct {
 	target string
 	ln     net.Listener
 	delay  atomic.Int64 // per chunk, each direction
-	down   atomic.Bool  // refuse new connections (accept and close at once)
+	// latency delays every chunk by the same time without holding back the next: a long link
+	// (the bytes in flight overlap), where delay is a slow one.
+	latency atomic.Int64
+	down    atomic.Bool // refuse new connections (accept and close at once)
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -38,6 +41,11 @@ func StartFaultProxy(target string) (*FaultProxy, error) {
 
 // SetDelay delays every chunk of bytes, both ways, by d (0: none).
 func (p *FaultProxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
+
+// SetLatency makes every chunk of bytes arrive d after it was sent, both ways, as over a link
+// with a round trip of 2d: transfers are not slowed down beyond that (0: none). Set it before
+// connections are made.
+func (p *FaultProxy) SetLatency(d time.Duration) { p.latency.Store(int64(d)) }
 
 // DropAll cuts every open connection (watches and keep-alive connections break).
 func (p *FaultProxy) DropAll() {
@@ -113,6 +121,10 @@ func (p *FaultProxy) handle(client net.Conn) {
 }
 
 func (p *FaultProxy) pipe(dst, src net.Conn) {
+	if d := time.Duration(p.latency.Load()); d > 0 {
+		p.pipeLate(dst, src, d)
+		return
+	}
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
@@ -125,6 +137,40 @@ func (p *FaultProxy) pipe(dst, src net.Conn) {
 			}
 		}
 		if err != nil { // EOF or a cut connection
+			return
+		}
+	}
+}
+
+// pipeLate forwards each chunk read from src to dst d after it was read, in order; it returns
+// when src ended and what was read has been delivered.
+func (p *FaultProxy) pipeLate(dst, src net.Conn, d time.Duration) {
+	type chunk struct {
+		due  time.Time
+		data []byte
+	}
+	queue := make(chan chunk, 4096)
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		for c := range queue {
+			time.Sleep(time.Until(c.due))
+			if _, err := dst.Write(c.data); err != nil {
+				for range queue { // drain: the reader ends when its side closes
+				}
+				return
+			}
+		}
+	}()
+	for {
+		buf := make([]byte, 32<<10)
+		n, err := src.Read(buf)
+		if n > 0 {
+			queue <- chunk{due: time.Now().Add(d), data: buf[:n]}
+		}
+		if err != nil {
+			close(queue)
+			<-delivered
 			return
 		}
 	}

@@ -77,6 +77,8 @@ func setup(ctx context.Context) error {
 	os.Setenv("GCTL_HOME", gctlHome)
 	// The machine's ~/.garden (a gardenlogin.yaml there) must not take part.
 	os.Setenv("HOME", filepath.Join(garden.Dir, "home"))
+	// Fleet reads cache shoot credentials under the user's cache directory: here, not the machine's.
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(garden.Dir, "cache"))
 	os.Unsetenv("GL_HOME")
 	os.Unsetenv("GL_CONFIG_NAME")
 	os.Unsetenv("GCTL_CONFIG_NAME")

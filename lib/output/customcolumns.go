@@ -122,8 +122,9 @@ func (p *columnsPrinter) printItems(l ItemList, w io.Writer) error {
 	for start := 0; start < l.ListLen(); start += round {
 		n := min(round, l.ListLen()-start)
 		err := parallel(n, func(i int) error {
-			contents[i] = nil
-			return roundTrip(l.ListItem(start+i), &contents[i])
+			v, err := jsonValue(l.ListItem(start + i))
+			contents[i], _ = v.(map[string]any)
+			return err
 		})
 		if err != nil {
 			return err

@@ -85,7 +85,11 @@ func jsonMap(v any) (map[string]any, error) {
 		return m, nil
 	}
 	items := make([]any, l.ListLen())
-	if err := parallel(len(items), func(i int) error { return roundTrip(l.ListItem(i), &items[i]) }); err != nil {
+	err := parallel(len(items), func(i int) (err error) {
+		items[i], err = jsonValue(l.ListItem(i))
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	m["items"] = items

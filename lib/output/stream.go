@@ -82,7 +82,15 @@ func streamYAML(w io.Writer, l ItemList) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
 	bw.WriteString("items:\n")
+	var e yamlEmitter
 	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
+		if v, err := yamlValue(l.ListItem(i)); err == nil {
+			at := b.Len()
+			if e.item(b, v) {
+				return nil
+			}
+			b.Truncate(at)
+		}
 		one, err := yamlItem(l.ListItem(i))
 		b.Write(bytes.TrimPrefix(one, []byte("items:\n")))
 		return err

@@ -1,10 +1,15 @@
 package cmd
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 )
 
@@ -22,5 +27,36 @@ func TestReportSchemaOnFakes(t *testing.T) {
 			continue
 		}
 		clitest.CheckReport(t, what, []byte(r.Out))
+	}
+}
+
+// wholeList is NodeReportList without its ItemList methods: encoded at once.
+type wholeList NodeReportList
+
+// The node reports, written item by item (and by the YAML emitter), are the bytes encoding the
+// whole list gives: workers and non-workers (longer fixes), every TEE, cordoned nodes.
+func TestNodeReportsStreamAsWhole(t *testing.T) {
+	l := benchReports(40)
+	l.Items[3].Checks[0].Message = "a message long enough that go-yaml folds it when it is written at the depth of a check in the list"
+	l.Items[5].Checks[1].Fix = "two\nlines"
+	want := map[output.Format]func() ([]byte, error){
+		output.JSON: func() ([]byte, error) {
+			b, err := json.MarshalIndent(wholeList(l), "", "  ")
+			return append(b, '\n'), err
+		},
+		output.YAML: func() ([]byte, error) { return yaml.Marshal(wholeList(l)) },
+	}
+	for format, whole := range want {
+		w, err := whole()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := output.Print(&got, format, l); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != string(w) {
+			t.Errorf("-o %s: item by item differs from the whole", format)
+		}
 	}
 }

@@ -56,19 +56,27 @@ func (l *nodeLister) evaluate(ctx context.Context, c *kube.Clients, selector str
 			return nil, clierr.FromAPI(p.err, clierr.Action{Verb: "list", Resource: "nodes"})
 		case p.restart:
 			reports = reports[:0]
+		case p.last:
+			return reports, nil
 		default:
 			for i := range p.list.Items {
 				reports = append(reports, nodecheck.Evaluate(&p.list.Items[i], opts))
 			}
 		}
 	}
-	return reports, nil
+	// The reader stopped before the last page: the context ended (Ctrl-C, --timeout).
+	err := ctx.Err()
+	if err == nil {
+		err = context.Canceled
+	}
+	return nil, clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "nodes"})
 }
 
-// page is one answer of the reader.
+// page is one answer of the reader; a list is complete only when a last page follows.
 type page struct {
 	list    *corev1.NodeList
 	restart bool // the snapshot expired: the pages before are void, a full list follows
+	last    bool // every page was sent
 	err     error
 }
 
@@ -96,7 +104,10 @@ func (l *nodeLister) read(ctx context.Context, nodes corev1client.NodeInterface,
 		case err != nil:
 			send(page{err: err})
 			return
-		case !send(page{list: list}) || list.Continue == "":
+		case !send(page{list: list}):
+			return
+		case list.Continue == "":
+			send(page{last: true})
 			return
 		}
 		lo.Continue = list.Continue

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 )
@@ -101,5 +103,27 @@ func TestNodeListerFailsOnARefusedPage(t *testing.T) {
 	reports, err := (&nodeLister{ChunkSize: 4}).evaluate(context.Background(), &kube.Clients{Kube: cs}, "", nodecheck.Options{})
 	if err == nil || reports != nil || !strings.Contains(err.Error(), "forbidden") {
 		t.Fatalf("got %d reports, error %v; want no reports and a forbidden error", len(reports), err)
+	}
+}
+
+// Ctrl-C between pages is an interruption, never a shorter list: whichever of the reader's
+// sends wins the race with the cancelled context.
+func TestNodeListerInterruptedBetweenPages(t *testing.T) {
+	for range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cs, _ := pagingNodes(10, -1)
+		calls := 0
+		cs.PrependReactor("list", "nodes", func(k8stesting.Action) (bool, runtime.Object, error) {
+			if calls++; calls == 2 {
+				cancel()
+			} else if calls > 2 {
+				return true, nil, ctx.Err() // what client-go returns once the context ended
+			}
+			return false, nil, nil
+		})
+		reports, err := (&nodeLister{ChunkSize: 4}).evaluate(ctx, &kube.Clients{Kube: cs}, "", nodecheck.Options{})
+		if err == nil || reports != nil || !errors.Is(err, clierr.ErrInterrupted) {
+			t.Fatalf("got %d reports, error %v; want an interruption", len(reports), err)
+		}
 	}
 }

@@ -88,7 +88,7 @@ func readOne[T any](ctx context.Context, c *Conn, p Project, s *gardencorev1beta
 		return
 	}
 	v, err := readWith(ctx, c, cred.cfg, read)
-	if err != nil && cred.cached && apierrors.IsUnauthorized(err) {
+	if err != nil && cred.cached && stale(err) {
 		c.refused(s.Name, cred, err)
 		if cred, err = c.issueCredential(ctx, p.Namespace, s); err != nil {
 			r.Status, r.Cause, r.Reason = classify(err, "getting a kubeconfig from the Gardener API")

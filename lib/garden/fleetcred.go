@@ -2,11 +2,15 @@ package garden
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"sync"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -25,7 +29,7 @@ type credential struct {
 // (admin before viewer), else one the Gardener API issues (admin, or viewer when the user
 // may not have admin kubeconfigs), which is then cached.
 func (c *Conn) fleetCredential(ctx context.Context, namespace string, s *gardencorev1beta1.Shoot) (*credential, error) {
-	if c.Cache != nil {
+	if c.cacheUsable(ctx) {
 		for _, access := range []string{Admin, Viewer} {
 			key := c.cacheKey(namespace, s, access)
 			kc, ok, err := c.Cache.Get(key)
@@ -56,34 +60,69 @@ func (c *Conn) issueCredential(ctx context.Context, namespace string, s *gardenc
 	if err != nil {
 		return nil, err
 	}
-	key := c.cacheKey(namespace, s, issued.Access)
-	if c.Cache != nil {
-		if err := c.Cache.Put(key, issued.Kubeconfig, issued.Expires); err != nil {
+	cred := &credential{cfg: cfg, access: issued.Access}
+	if c.cacheUsable(ctx) {
+		cred.key = c.cacheKey(namespace, s, issued.Access)
+		if err := c.Cache.Put(cred.key, issued.Kubeconfig, issued.Expires); err != nil {
 			c.cacheTrouble(err)
 		}
 	}
-	return &credential{cfg: cfg, access: issued.Access, key: key}, nil
+	return cred, nil
 }
 
-// refused drops a cached credential the shoot refused and says so.
+// stale says whether a read with a cached credential failed because the credential no longer
+// fits the shoot: the shoot refuses it (401: revoked, client CA rotated) or it does not trust
+// the shoot's serving certificate (the shoot's CA rotated).
+func stale(err error) bool {
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var hostname x509.HostnameError
+	return apierrors.IsUnauthorized(err) || errors.As(err, &unknownCA) || errors.As(err, &invalid) || errors.As(err, &hostname)
+}
+
+// refused drops a cached credential that no longer fits its shoot, and says so.
 func (c *Conn) refused(s string, cred *credential, err error) {
-	c.note(fmt.Sprintf("shoot %s refused the cached %s credential (%v): it is dropped from the cache and a new one is issued", s, cred.access, err))
+	c.note(fmt.Sprintf("the cached %s kubeconfig of shoot %s no longer works (%v): it is dropped from the cache and a new one is issued", cred.access, s, err))
 	if err := c.Cache.Delete(cred.key); err != nil {
 		c.cacheTrouble(err)
 	}
 }
 
 // cacheKey is gardenlogin's key, the shoot's server, name and namespace, the garden's identity
-// (its server when no garden config names it) and the access level, plus the garden user.
+// (its server when no garden config names it) and the access level, plus the shoot's UID and
+// who the garden says the user is.
 func (c *Conn) cacheKey(namespace string, s *gardencorev1beta1.Shoot, access string) credcache.Key {
-	garden, user := c.Identity, ""
-	if c.Config != nil {
-		if garden == "" {
-			garden = "server " + c.Config.Host
-		}
-		user = credcache.GardenUser(c.Config)
+	garden := c.Identity
+	if garden == "" && c.Config != nil {
+		garden = "server " + c.Config.Host
 	}
-	return credcache.Key{ShootServer: shootServer(s), ShootName: s.Name, ShootNamespace: namespace, GardenClusterIdentity: garden, AccessLevel: access, GardenUser: user}
+	return credcache.Key{ShootServer: shootServer(s), ShootName: s.Name, ShootNamespace: namespace, ShootUID: string(s.UID),
+		GardenClusterIdentity: garden, AccessLevel: access, GardenUser: c.who}
+}
+
+// cacheUsable says whether credentials may be cached: a cache, and the garden has said who the
+// user is (asked once per run; without an answer nothing is cached, as a key without the
+// user could hand one user's credential to another).
+func (c *Conn) cacheUsable(ctx context.Context) bool {
+	if c.Cache == nil {
+		return false
+	}
+	c.whoOnce.Do(func() {
+		r, err := c.Kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			c.note(fmt.Sprintf("shoot kubeconfigs are not cached: the garden does not say who you are (SelfSubjectReview: %v)", err))
+			return
+		}
+		c.who = credcache.GardenUser(r.Status.UserInfo)
+	})
+	return c.who != ""
+}
+
+// StartCache asks the garden who the user is while the project and shoots are read.
+func (c *Conn) StartCache(ctx context.Context) {
+	if c.Cache != nil {
+		go c.cacheUsable(ctx)
+	}
 }
 
 // shootServer is the shoot's external API server address, the first advertised one else.
@@ -119,4 +158,6 @@ type cacheState struct {
 	// Note prints a note for the user (stderr).
 	Note      func(string)
 	cacheOnce sync.Once
+	whoOnce   sync.Once
+	who       string // GardenUser of the user, once known
 }

@@ -85,6 +85,7 @@ func (f *FleetFlags) Complete(g *cli.Globals) error {
 
 // ReadFleet resolves the project and the shoots and reads each (Run).
 func ReadFleet[T any](ctx context.Context, f *FleetFlags, read func(ctx context.Context, cfg *rest.Config) (T, error)) (Project, []Result[T], error) {
+	f.conn.StartCache(ctx)
 	p, err := f.conn.Project(ctx, f.Project)
 	if err != nil {
 		return p, nil, err

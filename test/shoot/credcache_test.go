@@ -113,9 +113,32 @@ func strangerCredential(t *testing.T, kubeconfig []byte) []byte {
 	return data
 }
 
+// strangerCA is the kubeconfig trusting another CA for the shoot's API server (the shoot's CA
+// rotated since it was issued).
+func strangerCA(t *testing.T, kubeconfig []byte) []byte {
+	t.Helper()
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "another CA"}, NotBefore: time.Now().Add(-time.Minute),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	for _, c := range cfg.Clusters {
+		c.CertificateAuthorityData = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	}
+	data, err := clientcmd.Write(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // #29 item 3: a second fleet read within the credentials' validity issues nothing, as
 // gardenlogin reuses its certificates; --no-cache issues and keeps nothing; a credential the
-// shoot refuses is dropped, replaced and named; an expired one is replaced quietly.
+// shoot refuses, or that no longer trusts the shoot, is dropped, replaced and named; an expired
+// one is replaced quietly.
 func TestFleetCredentialCache(t *testing.T) {
 	cl := shootCluster(t, harness.Node{Name: "c-1", CPU: "16", Memory: "64Gi", Labels: map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"}})
 	create(t, "eco-c1")
@@ -129,7 +152,7 @@ func TestFleetCredentialCache(t *testing.T) {
 		if code != 0 || out != "pass admin" || issued != wantIssued {
 			t.Fatalf("%s: exit %d %q, %d kubeconfigs issued (want %d)\n%s", name, code, out, issued, wantIssued, errOut)
 		}
-		if (wantNote == "") != !strings.Contains(errOut, "refused the cached") || !strings.Contains(errOut, wantNote) {
+		if (wantNote == "") != !strings.Contains(errOut, "no longer works") || !strings.Contains(errOut, wantNote) {
 			t.Fatalf("%s: stderr %q, want note %q", name, errOut, wantNote)
 		}
 		return cacheFiles(t, dir)
@@ -161,11 +184,15 @@ func TestFleetCredentialCache(t *testing.T) {
 		}
 	}
 	write(cacheEntry{Kubeconfig: strangerCredential(t, entry.Kubeconfig), Expires: entry.Expires})
-	renewed := step("refused credential", 1, "shoot eco-c1 refused the cached admin credential")
+	renewed := step("refused credential", 1, "the cached admin kubeconfig of shoot eco-c1 no longer works")
 	if string(renewed[path].Kubeconfig) == string(entry.Kubeconfig) || len(renewed) != 1 {
 		t.Fatal("the refused credential was not replaced by a new one")
 	}
 	step("after the renewal", 0, "")
+
+	write(cacheEntry{Kubeconfig: strangerCA(t, renewed[path].Kubeconfig), Expires: renewed[path].Expires})
+	renewed = step("the shoot's CA rotated", 1, "the cached admin kubeconfig of shoot eco-c1 no longer works")
+	step("after the second renewal", 0, "")
 
 	write(cacheEntry{Kubeconfig: renewed[path].Kubeconfig, Expires: time.Now().Add(-time.Minute)})
 	step("expired credential", 1, "")

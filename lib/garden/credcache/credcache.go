@@ -17,57 +17,57 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
-	"k8s.io/client-go/rest"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 )
 
-// Key names one credential, with gardenlogin's fields (certificatecache.Key) and the garden
-// user: gardenlogin's cache belongs to the one garden kubeconfig it is configured with, while
-// ours serves every garden kubeconfig of the machine's user, and a viewer's must never find
-// an admin's credential.
+// Key names one credential: gardenlogin's fields (certificatecache.Key), the shoot's UID (a
+// shoot deleted and made again under its name is another cluster) and the garden user.
+// gardenlogin's cache belongs to the one garden kubeconfig it is configured with; ours serves
+// whoever runs a fleet read from this account, and a viewer must never find an admin's
+// credential.
 type Key struct {
 	ShootServer           string `json:"shootServer"`
 	ShootName             string `json:"shootName"`
 	ShootNamespace        string `json:"shootNamespace"`
+	ShootUID              string `json:"shootUID"`
 	GardenClusterIdentity string `json:"gardenClusterIdentity"`
 	AccessLevel           string `json:"accessLevel"`
-	// GardenUser is a digest of the garden credentials (GardenUser), never the credentials.
+	// GardenUser is a digest of who the garden says the user is (GardenUser).
 	GardenUser string `json:"gardenUser"`
 }
 
-// GardenUser is a digest of how a garden config authenticates: token, certificate, exec
-// plugin and its arguments (kubelogin's, gardenlogin's), auth provider, impersonation.
-func GardenUser(cfg *rest.Config) string {
+// GardenUser is a digest of the user the garden authenticated (a SelfSubjectReview's
+// answer): name, UID, groups and extra, so that two people behind one kubeconfig (the same
+// OIDC login command) are two users.
+func GardenUser(u authenticationv1.UserInfo) string {
 	h := sha256.New()
 	write := func(parts ...string) {
 		for _, p := range parts {
 			fmt.Fprintf(h, "%d:%s;", len(p), p)
 		}
 	}
-	write(cfg.Username, cfg.Password, cfg.BearerToken, cfg.BearerTokenFile, string(cfg.CertData), cfg.CertFile,
-		cfg.Impersonate.UserName, cfg.Impersonate.UID, strings.Join(cfg.Impersonate.Groups, ","))
-	if e := cfg.ExecProvider; e != nil {
-		write(e.Command, strings.Join(e.Args, "\x00"), e.APIVersion)
-		for _, v := range e.Env {
-			write(v.Name, v.Value)
-		}
+	groups := slices.Clone(u.Groups)
+	sort.Strings(groups)
+	write(u.Username, u.UID)
+	fmt.Fprintf(h, "groups %d;", len(groups))
+	write(groups...)
+	keys := make([]string, 0, len(u.Extra))
+	for k := range u.Extra {
+		keys = append(keys, k)
 	}
-	if a := cfg.AuthProvider; a != nil {
-		write(a.Name)
-		keys := make([]string, 0, len(a.Config))
-		for k := range a.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			write(k, a.Config[k])
-		}
+	sort.Strings(keys)
+	fmt.Fprintf(h, "extra %d;", len(keys))
+	for _, k := range keys {
+		fmt.Fprintf(h, "%d values;", len(u.Extra[k]))
+		write(k)
+		write(u.Extra[k]...)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -130,6 +130,9 @@ func (p *columnsPrinter) printItems(l ItemList, w io.Writer) error {
 			return err
 		}
 		for _, content := range contents[:n] {
+			if content == nil {
+				continue // not an object: a list prints the rows of its objects
+			}
 			row, err := p.rowOf(content)
 			if err != nil {
 				return err

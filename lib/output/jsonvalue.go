@@ -22,7 +22,7 @@ func jsonValue(v any) (any, error) {
 }
 
 // yamlValue is jsonValue with numbers typed as sigs.k8s.io/yaml's JSON-to-YAML step types
-// them: integers as int64 (float64 for what is not integral or does not fit).
+// them: integers as int64, or uint64 beyond it; floats stay float64.
 func yamlValue(v any) (any, error) {
 	return walker{ints: true}.walk(reflect.ValueOf(v))
 }
@@ -81,6 +81,9 @@ func (w walker) walk(v reflect.Value) (any, error) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		if w.ints && v.Uint() <= math.MaxInt64 {
 			return int64(v.Uint()), nil
+		}
+		if w.ints {
+			return v.Uint(), nil
 		}
 		return float64(v.Uint()), nil
 	case reflect.Float64:

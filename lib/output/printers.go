@@ -78,8 +78,10 @@ func jsonMap(v any) (map[string]any, error) {
 		v = l.ListShell()
 	}
 	var m map[string]any
-	if err := roundTrip(v, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("the report is not an object: %v", err)
+	if err := roundTrip(v, &m); err != nil {
+		return nil, fmt.Errorf("the report is not an object: %w", err)
+	} else if m == nil {
+		return nil, fmt.Errorf("the report is not an object: null")
 	}
 	if !list {
 		return m, nil

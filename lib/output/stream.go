@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 
-	yamlv2 "go.yaml.in/yaml/v2"
 	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/yaml"
 )
@@ -17,11 +16,15 @@ import (
 // ItemList is a report that is a list of items (and fields beside them, a summary): -o json
 // and -o yaml encode it item by item, so the text of a long list is never built whole (issue
 // #29: thousands of nodes within twice the memory of one raw LIST). The output is the same,
-// byte for byte, as encoding the report at once.
+// byte for byte, as encoding the report at once, given that its items field is never nil
+// (the whole would say null); an item that cannot be encoded fails the print after the
+// items before it were written.
 type ItemList interface {
 	// ListShell is the report with an empty, non-nil items list.
 	ListShell() any
 	ListLen() int
+	// ListItem is a pointer to the i-th item, as encoding/json reaches it in the whole
+	// (methods with pointer receivers apply).
 	ListItem(i int) any
 }
 
@@ -71,9 +74,12 @@ func streamYAML(w io.Writer, l ItemList) error {
 	if err != nil {
 		return err
 	}
-	at := bytes.Index(shell, []byte(yamlItemsKey))
-	if at < 0 || (at > 0 && shell[at-1] != '\n') {
-		return fmt.Errorf("report %T has no top-level items field", l.ListShell())
+	at := 0 // the line "items: []" at the top level: first, or after a line break
+	if !bytes.HasPrefix(shell, []byte(yamlItemsKey)) {
+		if at = bytes.Index(shell, []byte("\n"+yamlItemsKey)); at < 0 {
+			return fmt.Errorf("report %T has no top-level items field", l.ListShell())
+		}
+		at++
 	}
 	if l.ListLen() == 0 {
 		_, err := w.Write(shell)
@@ -102,25 +108,14 @@ func streamYAML(w io.Writer, l ItemList) error {
 	return bw.Flush()
 }
 
-// yamlItem is sigs.k8s.io/yaml.Marshal of {"items": [item]} without its detour through the
-// YAML parser (JSONToYAML parses the JSON as YAML to type its numbers, half of its time):
-// the JSON is decoded with its numbers typed as go-yaml types them (int when integral, else
-// float64), and go-yaml v2, which sigs.k8s.io/yaml uses, writes it.
+// yamlItem is sigs.k8s.io/yaml.Marshal of {"items": [item]}: the item as the whole report's
+// YAML has it, since its JSON is the same text (what the emitter leaves to go-yaml).
 func yamlItem(item any) ([]byte, error) {
-	data, err := json.Marshal(item)
-	if err != nil {
-		return nil, err
-	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return yamlv2.Marshal(map[string]any{"items": []any{typeNumbers(v)}})
+	return yaml.Marshal(map[string]any{"items": []any{item}})
 }
 
-// typeNumbers replaces json.Numbers with int or float64, as go-yaml resolves them.
+// typeNumbers replaces json.Numbers with int64, uint64 or float64, as go-yaml resolves them
+// (resolve.go: ParseInt, then ParseUint, then a float).
 func typeNumbers(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -132,8 +127,11 @@ func typeNumbers(v any) any {
 			t[i] = typeNumbers(e)
 		}
 	case json.Number:
-		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil && n == int64(int(n)) {
-			return int(n)
+		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			return n
+		}
+		if n, err := strconv.ParseUint(string(t), 10, 64); err == nil {
+			return n
 		}
 		if f, err := t.Float64(); err == nil {
 			return f

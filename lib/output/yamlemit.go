@@ -18,7 +18,8 @@ import (
 // per distinct string and kept. What its text would depend on the column (a line go-yaml folds
 // at 80 columns, a string with line breaks), a float, or anything else it does not model makes
 // it give up on the item (ok false), which go-yaml then writes whole. TestStreamedRandomItems
-// holds the two to the same bytes.
+// holds the two to the same bytes. Its caches keep every distinct string for the whole print:
+// few, for reports whose strings repeat from item to item.
 type yamlEmitter struct {
 	scalars sync.Map // string -> scalarText
 	keys    sync.Map // string -> scalarText
@@ -119,6 +120,8 @@ func (e *yamlEmitter) scalarLine(b *bytes.Buffer, v any, col int) bool {
 		b.WriteString(strconv.FormatInt(t, 10))
 	case int:
 		b.WriteString(strconv.Itoa(t))
+	case uint64:
+		b.WriteString(strconv.FormatUint(t, 10))
 	case string:
 		st := e.scalar(t)
 		if !st.ok || col+utf8.RuneCountInString(st.text) > bestWidth {
@@ -138,7 +141,7 @@ func (e *yamlEmitter) scalar(s string) scalarText {
 		return v.(scalarText)
 	}
 	st := scalarText{}
-	if out, err := yamlv2.Marshal([]string{s}); err == nil {
+	if out, err := yamlv2.Marshal([]string{s}); err == nil && unchangedByParse(s) {
 		text := strings.TrimSuffix(strings.TrimPrefix(string(out), "- "), "\n")
 		st = scalarText{text: text, ok: !hasBreak(text)}
 	}
@@ -152,7 +155,7 @@ func (e *yamlEmitter) key(s string) scalarText {
 		return v.(scalarText)
 	}
 	st := scalarText{}
-	if out, err := yamlv2.Marshal(map[string]int{s: 0}); err == nil {
+	if out, err := yamlv2.Marshal(map[string]int{s: 0}); err == nil && unchangedByParse(s) {
 		text, ok := strings.CutSuffix(string(out), ": 0\n")
 		st = scalarText{text: text, ok: ok && !hasBreak(text) && !strings.HasPrefix(text, "?")}
 	}
@@ -173,13 +176,18 @@ func (e *yamlEmitter) order(m map[string]any) ([]string, bool) {
 	if letters {
 		return keys, true
 	}
-	set := strings.Join(keys, "\x00")
-	if v, ok := e.orders.Load(set); ok {
+	var set strings.Builder
+	for _, k := range keys {
+		set.WriteString(strconv.Itoa(len(k)))
+		set.WriteByte(':')
+		set.WriteString(k)
+	}
+	if v, ok := e.orders.Load(set.String()); ok {
 		o, _ := v.([]string)
 		return o, o != nil
 	}
 	o := e.askOrder(keys)
-	e.orders.Store(set, o)
+	e.orders.Store(set.String(), o)
 	return o, o != nil
 }
 
@@ -218,4 +226,14 @@ func (e *yamlEmitter) askOrder(keys []string) []string {
 // column it is at asks: the text then depends on where it is).
 func hasBreak(text string) bool {
 	return strings.ContainsAny(text, "\n\r\u0085\u2028\u2029")
+}
+
+// unchangedByParse says whether s comes back unchanged when sigs.k8s.io/yaml parses the JSON
+// text of it as YAML: Go's JSON writes DEL, the C1 controls, U+FEFF, U+FFFE and U+FFFF as they
+// are, and go-yaml's reader refuses them, or folds NEL into a space (readerc.go); the whole
+// report's YAML then fails or differs, which only go-yaml itself reproduces.
+func unchangedByParse(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfeff || r == 0xfffe || r == 0xffff
+	}) < 0
 }

@@ -113,4 +113,4 @@ func (l NodeReportList) ListShell() any {
 func (l NodeReportList) ListLen() int { return len(l.Items) }
 
 // ListItem is the i-th node report.
-func (l NodeReportList) ListItem(i int) any { return l.Items[i] }
+func (l NodeReportList) ListItem(i int) any { return &l.Items[i] }

@@ -3,9 +3,11 @@ package bench
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +41,7 @@ func BenchmarkNodesFloor(b *testing.B) {
 	if err := cp.StopKwok(); err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = cp.StartKwok() }) // the benchmarks after this one move pods
 	floor := []string{kubectl, "--kubeconfig", cp.AdminKubeconfig, "get", "--raw", "/api/v1/nodes"}
 	teecheck := []string{filepath.Join(binDir, "kubectl-teecheck"), "--kubeconfig", cp.AdminKubeconfig, "nodes"}
 	for _, out := range [][]string{
@@ -54,6 +57,7 @@ func BenchmarkNodesFloor(b *testing.B) {
 			}
 		}
 		b.Run(fmt.Sprintf("nodes=%d/%s", n, name), func(b *testing.B) {
+			checkOutput(b, n, append(slices.Clone(teecheck), out...))
 			var floorWall, ourWall []time.Duration
 			var floorPeak, ourPeak int64
 			for b.Loop() {
@@ -70,6 +74,19 @@ func BenchmarkNodesFloor(b *testing.B) {
 			b.ReportMetric(float64(floorPeak)/1024, "floor-peak-MiB")
 			b.ReportMetric(float64(ourPeak)/float64(floorPeak), "x-memory")
 		})
+	}
+}
+
+// checkOutput runs argv once and refuses a run that did not print every node: a fast failure
+// is not a figure.
+func checkOutput(b *testing.B, n int, argv []string) {
+	b.Helper()
+	out, err := exec.Command(argv[0], argv[1:]...).Output()
+	if err != nil {
+		b.Fatalf("%v: %v", argv, err) // every bench node is ready: exit 0
+	}
+	if got := strings.Count(string(out), "osc-node-"); got < n {
+		b.Fatalf("%v names %d of %d nodes", argv, got, n)
 	}
 }
 

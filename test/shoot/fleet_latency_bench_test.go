@@ -1,8 +1,10 @@
 package shoot
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -57,18 +59,61 @@ func farGarden(b *testing.B) string {
 }
 
 // timedRun runs a built plugin as a process (each run a fresh process: no connection or TLS
-// session outlives it) and returns its wall time.
+// session outlives it) and returns its wall time; it must succeed.
 func timedRun(b *testing.B, env []string, argv ...string) time.Duration {
+	d, _ := timedOutput(b, env, argv...)
+	return d
+}
+
+func timedOutput(b *testing.B, env []string, argv ...string) (time.Duration, []byte) {
 	b.Helper()
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
 	start := time.Now()
-	out, err := c.CombinedOutput()
-	var ee *exec.ExitError
-	if err != nil && (!errors.As(err, &ee) || ee.ExitCode() > 1) {
-		b.Fatalf("%v: %v\n%s", argv, err, out)
+	out, err := c.Output()
+	d := time.Since(start)
+	if err != nil {
+		b.Fatalf("%v: %v\n%s", argv, err, stderr.String())
 	}
-	return time.Since(start)
+	return d, out
+}
+
+// fleetRead times a fleet read and refuses one that did not read every shoot: a fast failure
+// is not a figure.
+func fleetRead(b *testing.B, env []string, argv []string, shoots int) time.Duration {
+	b.Helper()
+	d, out := timedOutput(b, env, argv...)
+	var rep struct {
+		Items []struct {
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil || len(rep.Items) != shoots {
+		b.Fatalf("%v: %d shoots read (%v), want %d", argv, len(rep.Items), err, shoots)
+	}
+	for _, it := range rep.Items {
+		if it.Status != "pass" {
+			b.Fatalf("%v: a shoot read %q", argv, it.Status)
+		}
+	}
+	return d
+}
+
+// cacheState is the credential cache's files and contents: equal before and after a warm
+// read when it issued nothing.
+func cacheState(b *testing.B, dir string) string {
+	b.Helper()
+	var sum strings.Builder
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			data, _ := os.ReadFile(p)
+			fmt.Fprintf(&sum, "%s %x\n", p, sha256.Sum256(data))
+		}
+		return nil
+	})
+	return sum.String()
 }
 
 // BenchmarkFleetLatency: teecheck nodes --shoots with the garden and every shoot 50 ms away
@@ -122,11 +167,15 @@ func BenchmarkFleetLatency(b *testing.B) {
 			var one, oneWarm, cold, warm, seq []time.Duration
 			for b.Loop() {
 				os.RemoveAll(cache)
-				one = append(one, timedRun(b, env, fleet(names[:1])...))
-				oneWarm = append(oneWarm, timedRun(b, env, fleet(names[:1])...))
+				one = append(one, fleetRead(b, env, fleet(names[:1]), 1))
+				oneWarm = append(oneWarm, fleetRead(b, env, fleet(names[:1]), 1))
 				os.RemoveAll(cache)
-				cold = append(cold, timedRun(b, env, fleet(names[:n])...))
-				warm = append(warm, timedRun(b, env, fleet(names[:n])...))
+				cold = append(cold, fleetRead(b, env, fleet(names[:n]), n))
+				before := cacheState(b, cache)
+				warm = append(warm, fleetRead(b, env, fleet(names[:n]), n))
+				if after := cacheState(b, cache); after != before || strings.Count(after, "\n") != n {
+					b.Fatalf("the warm read changed the cache, or it does not hold %d credentials:\n%s", n, after)
+				}
 				if n == 20 {
 					seq = append(seq, sequential(b, env, shoot, teecheck, gardenKC, names[:n]))
 				}

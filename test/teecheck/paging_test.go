@@ -3,15 +3,19 @@ package teecheck
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	cmd "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 )
 
@@ -49,7 +53,8 @@ func runRecorded(t *testing.T, args ...string) (string, int, []string) {
 	return out.String(), code, reqs
 }
 
-// Pages of the real API server, decoded from protobuf, give the report one LIST gives.
+// Pages of the real API server, decoded from protobuf, give the report one LIST gives, and the
+// verdicts the nodes read as JSON give.
 func TestNodesInPagesMatchOneList(t *testing.T) {
 	whole, code, reqs := runRecorded(t, "nodes", "-o", "json", "--chunk-size", "0")
 	if code != 1 || len(reqs) != 1 || !strings.Contains(reqs[0], "/api/v1/nodes") || strings.Contains(reqs[0], "limit=") {
@@ -68,5 +73,27 @@ func TestNodesInPagesMatchOneList(t *testing.T) {
 	node, _, reqs := runRecorded(t, "node", "--all-nodes", "-o", "json", "--chunk-size", "4")
 	if len(reqs) != 2 || node != whole {
 		t.Fatalf("node --all-nodes --chunk-size 4: %d requests %v, same report %v", len(reqs), reqs, node == whole)
+	}
+
+	// The verdicts from protobuf are those from the nodes as JSON (the admin client's).
+	nodes, err := cp.Admin.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []nodecheck.Report
+	for i := range nodes.Items {
+		want = append(want, nodecheck.Evaluate(&nodes.Items[i], nodecheck.Options{}))
+	}
+	data, _ := json.Marshal(want)
+	want = nil
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	var got cmd.NodeReportList
+	if err := json.Unmarshal([]byte(whole), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Items, want) {
+		t.Fatalf("verdicts from protobuf pages differ from those from JSON:\n%+v\n%+v", got.Items, want)
 	}
 }

@@ -8,15 +8,8 @@
 #   hack/bench.sh            # BENCHTIME=10x by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
-BENCHTIME=${BENCHTIME:-10x}
-
-[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; } # GNU time measures peak memory
-bin=$(hack/testbin.sh all)
-hack/testbin.sh kubectl >/dev/null
-export KUBECTL_COCO_TESTBIN=$bin KUBECTL=$bin/kubectl
-
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | cut -d' ' -f3), kubectl $("$KUBECTL" version --client | head -1 | awk '{print $3}')"
+. hack/benchenv.sh
+bench_header
 filter() { grep -E '^(Benchmark|bench:|ok|FAIL|---|\s)'; }
 go test -run '^$' -bench 'Startup|OperatorApply|Nodes$|WatchedCondition' -benchtime "$BENCHTIME" -timeout 60m ./test/bench 2>&1 | filter
 # Each fan-out run waits out a 1 s timeout per node: once is enough.

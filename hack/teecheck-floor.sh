@@ -7,14 +7,7 @@
 #   FLOOR_NODES=1000 BENCHTIME=5x hack/teecheck-floor.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH=/usr/local/go/bin:$PATH GOFLAGS=${GOFLAGS:--buildvcs=false}
-BENCHTIME=${BENCHTIME:-10x}
-
-[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; } # GNU time measures peak memory
-bin=$(hack/testbin.sh all)
-hack/testbin.sh kubectl >/dev/null
-export KUBECTL_COCO_TESTBIN=$bin KUBECTL=$bin/kubectl
-
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(go version | cut -d' ' -f3), kubectl $("$KUBECTL" version --client | head -1 | awk '{print $3}'), ${FLOOR_NODES:-5000} nodes"
+. hack/benchenv.sh
+bench_header ", ${FLOOR_NODES:-5000} nodes"
 go test -run '^$' -bench 'NodesFloor' -benchtime "$BENCHTIME" -timeout 30m ./test/bench 2>&1 |
   grep -E '^(Benchmark|bench:|ok|FAIL|---|\s)'

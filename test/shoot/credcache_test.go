@@ -22,6 +22,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
@@ -90,22 +91,31 @@ func cacheFiles(t *testing.T, dir string) map[string]cacheEntry {
 	return out
 }
 
-// strangerCredential is the kubeconfig with its client certificate replaced by one no shoot
-// trusts (a rotated client CA): valid in time, refused by the API server.
-func strangerCredential(t *testing.T, kubeconfig []byte) []byte {
+// selfSigned is a certificate of its own key, valid from a minute ago for an hour, in PEM,
+// and that key in PEM.
+func selfSigned(t *testing.T, tmpl *x509.Certificate) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = big.NewInt(time.Now().UnixNano()), time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+}
+
+// edited is the kubeconfig changed by edit.
+func edited(t *testing.T, kubeconfig []byte, edit func(*clientcmdapi.Config)) []byte {
 	t.Helper()
 	cfg, err := clientcmd.Load(kubeconfig)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "stranger"}, NotBefore: time.Now().Add(-time.Minute),
-		NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	keyDER, _ := x509.MarshalECPrivateKey(key)
-	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
-	user.ClientCertificateData = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	user.ClientKeyData = pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	edit(cfg)
 	data, err := clientcmd.Write(*cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -113,26 +123,25 @@ func strangerCredential(t *testing.T, kubeconfig []byte) []byte {
 	return data
 }
 
+// strangerCredential is the kubeconfig with its client certificate replaced by one no shoot
+// trusts (a rotated client CA): valid in time, refused by the API server.
+func strangerCredential(t *testing.T, kubeconfig []byte) []byte {
+	cert, key := selfSigned(t, &x509.Certificate{Subject: pkix.Name{CommonName: "stranger"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	return edited(t, kubeconfig, func(cfg *clientcmdapi.Config) {
+		user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
+		user.ClientCertificateData, user.ClientKeyData = cert, key
+	})
+}
+
 // strangerCA is the kubeconfig trusting another CA for the shoot's API server (the shoot's CA
 // rotated since it was issued).
 func strangerCA(t *testing.T, kubeconfig []byte) []byte {
-	t.Helper()
-	cfg, err := clientcmd.Load(kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "another CA"}, NotBefore: time.Now().Add(-time.Minute),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	for _, c := range cfg.Clusters {
-		c.CertificateAuthorityData = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	}
-	data, err := clientcmd.Write(*cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	ca, _ := selfSigned(t, &x509.Certificate{Subject: pkix.Name{CommonName: "another CA"}, IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign})
+	return edited(t, kubeconfig, func(cfg *clientcmdapi.Config) {
+		for _, c := range cfg.Clusters {
+			c.CertificateAuthorityData = ca
+		}
+	})
 }
 
 // #29 item 3: a second fleet read within the credentials' validity issues nothing, as

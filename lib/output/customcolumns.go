@@ -117,6 +117,12 @@ func (p *columnsPrinter) printItems(l ItemList, w io.Writer) error {
 	if !p.noHeaders {
 		fmt.Fprintln(tw, strings.Join(p.headers, "\t"))
 	}
+	if rows := ready(l, aheadRows); rows != nil {
+		for _, row := range rows {
+			tw.Write([]byte(row.(string)))
+		}
+		return tw.Flush()
+	}
 	const round = 512
 	contents := make([]map[string]any, round)
 	for start := 0; start < l.ListLen(); start += round {

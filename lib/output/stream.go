@@ -44,8 +44,17 @@ func streamJSON(w io.Writer, l ItemList) error {
 	at += len(jsonItemsKey) - 1 // just before "]"
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
+	pre := ready(l, aheadJSON)
 	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
-		item, err := json.MarshalIndent(l.ListItem(i), "    ", "  ")
+		var item []byte
+		var err error
+		if pre != nil { // compact: indented as MarshalIndent indents
+			var ind bytes.Buffer
+			err = json.Indent(&ind, pre[i].([]byte), "    ", "  ")
+			item = ind.Bytes()
+		} else {
+			item, err = json.MarshalIndent(l.ListItem(i), "    ", "  ")
+		}
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -90,15 +99,8 @@ func streamYAML(w io.Writer, l ItemList) error {
 	bw.WriteString("items:\n")
 	var e yamlEmitter
 	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
-		if v, err := yamlValue(l.ListItem(i)); err == nil {
-			at := b.Len()
-			if e.item(b, v) {
-				return nil
-			}
-			b.Truncate(at)
-		}
-		one, err := yamlItem(l.ListItem(i))
-		b.Write(bytes.TrimPrefix(one, []byte("items:\n")))
+		text, err := yamlItemText(&e, l.ListItem(i))
+		b.Write(text)
 		return err
 	})
 	if err != nil {

@@ -39,7 +39,7 @@ func (o *NodesOptions) runFleet(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		reports, err := o.evaluate(ctx, c, o.Selector, nodecheck.Options{Require: o.require})
+		reports, err := o.evaluate(ctx, c, o.Selector, nodecheck.Options{Require: o.require}, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -111,13 +111,13 @@ func (o *NodeOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector)
+	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector, nil) // --deep changes the verdicts after they are read
 }
 
 // reports judges every node (--all-nodes) or the named ones.
 func (o *NodeOptions) reports(ctx context.Context, opts nodecheck.Options) ([]nodecheck.Report, error) {
 	if o.AllNodes {
-		return o.evaluate(ctx, o.clients, o.Selector, opts)
+		return o.evaluate(ctx, o.clients, o.Selector, opts, nil)
 	}
 	out := make([]nodecheck.Report, 0, len(o.Names))
 	for _, name := range o.Names {

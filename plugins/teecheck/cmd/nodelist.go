@@ -14,6 +14,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 )
 
@@ -44,7 +45,9 @@ func (l *nodeLister) validate() error {
 // they are one consistent snapshot, like the single LIST; if the snapshot expires between
 // pages (410 Gone), the list restarts as one request, as client-go's pager does
 // (tools/pager, FullListIfExpired).
-func (l *nodeLister) evaluate(ctx context.Context, c *kube.Clients, selector string, opts nodecheck.Options) ([]nodecheck.Report, error) {
+//
+// ahead, if not nil, encodes each verdict for the printer as it is made.
+func (l *nodeLister) evaluate(ctx context.Context, c *kube.Clients, selector string, opts nodecheck.Options, ahead *output.Ahead) ([]nodecheck.Report, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the reader when judging ends early
 	pages := make(chan page, 1)
@@ -56,11 +59,13 @@ func (l *nodeLister) evaluate(ctx context.Context, c *kube.Clients, selector str
 			return nil, clierr.FromAPI(p.err, clierr.Action{Verb: "list", Resource: "nodes"})
 		case p.restart:
 			reports = reports[:0]
+			ahead.Reset()
 		case p.last:
 			return reports, nil
 		default:
 			for i := range p.list.Items {
 				reports = append(reports, nodecheck.Evaluate(&p.list.Items[i], opts))
+				ahead.Add(&reports[len(reports)-1])
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 )
 
@@ -66,7 +68,7 @@ func TestNodeListerPages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cs, seen := pagingNodes(10, tc.expireAt)
 			l := nodeLister{ChunkSize: tc.chunk}
-			reports, err := l.evaluate(context.Background(), &kube.Clients{Kube: cs}, "", nodecheck.Options{})
+			reports, err := l.evaluate(context.Background(), &kube.Clients{Kube: cs}, "", nodecheck.Options{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +102,7 @@ func TestNodeListerFailsOnARefusedPage(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	reports, err := (&nodeLister{ChunkSize: 4}).evaluate(context.Background(), &kube.Clients{Kube: cs}, "", nodecheck.Options{})
+	reports, err := (&nodeLister{ChunkSize: 4}).evaluate(context.Background(), &kube.Clients{Kube: cs}, "", nodecheck.Options{}, nil)
 	if err == nil || reports != nil || !strings.Contains(err.Error(), "forbidden") {
 		t.Fatalf("got %d reports, error %v; want no reports and a forbidden error", len(reports), err)
 	}
@@ -121,9 +123,24 @@ func TestNodeListerInterruptedBetweenPages(t *testing.T) {
 			}
 			return false, nil, nil
 		})
-		reports, err := (&nodeLister{ChunkSize: 4}).evaluate(ctx, &kube.Clients{Kube: cs}, "", nodecheck.Options{})
+		reports, err := (&nodeLister{ChunkSize: 4}).evaluate(ctx, &kube.Clients{Kube: cs}, "", nodecheck.Options{}, nil)
 		if err == nil || reports != nil || !errors.Is(err, clierr.ErrInterrupted) {
 			t.Fatalf("got %d reports, error %v; want an interruption", len(reports), err)
 		}
+	}
+}
+
+// The verdicts encoded while the pages are read are those of the list kept: an expired
+// snapshot's first pages are forgotten with it.
+func TestNodeListerEncodesAheadOfTheKeptList(t *testing.T) {
+	cs, _ := pagingNodes(10, 8)
+	p, err := output.ToPrinter(&output.Flags{Output: "json"}, func(io.Writer, NodeReportList) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := p.Ahead()
+	reports, err := (&nodeLister{ChunkSize: 4}).evaluate(context.Background(), &kube.Clients{Kube: cs}, "", nodecheck.Options{}, ahead)
+	if err != nil || len(reports) != 10 || ahead.Len() != 10 {
+		t.Fatalf("%d reports, %d encoded ahead, %v; want 10 and 10", len(reports), ahead.Len(), err)
 	}
 }

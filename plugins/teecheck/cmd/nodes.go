@@ -79,15 +79,19 @@ func (o *NodesOptions) Run(ctx context.Context) error {
 	if o.fleet.On() {
 		return o.runFleet(ctx)
 	}
-	reports, err := o.evaluate(ctx, o.clients, o.Selector, nodecheck.Options{Require: o.require})
+	ahead := o.list.Ahead() // the verdicts are encoded while the next page is read
+	reports, err := o.evaluate(ctx, o.clients, o.Selector, nodecheck.Options{Require: o.require}, ahead)
 	if err != nil {
 		return err
 	}
-	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector)
+	return printNodeReports(o.g, &o.verdictFlags, reports, o.Selector, ahead)
 }
 
-func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Report, selector string) error {
+// printNodeReports prints the verdicts; ahead holds what was encoded of them while they were
+// read (nil: nothing).
+func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Report, selector string, ahead *output.Ahead) error {
 	l := newNodeReportList(reports)
+	l.ahead = ahead
 	if err := v.list.Print(g.Streams.Out, l); err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ type NodeReportList struct {
 	Kind       string             `json:"kind"`
 	Items      []nodecheck.Report `json:"items"`
 	Summary    Summary            `json:"summary"`
+
+	ahead *output.Ahead // the items as the printer encoded them while they were read
 }
 
 // Summary counts the verdicts.
@@ -111,6 +113,9 @@ func (l NodeReportList) ListShell() any {
 
 // ListLen is the number of node reports.
 func (l NodeReportList) ListLen() int { return len(l.Items) }
+
+// Ahead is what the printer encoded of the items while they were read, nil if nothing.
+func (l NodeReportList) Ahead() *output.Ahead { return l.ahead }
 
 // ListItem is the i-th node report.
 func (l NodeReportList) ListItem(i int) any { return &l.Items[i] }

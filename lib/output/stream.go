@@ -117,7 +117,7 @@ func yamlItem(item any) ([]byte, error) {
 }
 
 // typeNumbers replaces json.Numbers with int64, uint64 or float64, as go-yaml resolves them
-// (resolve.go: ParseInt, then ParseUint, then a float).
+// (go.yaml.in/yaml/v2 v2.4.4 resolve.go: ParseInt, then ParseUint, then a float).
 func typeNumbers(v any) any {
 	switch t := v.(type) {
 	case map[string]any:

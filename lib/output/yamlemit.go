@@ -12,7 +12,8 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 )
 
-// yamlEmitter writes an item of a list report as go-yaml v2 (which sigs.k8s.io/yaml uses)
+// yamlEmitter writes an item of a list report as go-yaml v2.4.4 (go.yaml.in/yaml/v2, which
+// sigs.k8s.io/yaml v1.6.0 uses; the versions in go.mod)
 // writes it inside the list, without go-yaml's per-value cost: it lays out the block
 // structure itself, and takes every scalar's text and every key order from go-yaml, asked once
 // per distinct string and kept. What its text would depend on the column (a line go-yaml folds

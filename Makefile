@@ -63,13 +63,14 @@ SERVER_PKGS := /test/
 
 ## unit: the unit tests only (no etcd, no kube-apiserver, no node): seconds, for every change
 unit:
-	CGO_ENABLED=0 go test -count=1 $$(go list ./... | grep -Ev '$(SERVER_PKGS)')
+	CGO_ENABLED=0 go test -trimpath -count=1 $$(go list ./... | grep -Ev '$(SERVER_PKGS)')
 
 # CGO_ENABLED=0: pure-Go static binaries (what krew ships); Gardener's test environment also pulls a
-# cgo zstd archive that does not link here.
+# cgo zstd archive that does not link here. -trimpath: as make build and hack/testbin.sh compile,
+# so the three share what they compile (issue #29).
 ## test: unit, integration (real kube-apiserver + kwok, a real kubelet node) and end-to-end tests
 test: testbin node-deps
-	KUBECTL_COCO_TESTBIN=$$(hack/testbin.sh path) CGO_ENABLED=0 go test -count=1 -timeout 30m ./...
+	KUBECTL_COCO_TESTBIN=$$(hack/testbin.sh path) CGO_ENABLED=0 go test -trimpath -count=1 -timeout 30m ./...
 
 ## node-deps: Debian packages of the real test node (containerd, runc, CNI plugins, busybox-static)
 node-deps:

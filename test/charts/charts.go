@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"sigs.k8s.io/yaml"
+
+	"github.com/osc-coco/kubectl-plugins/test/repo"
 )
 
 // Dir is the folder of one of our test charts.
 func Dir(name string) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), name)
+	return repo.Path("test", "charts", name)
 }
 
 // CocoCharts pairs the umbrella versions the tests push with the kata-deploy fixture each packs,

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/osc-coco/kubectl-plugins/test/repo"
 )
 
 var (
@@ -16,23 +18,8 @@ var (
 	binErr  error
 )
 
-// RepoRoot finds the repository root (the directory with go.mod) above the working directory.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+// RepoRoot finds the repository root (the directory with its go.mod) above the working directory.
+func RepoRoot() (string, error) { return repo.Root() }
 
 // Binaries returns the directory with kube-apiserver, etcd and kwok, building them with
 // hack/testbin.sh when they are missing (cached outside the repository, keyed by version).

@@ -6,8 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -16,12 +14,12 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
+	"github.com/osc-coco/kubectl-plugins/test/repo"
 )
 
 // fixture is our model of Trustee's chart at v0.21.0 (test/charts/trustee).
 func fixture(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "test", "charts", "trustee")
+	return repo.Path("test", "charts", "trustee")
 }
 
 func TestTheChartsContract(t *testing.T) {

@@ -47,12 +47,9 @@ release-check:
 krew-index:
 	hack/krew-index.sh $(TAG)
 
-## testbin: build the pinned kube-apiserver, controller manager, scheduler, etcd, kwok, kubelet and kubectl, and the test images (cached outside the repo)
+## testbin: build the pinned control plane (kube-apiserver, controller manager, scheduler, kubelet, etcd, kwok in one binary, hack/controlplane; kubectl beside it) and the test tools (cached outside the repo)
 testbin:
 	hack/testbin.sh all >/dev/null
-	hack/testbin.sh kubelet >/dev/null
-	hack/testbin.sh kubectl >/dev/null
-	hack/testbin.sh controllers >/dev/null
 	hack/tools.sh goreleaser >/dev/null
 	hack/tools.sh krew >/dev/null
 	hack/images.sh >/dev/null
@@ -82,6 +79,8 @@ lint:
 	  v=$$(go list -m -f '{{.Version}}' k8s.io/$$m); case $$v in v0.36.*) ;; *) echo "k8s.io/$$m is $$v: keep k8s.io/* on v0.36 (Gardener v1.150 and Helm v4.2 need it)"; exit 1;; esac; done
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go mod verify
+	cd hack/controlplane && go mod verify
+	hack/controlplane-modules.sh
 	go vet ./...
 	@# the release builds every plugin for windows and darwin too: keep them compiling
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build ./lib/... ./plugins/...

@@ -23,7 +23,7 @@ func TestPreflightOnAMixedCluster(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
-	for _, want := range []string{"Cluster: API server v1.37.2", "kubernetes-version", "worker-nodes", "ready-workers", "tee-hardware",
+	for _, want := range []string{"Cluster: API server v1.36.4", "kubernetes-version", "worker-nodes", "ready-workers", "tee-hardware",
 		"sev-snp on snp-w", "tdx on tdx-w", "plain-cp", "label a worker: kubectl coco label-workers plain-cp", "the cluster is ready for CoCo"} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("output lacks %q\n%s", want, res.Stdout)

@@ -21,8 +21,10 @@ var (
 // RepoRoot finds the repository root (the directory with its go.mod) above the working directory.
 func RepoRoot() (string, error) { return repo.Root() }
 
-// Binaries returns the directory with kube-apiserver, etcd and kwok, building them with
-// hack/testbin.sh when they are missing (cached outside the repository, keyed by version).
+// Binaries returns the directory with kube-apiserver, kube-controller-manager, kube-scheduler,
+// kubelet, etcd and kwok (links to one binary, hack/controlplane) and kubectl, building them with
+// hack/testbin.sh when they are missing (cached outside the repository, keyed by its sources). The
+// names in extra are kept for callers that ask for one program: every name builds the same.
 func Binaries(extra ...string) (string, error) {
 	binOnce.Do(func() { binDir, binErr = testbin("all") })
 	if binErr != nil {

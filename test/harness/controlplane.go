@@ -103,7 +103,7 @@ func Start(opts Options) (cp *ControlPlane, err error) {
 	args := []string{
 		"--etcd-servers", etcdURL, "--cert-dir", certDir,
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", strconv.Itoa(ports[2]),
-		// 1.37 refuses --advertise-address 127.0.0.1 with the default endpoint reconciler.
+		// The default endpoint reconciler refuses --advertise-address 127.0.0.1 (Kubernetes 1.37 does).
 		"--endpoint-reconciler-type", "none",
 		// Real nodes are named "localhost": logs and exec reach the kubelet on 127.0.0.1 only.
 		"--kubelet-preferred-address-types", "Hostname",

@@ -10,22 +10,45 @@ bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' 
 say() { echo; bold "== $*"; }
 run() { printf '$ %s\n' "$*"; "$@" || true; }
 
-say "Building what the sandbox runs (cached after the first time; the first build takes about 20 minutes)"
-hack/testbin.sh all >/dev/null
-hack/testbin.sh controllers >/dev/null
-hack/testbin.sh kubectl >/dev/null
-if [ "$(id -u)" = 0 ]; then
-  hack/node-deps.sh >/dev/null && hack/testbin.sh kubelet >/dev/null && hack/images.sh >/dev/null || echo "(no real node: its parts could not be installed)"
+# Each phase says how long it took: a first run builds everything (about 8 minutes on 2 cores; see
+# BENCHMARKS.md), later runs reuse the caches.
+t0=$SECONDS
+took() { echo "   ($1: $((SECONDS - t0)) s)"; t0=$SECONDS; }
+
+say "Building the control plane the sandbox runs: Kubernetes, etcd and kwok in one binary (cached after the first time)"
+mkdir -p "$CACHE_ROOT"
+go version >/dev/null # fetches the Go toolchain the Makefile names, once, before two go commands run
+# The modules of the sandbox and the plugins download while the control plane compiles.
+CGO_ENABLED=0 go list -deps ./hack/sandbox ./plugins/... >/dev/null 2>&1 &
+prefetch=$!
+if [ "$(id -u)" = 0 ]; then # the real node's Debian packages download meanwhile too
+  hack/node-deps.sh >"$CACHE_ROOT/node-deps.log" 2>&1 &
+  nodedeps=$!
 fi
-CGO_ENABLED=0 go build -o bin/sandbox ./hack/sandbox
+hack/testbin.sh all >/dev/null
+took "control plane"
+wait "$prefetch" || true # a failed download shows again in the build below, with its message
+# As the plugins are built (CGO_ENABLED=0, -trimpath): the two share compiled packages.
+CGO_ENABLED=0 GOGC=${GOGC:-off} GOMEMLIMIT=${GOMEMLIMIT:-1GiB} go build -trimpath -ldflags '-s -w' -o bin/sandbox ./hack/sandbox
+took "sandbox"
+if [ "$(id -u)" = 0 ]; then
+  { wait "$nodedeps" && hack/images.sh >/dev/null; } || echo "(no real node: its parts could not be installed; see $CACHE_ROOT/node-deps.log)"
+  took "the real node's packages and images"
+fi
 
 mkdir -p "$STATE"
 if [ -f "$STATE/ready" ] && kill -0 "$(cat "$STATE/sandbox.pid" 2>/dev/null)" 2>/dev/null; then
   say "The sandbox already runs ($STATE)"
+  pid=
 else
-  say "Starting the sandbox in the background (log: $STATE.log)"
+  say "Starting the sandbox in the background (log: $STATE.log); the plugins build meanwhile"
   KUBECTL_COCO_TESTBIN=$(hack/testbin.sh path) nohup bin/sandbox up "$STATE" >"$STATE.log" 2>&1 &
   pid=$!
+fi
+"${MAKE:-make}" --no-print-directory build >/dev/null
+took "plugins"
+if [ -n "$pid" ]; then
+  # The sandbox writes "ready" when it is up; a watch on its directory would need inotify-tools.
   for _ in $(seq 1 600); do
     [ -f "$STATE/ready" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then echo "the sandbox failed to start:"; tail -20 "$STATE.log"; exit 1; fi
@@ -33,6 +56,7 @@ else
   done
   [ -f "$STATE/ready" ] || { echo "the sandbox did not get ready in 5 minutes; see $STATE.log"; exit 1; }
   grep '^sandbox:' "$STATE.log" || true
+  took "sandbox start"
 fi
 # shellcheck disable=SC1091
 source "$STATE/env.sh"

@@ -25,7 +25,7 @@ fi
 echo "images: building into $OUT" >&2
 mkdir -p "$OUT"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/mkimage" ./hack/mkimage
+CGO_ENABLED=0 go build -trimpath -o "$tmp/mkimage" ./hack/mkimage
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/pause" ./test/images/pause
 "$tmp/mkimage" -ref local/pause:1 -out "$OUT/pause.tar" -file "$tmp/pause=pause" -entrypoint /pause
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/demoweb" ./test/images/demoweb

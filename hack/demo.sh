@@ -45,7 +45,10 @@ else
   KUBECTL_COCO_TESTBIN=$(hack/testbin.sh path) nohup bin/sandbox up "$STATE" >"$STATE.log" 2>&1 &
   pid=$!
 fi
-"${MAKE:-make}" --no-print-directory build >/dev/null
+if ! "${MAKE:-make}" --no-print-directory build >/dev/null; then
+  [ -z "$pid" ] || echo "the plugins did not build; the sandbox started anyway: make sandbox-down stops it"
+  exit 1
+fi
 took "plugins"
 if [ -n "$pid" ]; then
   # The sandbox writes "ready" when it is up; a watch on its directory would need inotify-tools.

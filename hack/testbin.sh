@@ -32,9 +32,11 @@ build() {
   if [ -x "$BIN/controlplane" ] && [ -x "$BIN/kubectl" ] && [ -f "$BIN/kwok-stages.yaml" ]; then return; fi
   log "building the control plane: Kubernetes v$K8S_VERSION, etcd, kwok v$KWOK_VERSION (one binary), and kubectl"
   mkdir -p "$BIN"
-  local V=k8s.io/component-base/version tmp="$BIN/build.tmp.$$"
-  mkdir -p "$tmp"
-  trap 'rm -rf "$tmp"' EXIT # a failed or interrupted build leaves nothing half-made
+  local V=k8s.io/component-base/version
+  TMP_BUILD="$BIN/build.tmp.$$" # global: the EXIT trap runs after this function has returned
+  mkdir -p "$TMP_BUILD"
+  trap 'rm -rf "$TMP_BUILD"' EXIT # a failed or interrupted build leaves nothing half-made
+  local tmp=$TMP_BUILD
   # GOGC=off GOMEMLIMIT=1GiB: the compiler collects garbage only above 1 GiB (a fifth less time,
   # about 1 GiB per compile and 2.6 GiB for the link; measured in BENCHMARKS.md).
   ( cd "$SRC" && CGO_ENABLED=0 GOGC=${GOGC:-off} GOMEMLIMIT=${GOMEMLIMIT:-1GiB} $NICE go build -trimpath -ldflags="-s -w -X $V.gitVersion=v$K8S_VERSION \
@@ -49,6 +51,7 @@ build() {
   mv "$BIN/kwok-stages.yaml.tmp.$$" "$BIN/kwok-stages.yaml"
   # last, and from a per-process directory: two test packages may build it at once
   mv "$tmp/kubectl" "$BIN/kubectl"; mv "$tmp/controlplane" "$BIN/controlplane"; rmdir "$tmp"
+  trap - EXIT
 }
 
 case "${1:-all}" in

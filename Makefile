@@ -11,6 +11,8 @@ export GOTOOLCHAIN := $(GO_TOOLCHAIN)
 
 MODULE   := github.com/osc-coco/kubectl-plugins
 PLUGINS  := teecheck coco shoot demoingress
+# The helpers beside a plugin that run its Helm commands (lib/cli.Helped): <plugin>/<plugin>-helm.
+HELPERS  := coco/coco-helm
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -26,14 +28,15 @@ all: build
 # GOGC=off GOMEMLIMIT=1GiB: the compiler collects garbage only above 1 GiB (as hack/testbin.sh).
 build:
 	@mkdir -p bin/.build
-	CGO_ENABLED=0 GOGC=$${GOGC:-off} GOMEMLIMIT=$${GOMEMLIMIT:-1GiB} go build -trimpath -ldflags '$(LDFLAGS)' -o bin/.build/ $(addprefix ./plugins/,$(PLUGINS))
+	CGO_ENABLED=0 GOGC=$${GOGC:-off} GOMEMLIMIT=$${GOMEMLIMIT:-1GiB} go build -trimpath -ldflags '$(LDFLAGS)' -o bin/.build/ $(addprefix ./plugins/,$(PLUGINS) $(HELPERS))
 	@# kubectl (1.26+) completes "kubectl $$p ..." through kubectl_complete-$$p on PATH: the same binary.
 	@for p in $(PLUGINS); do mv bin/.build/$$p bin/kubectl-$$p; ln -sf kubectl-$$p bin/kubectl_complete-$$p; done
+	@for h in $(notdir $(HELPERS)); do mv bin/.build/$$h bin/$$h; done
 
 ## install: copy the plugins to $(PREFIX)/bin (kubectl finds kubectl-* on PATH)
 install: build
 	install -d $(PREFIX)/bin
-	install -m 0755 $(addprefix bin/kubectl-,$(PLUGINS)) $(PREFIX)/bin/
+	install -m 0755 $(addprefix bin/kubectl-,$(PLUGINS)) $(addprefix bin/,$(notdir $(HELPERS))) $(PREFIX)/bin/
 	@# kubectl (1.26+) completes plugin arguments through kubectl_complete-<plugin>: the same binary.
 	@for p in $(PLUGINS); do ln -sf kubectl-$$p $(PREFIX)/bin/kubectl_complete-$$p; done
 	@echo "installed into $(PREFIX)/bin; try: kubectl teecheck version"
@@ -72,7 +75,7 @@ test: testbin node-deps
 node-deps:
 	hack/node-deps.sh
 
-## lint: gofmt, go vet, staticcheck, and the k8s.io line that Gardener v1.150 and Helm v4.2 need
+## lint: gofmt, go vet, staticcheck, what each binary may link (hack/links.sh), and the k8s.io line that Gardener v1.150 and Helm v4.2 need
 lint:
 	@for m in api apimachinery client-go cli-runtime; do \
 	  v=$$(go list -m -f '{{.Version}}' k8s.io/$$m); case $$v in v0.36.*) ;; *) echo "k8s.io/$$m is $$v: keep k8s.io/* on v0.36 (Gardener v1.150 and Helm v4.2 need it)"; exit 1;; esac; done
@@ -80,6 +83,7 @@ lint:
 	go mod verify
 	cd hack/controlplane && go mod verify
 	hack/controlplane-modules.sh
+	hack/links.sh
 	go vet ./...
 	@# the release builds every plugin for windows and darwin too: keep them compiling
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build ./lib/... ./plugins/...

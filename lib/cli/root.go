@@ -226,9 +226,14 @@ func Execute(root *cobra.Command, streams genericiooptions.IOStreams) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() { <-ctx.Done(); stop() }()
-	if args, ok := argsFromOS(); ok {
-		root.SetArgs(args)
+	args, rewritten := argsFromOS()
+	if !rewritten {
+		args = os.Args[1:]
 	}
+	if helper := helperFor(root, args); helper != "" {
+		return forwardToHelper(helper, args, streams)
+	}
+	root.SetArgs(args)
 	return ExecuteContext(ctx, root, streams)
 }
 

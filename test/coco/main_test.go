@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	cmd "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -54,7 +54,7 @@ func setup(ctx context.Context, cp *harness.ControlPlane) error {
 
 // run executes the plugin in-process against the test control plane.
 func run(ctx context.Context, kubeconfig string, args ...string) harness.Result {
-	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, kubeconfig, args...)
 }
 
 func grant(t *testing.T, user string, rules ...rbacv1.PolicyRule) string {

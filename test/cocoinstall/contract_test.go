@@ -16,7 +16,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
@@ -164,7 +164,7 @@ func TestPendingReleaseIsALock(t *testing.T) {
 	// The other run started two minutes ago, longer than --timeout 1m: it is over.
 	markPending(t, cfg, time.Now().Add(-2*time.Minute))
 	res = coco(cp.AdminKubeconfig, append(args, "--set", "kata-as-coco-runtime.k8sDistribution=k3s", "-o", "json")...)
-	var r cmd.InstallResult
+	var r helmcmd.InstallResult
 	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 || r.Outcome != "upgraded" {
 		t.Fatalf("install after the other run's timeout: exit %d %v %s", res.Code, err, res.Stderr)
 	}

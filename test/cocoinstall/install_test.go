@@ -18,7 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -53,7 +53,7 @@ func runMain(m *testing.M) int {
 }
 
 func coco(kubeconfig string, args ...string) harness.Result {
-	return harness.Run(context.Background(), cmd.NewRoot, kubeconfig, args...)
+	return harness.Run(context.Background(), helmcmd.NewRoot, kubeconfig, args...)
 }
 
 func namespaceExists(t *testing.T) bool {
@@ -99,7 +99,7 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 		if res.Code != 0 {
 			t.Fatalf("install: exit %d\n%s", res.Code, res.Stderr)
 		}
-		var r cmd.InstallResult
+		var r helmcmd.InstallResult
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +188,7 @@ func TestInstallFromOCIRegistry(t *testing.T) {
 		// Here a test helper plays the namespace controller, which this control plane does not run.
 		go finalizeNamespaceSoon(t, "coco-system")
 		res := coco(cp.AdminKubeconfig, append([]string{"install", "-o", "json"}, chart...)...)
-		var r cmd.InstallResult
+		var r helmcmd.InstallResult
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 || r.Outcome != "installed" {
 			t.Errorf("re-install: exit %d %v %+v %s", res.Code, err, r, res.Stderr)
 		}

@@ -24,7 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -101,7 +101,7 @@ func tarGz(dir, top string) ([]byte, error) {
 }
 
 func coco(args ...string) harness.Result {
-	return harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, args...)
+	return harness.Run(context.Background(), helmcmd.NewRoot, cp.AdminKubeconfig, args...)
 }
 
 func TestOperatorInstallAndUninstall(t *testing.T) {
@@ -124,7 +124,7 @@ func TestOperatorInstallAndUninstall(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("install: exit %d\n%s", res.Code, res.Stderr)
 	}
-	var r cmd.InstallResult
+	var r helmcmd.InstallResult
 	if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
 func coco(ctx context.Context, kubeconfig string, args ...string) harness.Result {
-	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, kubeconfig, args...)
 }
 
 // cocoProcess runs the built kubectl-coco as a process.

@@ -57,21 +57,40 @@ func testbin(what string) (string, error) {
 }
 
 // BuildPlugins builds kubectl-<name> for each plugin into dir, as the Makefile does, with the
-// given version linked in.
+// given version linked in, and the helper a plugin ships beside it (plugins/<name>/<name>-helm:
+// the commands that need Helm run there).
 func BuildPlugins(dir, version string, names ...string) error {
 	root, err := RepoRoot()
 	if err != nil {
 		return err
 	}
 	for _, p := range names {
-		cmd := exec.Command("go", "build", "-trimpath",
-			"-ldflags", "-s -w -X github.com/osc-coco/kubectl-plugins/lib/version.Version="+version,
-			"-o", filepath.Join(dir, "kubectl-"+p), "./plugins/"+p)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as released: a cgo build starts with 30 MiB more
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("build kubectl-%s: %v\n%s", p, err, out)
+		targets := map[string]string{"kubectl-" + p: "./plugins/" + p}
+		if helper := filepath.Join("plugins", p, p+"-helm"); isDir(filepath.Join(root, helper)) {
+			targets[p+"-helm"] = "./" + filepath.ToSlash(helper)
 		}
+		for out, pkg := range targets {
+			if err := buildPlugin(root, filepath.Join(dir, out), pkg, version); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+func buildPlugin(root, out, pkg, version string) error {
+	cmd := exec.Command("go", "build", "-trimpath",
+		"-ldflags", "-s -w -X github.com/osc-coco/kubectl-plugins/lib/version.Version="+version,
+		"-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as released: a cgo build starts with 30 MiB more
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s: %v\n%s", filepath.Base(out), err, b)
 	}
 	return nil
 }

@@ -28,6 +28,10 @@ import (
 
 var plugins = []string{"teecheck", "coco", "shoot", "demoingress"}
 
+// helped is, per plugin with a helper beside it (lib/cli.Helped), a command the helper runs and
+// a flag its real help lists (the plugin's own entry knows only the command's name).
+var helped = map[string][2]string{"coco": {"install", "--method"}}
+
 const snapshotTag = "v0.0.0" // goreleaser's tag in a snapshot of a repository without tags
 
 func tool(t *testing.T, root, name string) string {
@@ -65,8 +69,26 @@ func snapshot(t *testing.T, root, tools string) string {
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	dist := filepath.Join(t.TempDir(), "dist")
-	cfg["dist"] = dist
+	// Under the repository, as the release's own dist/ (gitignored): goreleaser finds archive
+	// files (coco-helm's) only by paths under its working directory; the archives' file paths
+	// name dist/, so they are pointed at this run's.
+	relDist := fmt.Sprintf("dist/krew-test-%d", os.Getpid())
+	dist := filepath.Join(root, relDist)
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dist); err != nil {
+			t.Errorf("removing this run's dist: %v", err)
+		}
+	})
+	cfg["dist"] = relDist
+	for _, a := range cfg["archives"].([]any) {
+		for _, f := range a.(map[string]any)["files"].([]any) {
+			if m, ok := f.(map[string]any); ok {
+				if src, _ := m["src"].(string); strings.HasPrefix(src, "dist/") {
+					m["src"] = relDist + strings.TrimPrefix(src, "dist")
+				}
+			}
+		}
+	}
 	for _, b := range cfg["builds"].([]any) {
 		m := b.(map[string]any)
 		m["goos"], m["goarch"] = []string{runtime.GOOS}, []string{runtime.GOARCH}
@@ -125,6 +147,11 @@ func TestKrewInstallsEveryPlugin(t *testing.T) {
 		var v struct{ Plugin, Version string }
 		if err := json.Unmarshal([]byte(out), &v); err != nil || v.Version != snapshotTag {
 			t.Fatalf("kubectl %s version: %v %s", p, err, out)
+		}
+		if h, ok := helped[p]; ok { // the helper came with the archive, and the plugin finds it through Krew's link
+			if help := runCmd(t, root, env, filepath.Join(kubectlDir, "kubectl"), p, h[0], "--help"); !strings.Contains(help, h[1]) {
+				t.Fatalf("kubectl %s %s --help lists no %s:\n%s", p, h[0], h[1], help)
+			}
 		}
 	}
 	list := runCmd(t, root, env, filepath.Join(kubectlDir, "kubectl"), "plugin", "list", "--name-only")

@@ -20,7 +20,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"

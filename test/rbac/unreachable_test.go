@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"

@@ -18,7 +18,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -130,10 +130,10 @@ func TestAttestCheckFromAWorker(t *testing.T) {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	k := harness.StartKBSStandInAt(t, pub, ":0")
 	port := k.URL[strings.LastIndex(k.URL, ":")+1:]
-	check := func(url string) (trustee.AttestReport, string, int) {
+	check := func(url string) (helmcmd.AttestReport, string, int) {
 		stdout, stderr, code := coco(t, "attest", "check", "-n", ns, "--kbs-url", url, "--node", harness.RealNodeName,
 			"--image", harness.BusyboxImage, "--image-pull-policy", "Never", "--timeout", "90s", "-o", "json")
-		var r trustee.AttestReport
+		var r helmcmd.AttestReport
 		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 			t.Fatalf("%v: %s\n%s", err, stdout, stderr)
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )

@@ -20,8 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 	"github.com/osc-coco/kubectl-plugins/test/charts"
@@ -31,7 +30,7 @@ import (
 func kc(kubeconfig string, args ...string) harness.Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, kubeconfig, args...)
 }
 
 // chartWithIssuer is a copy of the fixture chart whose admin issuer differs.
@@ -146,7 +145,7 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 	var url string
 	harness.Step(t, "install: the admin key stays here, the cluster gets its public half", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "install", "--chart", chartDir, "-o", "json", "--timeout", "20s")
-		var r trustee.TrusteeInstallResult
+		var r helmcmd.TrusteeInstallResult
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 {
 			t.Fatalf("exit %d %v\n%s", res.Code, err, res.Stderr)
 		}
@@ -180,7 +179,7 @@ func TestTrusteeInstallStatusUninstall(t *testing.T) {
 
 	harness.Step(t, "status: healthy, at the Service's address", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "status", "-o", "json")
-		var st trustee.TrusteeStatus
+		var st helmcmd.TrusteeStatus
 		if err := json.Unmarshal([]byte(res.Stdout), &st); err != nil || res.Code != 0 || !st.Healthy || st.KBSURL != url || st.Deployments["trustee-kbs"].String() != "1/1" ||
 			len(st.Images) != 3 || st.Images["trustee-kbs/kbs"] != "ghcr.io/confidential-containers/staged-images/kbs-grpc-as:"+trusteechart.TrusteeV021Images || len(st.Warnings) != 0 {
 			t.Fatalf("exit %d %v %+v %s", res.Code, err, st, res.Stderr)

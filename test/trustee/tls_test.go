@@ -15,7 +15,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
@@ -37,7 +37,7 @@ func TestTrusteeInstallTLS(t *testing.T) {
 	const ns = "trustee-tls" // the install test's namespace may still be terminating
 	t.Cleanup(func() { kc(cp.AdminKubeconfig, "trustee", "uninstall", "-n", ns) })
 
-	var r trustee.TrusteeInstallResult
+	var r helmcmd.TrusteeInstallResult
 	harness.Step(t, "install serves HTTPS with a certificate of a CA kept here", func(t *testing.T) {
 		res := kc(cp.AdminKubeconfig, "trustee", "install", "-n", ns, "--chart", chartTgz, "-o", "json", "--timeout", "30s")
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 0 {

@@ -19,7 +19,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
@@ -27,7 +27,7 @@ import (
 )
 
 func coco(stdin string, args ...string) harness.Result {
-	return harness.RunStdin(context.Background(), cmd.NewRoot, stdin, args...)
+	return harness.RunStdin(context.Background(), helmcmd.NewRoot, stdin, args...)
 }
 
 func writeFile(t *testing.T, name string, data []byte) string {
@@ -152,14 +152,14 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 		}
 		// Sealed into the cluster, get-info finds the Secret by the resource and by the key.
 		ctx := context.Background()
-		if res := harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, "secret", "seal", "db", "-n", "default", "--resource", "kbs:///default/db/password", "--signing-key", writeFile(t, "sign2.jwk", privData)); res.Code != 0 {
+		if res := harness.Run(ctx, helmcmd.NewRoot, cp.AdminKubeconfig, "secret", "seal", "db", "-n", "default", "--resource", "kbs:///default/db/password", "--signing-key", writeFile(t, "sign2.jwk", privData)); res.Code != 0 {
 			t.Fatalf("seal into the cluster: exit %d %s", res.Code, res.Stderr)
 		}
-		res = harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, "trustee", "resource", "get-info", "default/db/password", "-o", "jsonpath={.sealedSecrets} {.inKBS}")
+		res = harness.Run(ctx, helmcmd.NewRoot, cp.AdminKubeconfig, "trustee", "resource", "get-info", "default/db/password", "-o", "jsonpath={.sealedSecrets} {.inKBS}")
 		if res.Code != 0 || !strings.HasPrefix(res.Stdout, `["default/db (key secret)"] cannot tell: the KBS's admin API has no read`) {
 			t.Fatalf("get-info: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
 		}
-		res = harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, "trustee", "resource", "get-info", "default/sealing-key/public", "-o", "jsonpath={.signingKeyFor}")
+		res = harness.Run(ctx, helmcmd.NewRoot, cp.AdminKubeconfig, "trustee", "resource", "get-info", "default/sealing-key/public", "-o", "jsonpath={.signingKeyFor}")
 		if res.Code != 0 || res.Stdout != `["default/db (key secret)"]` {
 			t.Fatalf("get-info of the key: exit %d %q %s", res.Code, res.Stdout, res.Stderr)
 		}
@@ -215,7 +215,7 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 
 	harness.Step(t, "attest check: this machine's hops against the KBS, the policy tested by its effect", func(t *testing.T) {
 		check := func(url string) harness.Result {
-			return harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+			return harness.Run(context.Background(), helmcmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
 				"--local-url", url, "--admin-key", keyFile, "--timeout", "3s", "-o", "jsonpath={range .hops[*]}{.name}={.status} {end}")
 		}
 		// The worker hop's pod lands on a kwok node, which runs nothing: test/realnode runs it for real.
@@ -236,9 +236,9 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 
 	harness.Step(t, "attest check on a KBS with only its default policy, and on one of another protocol", func(t *testing.T) {
 		fresh := harness.StartKBSStandIn(t, pub)
-		res := harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+		res := harness.Run(context.Background(), helmcmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
 			"--local-url", fresh.URL, "--admin-key", keyFile, "--timeout", "3s", "-o", "json")
-		var r trustee.AttestReport
+		var r helmcmd.AttestReport
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || len(r.Hops) != 5 {
 			t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)
 		}
@@ -250,7 +250,7 @@ func TestProvisionAndFetchAsAGuest(t *testing.T) {
 			t.Fatalf("admin: %+v", h)
 		}
 		fresh.SetProtocol("0.3.0")
-		res = harness.Run(context.Background(), cmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
+		res = harness.Run(context.Background(), helmcmd.NewRoot, cp.AdminKubeconfig, "attest", "check", "--kbs-url", "http://10.0.0.5:8080",
 			"--local-url", fresh.URL, "--timeout", "3s", "-o", "json")
 		if err := json.Unmarshal([]byte(res.Stdout), &r); err != nil || res.Code != 1 {
 			t.Fatalf("exit %d %v %s", res.Code, err, res.Stderr)

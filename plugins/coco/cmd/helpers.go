@@ -5,35 +5,9 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/names"
-	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
 )
-
-// Helpers more than one command uses.
-
-// releaseNamespace is coco-system unless -n was given on the command line.
-func releaseNamespace(g *cli.Globals) string {
-	if ns := g.ConfigFlags.Namespace; ns != nil && *ns != "" {
-		return *ns
-	}
-	return chartvalues.Namespace
-}
-
-func dashIfEmpty(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
 
 // checkNamespaces checks that every namespace the objects go to exists, before anything is sent:
 // a missing namespace is named as such, not as the first object the API refused.

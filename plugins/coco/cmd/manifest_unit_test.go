@@ -61,7 +61,7 @@ func TestManifestFlagsAsKubectl(t *testing.T) {
 	if err := os.Rename(b, filepath.Join(comma, "b.yml")); err != nil {
 		t.Fatal(err)
 	}
-	f := cmdtest.OnCluster(snpCluster())
+	f := cmdtest.OnCluster(cmdtest.SNPCluster())
 	for _, args := range [][]string{{"-f", a, "-f", comma}} {
 		r := run(f, append([]string{"undeploy", "--dry-run"}, args...)...)
 		if r.Code != 0 || !strings.Contains(r.Out, "would delete configmap/a, configmap/b") {

@@ -6,13 +6,15 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 )
 
 // PluginName is how kubectl finds this plugin: kubectl-coco.
 const PluginName = "coco"
 
-// NewRoot builds "kubectl coco".
+// NewRoot builds "kubectl coco" as kubectl-coco runs it: the commands that need Helm are
+// entries that coco-helm runs (helmcmd.NewRoot builds the whole tree).
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	root, _ := NewRootWithGlobals(streams)
 	return root
@@ -27,7 +29,8 @@ nodes, shows which runtime classes exist and which nodes can run them, and prove
 that a runtime class really starts a guest VM.
 
 Exit codes: 0 ok, 1 not ready or failed, 2 bad usage, 130 interrupted.`, streams)
-	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), newInstallCommand(g), newStatusCommand(g),
-		newRuntimeClassesCommand(g), newSmokeTestCommand(g), newUninstallCommand(g), newInitdataCommand(g), trustee.NewSecretCommand(g), trustee.NewTrusteeCommand(g), newDeployCommand(g), newUndeployCommand(g), newVerifyCommand(g), trustee.NewAttestCommand(g))
+	helped := func(name, short string) *cobra.Command { return cli.Helped(cmdutil.Helper, name, short) }
+	root.AddCommand(newPreflightCommand(g), newLabelWorkersCommand(g), helped("install", InstallShort), helped("status", StatusShort),
+		newRuntimeClassesCommand(g), newSmokeTestCommand(g), helped("uninstall", UninstallShort), newInitdataCommand(g), trustee.NewSecretCommand(g), trustee.NewTrusteeCommand(g), newDeployCommand(g), newUndeployCommand(g), newVerifyCommand(g), helped("attest", AttestShort))
 	return root, g
 }

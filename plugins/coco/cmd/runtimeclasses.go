@@ -66,11 +66,11 @@ func (o *RuntimeClassesOptions) Run(ctx context.Context) error {
 }
 
 func (o *RuntimeClassesOptions) printHuman(w io.Writer, l catalog.RuntimeClassList) error {
-	return printRuntimeClassTable(o.g, w, l, o.printer.Format() == output.Wide, o.out.NoHeaders)
+	return PrintRuntimeClassTable(o.g, w, l, o.printer.Format() == output.Wide, o.out.NoHeaders)
 }
 
-// printRuntimeClassTable is the runtime classes' table (runtimeclasses, and the end of install).
-func printRuntimeClassTable(g *cli.Globals, w io.Writer, l catalog.RuntimeClassList, wide, noHeaders bool) error {
+// PrintRuntimeClassTable is the runtime classes' table (runtimeclasses, and the end of install).
+func PrintRuntimeClassTable(g *cli.Globals, w io.Writer, l catalog.RuntimeClassList, wide, noHeaders bool) error {
 	if len(l.Items) == 0 {
 		_, err := fmt.Fprintln(g.Streams.ErrOut, "No runtime classes found: install CoCo with kubectl coco install")
 		return err

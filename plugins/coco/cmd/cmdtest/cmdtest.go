@@ -13,7 +13,11 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"k8s.io/apimachinery/pkg/version"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
@@ -62,4 +66,14 @@ func SmokeClusterEnding(nodeKernel string, allow bool, phase corev1.PodPhase) *f
 // whose dynamic client serves the legacy operators' CcRuntimes and KbsConfigs.
 func OnCluster(cs *fake.Clientset) *clitest.Factory {
 	return &clitest.Factory{Kube: cs, ListKinds: map[schema.GroupVersionResource]string{operator.GVR: operator.Kind + "List", trusteechart.KBSConfigGVR: "KbsConfigList"}}
+}
+
+// SNPCluster is a cluster with one SEV-SNP worker (as NFD labels it) and the SNP runtime class.
+func SNPCluster(objs ...runtime.Object) *fake.Clientset {
+	w := Node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"})
+	w.Status.NodeInfo.ContainerRuntimeVersion, w.Status.NodeInfo.KubeletVersion = "containerd://1.7.22", "v1.33.2"
+	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}
+	cs := clitest.AllowAll(fake.NewClientset(append([]runtime.Object{w, rc, Namespace("default")}, objs...)...))
+	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.33.2", Major: "1", Minor: "33"}
+	return cs
 }

@@ -15,6 +15,13 @@ import (
 // ManagedBy is the field manager and app.kubernetes.io/managed-by of what kubectl coco writes.
 const ManagedBy = "kubectl-coco"
 
+// ManagedByLabel is the label that says who manages an object (ManagedBy for ours).
+const ManagedByLabel = "app.kubernetes.io/managed-by"
+
+// Helper is the binary beside kubectl-coco that runs the commands needing the Helm SDK, so
+// that the others start without Helm's package initialisation (lib/cli.Helped).
+const Helper = "coco-helm"
+
 // Hop states, in the collection's vocabulary (lib/report).
 const (
 	HopOK         = string(report.Pass)

@@ -14,7 +14,7 @@ const pluginName = "coco"
 // newTestRoot is kubectl coco with this package's commands (the plugin's root imports them).
 func newTestRoot(streams genericiooptions.IOStreams) (*cobra.Command, *cli.Globals) {
 	root, g := cli.NewRoot(pluginName, "", "", streams)
-	root.AddCommand(NewTrusteeCommand(g), NewAttestCommand(g), NewSecretCommand(g))
+	root.AddCommand(NewTrusteeCommand(g), NewSecretCommand(g))
 	return root, g
 }
 

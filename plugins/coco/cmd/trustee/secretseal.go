@@ -215,7 +215,7 @@ func (o *SealOptions) existing(ctx context.Context, ns string, key *sealingKey) 
 	if err != nil {
 		return "", clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "secrets", Namespace: ns, Name: o.Name})
 	}
-	if cur.Labels[managedByLabel] != cmdutil.ManagedBy {
+	if cur.Labels[cmdutil.ManagedByLabel] != cmdutil.ManagedBy {
 		return "", clierr.Failf("choose another name, or delete it first: kubectl delete secret -n "+ns+" "+o.Name,
 			"Secret %s/%s exists and was not made by kubectl coco secret seal; it is left as it is", ns, o.Name)
 	}
@@ -225,8 +225,6 @@ func (o *SealOptions) existing(ctx context.Context, ns string, key *sealingKey) 
 	}
 	return stateOurs, nil
 }
-
-const managedByLabel = "app.kubernetes.io/managed-by"
 
 // secretFor is the Secret with a freshly signed pointer.
 func (o *SealOptions) secretFor(ns string, key *sealingKey) (*applycorev1.SecretApplyConfiguration, error) {
@@ -238,7 +236,7 @@ func (o *SealOptions) secretFor(ns string, key *sealingKey) (*applycorev1.Secret
 	if err != nil {
 		return nil, err
 	}
-	return applycorev1.Secret(o.Name, ns).WithLabels(map[string]string{managedByLabel: cmdutil.ManagedBy}).
+	return applycorev1.Secret(o.Name, ns).WithLabels(map[string]string{cmdutil.ManagedByLabel: cmdutil.ManagedBy}).
 		WithType(corev1.SecretTypeOpaque).WithData(map[string][]byte{o.Key: []byte(value)}), nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/sealed"
 )
 
@@ -95,7 +96,7 @@ func TestSealOnFakes(t *testing.T) {
 	}
 	sec, _ := cs.CoreV1().Secrets("apps").Get(t.Context(), "db", metav1.GetOptions{})
 	p, err := sealed.Parse(string(sec.Data["secret"]))
-	if err != nil || p.Verify(pub) != nil || p.Secret.Name != res || sec.Labels[managedByLabel] != "kubectl-coco" {
+	if err != nil || p.Verify(pub) != nil || p.Secret.Name != res || sec.Labels[cmdutil.ManagedByLabel] != "kubectl-coco" {
 		t.Fatalf("stored secret: %v %+v %v", err, p, sec.Labels)
 	}
 	var priv sealed.JWK

@@ -15,6 +15,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 )
@@ -36,7 +37,7 @@ Helm chart configures (issuer TrusteeInHelm, role admin), or sends --admin-token
 		a.addFlags(c) // the KBS flags belong to the admin API commands, not to install/status
 	}
 	cmd.AddCommand(newTrusteeResourceCommand(a), policy, rv)
-	cmd.AddCommand(newTrusteeInstallCommand(g), newTrusteeStatusCommand(g), newTrusteeUninstallCommand(g))
+	cmd.AddCommand(cli.Helped(cmdutil.Helper, "install", InstallShort), cli.Helped(cmdutil.Helper, "status", StatusShort), cli.Helped(cmdutil.Helper, "uninstall", UninstallShort))
 	return cmd
 }
 
@@ -69,8 +70,8 @@ func (a *KBSAccess) addFlags(cmd *cobra.Command) {
 	f.DurationVar(&a.Timeout, "timeout", a.Timeout, "how long each call to the KBS may take")
 }
 
-// defaultAdminKeyPath is where trustee install keeps the administrator's key.
-func defaultAdminKeyPath() (string, error) {
+// DefaultAdminKeyPath is where trustee install keeps the administrator's key.
+func DefaultAdminKeyPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return "", err
@@ -92,7 +93,7 @@ func (a *KBSAccess) Connect() error {
 	if err := cli.CheckTimeout(a.Timeout, "30s"); err != nil {
 		return err
 	}
-	hc, err := a.httpClient()
+	hc, err := a.HTTPClient()
 	if err != nil {
 		return err
 	}
@@ -104,7 +105,8 @@ func (a *KBSAccess) Connect() error {
 	return nil
 }
 
-func (a *KBSAccess) httpClient() (*http.Client, error) {
+// HTTPClient is the client for the KBS at URL: its --kbs-cert (or the CA trustee install made) trusted for https.
+func (a *KBSAccess) HTTPClient() (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if a.CACert == "" && strings.HasPrefix(a.URL, "https://") {
 		a.CACert = DefaultKBSCert() // the CA trustee install made, when there is one
@@ -139,7 +141,7 @@ func (a *KBSAccess) tokenSource() (func() (string, error), error) {
 	path := a.AdminKey
 	if path == "" {
 		var err error
-		if path, err = defaultAdminKeyPath(); err != nil {
+		if path, err = DefaultAdminKeyPath(); err != nil {
 			return nil, clierr.Usagef("pass --admin-key FILE", "no config directory for the admin key: %v", err)
 		}
 		a.defaultKey = true

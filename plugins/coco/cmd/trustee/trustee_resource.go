@@ -246,7 +246,7 @@ func (o *ResourceGetInfoOptions) Validate() error { return nil }
 func (o *ResourceGetInfoOptions) Run(ctx context.Context) error {
 	r := ResourceInfo{APIVersion: "coco.osc-coco.io/v1alpha1", Kind: "ResourceInfo", URI: o.path.URI(), SealedSecrets: []string{}, SigningKeyFor: []string{}, CannotTell: []string{},
 		InKBS: "cannot tell: the KBS's admin API has no read of resources; only an attested guest can fetch " + o.path.URI()}
-	list, err := o.clients.Kube.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: managedByLabel + "=" + cmdutil.ManagedBy})
+	list, err := o.clients.Kube.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: cmdutil.ManagedByLabel + "=" + cmdutil.ManagedBy})
 	if err != nil {
 		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "list", Resource: "secrets"}))
 	} else {

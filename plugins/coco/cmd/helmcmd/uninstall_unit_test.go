@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"strings"
@@ -20,6 +20,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease/helmtest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 )
 
@@ -55,7 +56,7 @@ func TestUninstallOnFakes(t *testing.T) {
 				t.Fatal(err)
 			}
 			var s clitest.Streams
-			o := &UninstallOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}, releases: hc, DryRun: tt.dryRun, Timeout: time.Minute}
+			o := &UninstallOptions{g: clitest.Globals(cmd.PluginName, &s), clients: &kube.Clients{Kube: cs}, releases: hc, DryRun: tt.dryRun, Timeout: time.Minute}
 			code := clitest.Run(o, &s)
 			if code != tt.code || !strings.Contains(s.Out.String(), tt.out) || !strings.Contains(s.ErrOut.String(), tt.errPart) {
 				t.Fatalf("exit %d (want %d)\n%s\n%s", code, tt.code, s.Out.String(), s.ErrOut.String())
@@ -67,7 +68,7 @@ func TestUninstallOnFakes(t *testing.T) {
 			}
 			if tt.gone { // a second run finds nothing to do
 				s = clitest.Streams{}
-				o = &UninstallOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs, Dynamic: ccRuntimes()}, releases: hc, Timeout: time.Minute}
+				o = &UninstallOptions{g: clitest.Globals(cmd.PluginName, &s), clients: &kube.Clients{Kube: cs, Dynamic: ccRuntimes()}, releases: hc, Timeout: time.Minute}
 				if code := clitest.Run(o, &s); code != 0 || !strings.Contains(s.Out.String(), "not installed") {
 					t.Fatalf("rerun: exit %d\n%s\n%s", code, s.Out.String(), s.ErrOut.String())
 				}

@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 )
@@ -47,7 +48,7 @@ func newUninstallCommand(g *cli.Globals) *cobra.Command {
 	o := &UninstallOptions{g: g, Timeout: 10 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "uninstall",
-		Short: "Remove CoCo: the Helm release, its runtime classes and its namespace",
+		Short: cmd.UninstallShort,
 		Long: `Uninstalls the "coco" Helm release, waits with watches until its runtime classes are gone and
 kata-deploy has cleaned the nodes (the katacontainers.io/kata-runtime label goes), then deletes
 the namespace. Running it when CoCo is not installed changes nothing.`,

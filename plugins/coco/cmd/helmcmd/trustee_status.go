@@ -1,4 +1,4 @@
-package trustee
+package helmcmd
 
 import (
 	"context"
@@ -28,6 +28,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
@@ -137,7 +138,7 @@ func newTrusteeStatusCommand(g *cli.Globals) *cobra.Command {
 	o := &TrusteeStatusOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Whether Trustee is installed (chart, or the legacy trustee-operator's KbsConfig), ready, and at which URL",
+		Short: trustee.StatusShort,
 		Args:  cli.NoArgs,
 		RunE:  cli.RunE(o),
 	}
@@ -278,7 +279,7 @@ func newTrusteeUninstallCommand(g *cli.Globals) *cobra.Command {
 	o := &TrusteeUninstallOptions{g: g, Timeout: 5 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "uninstall",
-		Short: "Remove Trustee's release, kubectl coco's key Secret and the namespace it made (the admin key file stays)",
+		Short: trustee.UninstallShort,
 		Args:  cli.NoArgs,
 		RunE:  cli.RunE(o),
 	}
@@ -315,7 +316,7 @@ func (o *TrusteeUninstallOptions) Run(ctx context.Context) error {
 	}
 	nsObj, nsErr := o.clients.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	// A namespace kubectl coco made is removed with the release; one being deleted is gone.
-	ours := nsErr == nil && nsObj.Labels[managedByLabel] == cmdutil.ManagedBy && nsObj.DeletionTimestamp == nil
+	ours := nsErr == nil && nsObj.Labels[cmdutil.ManagedByLabel] == cmdutil.ManagedBy && nsObj.DeletionTimestamp == nil
 	if rel == nil && (apierrors.IsNotFound(nsErr) || !ours) {
 		_, err := fmt.Fprintf(out, "Trustee is not installed in namespace %s: nothing to do\n", ns)
 		return err
@@ -352,7 +353,7 @@ func (o *TrusteeUninstallOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(out, ", namespace %s deleted", ns)
 	}
 	fmt.Fprintln(out)
-	if p, err := defaultAdminKeyPath(); err == nil {
+	if p, err := trustee.DefaultAdminKeyPath(); err == nil {
 		o.g.Note("the admin key file stays (" + p + "); a new install with it gives the KBS the same admin key")
 	}
 	return nil

@@ -1,4 +1,4 @@
-package trustee
+package helmcmd
 
 import (
 	"context"
@@ -22,7 +22,9 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/podrun"
 	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/initdata"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/smoke"
@@ -39,7 +41,7 @@ type AttestReport struct {
 }
 
 func NewAttestCommand(g *cli.Globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "attest", Short: "Check the path from a confidential guest to its secrets"}
+	cmd := &cobra.Command{Use: "attest", Short: cmd.AttestShort}
 	cmd.AddCommand(newAttestCheckCommand(g))
 	return cmd
 }
@@ -53,8 +55,8 @@ type AttestCheckOptions struct {
 	Image      string
 	PullPolicy string
 	Timeout    time.Duration
-	admin      KBSAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
-	adminErr   error     // why there is no admin client (no key, say)
+	admin      trustee.KBSAccess // --local-url (as kbs-url), --admin-key, --admin-token-file
+	adminErr   error             // why there is no admin client (no key, say)
 
 	printer  *output.Printer[AttestReport]
 	clients  *kube.Clients
@@ -63,7 +65,7 @@ type AttestCheckOptions struct {
 
 func newAttestCheckCommand(g *cli.Globals) *cobra.Command {
 	o := &AttestCheckOptions{g: g, Image: smoke.DefaultImage, PullPolicy: string(corev1.PullIfNotPresent), Timeout: 2 * time.Minute,
-		admin: KBSAccess{g: g, Timeout: 15 * time.Second}, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
+		admin: trustee.NewKBSAccess(g, 15*time.Second), out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "check [--kbs-url URL] [--local-url URL [--admin-key F]]",
 		Short: "Can the guests reach the KBS, does it answer the protocol, are its policies in place: a verdict per hop",
@@ -185,7 +187,7 @@ func (o *AttestCheckOptions) localHop(ctx context.Context) cmdutil.Hop {
 		h.Status, h.Detail = cmdutil.HopSkipped, "no --local-url (e.g. kubectl port-forward -n "+trusteeNamespace(o.g)+" svc/trustee-kbs 8080:8080, then --local-url http://127.0.0.1:8080)"
 		return h
 	}
-	hc, err := o.admin.httpClient()
+	hc, err := o.admin.HTTPClient()
 	if err != nil {
 		h.Status, h.Detail = cmdutil.HopFail, err.Error()
 		return h
@@ -257,7 +259,7 @@ func (o *AttestCheckOptions) untrustedGuestHop(ctx context.Context) cmdutil.Hop 
 		h.Status, h.Detail = cmdutil.HopSkipped, "needs --local-url"
 		return h
 	}
-	hc, err := o.admin.httpClient()
+	hc, err := o.admin.HTTPClient()
 	if err != nil {
 		h.Status, h.Detail = cmdutil.HopFail, err.Error()
 		return h

@@ -1,4 +1,4 @@
-package trustee
+package helmcmd
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,32 +16,9 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/atomicfile"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
 )
-
-// kbsCAFiles are where the KBS's CA is kept: its certificate (what guests and admin commands
-// trust) and its key (0600, to issue a new certificate when the KBS's address changes).
-func kbsCAFiles() (cert, key string, err error) {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", "", err
-	}
-	base := filepath.Join(dir, "kubectl-coco", "trustee-kbs-ca")
-	return base + ".crt", base + ".key", nil
-}
-
-// DefaultKBSCert is the CA certificate trustee install made, when it exists ("" otherwise):
-// what an https --kbs-url is trusted with when no --kbs-cert is given.
-func DefaultKBSCert() string {
-	cert, _, err := kbsCAFiles()
-	if err != nil {
-		return ""
-	}
-	if _, err := os.Stat(cert); err != nil {
-		return ""
-	}
-	return cert
-}
 
 // caFiles is the CA read, or made now and written before anything reaches the cluster (a
 // certificate in the cluster whose CA is lost could not be trusted or re-issued).
@@ -56,7 +32,7 @@ func (o *TrusteeInstallOptions) kbsCA(tls bool) (*caFiles, error) {
 	if !tls {
 		return nil, nil
 	}
-	certPath, keyPath, err := kbsCAFiles()
+	certPath, keyPath, err := trustee.KBSCAFiles()
 	if err != nil {
 		return nil, clierr.Usagef("set XDG_CONFIG_HOME", "no config directory for the KBS's CA: %v", err)
 	}
@@ -119,7 +95,7 @@ func (o *TrusteeInstallOptions) ensureTLSSecret(ctx context.Context, ns string, 
 	if err != nil {
 		return "", err
 	}
-	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{managedByLabel: cmdutil.ManagedBy}},
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{cmdutil.ManagedByLabel: cmdutil.ManagedBy}},
 		Type: corev1.SecretTypeTLS, Data: data}
 	if found {
 		sec.ResourceVersion = old.ResourceVersion

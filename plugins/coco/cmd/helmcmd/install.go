@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/catalog"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/preflight"
@@ -100,7 +101,7 @@ func newInstallCommand(g *cli.Globals) *cobra.Command {
 		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "install",
-		Short: "Install Confidential Containers (Helm chart) and wait until the nodes run it",
+		Short: cmd.InstallShort,
 		Long: `Checks the cluster (preflight), installs the Confidential Containers chart through the Helm SDK
 (release "coco" in namespace coco-system), and waits with watches until every target node carries
 katacontainers.io/kata-runtime=true and the expected runtime classes exist. Re-running on an
@@ -432,7 +433,7 @@ func (o *InstallOptions) printHuman(w io.Writer, r InstallResult) error {
 	if r.noTable {
 		return nil
 	}
-	return printRuntimeClassTable(o.g, w, r.table, false, o.out.NoHeaders)
+	return cmd.PrintRuntimeClassTable(o.g, w, r.table, false, o.out.NoHeaders)
 }
 
 // explainWait adds what kata-deploy's pods say to a wait that did not finish: their crash loop

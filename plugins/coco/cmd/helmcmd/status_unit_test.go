@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"strings"
@@ -22,6 +22,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdtest"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/operator"
 )
@@ -74,7 +75,7 @@ func runStatusWith(t *testing.T, c *kube.Clients, format string, rels ...*releas
 		t.Fatal(err)
 	}
 	var s clitest.Streams
-	o := &StatusOptions{g: clitest.Globals(PluginName, &s), clients: c, releases: hc, out: output.Flags{Output: format}}
+	o := &StatusOptions{g: clitest.Globals(cmd.PluginName, &s), clients: c, releases: hc, out: output.Flags{Output: format}}
 	code := clitest.Run(o, &s)
 	return s.Out.String(), s.ErrOut.String(), code
 }

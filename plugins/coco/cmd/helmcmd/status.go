@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/chartvalues"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 )
 
@@ -35,7 +36,7 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 	o := &StatusOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "What CoCo release is installed, on which nodes, and what is wrong",
+		Short: cmd.StatusShort,
 		Args:  cli.NoArgs,
 		RunE:  cli.RunE(o),
 	}

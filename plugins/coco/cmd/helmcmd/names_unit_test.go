@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"os"
@@ -42,7 +42,7 @@ func TestNamesCheckedBeforeAnythingIsMade(t *testing.T) {
 		{[]string{"preflight", "-n", "default"}, 2, "-n default does not apply"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			f := cmdtest.OnCluster(snpCluster())
+			f := cmdtest.OnCluster(cmdtest.SNPCluster())
 			r := run(f, c.args...)
 			if r.Code != c.code || !strings.Contains(r.Err, c.msg) {
 				t.Fatalf("exit %d (want %d), stderr %q does not say %q", r.Code, c.code, r.Err, c.msg)

@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -7,12 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	nodev1 "k8s.io/api/node/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/version"
-	fakediscovery "k8s.io/client-go/discovery/fake"
-	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/garden/gardentest"
@@ -24,23 +19,13 @@ import (
 	"github.com/osc-coco/kubectl-plugins/test/charts"
 )
 
-// snpCluster is a cluster with one SEV-SNP worker (as NFD labels it) and the SNP runtime class.
-func snpCluster(objs ...runtime.Object) *fake.Clientset {
-	w := cmdtest.Node("snp-w", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true", "kubernetes.io/arch": "amd64"})
-	w.Status.NodeInfo.ContainerRuntimeVersion, w.Status.NodeInfo.KubeletVersion = "containerd://1.7.22", "v1.33.2"
-	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "kata-qemu-snp"}, Handler: "kata-qemu-snp"}
-	cs := clitest.AllowAll(fake.NewClientset(append([]runtime.Object{w, rc, cmdtest.Namespace("default")}, objs...)...))
-	cs.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.33.2", Major: "1", Minor: "33"}
-	return cs
-}
-
 func TestPreflightOnFakes(t *testing.T) {
-	r := run(cmdtest.OnCluster(snpCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name} {.ready}")
+	r := run(cmdtest.OnCluster(cmdtest.SNPCluster()), "preflight", "-o", "jsonpath={.kind} {.serverVersion} {.nodes[0].name} {.ready}")
 	if r.Code != 0 || r.Out != "PreflightReport v1.33.2 snp-w true" {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
 	}
 	// No worker label on any node: not ready, exit 1, the report printed all the same.
-	cs := snpCluster()
+	cs := cmdtest.SNPCluster()
 	n, _ := cs.CoreV1().Nodes().Get(context.Background(), "snp-w", metav1.GetOptions{})
 	delete(n.Labels, tee.WorkerLabel)
 	if _, err := cs.CoreV1().Nodes().Update(context.Background(), n, metav1.UpdateOptions{}); err != nil {
@@ -58,7 +43,7 @@ func TestInstallDryRunOnFakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := cmdtest.OnCluster(snpCluster())
+	f := cmdtest.OnCluster(cmdtest.SNPCluster())
 	r := run(f, "install", "--chart", path, "--dry-run", "--skip-preflight")
 	if r.Code != 0 || !strings.Contains(r.Out, "kind: DaemonSet") || !strings.Contains(r.Out, "kata-deploy") {
 		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Out, r.Err)
@@ -101,7 +86,7 @@ func assertReadOnly(t *testing.T, f *clitest.Factory) {
 
 // Nothing installed: status, trustee status and uninstall say so and leave the cluster alone.
 func TestNothingInstalledOnFakes(t *testing.T) {
-	f := cmdtest.OnCluster(snpCluster())
+	f := cmdtest.OnCluster(cmdtest.SNPCluster())
 	if r := run(f, "trustee", "status", "-o", "jsonpath={.installed}"); r.Code != 1 || r.Out != "false" {
 		t.Fatalf("trustee status: exit %d %q %s", r.Code, r.Out, r.Err)
 	}
@@ -135,7 +120,7 @@ func TestDeployVerifyUndeployOnFakes(t *testing.T) {
 	if err := os.WriteFile(manifest, []byte(webManifest), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := cmdtest.OnCluster(snpCluster())
+	f := cmdtest.OnCluster(cmdtest.SNPCluster())
 	r := run(f, "deploy", "-f", manifest, "--policy", "allow-all", "--bind=false", "--dry-run", "-o", "yaml")
 	if r.Code != 0 || !strings.Contains(r.Out, "runtimeClassName: kata-qemu-snp") || !strings.Contains(r.Out, "io.katacontainers.config.hypervisor.cc_init_data") ||
 		!strings.Contains(r.Err, "NOT confidential") {
@@ -160,7 +145,7 @@ func TestStatusOverShootsOnFakes(t *testing.T) {
 	conn, _ := gardentest.Conn("osc", gardentest.Project("eco"), gardentest.Shoot("eco", "eco-a", false),
 		gardentest.Shoot("eco", "eco-b", false), gardentest.Shoot("eco", "eco-c", true))
 	shootClients := func() *kube.Clients {
-		return &kube.Clients{Kube: snpCluster(), Dynamic: cmdtest.OnCluster(nil).DynamicClient()}
+		return &kube.Clients{Kube: cmdtest.SNPCluster(), Dynamic: cmdtest.OnCluster(nil).DynamicClient()}
 	}
 	f := &clitest.Factory{GardenConn: conn, Shoots: map[string]*kube.Clients{
 		gardentest.ShootHost("eco-a"): shootClients(), gardentest.ShootHost("eco-b"): shootClients()}}

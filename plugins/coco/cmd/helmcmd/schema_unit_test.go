@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"os"
@@ -27,7 +27,7 @@ func TestReportSchemaOnFakes(t *testing.T) {
 		{"verify", "-f", manifest}, {"undeploy", "-f", manifest, "--dry-run"},
 		{"label-workers", "snp-w", "--dry-run"}, {"label-workers", "snp-w", "--dry-run=server"}, {"version"},
 	} {
-		cs := snpCluster()
+		cs := cmdtest.SNPCluster()
 		if args[0] == "smoke-test" {
 			cs = cmdtest.SmokeCluster("6.8.0", true)
 		}
@@ -54,7 +54,7 @@ func TestWarningsOnStderrWhateverOutput(t *testing.T) {
 		if o != "" {
 			args = append(args, "-o", o)
 		}
-		r := run(cmdtest.OnCluster(snpCluster()), args...)
+		r := run(cmdtest.OnCluster(cmdtest.SNPCluster()), args...)
 		if r.Code != 0 || !strings.Contains(r.Err, "warning: deployment/web: NOT confidential") || strings.Contains(r.Out, "warning:") {
 			t.Errorf("-o %q: exit %d\nstdout %q\nstderr %q", o, r.Code, r.Out, r.Err)
 		}
@@ -64,7 +64,7 @@ func TestWarningsOnStderrWhateverOutput(t *testing.T) {
 // The exit code is the verdict whatever -o is (docs/report-schema.md): a node that is not
 // ready exits 1 under every format, with its report on stdout.
 func TestExitCodeIsTheVerdictWhateverOutput(t *testing.T) {
-	cs := snpCluster()
+	cs := cmdtest.SNPCluster()
 	n, _ := cs.CoreV1().Nodes().Get(t.Context(), "snp-w", metav1.GetOptions{})
 	delete(n.Labels, tee.WorkerLabel)
 	if _, err := cs.CoreV1().Nodes().Update(t.Context(), n, metav1.UpdateOptions{}); err != nil {

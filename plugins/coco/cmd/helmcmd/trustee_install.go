@@ -1,4 +1,4 @@
-package trustee
+package helmcmd
 
 import (
 	"bytes"
@@ -32,6 +32,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/progress"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/cmdutil"
+	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/trustee"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cocostatus"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/kbs"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/trusteechart"
@@ -88,7 +89,7 @@ func newTrusteeInstallCommand(g *cli.Globals) *cobra.Command {
 		out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "install --chart PATH|URL|oci://... [--service-type ClusterIP|NodePort|LoadBalancer]",
-		Short: "Install Trustee (KBS, attestation service, RVPS) with its Helm chart, keeping the admin key on this machine",
+		Short: trustee.InstallShort,
 		Long: `Installs Trustee's Helm chart (deployment/helm-chart of the trustee repository; it is not
 published to a registry: give a checkout's folder, a .tgz URL or your mirror with --chart) as
 release "trustee" (namespace -n, default trustee), with the chart's own key generation off:
@@ -348,7 +349,7 @@ type adminKeyFile struct {
 func (o *TrusteeInstallOptions) adminKey(ctx context.Context, ns string) (*adminKeyFile, error) {
 	k := &adminKeyFile{path: o.AdminKey}
 	if k.path == "" {
-		p, err := defaultAdminKeyPath()
+		p, err := trustee.DefaultAdminKeyPath()
 		if err != nil {
 			return nil, clierr.Usagef("pass --admin-key FILE", "no config directory for the admin key: %v", err)
 		}
@@ -413,7 +414,7 @@ func (o *TrusteeInstallOptions) apply(ctx context.Context, ns string, ch *chart.
 
 func ensureNamespace(ctx context.Context, c *kube.Clients, ns string) error {
 	_, err := c.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
-		Labels: map[string]string{managedByLabel: cmdutil.ManagedBy}}}, metav1.CreateOptions{FieldManager: cmdutil.ManagedBy})
+		Labels: map[string]string{cmdutil.ManagedByLabel: cmdutil.ManagedBy}}}, metav1.CreateOptions{FieldManager: cmdutil.ManagedBy})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "namespaces", Name: ns})
 	}
@@ -427,7 +428,7 @@ func (o *TrusteeInstallOptions) ensureSecret(ctx context.Context, ns string, key
 		return err
 	}
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: trusteechart.SecretName(trusteechart.ReleaseName), Namespace: ns,
-		Labels: map[string]string{managedByLabel: cmdutil.ManagedBy}}, Type: corev1.SecretTypeOpaque, Data: data}
+		Labels: map[string]string{cmdutil.ManagedByLabel: cmdutil.ManagedBy}}, Type: corev1.SecretTypeOpaque, Data: data}
 	_, err = o.clients.Kube.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{FieldManager: cmdutil.ManagedBy})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "create", Resource: "secrets", Namespace: ns, Name: sec.Name})

@@ -1,4 +1,4 @@
-package trustee
+package helmcmd
 
 import (
 	"net/http"

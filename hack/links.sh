@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# What each shipped binary must not link (issue #29): Go runs every linked package's init at
+# start-up, so a plugin pays for Helm or Gardener in every command, version and --help included.
+# Helm is linked only by the helpers that run the Helm commands (lib/cli.Helped); Gardener by
+# kubectl-shoot, kubectl-teecheck (nodes --shoots) and coco-helm (status --shoots).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+check() { # package, forbidden import path prefixes...
+  local pkg=$1; shift
+  local deps; deps=$(CGO_ENABLED=0 go list -deps "$pkg")
+  for bad in "$@"; do
+    if grep -q "^$bad" <<<"$deps"; then
+      echo "$pkg links $(grep -c "^$bad" <<<"$deps") packages under $bad, e.g. $(grep -m1 "^$bad" <<<"$deps"): move the commands that need them into the plugin's helper" >&2
+      fail=1
+    fi
+  done
+}
+check ./plugins/teecheck helm.sh/
+check ./plugins/coco helm.sh/ github.com/gardener/
+check ./plugins/shoot helm.sh/
+exit $fail

@@ -11,7 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -53,7 +53,7 @@ func TestInstallIdempotentAndUpgrade(t *testing.T) {
 	// status reads the controller's Service (the release has two with its component label: the
 	// admission Service comes first), its address and the keep-floating-IP annotation.
 	r = run(t, "status", "-o", "json")
-	var st cmd.StatusReport
+	var st helmcmd.StatusReport
 	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
 		t.Fatal(err, r.Stdout, r.Stderr)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -44,5 +44,5 @@ func run(t *testing.T, args ...string) harness.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, cp.AdminKubeconfig, args...)
 }

@@ -8,12 +8,12 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
 func demoingress(ctx context.Context, kubeconfig string, args ...string) harness.Result {
-	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, kubeconfig, args...)
 }
 
 // demoObjects counts the demo's objects: each must exist exactly once after a rerun.

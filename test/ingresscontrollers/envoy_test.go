@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -65,7 +65,7 @@ func TestEnvoyGateway(t *testing.T) {
 			return len(addrs) == 1 && addrs[0].(map[string]any)["value"] == "160.44.12.36", fmt.Sprint(gw.Object["status"])
 		})
 		r = run(t, "status", "-o", "json")
-		var st cmd.StatusReport
+		var st helmcmd.StatusReport
 		if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
 			t.Fatal(err, r.Stdout, r.Stderr)
 		}

@@ -20,7 +20,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -93,7 +93,7 @@ func run(t *testing.T, args ...string) harness.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, cp.AdminKubeconfig, args...)
 }
 
 // viewer may read everything (secrets too) and change nothing: a refusal then comes from the
@@ -119,5 +119,5 @@ func runAs(t *testing.T, kubeconfig string, args ...string) harness.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return harness.Run(ctx, cmd.NewRoot, kubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, kubeconfig, args...)
 }

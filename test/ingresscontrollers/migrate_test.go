@@ -19,7 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -125,7 +125,7 @@ func TestMigrate(t *testing.T) {
 		}
 		traefikAbsent(t)
 		a := run(t, "audit", "-o", "json")
-		var rep cmd.AuditReport
+		var rep helmcmd.AuditReport
 		if err := json.Unmarshal([]byte(a.Stdout), &rep); err != nil {
 			t.Fatal(err, a.Stdout, a.Stderr)
 		}
@@ -211,7 +211,7 @@ func TestMigrate(t *testing.T) {
 		defer interrupt()
 		done := make(chan harness.Result, 1)
 		go func() {
-			done <- harness.Run(runCtx, cmd.NewRoot, cp.AdminKubeconfig, "migrate", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--port", port, "--timeout", "1m")
+			done <- harness.Run(runCtx, helmcmd.NewRoot, cp.AdminKubeconfig, "migrate", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--port", port, "--timeout", "1m")
 		}()
 		var r harness.Result
 	follow: // the signal comes the moment the move has begun: the old Service is deleted
@@ -241,7 +241,7 @@ func TestMigrate(t *testing.T) {
 		}
 		oldServes(t)
 		st := run(t, "status", "-o", "json")
-		var rep cmd.StatusReport
+		var rep helmcmd.StatusReport
 		if err := json.Unmarshal([]byte(st.Stdout), &rep); err != nil {
 			t.Fatal(err, st.Stdout)
 		}
@@ -276,7 +276,7 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("IngressClass nginx not kept: %v", err)
 		}
 		st := run(t, "status", "-o", "json")
-		var rep cmd.StatusReport
+		var rep helmcmd.StatusReport
 		if err := json.Unmarshal([]byte(st.Stdout), &rep); err != nil {
 			t.Fatal(err, st.Stdout)
 		}

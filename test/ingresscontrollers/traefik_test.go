@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -123,7 +123,7 @@ func TestTraefik(t *testing.T) {
 			return ing.Status.LoadBalancer.Ingress[0].IP == "160.44.12.35", ing.Status.LoadBalancer.Ingress[0].IP
 		})
 		r := run(t, "status", "-o", "json")
-		var st cmd.StatusReport
+		var st helmcmd.StatusReport
 		if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
 			t.Fatal(err, r.Stdout, r.Stderr)
 		}

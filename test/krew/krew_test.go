@@ -30,7 +30,7 @@ var plugins = []string{"teecheck", "coco", "shoot", "demoingress"}
 
 // helped is, per plugin with a helper beside it (lib/cli.Helped), a command the helper runs and
 // a flag its real help lists (the plugin's own entry knows only the command's name).
-var helped = map[string][2]string{"coco": {"install", "--method"}}
+var helped = map[string][2]string{"coco": {"install", "--method"}, "demoingress": {"install", "--controller"}}
 
 const snapshotTag = "v0.0.0" // goreleaser's tag in a snapshot of a repository without tags
 

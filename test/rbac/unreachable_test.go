@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
-	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )

@@ -8,7 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -16,7 +16,7 @@ func demoingress(t *testing.T, args ...string) harness.Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	return harness.Run(ctx, cmd.NewRoot, cp.AdminKubeconfig, args...)
+	return harness.Run(ctx, helmcmd.NewRoot, cp.AdminKubeconfig, args...)
 }
 
 // TestDemoPodsReallyRun deploys the demo with our web image on the real node: the controller

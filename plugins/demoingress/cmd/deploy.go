@@ -94,9 +94,10 @@ func (o *DeployOptions) Validate() error {
 	return nil
 }
 
+// GatewayGV is the Gateway API's group version; GatewayClass its classes' resource.
 var (
-	gatewayGV    = schema.GroupVersion{Group: "gateway.networking.k8s.io", Version: "v1"}
-	gatewayClass = gatewayGV.WithResource("gatewayclasses")
+	GatewayGV    = schema.GroupVersion{Group: "gateway.networking.k8s.io", Version: "v1"}
+	GatewayClass = GatewayGV.WithResource("gatewayclasses")
 )
 
 // Run applies the manifests.
@@ -137,7 +138,7 @@ func (o *DeployOptions) apply(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := checkNotTerminating(ctx, c, demoapp.Namespace); err != nil {
+	if err := CheckNotTerminating(ctx, c, demoapp.Namespace); err != nil {
 		return err
 	}
 	objs, err := demoapp.Objects(o.app)
@@ -236,7 +237,7 @@ func (o *DeployOptions) explainApplyError(ctx context.Context, c *kube.Clients, 
 
 // resolveGatewayClass checks that the cluster serves the Gateway API and picks the class.
 func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients) error {
-	res, err := c.Kube.Discovery().ServerResourcesForGroupVersion(gatewayGV.String())
+	res, err := c.Kube.Discovery().ServerResourcesForGroupVersion(GatewayGV.String())
 	has := map[string]bool{}
 	if err == nil {
 		for _, r := range res.APIResources {
@@ -245,13 +246,13 @@ func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients
 	}
 	if !has["gateways"] || !has["httproutes"] {
 		return clierr.Failf("install the Gateway API CRDs and a Gateway controller (Envoy Gateway, Cilium, Istio, ...), or deploy without --gateway to use an Ingress",
-			"the cluster does not serve the Gateway API (%s gateways and httproutes)", gatewayGV)
+			"the cluster does not serve the Gateway API (%s gateways and httproutes)", GatewayGV)
 	}
 	if o.app.GatewayClass != "" {
 		return o.setListenerPort(ctx, c)
 	}
 	dyn := c.Dynamic
-	list, err := dyn.Resource(gatewayClass).List(ctx, metav1.ListOptions{})
+	list, err := dyn.Resource(GatewayClass).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "list", Resource: "gatewayclasses.gateway.networking.k8s.io"}), "finding the GatewayClass (or pass --gateway-class)")
 	}
@@ -272,7 +273,7 @@ func (o *DeployOptions) resolveGatewayClass(ctx context.Context, c *kube.Clients
 // setListenerPort picks the listener port the class's controller serves plain HTTP on: Traefik
 // binds listeners to its entry points (8000, exposed as 80), others to the port itself.
 func (o *DeployOptions) setListenerPort(ctx context.Context, c *kube.Clients) error {
-	gc, err := c.Dynamic.Resource(gatewayClass).Get(ctx, o.app.GatewayClass, metav1.GetOptions{})
+	gc, err := c.Dynamic.Resource(GatewayClass).Get(ctx, o.app.GatewayClass, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return clierr.Failf("pass --gateway-class with a class the cluster has (kubectl get gatewayclasses), or install a Gateway controller (kubectl demoingress install)", "the cluster has no GatewayClass %q", o.app.GatewayClass)
 	}

@@ -23,7 +23,8 @@ const PluginName = "demoingress"
 // APIVersion of the JSON/YAML output.
 const APIVersion = "demoingress.osc-coco.io/v1alpha1"
 
-// NewRoot builds "kubectl demoingress".
+// NewRoot builds "kubectl demoingress" as kubectl-demoingress runs it: the commands that read or
+// drive Helm releases are entries that demoingress-helm runs (helmcmd.NewRoot builds the whole tree).
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	root, _ := NewRootWithGlobals(streams)
 	return root
@@ -39,12 +40,13 @@ demo-ip-ingress on /demo, or a Gateway API route), requests http://<address>/dem
 hop is missing when it fails, and removes it all again.
 
 Exit codes: 0 ok, 1 failed or not reachable, 2 bad usage, 130 interrupted.`, streams)
-	root.AddCommand(newInstallCommand(g), newAuditCommand(g), newMigrateCommand(g), newDeployCommand(g), newVerifyCommand(g), newStatusCommand(g), newDeleteCommand(g))
+	helped := func(name, short string) *cobra.Command { return cli.Helped(Helper, name, short) }
+	root.AddCommand(helped("install", InstallShort), helped("audit", AuditShort), helped("migrate", MigrateShort), newDeployCommand(g), newVerifyCommand(g), helped("status", StatusShort), helped("delete", DeleteShort))
 	return root, g
 }
 
-// checkNotTerminating fails when the namespace is being deleted: nothing can be created in it.
-func checkNotTerminating(ctx context.Context, c *kube.Clients, ns string) error {
+// CheckNotTerminating fails when the namespace is being deleted: nothing can be created in it.
+func CheckNotTerminating(ctx context.Context, c *kube.Clients, ns string) error {
 	n, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 		return nil

@@ -192,5 +192,5 @@ func (o *VerifyOptions) record(c *kube.Clients, rt route, r VerifyReport) {
 		_, _ = c.Kube.NetworkingV1().Ingresses(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
 		return
 	}
-	_, _ = c.Dynamic.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
+	_, _ = c.Dynamic.Resource(GatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Patch(ctx, rt.name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "kubectl-demoingress-verify"})
 }

@@ -75,7 +75,7 @@ func ingressRoute(i *networkingv1.Ingress) route {
 func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog *progress.Progress) (route, error) {
 	missing := route{kind: "ingress", name: demoapp.IngressName}
 	dyn := c.Dynamic
-	gws := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace)
+	gws := dyn.Resource(GatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace)
 	gw, err := gws.Get(ctx, demoapp.GatewayName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 		return missing, nil // neither an Ingress nor a Gateway: the route hop says "deploy"
@@ -84,7 +84,7 @@ func (o *VerifyOptions) gatewayRoute(ctx context.Context, c *kube.Clients, prog 
 		return missing, clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "gateways.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.GatewayName})
 	}
 	rt := gatewayRoute(gw)
-	hr, err := dyn.Resource(gatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{})
+	hr, err := dyn.Resource(GatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{})
 	switch {
 	case err == nil:
 		if host, path := httpRouteMatch(hr); path != "" {

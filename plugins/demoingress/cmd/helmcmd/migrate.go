@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/audit"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/httpcheck"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/migration"
@@ -59,7 +60,7 @@ func newMigrateCommand(g *cli.Globals) *cobra.Command {
 	o := &MigrateOptions{g: g, Port: 80, GatewayAPICRDs: controllers.GatewayAPICRDs, Timeout: 10 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "migrate [--second-ip IP] [--dry-run]",
-		Short: "Move a running ingress-nginx to Traefik, keeping its floating IP, and check every Ingress on the way",
+		Short: cmd.MigrateShort,
 		Long: `Moves the Ingresses of class nginx from this tool's ingress-nginx release to Traefik with its
 ingress-nginx provider, which serves them unchanged:
 

@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/waitfor"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
@@ -46,7 +47,7 @@ func newDeleteCommand(g *cli.Globals) *cobra.Command {
 	o := &DeleteOptions{g: g, Timeout: 5 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "delete [--controller[=NAME]]",
-		Short: "Remove the demo resources (and with --controller the ingress controller's release and namespace)",
+		Short: cmd.DeleteShort,
 		Long: `Deletes the demo's Ingress (or Gateway and HTTPRoute), service, deployment and namespace demo.
 --controller also uninstalls every controller this tool installed (--controller=NAME: only that
 one, e.g. --controller=ingress-nginx), with what install made beside it (the IngressClass nginx,
@@ -213,7 +214,7 @@ func (o *DeleteOptions) deleteBeside(ctx context.Context, spec controllers.Spec)
 	case controllers.Traefik:
 		res, name = schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses"}, "nginx"
 	case controllers.EnvoyGateway:
-		res, name = gatewayClass, controllers.EnvoyGatewayClass
+		res, name = cmd.GatewayClass, controllers.EnvoyGatewayClass
 	default:
 		return nil
 	}

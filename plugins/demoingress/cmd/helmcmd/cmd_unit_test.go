@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 )
 
@@ -28,7 +29,7 @@ func run(f *clitest.Factory, args ...string) clitest.Result {
 // onCluster serves cs (whose access reviews the test answers: clitest.AllowAll, Deny).
 func onCluster(cs *fake.Clientset) *clitest.Factory {
 	return &clitest.Factory{Kube: cs,
-		ListKinds: map[schema.GroupVersionResource]string{gatewayGV.WithResource("gateways"): "GatewayList", gatewayGV.WithResource("gatewayclasses"): "GatewayClassList"}}
+		ListKinds: map[schema.GroupVersionResource]string{cmd.GatewayGV.WithResource("gateways"): "GatewayList", cmd.GatewayGV.WithResource("gatewayclasses"): "GatewayClassList"}}
 }
 
 // Every refusal is a usage error (exit 2) before the cluster is read.

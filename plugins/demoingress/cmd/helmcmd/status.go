@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/report"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
@@ -79,7 +80,7 @@ func newStatusCommand(g *cli.Globals) *cobra.Command {
 	o := &StatusOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the ingress controller, its address, the demo resources and the last verification",
+		Short: cmd.StatusShort,
 		Args:  cli.NoArgs,
 		RunE:  cli.RunE(o),
 	}
@@ -108,14 +109,14 @@ func (o *StatusOptions) Validate() error { return nil }
 // Run gathers the state; exit code 1 unless the demo has an address and an available deployment.
 func (o *StatusOptions) Run(ctx context.Context) error {
 	c := o.clients
-	r := StatusReport{APIVersion: APIVersion, Kind: "StatusReport"}
+	r := StatusReport{APIVersion: cmd.APIVersion, Kind: "StatusReport"}
 	if err := o.controllerStatus(ctx, &r); err != nil {
 		return err
 	}
 	var annotations map[string]string
 	if ing, err := c.Kube.NetworkingV1().Ingresses(demoapp.Namespace).Get(ctx, demoapp.IngressName, metav1.GetOptions{}); err == nil {
-		rt := ingressRoute(ing)
-		r.Demo.Deployed, r.Demo.Route, r.Demo.Address, r.Demo.Path = true, "ingress/"+rt.name, rt.addr, rt.path
+		rt := cmd.IngressRoute(ing)
+		r.Demo.Deployed, r.Demo.Route, r.Demo.Address, r.Demo.Path = true, "ingress/"+rt.Name, rt.Address, rt.Path
 		annotations = ing.Annotations
 	} else if !apierrors.IsNotFound(err) {
 		return clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "ingresses.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.IngressName})
@@ -150,7 +151,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 // gatewayStatus fills the demo from the Gateway and its HTTPRoute, and returns the Gateway's
 // annotations (the last verification).
 func (o *StatusOptions) gatewayStatus(ctx context.Context, dyn dynamic.Interface, r *StatusReport) map[string]string {
-	gw, err := dyn.Resource(gatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Get(ctx, demoapp.GatewayName, metav1.GetOptions{})
+	gw, err := dyn.Resource(cmd.GatewayGV.WithResource("gateways")).Namespace(demoapp.Namespace).Get(ctx, demoapp.GatewayName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
 		return nil
 	}
@@ -158,15 +159,15 @@ func (o *StatusOptions) gatewayStatus(ctx context.Context, dyn dynamic.Interface
 		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "gateways.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.GatewayName}))
 		return nil
 	}
-	rt := gatewayRoute(gw)
-	r.Demo.Deployed, r.Demo.Route, r.Demo.Address = true, "gateway/"+rt.name, rt.addr
-	if rt.addr == "" {
-		r.Demo.Condition = rt.why
+	rt := cmd.GatewayRoute(gw)
+	r.Demo.Deployed, r.Demo.Route, r.Demo.Address = true, "gateway/"+rt.Name, rt.Address
+	if rt.Address == "" {
+		r.Demo.Condition = rt.Why
 	}
-	hr, err := dyn.Resource(gatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{})
+	hr, err := dyn.Resource(cmd.GatewayGV.WithResource("httproutes")).Namespace(demoapp.Namespace).Get(ctx, demoapp.RouteName, metav1.GetOptions{})
 	switch {
 	case err == nil:
-		_, r.Demo.Path = httpRouteMatch(hr)
+		_, r.Demo.Path = cmd.HTTPRouteMatch(hr)
 	case !apierrors.IsNotFound(err):
 		r.CannotTell = append(r.CannotTell, clierr.CannotTell(err, clierr.Action{Verb: "get", Resource: "httproutes.gateway.networking.k8s.io", Namespace: demoapp.Namespace, Name: demoapp.RouteName}))
 	}

@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
 )
@@ -59,7 +60,7 @@ func newInstallCommand(g *cli.Globals) *cobra.Command {
 	o := &InstallOptions{g: g, Controller: controllers.Default, GatewayAPICRDs: controllers.GatewayAPICRDs, Timeout: 10 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "install [--controller traefik|envoy-gateway|ingress-nginx] [--load-balancer-ip IP] [--keep-floating-ip]",
-		Short: "Install an ingress controller (Traefik by default) with Helm and wait until its Service has an external address",
+		Short: cmd.InstallShort,
 		Long: `Installs an ingress controller with Helm and follows its Service until the cloud load balancer
 gives it an address, and prints it.
 
@@ -150,7 +151,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if o.spec.Warning != "" {
 		fmt.Fprintln(o.g.Streams.ErrOut, o.spec.Warning)
 	}
-	if err := checkNotTerminating(ctx, o.clients, o.spec.Namespace); err != nil {
+	if err := cmd.CheckNotTerminating(ctx, o.clients, o.spec.Namespace); err != nil {
 		return err
 	}
 	o.warnGardenerAddon(ctx)

@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/report"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/audit"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 )
 
@@ -58,7 +59,7 @@ func newAuditCommand(g *cli.Globals) *cobra.Command {
 	o := &AuditOptions{g: g, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Judge every Ingress for a move off ingress-nginx: what Traefik serves as-is, what the Gateway API can take, what neither can",
+		Short: cmd.AuditShort,
 		Long: `Finds the ingress controllers serving class nginx (this tool's Helm releases, and Gardener's
 nginx addon), then lists every Ingress ingress-nginx serves with each nginx.ingress.kubernetes.io
 annotation in buckets: served by Traefik's ingress-nginx provider (` + audit.TraefikSource + `),
@@ -101,7 +102,7 @@ func (o *AuditOptions) Run(ctx context.Context) error {
 		return err
 	}
 	r := AuditReport{Report: audit.Audit(ings, classes)}
-	r.APIVersion = APIVersion
+	r.APIVersion = cmd.APIVersion
 	if r.Controllers, r.CannotTell, err = findNginxControllers(ctx, o.g, o.clients, o.releases); err != nil {
 		return err
 	}

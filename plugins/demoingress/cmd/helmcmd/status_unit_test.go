@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"errors"
@@ -23,6 +23,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/helmrelease/helmtest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/demoapp"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/nginx"
@@ -84,8 +85,8 @@ func TestDemoStatusOnFakes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hc := memReleases(t, tt.rels...)
 			var s clitest.Streams
-			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gatewayGV.WithResource("gateways"): "GatewayList"})
-			o := &StatusOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: tt.cs, Dynamic: dyn}, releases: hc, out: output.Flags{Output: jp}}
+			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{cmd.GatewayGV.WithResource("gateways"): "GatewayList"})
+			o := &StatusOptions{g: clitest.Globals(cmd.PluginName, &s), clients: &kube.Clients{Kube: tt.cs, Dynamic: dyn}, releases: hc, out: output.Flags{Output: jp}}
 			if code := clitest.Run(o, &s); code != tt.code || !strings.HasPrefix(s.Out.String(), tt.out) {
 				t.Fatalf("exit %d (want %d)\n%q\n%s", code, tt.code, s.Out.String(), s.ErrOut.String())
 			}
@@ -98,8 +99,8 @@ func TestDemoStatusOnFakes(t *testing.T) {
 func TestStatusReportSchema(t *testing.T) {
 	hc := memReleases(t)
 	var s clitest.Streams
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{gatewayGV.WithResource("gateways"): "GatewayList"})
-	o := &StatusOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: demoCluster(), Dynamic: dyn}, releases: hc, out: output.Flags{Output: "json"}}
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{cmd.GatewayGV.WithResource("gateways"): "GatewayList"})
+	o := &StatusOptions{g: clitest.Globals(cmd.PluginName, &s), clients: &kube.Clients{Kube: demoCluster(), Dynamic: dyn}, releases: hc, out: output.Flags{Output: "json"}}
 	if code := clitest.Run(o, &s); code != 0 {
 		t.Fatalf("exit %d %s", code, s.ErrOut.String())
 	}

@@ -1,4 +1,4 @@
-package cmd
+package helmcmd
 
 import (
 	"encoding/json"
@@ -18,6 +18,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd"
 )
 
 func auditCluster(ann map[string]string) *fake.Clientset {
@@ -30,7 +31,7 @@ func auditCluster(ann map[string]string) *fake.Clientset {
 func runAudit(t *testing.T, cs *fake.Clientset, format string) (int, clitest.Streams) {
 	t.Helper()
 	var s clitest.Streams
-	o := &AuditOptions{g: clitest.Globals(PluginName, &s), clients: &kube.Clients{Kube: cs}, releases: memReleases(t), out: output.Flags{Output: format}}
+	o := &AuditOptions{g: clitest.Globals(cmd.PluginName, &s), clients: &kube.Clients{Kube: cs}, releases: memReleases(t), out: output.Flags{Output: format}}
 	return clitest.Run(o, &s), s
 }
 

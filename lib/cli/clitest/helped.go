@@ -1,0 +1,46 @@
+package clitest
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/osc-coco/kubectl-plugins/lib/cli"
+)
+
+// TreesAgree checks a plugin against its helper (lib/cli.Helped): the plugin hands exactly the
+// commands want (paths below the root, "trustee install") to helper, lists each with the real
+// command's one-line help, and the helper's tree (full) has a real command for every one.
+func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ...string) {
+	t.Helper()
+	helped := cli.HelpedCommands(light)
+	var paths []string
+	for _, w := range want {
+		paths = append(paths, light.CommandPath()+" "+w)
+	}
+	slices.Sort(paths)
+	if got := slices.Sorted(maps.Keys(helped)); !slices.Equal(got, paths) {
+		t.Fatalf("%s hands %v to a helper, want %v", light.CommandPath(), got, paths)
+	}
+	for path, h := range helped {
+		if h != helper {
+			t.Errorf("%s: helper %q, want %q", path, h, helper)
+		}
+	}
+	if left := cli.HelpedCommands(full); len(left) != 0 {
+		t.Fatalf("%s's tree still hands on %v", helper, left)
+	}
+	for _, entry := range want {
+		l, _, err1 := light.Find(strings.Fields(entry))
+		f, _, err2 := full.Find(strings.Fields(entry))
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v %v", entry, err1, err2)
+		}
+		if l.Short != f.Short {
+			t.Errorf("%s: listed as %q, is %q", entry, l.Short, f.Short)
+		}
+	}
+}

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What each shipped binary must not link (issue #29): Go runs every linked package's init at
 # start-up, so a plugin pays for Helm or Gardener in every command, version and --help included.
-# Helm is linked only by the helpers that run the Helm commands (lib/cli.Helped); Gardener by
-# kubectl-shoot, kubectl-teecheck (nodes --shoots) and coco-helm (status --shoots). demoingress-helm
-# runs kubectl demoingress's install, audit, migrate, status and delete.
+# Helm is linked only by the helpers that run the Helm commands (lib/cli.Helped: coco-helm,
+# demoingress-helm); Gardener by kubectl-shoot and the helpers (teecheck-fleet runs
+# teecheck nodes --shoots, coco-helm coco status --shoots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -17,7 +17,7 @@ check() { # package, forbidden import path prefixes...
     fi
   done
 }
-check ./plugins/teecheck helm.sh/
+check ./plugins/teecheck helm.sh/ github.com/gardener/
 check ./plugins/coco helm.sh/ github.com/gardener/
 check ./plugins/demoingress helm.sh/ github.com/gardener/
 check ./plugins/shoot helm.sh/

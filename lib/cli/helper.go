@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,11 +40,33 @@ func Helped(helper, name, short string) *cobra.Command {
 	}
 }
 
-// ProvideHelped replaces parent's Helped entry of the same name with the real command (in the
-// helper's tree). It panics when there is no such entry: the two trees must agree.
+// helperFlagsAnnotation marks a command that the named helper runs when certain flags are given:
+// "helper:flag,flag".
+const helperFlagsAnnotation = "cli.osc-coco.io/helper-flags"
+
+// HelpedWhen marks cmd, a command of the plugin's own, as run by helper when a command line
+// gives one of flags (long names): the plugin declares those flags, for its help and parsing,
+// but not what they do (kubectl teecheck nodes --shoots reads shoots through Gardener).
+func HelpedWhen(cmd *cobra.Command, helper string, flags ...string) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[helperFlagsAnnotation] = helper + ":" + strings.Join(flags, ",")
+}
+
+func helpedBy(c *cobra.Command) string {
+	if h := c.Annotations[helperAnnotation]; h != "" {
+		return h
+	}
+	h, _, _ := strings.Cut(c.Annotations[helperFlagsAnnotation], ":")
+	return h
+}
+
+// ProvideHelped replaces parent's Helped (or HelpedWhen) command of the same name with the real
+// command (in the helper's tree). It panics when there is none: the two trees must agree.
 func ProvideHelped(parent, real *cobra.Command) {
 	for _, c := range parent.Commands() {
-		if c.Name() == real.Name() && c.Annotations[helperAnnotation] != "" {
+		if c.Name() == real.Name() && helpedBy(c) != "" {
 			parent.RemoveCommand(c)
 			parent.AddCommand(real)
 			return
@@ -52,12 +75,13 @@ func ProvideHelped(parent, real *cobra.Command) {
 	panic(fmt.Sprintf("%s has no entry for %q to replace", displayPath(parent), real.Name()))
 }
 
-// HelpedCommands lists the command paths in root's tree that a helper runs, with the helper.
+// HelpedCommands lists the command paths in root's tree that a helper runs (always, or with
+// some flags), with the helper.
 func HelpedCommands(root *cobra.Command) map[string]string {
 	out := map[string]string{}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
-		if h := c.Annotations[helperAnnotation]; h != "" {
+		if h := helpedBy(c); h != "" {
 			out[c.CommandPath()] = h
 		}
 		for _, sub := range c.Commands() {
@@ -78,11 +102,50 @@ func helperFor(root *cobra.Command, args []string) string {
 	if len(args) > 0 && args[0] == "help" {
 		args = args[1:]
 	}
-	c, _, err := root.Find(args)
+	c, rest, err := root.Find(args)
 	if err != nil || c == nil {
 		return ""
 	}
-	return c.Annotations[helperAnnotation]
+	if h := c.Annotations[helperAnnotation]; h != "" {
+		return h
+	}
+	if spec := c.Annotations[helperFlagsAnnotation]; spec != "" {
+		h, names, _ := strings.Cut(spec, ":")
+		if givesFlag(c, rest, strings.Split(names, ",")) {
+			return h
+		}
+	}
+	return ""
+}
+
+// givesFlag says whether args (a command line after the command's name) give one of the
+// command's flags names, long (--shoots, --shoots=all) or short (-p, -wp, -peco).
+func givesFlag(c *cobra.Command, args, names []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case strings.HasPrefix(a, "--"):
+			name, _, _ := strings.Cut(a[2:], "=")
+			if slices.Contains(names, name) {
+				return true
+			}
+		case strings.HasPrefix(a, "-"):
+			for i := 1; i < len(a); i++ {
+				f := c.Flags().ShorthandLookup(a[i : i+1])
+				if f == nil {
+					break
+				}
+				if slices.Contains(names, f.Name) {
+					return true
+				}
+				if f.NoOptDefVal == "" { // takes a value: the rest of the word is it
+					break
+				}
+			}
+		}
+	}
+	return false
 }
 
 // helperPath is the helper beside this executable (links resolved: Krew links the plugin from

@@ -33,7 +33,12 @@ func fakePluginRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	root, _ := NewRoot("fake", "s", "l", streams)
 	group := &cobra.Command{Use: "group", Short: "a group"}
 	group.AddCommand(Helped("fake-helper", "heavy", "a command the helper runs"), &cobra.Command{Use: "light", Run: func(*cobra.Command, []string) {}})
-	root.AddCommand(Helped("fake-helper", "install", "installs"), group)
+	list := &cobra.Command{Use: "list", Short: "lists", Run: func(*cobra.Command, []string) {}}
+	list.Flags().StringP("shoots", "x", "", "")
+	list.Flags().StringP("selector", "l", "", "")
+	list.Flags().BoolP("wide", "w", false, "")
+	HelpedWhen(list, "fake-helper", "shoots")
+	root.AddCommand(Helped("fake-helper", "install", "installs"), group, list)
 	return root
 }
 
@@ -55,6 +60,17 @@ func TestHelperFor(t *testing.T) {
 		"version":                        "",
 		"":                               "",
 		"nosuch":                         "",
+		"list":                           "",
+		"list -l a=b -w":                 "",
+		"list --shoots all":              "fake-helper",
+		"list --shoots=all -w":           "fake-helper",
+		"-n x list -x all":               "fake-helper",
+		"list -wx all":                   "fake-helper",
+		"list -lxy":                      "", // -l takes the rest of the word: "xy"
+		"list -- --shoots":               "",
+		"list --selector shoots":         "",
+		"__complete list --shoots ":      "fake-helper",
+		"__complete list --sh":           "",
 	} {
 		if got := helperFor(root, strings.Fields(args)); got != want {
 			t.Errorf("%q: helper %q, want %q", args, got, want)
@@ -64,10 +80,11 @@ func TestHelperFor(t *testing.T) {
 
 func TestProvideHelped(t *testing.T) {
 	root := fakePluginRoot(genericiooptions.NewTestIOStreamsDiscard())
-	if got := HelpedCommands(root); len(got) != 2 || got["kubectl fake install"] != "fake-helper" || got["kubectl fake group heavy"] != "fake-helper" {
+	if got := HelpedCommands(root); len(got) != 3 || got["kubectl fake install"] != "fake-helper" || got["kubectl fake group heavy"] != "fake-helper" || got["kubectl fake list"] != "fake-helper" {
 		t.Fatalf("helped: %v", got)
 	}
 	ProvideHelped(root, &cobra.Command{Use: "install", Short: "installs"})
+	ProvideHelped(root, &cobra.Command{Use: "list", Short: "lists"})
 	if got := HelpedCommands(root); len(got) != 1 {
 		t.Fatalf("after providing install: %v", got)
 	}
@@ -146,6 +163,12 @@ func TestForwardToHelperBesideThePlugin(t *testing.T) {
 		if code != 3 || out != "helper ran with "+want+"\n" || errOut != "" {
 			t.Errorf("%s: exit %d, out %q, err %q", args, code, out, errOut)
 		}
+	}
+	if code, out, errOut = run("list", "--shoots", "all"); code != 3 || out != `helper ran with ["list" "--shoots" "all"]`+"\n" || errOut != "" {
+		t.Errorf("list --shoots: exit %d, out %q, err %q", code, out, errOut)
+	}
+	if code, out, _ = run("list", "-w"); code != 0 || out != "" {
+		t.Errorf("list without --shoots went to the helper: exit %d, out %q", code, out)
 	}
 	if code, out, _ = run("group", "light"); code != 0 || out != "" {
 		t.Errorf("a command of the plugin's own went to the helper: exit %d, out %q", code, out)

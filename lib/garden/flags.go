@@ -16,6 +16,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 
+	"github.com/osc-coco/kubectl-plugins/lib/garden/fleetflag"
 	"github.com/osc-coco/kubectl-plugins/lib/garden/gardenconfig"
 )
 
@@ -35,8 +36,12 @@ type Flags struct {
 
 // AddFlags declares --garden and --garden-config on fs, and completes --garden on cmd.
 func (f *Flags) AddFlags(cmd *cobra.Command, fs *pflag.FlagSet) {
-	fs.StringVar(&f.Garden, "garden", "", "garden identity or alias from the garden config (default: the only one; --kubeconfig/--context name the garden instead)")
-	fs.StringVar(&f.ConfigFile, "garden-config", "", "garden config file (default: as gardenctl finds it: $GCTL_CONFIG_NAME or gardenctl-v2, .yaml, in $GCTL_HOME, then ~/.garden)")
+	fleetflag.DeclareGarden(fs, &f.Garden, &f.ConfigFile)
+	f.completeGarden(cmd)
+}
+
+// completeGarden completes --garden on cmd with the garden config's identities.
+func (f *Flags) completeGarden(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("garden", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		cfg, err := gardenconfig.Load(f.Location().Path)
 		if err != nil {

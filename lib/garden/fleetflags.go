@@ -10,12 +10,11 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 	"github.com/osc-coco/kubectl-plugins/lib/garden/credcache"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/fleetflag"
 )
 
-// DefaultParallel is how many shoots a fleet read reads at once: over a long link a read is
-// mostly waiting (50 ms each way: 20 shoots at once take 1.1 times one shoot, 4 at once 2.6
-// times; BENCHMARKS.md).
-const DefaultParallel = 20
+// DefaultParallel is how many shoots a fleet read reads at once (fleetflag.DefaultParallel).
+const DefaultParallel = fleetflag.DefaultParallel
 
 // FleetFlags are a read command's view over the shoots of a project: --shoots, -p, --garden,
 // --garden-config and --parallel. The garden is chosen as kubectl shoot chooses it.
@@ -31,12 +30,10 @@ type FleetFlags struct {
 
 // AddFlags declares the flags on cmd.
 func (f *FleetFlags) AddFlags(cmd *cobra.Command, g *cli.Globals) {
-	fs := cmd.Flags()
-	fs.StringVar(&f.Shoots, "shoots", "", `"all" or a,b: the shoots of a Gardener project instead of the current cluster (each through a short-lived kubeconfig from shoots/adminkubeconfig, or viewerkubeconfig, cached until it expires: see --no-cache); the garden is --kubeconfig/--context when given, else --garden from the garden config (as kubectl shoot finds it), else, with no garden config, the kubeconfig`)
-	f.AddProjectFlag(cmd, fs, g, "the Gardener project of --shoots (default: the garden context's namespace, or the only project you can see)")
-	f.Flags.AddFlags(cmd, fs)
-	fs.IntVar(&f.Parallel, "parallel", DefaultParallel, "how many shoots --shoots reads at once")
-	fs.BoolVar(&f.NoCache, "no-cache", false, "with --shoots: issue every shoot kubeconfig anew and keep none (by default they are kept, mode 0600, under the user's cache directory in osc-coco/shoot-credentials until they expire, as gardenlogin keeps its certificates)")
+	fleetflag.Declare(cmd.Flags(), fleetflag.Values{Shoots: &f.Shoots, Project: &f.Project, Garden: &f.Garden,
+		ConfigFile: &f.ConfigFile, Parallel: &f.Parallel, NoCache: &f.NoCache})
+	_ = cmd.RegisterFlagCompletionFunc("project", f.completeProjects(g))
+	f.completeGarden(cmd)
 }
 
 // On says whether --shoots was given.

@@ -24,7 +24,7 @@ import (
 	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	shoot "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
-	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
+	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd/fleetcmd"
 )
 
 var roots = map[string]func(genericiooptions.IOStreams) (*cobra.Command, *cli.Globals){

@@ -57,8 +57,8 @@ func testbin(what string) (string, error) {
 }
 
 // BuildPlugins builds kubectl-<name> for each plugin into dir, as the Makefile does, with the
-// given version linked in, and the helper a plugin ships beside it (plugins/<name>/<name>-helm:
-// the commands that need Helm run there).
+// given version linked in, and the helper a plugin ships beside it (plugins/<name>/<name>-*:
+// coco-helm, demoingress-helm, teecheck-fleet; lib/cli.Helped).
 func BuildPlugins(dir, version string, names ...string) error {
 	root, err := RepoRoot()
 	if err != nil {
@@ -66,8 +66,13 @@ func BuildPlugins(dir, version string, names ...string) error {
 	}
 	for _, p := range names {
 		targets := map[string]string{"kubectl-" + p: "./plugins/" + p}
-		if helper := filepath.Join("plugins", p, p+"-helm"); isDir(filepath.Join(root, helper)) {
-			targets[p+"-helm"] = "./" + filepath.ToSlash(helper)
+		helpers, err := filepath.Glob(filepath.Join(root, "plugins", p, p+"-*", "main.go"))
+		if err != nil {
+			return err
+		}
+		for _, h := range helpers {
+			name := filepath.Base(filepath.Dir(h))
+			targets[name] = "./plugins/" + p + "/" + name
 		}
 		for out, pkg := range targets {
 			if err := buildPlugin(root, filepath.Join(dir, out), pkg, version); err != nil {
@@ -76,11 +81,6 @@ func BuildPlugins(dir, version string, names ...string) error {
 		}
 	}
 	return nil
-}
-
-func isDir(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
 }
 
 func buildPlugin(root, out, pkg, version string) error {

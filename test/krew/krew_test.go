@@ -28,9 +28,19 @@ import (
 
 var plugins = []string{"teecheck", "coco", "shoot", "demoingress"}
 
-// helped is, per plugin with a helper beside it (lib/cli.Helped), a command the helper runs and
-// a flag its real help lists (the plugin's own entry knows only the command's name).
-var helped = map[string][2]string{"coco": {"install", "--method"}, "demoingress": {"install", "--controller"}}
+// helped is, per plugin with a helper beside it (lib/cli.Helped), a command line the helper runs
+// and what only the helper answers: the real help (the plugin's own entry knows only the
+// command's name), or the fleet's refusal of --parallel 0 (exit 2; without the helper: exit 1,
+// "missing beside").
+var helped = map[string]struct {
+	args []string
+	code int
+	want string
+}{
+	"coco":        {[]string{"install", "--help"}, 0, "--method"},
+	"demoingress": {[]string{"install", "--help"}, 0, "--controller"},
+	"teecheck":    {[]string{"nodes", "--shoots", "all", "--parallel", "0"}, 2, "--parallel must be at least 1"},
+}
 
 const snapshotTag = "v0.0.0" // goreleaser's tag in a snapshot of a repository without tags
 
@@ -149,8 +159,17 @@ func TestKrewInstallsEveryPlugin(t *testing.T) {
 			t.Fatalf("kubectl %s version: %v %s", p, err, out)
 		}
 		if h, ok := helped[p]; ok { // the helper came with the archive, and the plugin finds it through Krew's link
-			if help := runCmd(t, root, env, filepath.Join(kubectlDir, "kubectl"), p, h[0], "--help"); !strings.Contains(help, h[1]) {
-				t.Fatalf("kubectl %s %s --help lists no %s:\n%s", p, h[0], h[1], help)
+			cmd := exec.Command(filepath.Join(kubectlDir, "kubectl"), append([]string{p}, h.args...)...)
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if e, ok := err.(*exec.ExitError); ok {
+				code = e.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != h.code || !strings.Contains(string(out), h.want) {
+				t.Fatalf("kubectl %s %v: exit %d, want %d and %q:\n%s", p, h.args, code, h.code, h.want, out)
 			}
 		}
 	}

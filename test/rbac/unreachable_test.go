@@ -9,7 +9,7 @@ import (
 
 	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
-	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
+	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd/fleetcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

@@ -26,7 +26,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
+	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd/fleetcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

@@ -22,7 +22,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
-	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd"
+	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd/fleetcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

@@ -13,8 +13,6 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli/clitest"
-	"github.com/osc-coco/kubectl-plugins/lib/garden/gardentest"
-	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
 )
 
@@ -35,10 +33,6 @@ func TestUsageErrors(t *testing.T) {
 		{"nodes", "--require", "sev-xyz"},
 		{"nodes", "--color", "sometimes"},
 		{"nodes", "--no-such-flag"},
-		{"nodes", "-p", "eco"},
-		{"nodes", "--garden", "osc"},
-		{"nodes", "--shoots", "all", "--parallel", "0"},
-		{"nodes", "--no-cache"},
 		{"nodes", "--chunk-size", "-1"},
 		{"node", "--all-nodes", "--chunk-size", "-5"},
 		{"node"},
@@ -89,25 +83,6 @@ func TestLocalReadsAHostRoot(t *testing.T) {
 func TestVersion(t *testing.T) {
 	if r := run(onNodes(), "version", "-o", "jsonpath={.plugin}"); r.Code != 0 || r.Out != "teecheck" {
 		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
-	}
-}
-
-// --shoots reads each shoot through a kubeconfig the garden issues; a hibernated shoot and one
-// that cannot be reached are results, not failures of the read.
-func TestNodesOverShoots(t *testing.T) {
-	conn, _ := gardentest.Conn("osc", gardentest.Project("eco"), gardentest.Shoot("eco", "eco-a", false),
-		gardentest.Shoot("eco", "eco-b", true), gardentest.Shoot("eco", "eco-c", false))
-	snp := fakeNode("snp-1", "16", "64Gi", "containerd://1.7.22", map[string]string{tee.WorkerLabel: "", tee.NFDPrefix + "cpu-security.sev.snp.enabled": "true"})
-	f := &clitest.Factory{GardenConn: conn, Shoots: map[string]*kube.Clients{gardentest.ShootHost("eco-a"): {Kube: fake.NewClientset(snp)}}}
-	r := run(f, "nodes", "--shoots", "all", "-p", "eco", "-o", `jsonpath={range .items[*]}{.shoot}={.status}/{.access} {end}`)
-	if r.Code != 1 || r.Out != "eco-a=pass/admin eco-b=skip/ eco-c=unknown/admin " {
-		t.Fatalf("exit %d %q %s", r.Code, r.Out, r.Err)
-	}
-	if r := run(f, "nodes", "--shoots", "eco-a,eco-x", "-p", "eco"); r.Code != 2 || !strings.Contains(r.Err, `shoot "eco-x" does not exist in project eco`) {
-		t.Fatalf("unknown shoot: exit %d %s", r.Code, r.Err)
-	}
-	if r := run(f, "nodes", "--shoots", "all", "-p", "nope"); r.Code != 2 || !strings.Contains(r.Err, `project "nope" does not exist`) {
-		t.Fatalf("unknown project: exit %d %s", r.Code, r.Err)
 	}
 }
 

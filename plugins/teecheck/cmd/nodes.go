@@ -9,7 +9,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
-	"github.com/osc-coco/kubectl-plugins/lib/garden"
+	"github.com/osc-coco/kubectl-plugins/lib/garden/fleetflag"
 	"github.com/osc-coco/kubectl-plugins/lib/kube"
 	"github.com/osc-coco/kubectl-plugins/lib/output"
 	"github.com/osc-coco/kubectl-plugins/lib/tee/nodecheck"
@@ -21,15 +21,31 @@ type NodesOptions struct {
 	verdictFlags
 	nodeLister
 	Selector string
-	// fleet is --shoots: the nodes of each shoot of a Gardener project instead.
-	fleet garden.FleetFlags
+	// fleet is --shoots: the nodes of each shoot of a Gardener project instead (nil: none).
+	fleet Fleet
 
-	fleetPrinter *output.Printer[FleetReport]
-	clients      *kube.Clients
+	clients *kube.Clients
 }
 
-func newNodesCommand(g *cli.Globals) *cobra.Command {
-	o := &NodesOptions{g: g}
+// Fleet is what nodes --shoots adds: the nodes of each shoot of a Gardener project. Package
+// fleetcmd has it, linked only into teecheck-fleet, to which kubectl-teecheck hands command lines
+// that give its flags (lib/cli.HelpedWhen): Gardener's packages start with no other command.
+type Fleet interface {
+	// AddFlags declares the flags (fleetflag.Declare) on the nodes command.
+	AddFlags(cmd *cobra.Command)
+	// Complete checks the flags and, with --shoots, connects to the garden.
+	Complete(o *NodesOptions) error
+	// On says whether --shoots was given.
+	On() bool
+	// Run reads the shoots' nodes and prints the report.
+	Run(ctx context.Context, o *NodesOptions) error
+}
+
+func newNodesCommand(g *cli.Globals) *cobra.Command { return NewNodesCommand(g, &declaredFleet{}) }
+
+// NewNodesCommand is "nodes", with --shoots done by fleet.
+func NewNodesCommand(g *cli.Globals, fleet Fleet) *cobra.Command {
+	o := &NodesOptions{g: g, fleet: fleet}
 	cmd := &cobra.Command{
 		Use:   "nodes [-l SELECTOR]",
 		Short: "TEE and CoCo readiness of every node, from node labels and status",
@@ -43,7 +59,7 @@ func newNodesCommand(g *cli.Globals) *cobra.Command {
 	o.verdictFlags.addFlags(cmd, true)
 	o.nodeLister.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector of the nodes to check (e.g. node.kubernetes.io/worker)")
-	o.fleet.AddFlags(cmd, o.g)
+	o.fleet.AddFlags(cmd)
 	return cmd
 }
 
@@ -55,12 +71,10 @@ func (o *NodesOptions) Complete([]string) error {
 	if err := o.complete(o.g); err != nil {
 		return err
 	}
-	var err error
-	if o.fleetPrinter, err = output.ToPrinter(&o.out, o.printFleet); err != nil {
-		return err
-	}
-	if err := o.fleet.Complete(o.g); err != nil || o.fleet.On() {
-		return err
+	if o.fleet != nil {
+		if err := o.fleet.Complete(o); err != nil || o.fleet.On() {
+			return err
+		}
 	}
 	return o.g.ClientsInto(&o.clients)
 }
@@ -76,8 +90,8 @@ func (o *NodesOptions) Validate() error {
 
 // Run lists the nodes once and prints the verdicts.
 func (o *NodesOptions) Run(ctx context.Context) error {
-	if o.fleet.On() {
-		return o.runFleet(ctx)
+	if o.fleet != nil && o.fleet.On() {
+		return o.fleet.Run(ctx, o)
 	}
 	ahead := o.list.Ahead() // the verdicts are encoded while the next page is read
 	reports, err := o.evaluate(ctx, o.clients, o.Selector, nodecheck.Options{Require: o.require}, ahead)
@@ -103,4 +117,52 @@ func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Repor
 		return clierr.Failf("check the selector with kubectl get nodes --show-labels", "%s", what)
 	}
 	return cli.Verdict(l.Summary.NotReady == 0)
+}
+
+// Globals are the plugin's shared flags and streams.
+func (o *NodesOptions) Globals() *cli.Globals { return o.g }
+
+// Output is -o and --no-headers.
+func (o *NodesOptions) Output() *output.Flags { return &o.out }
+
+// Judge reads the nodes of the cluster c reaches (--selector, --chunk-size) and judges them
+// (--require).
+func (o *NodesOptions) Judge(ctx context.Context, c *kube.Clients) (*NodeReportList, error) {
+	reports, err := o.evaluate(ctx, c, o.Selector, nodecheck.Options{Require: o.require}, nil)
+	if err != nil {
+		return nil, err
+	}
+	l := newNodeReportList(reports)
+	return &l, nil
+}
+
+// declaredFleet declares the flags of --shoots and nothing more: kubectl-teecheck hands command
+// lines that give them to teecheck-fleet before they are parsed here.
+type declaredFleet struct {
+	shoots, project, garden, configFile string
+	parallel                            int
+	noCache                             bool
+	cmd                                 *cobra.Command
+}
+
+func (f *declaredFleet) AddFlags(cmd *cobra.Command) {
+	f.cmd = cmd
+	fleetflag.Declare(cmd.Flags(), fleetflag.Values{Shoots: &f.shoots, Project: &f.project, Garden: &f.garden,
+		ConfigFile: &f.configFile, Parallel: &f.parallel, NoCache: &f.noCache})
+	cli.HelpedWhen(cmd, Helper, fleetflag.Names...)
+}
+
+func (f *declaredFleet) Complete(*NodesOptions) error {
+	for _, name := range fleetflag.Names {
+		if f.cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s is read by %s, which this command line did not reach", name, Helper)
+		}
+	}
+	return nil
+}
+
+func (f *declaredFleet) On() bool { return false }
+
+func (f *declaredFleet) Run(context.Context, *NodesOptions) error {
+	return fmt.Errorf("--shoots is read by %s", Helper)
 }

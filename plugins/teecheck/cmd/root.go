@@ -11,7 +11,12 @@ import (
 // PluginName is how kubectl finds this plugin: kubectl-teecheck.
 const PluginName = "teecheck"
 
-// NewRoot builds "kubectl teecheck".
+// Helper is the binary beside kubectl-teecheck that runs nodes --shoots (Gardener), so that
+// every other command line starts without Gardener's packages (lib/cli.HelpedWhen).
+const Helper = "teecheck-fleet"
+
+// NewRoot builds "kubectl teecheck" as kubectl-teecheck runs it: nodes --shoots is for
+// teecheck-fleet (fleetcmd.NewRoot builds the whole tree).
 func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	root, _ := NewRootWithGlobals(streams)
 	return root

@@ -16,12 +16,13 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
-// A command whose work needs the Helm SDK runs in a helper binary that ships beside the plugin
-// (coco-helm beside kubectl-coco): Go runs every linked package's init at start-up, and Helm's
-// (its values-schema compiler above all) would otherwise be paid by version, --help and every
-// command that never touches a chart (issue #29). The plugin knows such a command by its name
-// and one-line help only, and hands the helper the whole command line: help, completion and
-// flags are the helper's own, so there is one definition of each command.
+// A command whose work needs the Helm SDK or Gardener's API packages runs in a helper binary
+// that ships beside the plugin (coco-helm beside kubectl-coco): Go runs every linked package's
+// init at start-up, and Helm's (its values-schema compiler above all) would otherwise be paid by
+// version, --help and every command that never touches a chart (issue #29). The plugin knows
+// such a command by its name and one-line help only (Helped), or declares it whole but not what
+// some of its flags do (HelpedWhen), and hands the helper the whole command line: help,
+// completion and flags are then the helper's own, so there is one definition of each command.
 
 // helperAnnotation marks a command that the named helper binary runs.
 const helperAnnotation = "cli.osc-coco.io/helper"
@@ -99,10 +100,11 @@ func helperFor(root *cobra.Command, args []string) string {
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		args = args[1:]
 	}
-	if len(args) > 0 && args[0] == "help" {
-		args = args[1:]
-	}
+	root.InitDefaultHelpCmd() // cobra adds "help" when it executes: Find must know it now
 	c, rest, err := root.Find(args)
+	if err == nil && c != nil && c.Parent() == root && c.Name() == "help" { // help X is X's helper's
+		c, rest, err = root.Find(rest)
+	}
 	if err != nil || c == nil {
 		return ""
 	}
@@ -119,27 +121,35 @@ func helperFor(root *cobra.Command, args []string) string {
 }
 
 // givesFlag says whether args (a command line after the command's name) give one of the
-// command's flags names, long (--shoots, --shoots=all) or short (-p, -wp, -peco).
+// command's flags names, long (--shoots, --shoots=all) or short (-p, -wp, -peco), as pflag
+// reads them: the word after a flag that takes a value is that value (-l --shoots).
 func givesFlag(c *cobra.Command, args, names []string) bool {
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
 		case a == "--":
 			return false
 		case strings.HasPrefix(a, "--"):
-			name, _, _ := strings.Cut(a[2:], "=")
+			name, _, inline := strings.Cut(a[2:], "=")
 			if slices.Contains(names, name) {
 				return true
 			}
+			if f := c.Flags().Lookup(name); f != nil && f.NoOptDefVal == "" && !inline {
+				i++ // its value
+			}
 		case strings.HasPrefix(a, "-"):
-			for i := 1; i < len(a); i++ {
-				f := c.Flags().ShorthandLookup(a[i : i+1])
+			for j := 1; j < len(a); j++ {
+				f := c.Flags().ShorthandLookup(a[j : j+1])
 				if f == nil {
 					break
 				}
 				if slices.Contains(names, f.Name) {
 					return true
 				}
-				if f.NoOptDefVal == "" { // takes a value: the rest of the word is it
+				if f.NoOptDefVal == "" { // takes a value: the rest of the word, or the next word
+					if j == len(a)-1 {
+						i++
+					}
 					break
 				}
 			}
@@ -164,7 +174,8 @@ func helperPath(helper string) (string, error) {
 	path := filepath.Join(filepath.Dir(exe), helper)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		plugin := strings.TrimSuffix(filepath.Base(exe), ".exe")
-		return "", clierr.Failf(fmt.Sprintf("install the whole release archive (kubectl krew reinstall %s, or unpack both files into one directory; from source: make build)", strings.TrimPrefix(plugin, "kubectl-")),
+		name := strings.TrimPrefix(plugin, "kubectl-")
+		return "", clierr.Failf(fmt.Sprintf("install the whole release archive (kubectl krew uninstall %s && kubectl krew install %s, or unpack the archive's files into one directory; from source: make build install)", name, name),
 			"this command runs in %s, which is missing beside %s (in %s)", helper, plugin, filepath.Dir(exe))
 	} else if err != nil {
 		return "", clierr.Failf("check the plugin's installation directory", "cannot run %s: %v", path, err)

@@ -69,11 +69,33 @@ func TestHelperFor(t *testing.T) {
 		"list -lxy":                      "", // -l takes the rest of the word: "xy"
 		"list -- --shoots":               "",
 		"list --selector shoots":         "",
-		"__complete list --shoots ":      "fake-helper",
 		"__complete list --sh":           "",
+		"list -l --shoots":               "", // --shoots is -l's value
+		"list --selector --shoots":       "",
+		"list --selector=a --shoots x":   "fake-helper",
+		"list -wl --shoots":              "",
+		"-n x help install":              "fake-helper",
+		"help group heavy":               "fake-helper",
+		"help group light":               "",
 	} {
 		if got := helperFor(root, strings.Fields(args)); got != want {
 			t.Errorf("%q: helper %q, want %q", args, got, want)
+		}
+	}
+	// completions, whose last word is the one being completed ("" after a space)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "list", "--shoots", ""}, "fake-helper"},
+		{[]string{"__complete", "list", "-x", ""}, "fake-helper"},
+		{[]string{"__complete", "list", "-l", ""}, ""},
+		{[]string{"__complete", "-n", ""}, ""},
+		{[]string{"__complete", "-n", "x", "install", ""}, "fake-helper"},
+		{[]string{"__complete", ""}, ""},
+	} {
+		if got := helperFor(root, c.args); got != c.want {
+			t.Errorf("%q: helper %q, want %q", c.args, got, c.want)
 		}
 	}
 }
@@ -147,7 +169,8 @@ func TestForwardToHelperBesideThePlugin(t *testing.T) {
 	}
 
 	code, out, errOut := run("install", "--set", "a=b")
-	if code != 1 || out != "" || !strings.Contains(errOut, "runs in fake-helper, which is missing beside kubectl-fake (in "+store+")") {
+	if code != 1 || out != "" || !strings.Contains(errOut, "runs in fake-helper, which is missing beside kubectl-fake (in "+store+")") ||
+		!strings.Contains(errOut, "kubectl krew uninstall fake && kubectl krew install fake") {
 		t.Fatalf("without the helper: exit %d, out %q, err %q", code, out, errOut)
 	}
 	if err := os.WriteFile(filepath.Join(store, "fake-helper"+exe), data, 0o755); err != nil {

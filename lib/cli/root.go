@@ -223,16 +223,16 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 // Execute runs the root command with Ctrl-C/SIGTERM cancelling its context, prints the error
 // for a person, and returns the exit code. A second signal kills the process at once.
 func Execute(root *cobra.Command, streams genericiooptions.IOStreams) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { <-ctx.Done(); stop() }()
 	args, rewritten := argsFromOS()
 	if !rewritten {
 		args = os.Args[1:]
 	}
-	if helper := helperFor(root, args); helper != "" {
+	if helper := helperFor(root, args); helper != "" { // before any signal handler: the helper's own
 		return forwardToHelper(helper, args, streams)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }()
 	root.SetArgs(args)
 	return ExecuteContext(ctx, root, streams)
 }

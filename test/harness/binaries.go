@@ -56,41 +56,43 @@ func testbin(what string) (string, error) {
 	return lines[len(lines)-1], nil
 }
 
-// BuildPlugins builds kubectl-<name> for each plugin into dir, as the Makefile does, with the
-// given version linked in, and the helper a plugin ships beside it (plugins/<name>/<name>-*:
-// coco-helm, demoingress-helm, teecheck-fleet; lib/cli.Helped).
+// BuildPlugins builds kubectl-<name> for each plugin into dir, as the Makefile does (one go
+// build), with the given version linked in, and the helper a plugin ships beside it
+// (plugins/<name>/<name>-*: coco-helm, demoingress-helm, teecheck-fleet; lib/cli.Helped).
 func BuildPlugins(dir, version string, names ...string) error {
 	root, err := RepoRoot()
 	if err != nil {
 		return err
 	}
+	final := map[string]string{} // go build's output name: the name it ships as
+	var pkgs []string
 	for _, p := range names {
-		targets := map[string]string{"kubectl-" + p: "./plugins/" + p}
+		pkgs, final[p] = append(pkgs, "./plugins/"+p), "kubectl-"+p
 		helpers, err := filepath.Glob(filepath.Join(root, "plugins", p, p+"-*", "main.go"))
 		if err != nil {
 			return err
 		}
 		for _, h := range helpers {
 			name := filepath.Base(filepath.Dir(h))
-			targets[name] = "./plugins/" + p + "/" + name
-		}
-		for out, pkg := range targets {
-			if err := buildPlugin(root, filepath.Join(dir, out), pkg, version); err != nil {
-				return err
-			}
+			pkgs, final[name] = append(pkgs, "./plugins/"+p+"/"+name), name
 		}
 	}
-	return nil
-}
-
-func buildPlugin(root, out, pkg, version string) error {
-	cmd := exec.Command("go", "build", "-trimpath",
-		"-ldflags", "-s -w -X github.com/osc-coco/kubectl-plugins/lib/version.Version="+version,
-		"-o", out, pkg)
+	build, err := os.MkdirTemp(dir, ".build-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(build)
+	cmd := exec.Command("go", append([]string{"build", "-trimpath",
+		"-ldflags", "-s -w -X github.com/osc-coco/kubectl-plugins/lib/version.Version=" + version, "-o", build + string(filepath.Separator)}, pkgs...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as released: a cgo build starts with 30 MiB more
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s: %v\n%s", filepath.Base(out), err, b)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %v: %v\n%s", names, err, out)
+	}
+	for built, name := range final {
+		if err := os.Rename(filepath.Join(build, built), filepath.Join(dir, name)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // jsonValue is what json.Unmarshal into an any gives for json.Marshal(v) (maps, []any,
@@ -27,9 +30,17 @@ func yamlValue(v any) (any, error) {
 	return walker{ints: true}.walk(reflect.ValueOf(v))
 }
 
+// kubeValue is jsonValue with numbers typed as k8s.io/apimachinery's JSON decoding types them
+// (what cli-runtime's go-template printer reads): a number whose text is an integer that fits
+// in int64 as int64, every other number as float64.
+func kubeValue(v any) (any, error) {
+	return walker{kube: true}.walk(reflect.ValueOf(v))
+}
+
 // walker walks a value as encoding/json writes it.
 type walker struct {
 	ints bool // integers as int64, not float64
+	kube bool // numbers as apimachinery's json.Unmarshal gives them (kubeValue)
 }
 
 var (
@@ -74,12 +85,12 @@ func (w walker) walk(v reflect.Value) (any, error) {
 	case reflect.Bool:
 		return v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if w.ints {
+		if w.ints || w.kube {
 			return v.Int(), nil
 		}
 		return float64(v.Int()), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if w.ints && v.Uint() <= math.MaxInt64 {
+		if (w.ints || w.kube) && v.Uint() <= math.MaxInt64 {
 			return int64(v.Uint()), nil
 		}
 		if w.ints {
@@ -88,6 +99,13 @@ func (w walker) walk(v reflect.Value) (any, error) {
 		return float64(v.Uint()), nil
 	case reflect.Float64:
 		if f := v.Float(); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			// encoding/json writes an integral float below 1e21 as its shortest decimal digits:
+			// apimachinery reads those as an integer when they fit in int64
+			if w.kube && f == math.Trunc(f) && math.Abs(f) < 1e21 {
+				if i, err := strconv.ParseInt(strconv.FormatFloat(f, 'f', -1, 64), 10, 64); err == nil {
+					return i, nil
+				}
+			}
 			return f, nil
 		}
 	}
@@ -104,6 +122,10 @@ func (w walker) viaJSON(v reflect.Value) (any, error) {
 		return nil, err
 	}
 	var out any
+	if w.kube {
+		err = utiljson.Unmarshal(data, &out)
+		return out, err
+	}
 	if !w.ints {
 		err = json.Unmarshal(data, &out)
 		return out, err

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
 type inner struct {
@@ -71,7 +73,9 @@ func TestJSONValueEqualsRoundTrip(t *testing.T) {
 		F32: 0.1, Big: 1<<62 + 1, U: math.MaxUint64, Bad: "a\xffb", Any: []int{1, 2}, PtrPtr: &ptrMarshaler{}, Emb: embedded{inner: inner{A: "x"}, C: "c"},
 		Arr: [2]inner{{A: "1"}, {B: 2}}, Nested: map[string][]any{"n": {1.5, "s", nil, map[string]any{"k": true}}}, Iface: valMarshaler{}, Unicode: "日本"}
 	r := rand.New(rand.NewSource(29))
-	cases := []any{o, &o, odd{}, inner{}, []inner(nil), map[string]any(nil), "x", 3, nil, randomItem(r), randomItem(r), anyList{Items: []map[string]any{randomItem(r)}}}
+	floats := []float64{1e8, 1e20, 1e21, 2.5, math.Copysign(0, -1), 1 << 62, 1 << 63, -(1 << 63), 9007199254740993, 1e-7}
+	cases := []any{o, &o, odd{}, inner{}, []inner(nil), map[string]any(nil), "x", 3, nil, randomItem(r), randomItem(r), anyList{Items: []map[string]any{randomItem(r)}},
+		floats, []uint64{math.MaxInt64, math.MaxInt64 + 1, math.MaxUint64}, []int64{math.MinInt64, math.MaxInt64}}
 	for i, v := range cases {
 		var want any
 		if err := roundTrip(v, &want); err != nil {
@@ -81,6 +85,18 @@ func TestJSONValueEqualsRoundTrip(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("case %d (%T): walked\n%#v\nround trip\n%#v\n%v", i, v, got, want, err)
 		}
+		// kubeValue: what apimachinery's json.Unmarshal makes of the text (integers as int64)
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kube any
+		if err := utiljson.Unmarshal(data, &kube); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := kubeValue(v); err != nil || !reflect.DeepEqual(got, kube) {
+			t.Errorf("case %d (%T): walked for apimachinery\n%#v\ndecoded\n%#v\n%v", i, v, got, kube, err)
+		}
 	}
 	if _, err := jsonValue(map[string]float64{"x": math.NaN()}); err == nil {
 		t.Error("NaN: no error, as encoding/json gives")
@@ -88,4 +104,13 @@ func TestJSONValueEqualsRoundTrip(t *testing.T) {
 	if _, err := jsonValue(struct{ C chan int }{}); err == nil {
 		t.Error("a channel: no error, as encoding/json gives")
 	}
+}
+
+// roundTrip decodes v's JSON into out: what the walk must equal.
+func roundTrip(v any, out any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
 }

@@ -1,15 +1,14 @@
 package output
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 )
@@ -23,8 +22,7 @@ func buildPrinter(format Format) (printers.ResourcePrinter, error) {
 		allow := true
 		return (&genericclioptions.JSONPathPrintFlags{TemplateArgument: &arg, AllowMissingKeys: &allow}).ToPrinter(kind)
 	case "go-template", "go-template-file", "template", "templatefile":
-		allow := true
-		return (&genericclioptions.GoTemplatePrintFlags{TemplateArgument: &arg, AllowMissingKeys: &allow}).ToPrinter(kind)
+		return newGoTemplatePrinter(kind, arg)
 	case "custom-columns":
 		return columnsFromSpec(arg, strings.Contains(string(format), noHeadersSuffix))
 	case "custom-columns-file":
@@ -72,39 +70,37 @@ func asObject(v any) (runtime.Object, error) {
 
 // jsonMap is the report's JSON as a map; an ItemList is converted item by item, so its whole
 // JSON text never sits in memory beside the map.
-func jsonMap(v any) (map[string]any, error) {
+func jsonMap(v any) (map[string]any, error) { return reportMap(v, walker{}) }
+
+// kubeMap is jsonMap with numbers as apimachinery's JSON decoding types them (kubeValue).
+func kubeMap(v any) (map[string]any, error) { return reportMap(v, walker{kube: true}) }
+
+func reportMap(v any, w walker) (map[string]any, error) {
 	l, list := v.(ItemList)
 	if list {
 		v = l.ListShell()
 	}
-	var m map[string]any
-	if err := roundTrip(v, &m); err != nil {
+	m, err := w.walk(reflect.ValueOf(v))
+	if err != nil {
 		return nil, fmt.Errorf("the report is not an object: %w", err)
-	} else if m == nil {
-		return nil, fmt.Errorf("the report is not an object: null")
+	}
+	obj, ok := m.(map[string]any)
+	if !ok || obj == nil {
+		return nil, fmt.Errorf("the report is not an object: %s", jsonKind(m))
 	}
 	if !list {
-		return m, nil
+		return obj, nil
 	}
 	items := make([]any, l.ListLen())
-	err := parallel(len(items), func(i int) (err error) {
-		items[i], err = jsonValue(l.ListItem(i))
+	err = parallel(len(items), func(i int) (err error) {
+		items[i], err = w.walk(reflect.ValueOf(l.ListItem(i)))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	m["items"] = items
-	return m, nil
-}
-
-// roundTrip decodes v's JSON into out.
-func roundTrip(v any, out any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(data, out)
+	obj["items"] = items
+	return obj, nil
 }
 
 // listWithFields is a list for custom-columns (which prints its items) that jsonpath and
@@ -129,9 +125,8 @@ func printWith(p printers.ResourcePrinter, w io.Writer, format Format, v any) er
 			return cp.printItems(l, w)
 		}
 	}
-	if _, ok := p.(*printers.GoTemplatePrinter); ok {
-		// It decodes the object's JSON into maps itself: handing it maps would build them twice.
-		return p.PrintObj(jsonObject{v}, w)
+	if gp, ok := p.(*goTemplatePrinter); ok {
+		return gp.print(w, v)
 	}
 	obj, err := asObject(v)
 	if err != nil {
@@ -145,14 +140,6 @@ func printWith(p printers.ResourcePrinter, w io.Writer, format Format, v any) er
 	}
 	return p.PrintObj(obj, w)
 }
-
-// jsonObject is a report as the runtime.Object whose JSON is the report's: for printers that
-// read an object through its JSON.
-type jsonObject struct{ report any }
-
-func (o jsonObject) MarshalJSON() ([]byte, error)     { return json.Marshal(o.report) }
-func (o jsonObject) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKind }
-func (o jsonObject) DeepCopyObject() runtime.Object   { return o }
 
 // Namer is a report that says what -o name prints for it (kubectl's resource/name lines).
 type Namer interface {
@@ -213,4 +200,19 @@ func resourceName(u *unstructured.Unstructured) string {
 		kind += "." + g
 	}
 	return kind + "/" + u.GetName()
+}
+
+// jsonKind names what a decoded JSON value is, for an error.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
 }

@@ -220,6 +220,13 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// Main is a plugin's (or a helper's) main: newRoot's command on the process's streams, and the
+// process's exit code.
+func Main(newRoot func(genericiooptions.IOStreams) *cobra.Command) {
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	os.Exit(Execute(newRoot(streams), streams))
+}
+
 // Execute runs the root command with Ctrl-C/SIGTERM cancelling its context, prints the error
 // for a person, and returns the exit code. A second signal kills the process at once.
 func Execute(root *cobra.Command, streams genericiooptions.IOStreams) int {

@@ -4,15 +4,8 @@
 package main
 
 import (
-	"os"
-
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 )
 
-func main() {
-	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	os.Exit(cli.Execute(helmcmd.NewRoot(streams), streams))
-}
+func main() { cli.Main(helmcmd.NewRoot) }

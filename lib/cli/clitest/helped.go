@@ -11,9 +11,10 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 )
 
-// TreesAgree checks a plugin against its helper (lib/cli.Helped): the plugin hands exactly the
-// commands want (paths below the root, "trustee install") to helper, lists each with the real
-// command's one-line help, and the helper's tree (full) has a real command for every one.
+// TreesAgree checks a plugin against its helper (lib/cli.Helped, HelpedWhen): the plugin hands
+// exactly the commands want (paths below the root, "trustee install") to helper, lists each with
+// the real command's one-line help (and, where it declares the command whole, its flags), and
+// the helper's tree (full) has a real command for every one.
 func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ...string) {
 	t.Helper()
 	helped := cli.HelpedCommands(light)
@@ -41,6 +42,10 @@ func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ..
 		}
 		if l.Short != f.Short {
 			t.Errorf("%s: listed as %q, is %q", entry, l.Short, f.Short)
+		}
+		// a command the plugin declares whole (HelpedWhen) has the helper's flags, as its help says
+		if !l.DisableFlagParsing && l.LocalFlags().FlagUsages() != f.LocalFlags().FlagUsages() {
+			t.Errorf("%s: the plugin's flags\n%s\nthe helper's\n%s", entry, l.LocalFlags().FlagUsages(), f.LocalFlags().FlagUsages())
 		}
 	}
 }

@@ -119,9 +119,6 @@ func printNodeReports(g *cli.Globals, v *verdictFlags, reports []nodecheck.Repor
 	return cli.Verdict(l.Summary.NotReady == 0)
 }
 
-// Globals are the plugin's shared flags and streams.
-func (o *NodesOptions) Globals() *cli.Globals { return o.g }
-
 // Output is -o and --no-headers.
 func (o *NodesOptions) Output() *output.Flags { return &o.out }
 

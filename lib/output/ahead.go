@@ -1,7 +1,6 @@
 package output
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 )
@@ -17,6 +16,7 @@ type Ahead struct {
 	items   []any // compact JSON []byte, or a custom-columns row (string)
 	failed  bool  // an item did not encode: printing encodes again and says why
 	columns *columnsPrinter
+	in      *interner // rows: what repeats from item to item is walked into one value
 }
 
 type aheadKind int
@@ -82,22 +82,12 @@ func ready(l ItemList, kind aheadKind) []any {
 	return a.items
 }
 
-// yamlItemText is the item's YAML as an item of the top-level list: the emitter's, else
-// go-yaml's.
-func yamlItemText(e *yamlEmitter, item any) ([]byte, error) {
-	if v, err := yamlValue(item); err == nil {
-		var b bytes.Buffer
-		if e.item(&b, v) {
-			return b.Bytes(), nil
-		}
-	}
-	one, err := yamlItem(item)
-	return bytes.TrimPrefix(one, []byte("items:\n")), err
-}
-
 // row is the item's custom-columns row, "" for an item that is not an object (no row).
 func (a *Ahead) row(item any) (string, error) {
-	v, err := jsonValue(item)
+	if a.in == nil || len(a.in.values)+len(a.in.strs) > maxShared {
+		a.in = newInterner()
+	}
+	v, err := walker{in: a.in}.root(item)
 	content, ok := v.(map[string]any)
 	if err != nil || !ok {
 		return "", err

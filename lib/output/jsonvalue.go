@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -24,12 +25,6 @@ func jsonValue(v any) (any, error) {
 	return walker{}.walk(reflect.ValueOf(v))
 }
 
-// yamlValue is jsonValue with numbers typed as sigs.k8s.io/yaml's JSON-to-YAML step types
-// them: integers as int64, or uint64 beyond it; floats stay float64.
-func yamlValue(v any) (any, error) {
-	return walker{ints: true}.walk(reflect.ValueOf(v))
-}
-
 // kubeValue is jsonValue with numbers typed as k8s.io/apimachinery's JSON decoding types them
 // (what cli-runtime's go-template printer reads): a number whose text is an integer that fits
 // in int64 as int64, every other number as float64.
@@ -39,8 +34,17 @@ func kubeValue(v any) (any, error) {
 
 // walker walks a value as encoding/json writes it.
 type walker struct {
-	ints bool // integers as int64, not float64
-	kube bool // numbers as apimachinery's json.Unmarshal gives them (kubeValue)
+	ints bool      // integers as int64 (uint64 beyond it), as sigs.k8s.io/yaml's JSON-to-YAML step types them
+	kube bool      // numbers as apimachinery's json.Unmarshal gives them (kubeValue)
+	in   *interner // if set, equal maps, lists and strings below the root are shared
+}
+
+// root walks v from its top.
+func (w walker) root(v any) (any, error) {
+	if w.in != nil {
+		w.in.startRoot()
+	}
+	return w.walk(reflect.ValueOf(v))
 }
 
 var (
@@ -52,33 +56,44 @@ func (w walker) walk(v reflect.Value) (any, error) {
 	if !v.IsValid() {
 		return nil, nil
 	}
-	t := v.Type()
-	if t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) ||
-		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+	return w.walkAs(v, infoOf(v.Type()))
+}
+
+// walkAs walks v, whose type's info is known.
+func (w walker) walkAs(v reflect.Value, info *typeInfo) (any, error) {
+	if info.marshals {
 		return w.viaJSON(v)
 	}
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil, nil
+		}
+		return w.walkAs(v.Elem(), info.elemInfo())
+	case reflect.Interface:
 		if v.IsNil() {
 			return nil, nil
 		}
 		return w.walk(v.Elem())
 	case reflect.Struct:
-		return w.walkStruct(v)
+		return w.walkStruct(v, info)
 	case reflect.Map:
-		return w.walkMap(v)
+		return w.walkMap(v, info)
 	case reflect.Slice:
 		if v.IsNil() {
 			return nil, nil
 		}
-		if t.Elem().Kind() == reflect.Uint8 {
+		if info.t.Elem().Kind() == reflect.Uint8 {
 			return base64.StdEncoding.EncodeToString(v.Bytes()), nil
 		}
-		return w.walkList(v)
+		return w.walkList(v, info)
 	case reflect.Array:
-		return w.walkList(v)
+		return w.walkList(v, info)
 	case reflect.String:
 		if s := v.String(); utf8.ValidString(s) {
+			if w.in != nil {
+				return w.in.str(s), nil
+			}
 			return s, nil
 		}
 		return w.viaJSON(v)
@@ -138,37 +153,92 @@ func (w walker) viaJSON(v reflect.Value) (any, error) {
 	return typeNumbers(out), nil
 }
 
-func (w walker) walkList(v reflect.Value) (any, error) {
+func (w walker) walkList(v reflect.Value, info *typeInfo) (any, error) {
+	elem := info.elemInfo()
+	if w.in != nil {
+		return w.walkListShared(v, elem)
+	}
 	out := make([]any, v.Len())
 	for i := range out {
 		var err error
-		if out[i], err = w.walk(v.Index(i)); err != nil {
+		if out[i], err = w.walkAs(v.Index(i), elem); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (w walker) walkMap(v reflect.Value) (any, error) {
-	if v.IsNil() {
-		return nil, nil
-	}
-	if v.Type().Key().Kind() != reflect.String {
-		return w.viaJSON(v) // int and text-marshalled keys: JSON's rules
-	}
-	out := make(map[string]any, v.Len())
-	for it := v.MapRange(); it.Next(); {
-		k := it.Key().String()
-		if !utf8.ValidString(k) {
-			return w.viaJSON(v)
-		}
-		e, err := w.walk(it.Value())
+func (w walker) walkListShared(v reflect.Value, elem *typeInfo) (any, error) {
+	m := w.in.enter()
+	for i := range v.Len() {
+		e, err := w.walkAs(v.Index(i), elem)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = e
+		w.in.elems = append(w.in.elems, e)
 	}
-	return out, nil
+	return w.in.list(m), nil
+}
+
+func (w walker) walkMap(v reflect.Value, info *typeInfo) (any, error) {
+	if v.IsNil() {
+		return nil, nil
+	}
+	if info.t.Key().Kind() != reflect.String {
+		return w.viaJSON(v) // int and text-marshalled keys: JSON's rules
+	}
+	elem := info.elemInfo()
+	o := w.newObject(v.Len())
+	for it := v.MapRange(); it.Next(); {
+		k := it.Key().String()
+		if !utf8.ValidString(k) {
+			o.drop()
+			return w.viaJSON(v)
+		}
+		e, err := w.walkAs(it.Value(), elem)
+		if err != nil {
+			return nil, err
+		}
+		o.set(k, e)
+	}
+	return o.done(), nil
+}
+
+// object builds a map: directly, or with the interner on its stacks.
+type object struct {
+	in *interner
+	at mark
+	m  map[string]any
+}
+
+func (w walker) newObject(n int) object {
+	if w.in == nil {
+		return object{m: make(map[string]any, n)}
+	}
+	return object{in: w.in, at: w.in.enter()}
+}
+
+func (o object) set(k string, v any) {
+	if o.in == nil {
+		o.m[k] = v
+		return
+	}
+	o.in.keys = append(o.in.keys, k)
+	o.in.elems = append(o.in.elems, v)
+}
+
+func (o object) done() any {
+	if o.in == nil {
+		return o.m
+	}
+	return o.in.object(o.at)
+}
+
+// drop abandons the map.
+func (o object) drop() {
+	if o.in != nil {
+		o.in.leave(o.at)
+	}
 }
 
 // field is how encoding/json writes one struct field.
@@ -176,25 +246,59 @@ type field struct {
 	index     int
 	name      string
 	omitEmpty bool
+	info      *lazyInfo // of its type
 }
 
-// fieldsOf lists the fields of a struct type as encoding/json writes them; ok is false for a
-// struct the walk leaves to encoding/json (embedded fields, ",string", omitzero).
-var fieldCache sync.Map // reflect.Type -> []field, or nil when not walked
-
-func fieldsOf(t reflect.Type) ([]field, bool) {
-	if f, ok := fieldCache.Load(t); ok {
-		fs, walked := f.([]field)
-		return fs, walked
-	}
-	fs, ok := computeFields(t)
-	if ok {
-		fieldCache.Store(t, fs)
-	} else {
-		fieldCache.Store(t, false)
-	}
-	return fs, ok
+// typeInfo is what the walk needs to know of a type, worked out once per type.
+type typeInfo struct {
+	t        reflect.Type
+	marshals bool    // encoding/json calls its (or its pointer's) MarshalJSON or MarshalText
+	fields   []field // a struct's fields as encoding/json writes them
+	// walked is false for a struct the walk leaves to encoding/json (embedded fields,
+	// ",string", omitzero).
+	walked bool
+	elem   lazyInfo // of a pointer's, list's or map's elements
 }
+
+var typeInfos sync.Map // reflect.Type -> *typeInfo
+
+func infoOf(t reflect.Type) *typeInfo {
+	ti, ok := typeInfos.Load(t)
+	if !ok {
+		ti, _ = typeInfos.LoadOrStore(t, computeInfo(t))
+	}
+	return ti.(*typeInfo)
+}
+
+func computeInfo(t reflect.Type) *typeInfo {
+	ti := &typeInfo{t: t, marshals: t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) ||
+		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)}
+	switch t.Kind() {
+	case reflect.Struct:
+		ti.fields, ti.walked = computeFields(t)
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		ti.elem.t = t.Elem()
+	}
+	return ti
+}
+
+// lazyInfo is the info of a type reached from another, looked up the first time: types may
+// reach themselves.
+type lazyInfo struct {
+	p atomic.Pointer[typeInfo]
+	t reflect.Type
+}
+
+func (l *lazyInfo) get() *typeInfo {
+	if ti := l.p.Load(); ti != nil {
+		return ti
+	}
+	ti := infoOf(l.t)
+	l.p.Store(ti)
+	return ti
+}
+
+func (ti *typeInfo) elemInfo() *typeInfo { return ti.elem.get() }
 
 func computeFields(t reflect.Type) ([]field, bool) {
 	var fs []field
@@ -222,7 +326,7 @@ func computeFields(t reflect.Type) ([]field, bool) {
 			return nil, false // duplicate names: JSON's rules drop both
 		}
 		seen[name] = true
-		fs = append(fs, field{index: i, name: name, omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
+		fs = append(fs, field{index: i, name: name, omitEmpty: strings.Contains(","+opts+",", ",omitempty,"), info: &lazyInfo{t: sf.Type}})
 	}
 	return fs, true
 }
@@ -237,24 +341,23 @@ func validTagName(s string) bool {
 	return true
 }
 
-func (w walker) walkStruct(v reflect.Value) (any, error) {
-	fs, ok := fieldsOf(v.Type())
-	if !ok {
+func (w walker) walkStruct(v reflect.Value, info *typeInfo) (any, error) {
+	if !info.walked {
 		return w.viaJSON(v)
 	}
-	out := make(map[string]any, len(fs))
-	for _, f := range fs {
+	o := w.newObject(len(info.fields))
+	for _, f := range info.fields {
 		fv := v.Field(f.index)
 		if f.omitEmpty && emptyValue(fv) {
 			continue
 		}
-		e, err := w.walk(fv)
+		e, err := w.walkAs(fv, f.info.get())
 		if err != nil {
 			return nil, err
 		}
-		out[f.name] = e
+		o.set(f.name, e)
 	}
-	return out, nil
+	return o.done(), nil
 }
 
 // emptyValue is encoding/json's omitempty test.

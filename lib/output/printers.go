@@ -92,8 +92,12 @@ func reportMap(v any, w walker) (map[string]any, error) {
 		return obj, nil
 	}
 	items := make([]any, l.ListLen())
-	err = parallel(len(items), func(i int) (err error) {
-		items[i], err = w.walk(reflect.ValueOf(l.ListItem(i)))
+	err = parallelBlocks(len(items), func(from, to int) (err error) {
+		w := w
+		w.in = newInterner() // the whole report is kept: what repeats is kept once
+		for i := from; i < to && err == nil; i++ {
+			items[i], err = w.root(l.ListItem(i))
+		}
 		return err
 	})
 	if err != nil {

@@ -45,22 +45,25 @@ func streamJSON(w io.Writer, l ItemList) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
 	pre := ready(l, aheadJSON)
-	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
-		var item []byte
-		var err error
-		if pre != nil { // compact: indented as MarshalIndent indents
-			var ind bytes.Buffer
-			err = json.Indent(&ind, pre[i].([]byte), "    ", "  ")
-			item = ind.Bytes()
-		} else {
-			item, err = json.MarshalIndent(l.ListItem(i), "    ", "  ")
+	err = inOrder(bw, l.ListLen(), func(_, from, to int, b *bytes.Buffer) error {
+		for i := from; i < to; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("\n    ")
+			if pre != nil { // compact: indented as MarshalIndent indents
+				if err := json.Indent(b, pre[i].([]byte), "    ", "  "); err != nil {
+					return err
+				}
+				continue
+			}
+			item, err := json.MarshalIndent(l.ListItem(i), "    ", "  ")
+			if err != nil {
+				return err
+			}
+			b.Write(item)
 		}
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("\n    ")
-		b.Write(item)
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
@@ -97,11 +100,12 @@ func streamYAML(w io.Writer, l ItemList) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
 	bw.WriteString("items:\n")
-	var e yamlEmitter
-	err = inOrder(bw, l.ListLen(), func(i int, b *bytes.Buffer) error {
-		text, err := yamlItemText(&e, l.ListItem(i))
-		b.Write(text)
-		return err
+	emitters := make([]*yamlEmitter, runtime.GOMAXPROCS(0))
+	for k := range emitters {
+		emitters[k] = newYAMLEmitter()
+	}
+	err = inOrder(bw, l.ListLen(), func(k, from, to int, b *bytes.Buffer) error {
+		return emitters[k].items(b, l, from, to)
 	})
 	if err != nil {
 		return err
@@ -143,9 +147,10 @@ func typeNumbers(v any) any {
 	return v
 }
 
-// inOrder encodes items 0..n-1 with enc on every CPU, a block of items per goroutine, and
-// writes the blocks to w in order; memory holds one round of blocks.
-func inOrder(w io.Writer, n int, enc func(i int, b *bytes.Buffer) error) error {
+// inOrder encodes items 0..n-1 with enc on every CPU, a block of items [from, to) per
+// goroutine, and writes the blocks to w in order; memory holds one round of blocks. enc is
+// given which of GOMAXPROCS goroutines runs it (k), so that it can keep state per goroutine.
+func inOrder(w io.Writer, n int, enc func(k, from, to int, b *bytes.Buffer) error) error {
 	const block = 64
 	bufs := make([]bytes.Buffer, runtime.GOMAXPROCS(0))
 	for start := 0; start < n; start += block * len(bufs) {
@@ -153,14 +158,10 @@ func inOrder(w io.Writer, n int, enc func(i int, b *bytes.Buffer) error) error {
 		for k := range bufs {
 			from := start + k*block
 			bufs[k].Reset()
-			g.Go(func() error {
-				for i := from; i < min(from+block, n); i++ {
-					if err := enc(i, &bufs[k]); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			if from >= n {
+				continue
+			}
+			g.Go(func() error { return enc(k, from, min(from+block, n), &bufs[k]) })
 		}
 		if err := g.Wait(); err != nil {
 			return err
@@ -176,18 +177,23 @@ func inOrder(w io.Writer, n int, enc func(i int, b *bytes.Buffer) error) error {
 
 // parallel runs fn for 0..n-1 on every CPU, in blocks of consecutive indexes.
 func parallel(n int, fn func(i int) error) error {
+	return parallelBlocks(n, func(from, to int) error {
+		for i := from; i < to; i++ {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// parallelBlocks runs fn on every CPU, each on a block [from, to) of 0..n-1.
+func parallelBlocks(n int, fn func(from, to int) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	per := (n + workers - 1) / max(workers, 1)
 	var g errgroup.Group
 	for from := 0; from < n; from += per {
-		g.Go(func() error {
-			for i := from; i < min(from+per, n); i++ {
-				if err := fn(i); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		g.Go(func() error { return fn(from, min(from+per, n)) })
 	}
 	return g.Wait()
 }

@@ -223,11 +223,11 @@ func TestStreamedRandomItemsEqualWhole(t *testing.T) {
 // strings YAML treats specially, and on plain ones, where it must not give up.
 func TestYAMLEmitterEqualsGoYAML(t *testing.T) {
 	r := rand.New(rand.NewSource(7))
-	var e yamlEmitter
+	e := newYAMLEmitter()
 	check := func(item any) bool {
 		t.Helper()
 		want, goyamlErr := yamlItem(item)
-		v, err := yamlValue(item)
+		v, err := e.value(item)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,12 +2,13 @@ package output
 
 import (
 	"bytes"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 )
@@ -19,12 +20,119 @@ import (
 // per distinct string and kept. What its text would depend on the column (a line go-yaml folds
 // at 80 columns, a string with line breaks), a float, or anything else it does not model makes
 // it give up on the item (ok false), which go-yaml then writes whole. TestStreamedRandomItems
-// holds the two to the same bytes. Its caches keep every distinct string for the whole print:
-// few, for reports whose strings repeat from item to item.
+// holds the two to the same bytes.
+//
+// The items are walked with an interner, so what repeats from item to item (a node's checks)
+// is one shared value, whose text the emitter keeps once it has written it twice. Its caches
+// keep every distinct string and value until they pass maxShared, then start again. Not safe
+// for concurrent use: one per goroutine.
 type yamlEmitter struct {
-	scalars sync.Map // string -> scalarText
-	keys    sync.Map // string -> scalarText
-	orders  sync.Map // key set -> []string
+	in      *interner
+	scalars map[string]scalarText
+	keys    map[string]scalarText
+	orders  map[string][]string // key set -> order, nil when go-yaml's cannot be read
+	blocks  map[blockKey]blockText
+	limit   int // forget all when more are kept
+}
+
+// maxShared bounds the distinct values and strings an emitter keeps between items.
+const maxShared = 1 << 16
+
+func newYAMLEmitter() *yamlEmitter {
+	e := &yamlEmitter{limit: maxShared}
+	e.forget()
+	return e
+}
+
+// items writes items [from, to) of l as items of the top-level list: the emitter's, else
+// go-yaml's. They are walked first, so that go-yaml is asked for their new strings at once.
+func (e *yamlEmitter) items(b *bytes.Buffer, l ItemList, from, to int) error {
+	values := make([]any, to-from)
+	walked := make([]bool, to-from)
+	for i := range values {
+		v, err := e.value(l.ListItem(from + i))
+		values[i], walked[i] = v, err == nil
+	}
+	e.prefetch()
+	for i, v := range values {
+		start := b.Len()
+		if walked[i] && e.item(b, v) {
+			continue
+		}
+		b.Truncate(start)
+		one, err := yamlItem(l.ListItem(from + i))
+		if err != nil {
+			return err
+		}
+		b.Write(bytes.TrimPrefix(one, []byte("items:\n")))
+	}
+	return nil
+}
+
+// prefetch asks go-yaml for the text of every string walked since the last time, in one
+// sequence: a go-yaml encoder costs more to set up than to write a short scalar. Each item of
+// a top-level sequence is written as it would be alone, so when every one took a line, line i
+// is string i's; otherwise each is asked alone when it is met.
+func (e *yamlEmitter) prefetch() {
+	var ask []string
+	for _, s := range e.in.fresh {
+		if _, known := e.scalars[s]; !known && unchangedByParse(s) {
+			ask = append(ask, s)
+		}
+	}
+	e.in.fresh = e.in.fresh[:0]
+	if len(ask) < 2 {
+		return
+	}
+	out, err := yamlv2.Marshal(ask)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(ask) {
+		return
+	}
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "- ") {
+			return
+		}
+		lines[i] = line[2:]
+	}
+	for i, s := range ask {
+		e.scalars[s] = scalarText{text: lines[i], ok: !hasBreak(lines[i])}
+	}
+}
+
+// forget drops every value, string and text kept.
+func (e *yamlEmitter) forget() {
+	e.in, e.blocks = newInterner(), map[blockKey]blockText{}
+	e.in.noteFresh = true
+	e.scalars, e.keys, e.orders = map[string]scalarText{}, map[string]scalarText{}, map[string][]string{}
+}
+
+// value is the item as the emitter writes it: walked with integers as sigs.k8s.io/yaml's
+// JSON-to-YAML step types them (int64, or uint64 beyond it; floats stay float64), and shared.
+func (e *yamlEmitter) value(item any) (any, error) {
+	if len(e.in.values)+len(e.in.strs)+len(e.scalars) > e.limit {
+		e.forget()
+	}
+	return walker{ints: true, in: e.in}.root(item)
+}
+
+// blockKey is a map or list below an item's root where it is written: its text depends on
+// nothing else. The pointer keeps the value alive, so that its address is never another's.
+type blockKey struct {
+	p      unsafe.Pointer // the map, or the list's array
+	n      int
+	col    int
+	inline bool
+}
+
+// blockText is a block's text once written twice (done); seen once, it is empty.
+type blockText struct {
+	text []byte
+	ok   bool // the emitter wrote it: else the item is go-yaml's
+	done bool
 }
 
 // scalarText is go-yaml's text of a string on one line; ok is false when it takes more.
@@ -38,7 +146,52 @@ const bestWidth = 80
 
 // item writes v as an item of a top-level block sequence ("- " at column 0).
 func (e *yamlEmitter) item(b *bytes.Buffer, v any) bool {
-	return e.sequence(b, []any{v}, 0, false)
+	b.WriteString("- ")
+	switch t := v.(type) { // the root: its text is not kept
+	case map[string]any:
+		if len(t) == 0 {
+			b.WriteString("{}\n")
+			return true
+		}
+		return e.mapping(b, t, 2, true)
+	case []any:
+		if len(t) == 0 {
+			b.WriteString("[]\n")
+			return true
+		}
+		return e.sequence(b, t, 2, true)
+	}
+	return e.scalarLine(b, v, 2)
+}
+
+// block writes a non-empty map or list below the root, at column col (inline: its first line
+// where the line is), from its kept text when there is one.
+func (e *yamlEmitter) block(b *bytes.Buffer, v any, col int, inline bool) bool {
+	k := blockKey{col: col, inline: inline}
+	switch t := v.(type) {
+	case map[string]any:
+		k.p, k.n = reflect.ValueOf(t).UnsafePointer(), len(t)
+	case []any:
+		k.p, k.n = unsafe.Pointer(unsafe.SliceData(t)), len(t)
+	}
+	kept, seen := e.blocks[k]
+	if kept.done {
+		b.Write(kept.text)
+		return kept.ok
+	}
+	start := b.Len()
+	var ok bool
+	if m, isMap := v.(map[string]any); isMap {
+		ok = e.mapping(b, m, col, inline)
+	} else {
+		ok = e.sequence(b, v.([]any), col, inline)
+	}
+	if seen { // the second time: keep it
+		e.blocks[k] = blockText{text: bytes.Clone(b.Bytes()[start:]), ok: ok, done: true}
+	} else {
+		e.blocks[k] = blockText{}
+	}
+	return ok
 }
 
 // sequence writes l's items at column col; inline puts the first "- " where the line is.
@@ -52,13 +205,13 @@ func (e *yamlEmitter) sequence(b *bytes.Buffer, l []any, col int, inline bool) b
 		case map[string]any:
 			if len(t) == 0 {
 				b.WriteString("{}\n")
-			} else if !e.mapping(b, t, col+2, true) {
+			} else if !e.block(b, t, col+2, true) {
 				return false
 			}
 		case []any:
 			if len(t) == 0 {
 				b.WriteString("[]\n")
-			} else if !e.sequence(b, t, col+2, true) {
+			} else if !e.block(b, t, col+2, true) {
 				return false
 			}
 		default:
@@ -91,13 +244,13 @@ func (e *yamlEmitter) mapping(b *bytes.Buffer, m map[string]any, col int, inline
 		case map[string]any:
 			if len(t) == 0 {
 				b.WriteString(" {}\n")
-			} else if b.WriteByte('\n'); !e.mapping(b, t, col+2, false) {
+			} else if b.WriteByte('\n'); !e.block(b, t, col+2, false) {
 				return false
 			}
 		case []any:
 			if len(t) == 0 {
 				b.WriteString(" []\n")
-			} else if b.WriteByte('\n'); !e.sequence(b, t, col, false) { // go-yaml v2 does not indent a sequence in a mapping
+			} else if b.WriteByte('\n'); !e.block(b, t, col, false) { // go-yaml v2 does not indent a sequence in a mapping
 				return false
 			}
 		default:
@@ -138,29 +291,29 @@ func (e *yamlEmitter) scalarLine(b *bytes.Buffer, v any, col int) bool {
 
 // scalar is go-yaml's text of s as a value.
 func (e *yamlEmitter) scalar(s string) scalarText {
-	if v, ok := e.scalars.Load(s); ok {
-		return v.(scalarText)
+	if st, ok := e.scalars[s]; ok {
+		return st
 	}
 	st := scalarText{}
 	if out, err := yamlv2.Marshal([]string{s}); err == nil && unchangedByParse(s) {
 		text := strings.TrimSuffix(strings.TrimPrefix(string(out), "- "), "\n")
 		st = scalarText{text: text, ok: !hasBreak(text)}
 	}
-	e.scalars.Store(s, st)
+	e.scalars[s] = st
 	return st
 }
 
 // key is go-yaml's text of s as a mapping key.
 func (e *yamlEmitter) key(s string) scalarText {
-	if v, ok := e.keys.Load(s); ok {
-		return v.(scalarText)
+	if st, ok := e.keys[s]; ok {
+		return st
 	}
 	st := scalarText{}
 	if out, err := yamlv2.Marshal(map[string]int{s: 0}); err == nil && unchangedByParse(s) {
 		text, ok := strings.CutSuffix(string(out), ": 0\n")
 		st = scalarText{text: text, ok: ok && !hasBreak(text) && !strings.HasPrefix(text, "?")}
 	}
-	e.keys.Store(s, st)
+	e.keys[s] = st
 	return st
 }
 
@@ -183,12 +336,11 @@ func (e *yamlEmitter) order(m map[string]any) ([]string, bool) {
 		set.WriteByte(':')
 		set.WriteString(k)
 	}
-	if v, ok := e.orders.Load(set.String()); ok {
-		o, _ := v.([]string)
+	if o, ok := e.orders[set.String()]; ok {
 		return o, o != nil
 	}
 	o := e.askOrder(keys)
-	e.orders.Store(set.String(), o)
+	e.orders[set.String()] = o
 	return o, o != nil
 }
 

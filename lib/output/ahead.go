@@ -1,22 +1,22 @@
 package output
 
 import (
-	"encoding/json"
 	"strings"
 )
 
 // Ahead encodes the items of a list report while the list is still being read: a command that
-// reads pages hands over each item as it is judged, and the encoding hides behind the reads
-// that follow; printing at the end only finishes what is ready. Measured (BENCHMARKS.md): for
-// -o json (compact JSON ahead, indented when printed) and custom-columns (the rows ahead) it
-// takes a third off the time; -o yaml and jsonpath gain nothing from it, and would hold more
-// memory. Other formats have none (nil, whose methods do nothing).
+// reads pages hands over each item as it is judged, and the work hides behind the reads that
+// follow; printing at the end only finishes what is ready. Measured (BENCHMARKS.md): for -o
+// json (the items walked into shared values ahead, written when printed) and custom-columns
+// (the rows ahead) it takes time off; -o yaml and jsonpath gained nothing from it, and would
+// hold more memory. Other formats have none (nil, whose methods do nothing).
 type Ahead struct {
 	kind    aheadKind
-	items   []any // compact JSON []byte, or a custom-columns row (string)
+	items   []any // the walked item (-o json), or a custom-columns row (string)
 	failed  bool  // an item did not encode: printing encodes again and says why
 	columns *columnsPrinter
-	in      *interner // rows: what repeats from item to item is walked into one value
+	in      *interner    // rows: what repeats from item to item is walked into one value
+	json    *jsonEmitter // -o json: its walk
 }
 
 type aheadKind int
@@ -46,7 +46,10 @@ func (a *Ahead) Add(item any) {
 	var err error
 	switch a.kind {
 	case aheadJSON:
-		v, err = json.Marshal(item)
+		if a.json == nil {
+			a.json = newJSONEmitter()
+		}
+		v, err = a.json.walk(item)
 	case aheadRows:
 		v, err = a.row(item)
 	}

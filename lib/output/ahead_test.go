@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -44,6 +45,9 @@ func TestAheadPrintsAsPrinting(t *testing.T) {
 		}
 		if err := Print(&plain, f, l); err != nil {
 			t.Fatal(err)
+		}
+		if whole, _ := json.MarshalIndent(l, "", "  "); f == JSON && ahead.String() != string(whole)+"\n" {
+			t.Errorf("-o json ahead is not MarshalIndent's:\n%s", ahead.String())
 		}
 		if ahead.String() != plain.String() || plain.Len() == 0 {
 			t.Errorf("-o %s: ahead\n%s\nprinted\n%s", f, ahead.String(), plain.String())

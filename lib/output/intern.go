@@ -4,6 +4,8 @@ import (
 	"hash/maphash"
 	"math"
 	"reflect"
+	"slices"
+	"sort"
 	"unsafe"
 )
 
@@ -26,6 +28,15 @@ type interner struct {
 	// fresh lists the strings boxed since it was last emptied, when noteFresh is set.
 	fresh     []string
 	noteFresh bool
+	// ordered makes objects *jsonObject, in encoding/json's order, instead of maps.
+	ordered bool
+}
+
+// jsonObject is an object whose entries are in the order encoding/json writes them: a
+// struct's fields as declared, a map's keys sorted.
+type jsonObject struct {
+	keys []string
+	vals []any
 }
 
 func newInterner() *interner {
@@ -60,11 +71,14 @@ func (in *interner) str(s string) any {
 
 // object is the map of the entries pushed since m: a shared one with the same entries, or a
 // new one.
-func (in *interner) object(m mark) any {
+func (in *interner) object(m mark, sorted bool) any {
 	keys, elems := in.keys[m.keys:], in.elems[m.elems:]
 	defer in.leave(m)
+	if in.ordered && !sorted {
+		sort.Sort(entries{keys, elems})
+	}
 	if in.depth == 1 { // the root
-		return newObject(keys, elems)
+		return in.newObject(keys, elems)
 	}
 	var h uint64
 	for i, k := range keys { // in any order: a Go map's entries come in any order
@@ -75,7 +89,7 @@ func (in *interner) object(m mark) any {
 			return c
 		}
 	}
-	v := any(newObject(keys, elems))
+	v := in.newObject(keys, elems)
 	in.values[h] = append(in.values[h], v)
 	return v
 }
@@ -107,7 +121,23 @@ func (in *interner) leave(m mark) {
 	in.depth--
 }
 
-func newObject(keys []string, elems []any) map[string]any {
+// entries sorts a map's keys, and its values with them.
+type entries struct {
+	keys  []string
+	elems []any
+}
+
+func (e entries) Len() int           { return len(e.keys) }
+func (e entries) Less(i, j int) bool { return e.keys[i] < e.keys[j] }
+func (e entries) Swap(i, j int) {
+	e.keys[i], e.keys[j] = e.keys[j], e.keys[i]
+	e.elems[i], e.elems[j] = e.elems[j], e.elems[i]
+}
+
+func (in *interner) newObject(keys []string, elems []any) any {
+	if in.ordered {
+		return &jsonObject{keys: slices.Clone(keys), vals: slices.Clone(elems)}
+	}
 	m := make(map[string]any, len(keys))
 	for i, k := range keys {
 		m[k] = elems[i]
@@ -137,11 +167,16 @@ func (in *interner) hash(v any) uint64 {
 		return mix(uint64(reflect.ValueOf(t).Pointer()))
 	case []any:
 		return mix(uint64(uintptr(unsafe.Pointer(unsafe.SliceData(t)))) ^ uint64(len(t)))
+	case *jsonObject:
+		return mix(uint64(uintptr(unsafe.Pointer(t))))
 	}
 	return 7
 }
 
 func sameObject(c any, keys []string, elems []any) bool {
+	if o, ok := c.(*jsonObject); ok {
+		return slices.Equal(o.keys, keys) && sameElems(o.vals, elems)
+	}
 	m, ok := c.(map[string]any)
 	if !ok || len(m) != len(keys) {
 		return false
@@ -179,6 +214,9 @@ func same(a, b any) bool {
 	case map[string]any:
 		y, ok := b.(map[string]any)
 		return ok && reflect.ValueOf(x).Pointer() == reflect.ValueOf(y).Pointer()
+	case *jsonObject:
+		y, ok := b.(*jsonObject)
+		return ok && x == y
 	case []any:
 		y, ok := b.([]any)
 		return ok && len(x) == len(y) && (len(x) == 0 || unsafe.SliceData(x) == unsafe.SliceData(y))

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -179,5 +180,64 @@ func TestSame(t *testing.T) {
 		if got := same(tc.a, tc.b); got != tc.want {
 			t.Errorf("same(%#v, %#v) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// oddList is a list of items with everything the walk leaves to encoding/json.
+type oddList struct {
+	Kind  string `json:"kind"`
+	Items []odd  `json:"items"`
+}
+
+func (l oddList) ListShell() any     { l.Items = []odd{}; return l }
+func (l oddList) ListLen() int       { return len(l.Items) }
+func (l oddList) ListItem(i int) any { return &l.Items[i] }
+
+// The JSON emitter writes what MarshalIndent writes, byte for byte: repeated values (kept
+// texts), floats, integers beyond 2^53, HTML characters, custom marshalers, embedded structs,
+// strings that are not UTF-8; past its limit too; and an item encoding/json refuses fails as
+// it fails.
+func TestJSONEmitterEqualsEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	o := odd{Plain: "<p>&", Renamed: "r", Bytes: []byte("hi"), IntKeys: map[int]string{2: "b", 10: "a"}, TextKeys: map[textKey]int{"k": 1},
+		F32: 0.1, Big: 1<<62 + 1, U: math.MaxUint64, Bad: "a\xffb", Any: []int{1, 2}, PtrPtr: &ptrMarshaler{}, Emb: embedded{inner: inner{A: "x"}, C: "c"},
+		Arr: [2]inner{{A: "1"}, {B: 2}}, Nested: map[string][]any{"n": {1.5, "s", nil, map[string]any{"k": true}}}, Iface: valMarshaler{}, Unicode: "日本\u2028"}
+	lists := []ItemList{oddList{Kind: "OddList", Items: []odd{o, {}, o, o}}}
+	for range 6 {
+		lists = append(lists, repeatingList(r, 150, true))
+	}
+	kept := 0
+	for i, l := range lists {
+		want, err := json.MarshalIndent(l, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := Print(&got, JSON, l); err != nil || got.String() != string(want)+"\n" {
+			t.Fatalf("list %d: the streamed JSON differs from MarshalIndent's (%v)", i, err)
+		}
+		for _, limit := range []int{maxShared, 30} {
+			e := newJSONEmitter()
+			e.limit = limit
+			var b bytes.Buffer
+			if err := e.items(&b, l, 0, l.ListLen()); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(want, b.Bytes()) {
+				t.Fatalf("list %d, limit %d: the items differ from MarshalIndent's", i, limit)
+			}
+			for _, bt := range e.blocks {
+				if bt.done && bt.ok && limit == maxShared {
+					kept++
+				}
+			}
+		}
+	}
+	if kept == 0 {
+		t.Error("no text kept: the repeats were not shared")
+	}
+	bad := anyList{Items: []map[string]any{{"name": "fine"}, {"f": math.Inf(1)}}}
+	if err := Print(&bytes.Buffer{}, JSON, bad); err == nil || !strings.Contains(err.Error(), "unsupported value") {
+		t.Errorf("an infinite float: %v, want encoding/json's error", err)
 	}
 }

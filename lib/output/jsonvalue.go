@@ -37,6 +37,7 @@ type walker struct {
 	ints bool      // integers as int64 (uint64 beyond it), as sigs.k8s.io/yaml's JSON-to-YAML step types them
 	kube bool      // numbers as apimachinery's json.Unmarshal gives them (kubeValue)
 	in   *interner // if set, equal maps, lists and strings below the root are shared
+	raw  bool      // what the walk leaves to encoding/json stays its compact text
 }
 
 // root walks v from its top.
@@ -136,6 +137,9 @@ func (w walker) viaJSON(v reflect.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if w.raw {
+		return json.RawMessage(data), nil
+	}
 	var out any
 	if w.kube {
 		err = utiljson.Unmarshal(data, &out)
@@ -206,9 +210,10 @@ func (w walker) walkMap(v reflect.Value, info *typeInfo) (any, error) {
 
 // object builds a map: directly, or with the interner on its stacks.
 type object struct {
-	in *interner
-	at mark
-	m  map[string]any
+	in     *interner
+	at     mark
+	m      map[string]any
+	sorted bool // its entries come in encoding/json's order (a struct's fields)
 }
 
 func (w walker) newObject(n int) object {
@@ -231,7 +236,7 @@ func (o object) done() any {
 	if o.in == nil {
 		return o.m
 	}
-	return o.in.object(o.at)
+	return o.in.object(o.at, o.sorted)
 }
 
 // drop abandons the map.
@@ -346,6 +351,7 @@ func (w walker) walkStruct(v reflect.Value, info *typeInfo) (any, error) {
 		return w.viaJSON(v)
 	}
 	o := w.newObject(len(info.fields))
+	o.sorted = true
 	for _, f := range info.fields {
 		fv := v.Field(f.index)
 		if f.omitEmpty && emptyValue(fv) {

@@ -45,23 +45,22 @@ func streamJSON(w io.Writer, l ItemList) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
 	pre := ready(l, aheadJSON)
-	err = inOrder(bw, l.ListLen(), func(_, from, to int, b *bytes.Buffer) error {
-		for i := from; i < to; i++ {
+	emitters := make([]*jsonEmitter, runtime.GOMAXPROCS(0))
+	err = inOrder(bw, l.ListLen(), func(k, from, to int, b *bytes.Buffer) error {
+		if emitters[k] == nil {
+			emitters[k] = newJSONEmitter()
+		}
+		if pre == nil {
+			return emitters[k].items(b, l, from, to)
+		}
+		for i := from; i < to; i++ { // walked ahead
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString("\n    ")
-			if pre != nil { // compact: indented as MarshalIndent indents
-				if err := json.Indent(b, pre[i].([]byte), "    ", "  "); err != nil {
-					return err
-				}
-				continue
-			}
-			item, err := json.MarshalIndent(l.ListItem(i), "    ", "  ")
-			if err != nil {
+			if err := emitters[k].write(b, pre[i], l.ListItem(i)); err != nil {
 				return err
 			}
-			b.Write(item)
 		}
 		return nil
 	})

@@ -127,6 +127,15 @@ func TestStreamedRepeatsEqualWhole(t *testing.T) {
 		case got.String() != string(want):
 			t.Fatalf("round %d: the streamed YAML differs from the whole's", round)
 		}
+		a := &Ahead{kind: aheadJSON} // -o json walked ahead, as while pages are read
+		for i := range l.Items {
+			a.Add(&l.Items[i])
+		}
+		var ahead bytes.Buffer
+		wantJSON, _ := json.MarshalIndent(l, "", "  ")
+		if err := Print(&ahead, JSON, aheadAnyList{l, a}); err != nil || ahead.String() != string(wantJSON)+"\n" {
+			t.Fatalf("round %d: -o json walked ahead differs from MarshalIndent's (%v)", round, err)
+		}
 		compared++
 		for _, limit := range []int{maxShared, 40} {
 			e := newYAMLEmitter()
@@ -241,3 +250,10 @@ func TestJSONEmitterEqualsEncodingJSON(t *testing.T) {
 		t.Errorf("an infinite float: %v, want encoding/json's error", err)
 	}
 }
+
+type aheadAnyList struct {
+	anyList
+	a *Ahead
+}
+
+func (l aheadAnyList) Ahead() *Ahead { return l.a }

@@ -48,6 +48,7 @@ type mark struct{ keys, elems int }
 
 // startRoot begins a new walk: what an earlier one failed in the middle of is dropped.
 func (in *interner) startRoot() {
+	clear(in.elems)
 	in.keys, in.elems, in.depth = in.keys[:0], in.elems[:0], 0
 }
 
@@ -69,12 +70,13 @@ func (in *interner) str(s string) any {
 	return v
 }
 
-// object is the map of the entries pushed since m: a shared one with the same entries, or a
-// new one.
-func (in *interner) object(m mark, sorted bool) any {
+// object is the map (a *jsonObject when ordered) of the entries pushed since m: a shared one
+// with the same entries, or a new one. inOrder says that the entries come in encoding/json's
+// order (a struct's fields); else (a Go map's) an ordered object sorts them.
+func (in *interner) object(m mark, inOrder bool) any {
 	keys, elems := in.keys[m.keys:], in.elems[m.elems:]
 	defer in.leave(m)
-	if in.ordered && !sorted {
+	if in.ordered && !inOrder {
 		sort.Sort(entries{keys, elems})
 	}
 	if in.depth == 1 { // the root

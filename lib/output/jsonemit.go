@@ -62,14 +62,20 @@ func (e *jsonEmitter) item(b *bytes.Buffer, item any) error {
 
 // walk is the item as the emitter writes it: walked into shared values.
 func (e *jsonEmitter) walk(item any) (any, error) {
-	if len(e.in.values)+len(e.in.strs)+len(e.quoted) > e.limit {
+	e.bound()
+	return walker{ints: true, raw: true, in: e.in}.root(item)
+}
+
+// bound forgets what is kept once it passes the limit.
+func (e *jsonEmitter) bound() {
+	if len(e.in.values)+len(e.in.strs)+len(e.quoted)+len(e.blocks) > e.limit {
 		e.forget()
 	}
-	return walker{ints: true, raw: true, in: e.in}.root(item)
 }
 
 // write writes the walked item v (nil if the walk failed), else encoding/json's text of item.
 func (e *jsonEmitter) write(b *bytes.Buffer, v, item any) error {
+	e.bound() // items walked ahead by another emitter come here without walk
 	start := b.Len()
 	if v != nil && e.value(b, v, itemLevel, false) {
 		return nil

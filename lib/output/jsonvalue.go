@@ -210,10 +210,10 @@ func (w walker) walkMap(v reflect.Value, info *typeInfo) (any, error) {
 
 // object builds a map: directly, or with the interner on its stacks.
 type object struct {
-	in     *interner
-	at     mark
-	m      map[string]any
-	sorted bool // its entries come in encoding/json's order (a struct's fields)
+	in      *interner
+	at      mark
+	m       map[string]any
+	inOrder bool // its entries come in encoding/json's order (a struct's fields)
 }
 
 func (w walker) newObject(n int) object {
@@ -236,7 +236,7 @@ func (o object) done() any {
 	if o.in == nil {
 		return o.m
 	}
-	return o.in.object(o.at, o.sorted)
+	return o.in.object(o.at, o.inOrder)
 }
 
 // drop abandons the map.
@@ -351,7 +351,7 @@ func (w walker) walkStruct(v reflect.Value, info *typeInfo) (any, error) {
 		return w.viaJSON(v)
 	}
 	o := w.newObject(len(info.fields))
-	o.sorted = true
+	o.inOrder = true
 	for _, f := range info.fields {
 		fv := v.Field(f.index)
 		if f.omitEmpty && emptyValue(fv) {

@@ -12,7 +12,7 @@ export GOTOOLCHAIN := $(GO_TOOLCHAIN)
 MODULE   := github.com/osc-coco/kubectl-plugins
 PLUGINS  := teecheck coco shoot demoingress
 # The helpers beside a plugin that run its commands needing Helm or Gardener (lib/cli.Helped).
-HELPERS  := coco/coco-helm demoingress/demoingress-helm teecheck/teecheck-fleet
+HELPERS  := coco/coco-helm demoingress/demoingress-helm teecheck/teecheck-fleet shoot/shoot-garden
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)

@@ -2,8 +2,8 @@
 # What each shipped binary must not link (issue #29): Go runs every linked package's init at
 # start-up, so a plugin pays for Helm or Gardener in every command, version and --help included.
 # Helm is linked only by the helpers that run the Helm commands (lib/cli.Helped: coco-helm,
-# demoingress-helm); Gardener by kubectl-shoot and the helpers (teecheck-fleet runs
-# teecheck nodes --shoots, coco-helm coco status --shoots).
+# demoingress-helm); Gardener only by the helpers (shoot-garden runs every kubectl shoot
+# command, teecheck-fleet teecheck nodes --shoots, coco-helm coco status --shoots).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -20,5 +20,6 @@ check() { # package, forbidden import path prefixes...
 check ./plugins/teecheck helm.sh/ github.com/gardener/
 check ./plugins/coco helm.sh/ github.com/gardener/
 check ./plugins/demoingress helm.sh/ github.com/gardener/
-check ./plugins/shoot helm.sh/
+check ./plugins/shoot helm.sh/ github.com/gardener/
+check ./plugins/shoot/shoot-garden helm.sh/
 exit $fail

@@ -23,7 +23,7 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/names"
 	coco "github.com/osc-coco/kubectl-plugins/plugins/coco/cmd/helmcmd"
 	demoingress "github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
-	shoot "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	shoot "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd/fleetcmd"
 )
 

@@ -1,5 +1,6 @@
 // kubectl-shoot gives Gardener access from the terminal: garden config, gardenlogin checks,
-// shoots, machine types, create, kubeconfig, use, wait and delete.
+// shoots, machine types, create, kubeconfig, use, wait and delete. Its commands run in
+// shoot-garden beside it (package cmd says why).
 package main
 
 import (

@@ -58,7 +58,8 @@ func testbin(what string) (string, error) {
 
 // BuildPlugins builds kubectl-<name> for each plugin into dir, as the Makefile does (one go
 // build), with the given version linked in, and the helper a plugin ships beside it
-// (plugins/<name>/<name>-*: coco-helm, demoingress-helm, teecheck-fleet; lib/cli.Helped).
+// (plugins/<name>/<name>-*: coco-helm, demoingress-helm, teecheck-fleet, shoot-garden;
+// lib/cli.Helped).
 func BuildPlugins(dir, version string, names ...string) error {
 	root, err := RepoRoot()
 	if err != nil {

@@ -40,6 +40,7 @@ var helped = map[string]struct {
 	"coco":        {[]string{"install", "--help"}, 0, "--method"},
 	"demoingress": {[]string{"install", "--help"}, 0, "--controller"},
 	"teecheck":    {[]string{"nodes", "--shoots", "all", "--parallel", "0"}, 2, "--parallel must be at least 1"},
+	"shoot":       {[]string{"create", "--help"}, 0, "--machine-type"},
 }
 
 const snapshotTag = "v0.0.0" // goreleaser's tag in a snapshot of a repository without tags

@@ -12,7 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

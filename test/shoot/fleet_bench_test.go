@@ -16,7 +16,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/cli"
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	teecheck "github.com/osc-coco/kubectl-plugins/plugins/teecheck/cmd/fleetcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )

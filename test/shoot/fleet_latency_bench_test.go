@@ -18,7 +18,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/osc-coco/kubectl-plugins/lib/tee"
-	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

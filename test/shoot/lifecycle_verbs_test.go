@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

@@ -15,7 +15,7 @@ import (
 	gardencore "github.com/gardener/gardener/pkg/client/core/clientset/versioned"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	"github.com/osc-coco/kubectl-plugins/test/gardenharness"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )

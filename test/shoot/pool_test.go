@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+	cmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd/gardencmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 

@@ -13,8 +13,9 @@ import (
 
 // TreesAgree checks a plugin against its helper (lib/cli.Helped, HelpedWhen): the plugin hands
 // exactly the commands want (paths below the root, "trustee install") to helper, lists each with
-// the real command's one-line help (and, where it declares the command whole, its flags), and
-// the helper's tree (full) has a real command for every one.
+// the real command's one-line help and aliases (and, where it declares the command whole, its
+// flags), declares the same global flags, and the helper's tree (full) has a real command for
+// every one.
 func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ...string) {
 	t.Helper()
 	helped := cli.HelpedCommands(light)
@@ -31,6 +32,10 @@ func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ..
 			t.Errorf("%s: helper %q, want %q", path, h, helper)
 		}
 	}
+	// the root's flags: the plugin parses them to find the command, and lists them in its help
+	if l, f := light.PersistentFlags().FlagUsages(), full.PersistentFlags().FlagUsages(); l != f {
+		t.Errorf("the plugin's global flags\n%s\nthe helper's\n%s", l, f)
+	}
 	if left := cli.HelpedCommands(full); len(left) != 0 {
 		t.Fatalf("%s's tree still hands on %v", helper, left)
 	}
@@ -42,6 +47,9 @@ func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ..
 		}
 		if l.Short != f.Short {
 			t.Errorf("%s: listed as %q, is %q", entry, l.Short, f.Short)
+		}
+		if !slices.Equal(l.Aliases, f.Aliases) { // cobra finds a command by its aliases
+			t.Errorf("%s: aliases %v, the helper's %v", entry, l.Aliases, f.Aliases)
 		}
 		// a command the plugin declares whole (HelpedWhen) has the helper's flags, as its help says
 		if !l.DisableFlagParsing && l.LocalFlags().FlagUsages() != f.LocalFlags().FlagUsages() {

@@ -1,7 +1,8 @@
 // Package fleetflag declares the flags of a read over the shoots of a Gardener project
 // (--shoots, -p, --garden, --garden-config, --parallel, --no-cache) and links no Gardener
 // package: kubectl-teecheck declares them for its help and hands command lines that use them to
-// teecheck-fleet (lib/cli.HelpedWhen); lib/garden binds them for the read itself.
+// teecheck-fleet (lib/cli.HelpedWhen), kubectl-shoot declares --garden and --garden-config for
+// shoot-garden; lib/garden binds them for the read itself.
 package fleetflag
 
 import "github.com/spf13/pflag"

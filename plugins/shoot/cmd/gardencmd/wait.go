@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"fmt"
 	"time"
@@ -23,7 +25,7 @@ func newWaitCommand(a *gardenAccess) *cobra.Command {
 	o := &WaitOptions{a: a, For: forReconciled, Timeout: 30 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "wait NAME [--for reconciled|deleted]",
-		Short: "Wait until a shoot is reconciled (its last operation succeeded) or deleted",
+		Short: shootcmd.WaitShort,
 		Long: `Follows the shoot with a watch and shows its last operation as a progress bar on a terminal.
 Ends with exit code 0 when the shoot is reconciled (or gone, with --for deleted), 1 when Gardener
 reports the operation as Failed or --timeout passes (the last errors are printed).`,

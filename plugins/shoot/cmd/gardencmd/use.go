@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"fmt"
 	"os"
@@ -29,7 +31,7 @@ func newUseCommand(a *gardenAccess) *cobra.Command {
 	o := &UseOptions{a: a}
 	cmd := &cobra.Command{
 		Use:   "use NAME [--shell bash|zsh|fish|powershell]",
-		Short: "Make sure the shoot's kubeconfig exists and print the line that sets KUBECONFIG",
+		Short: shootcmd.UseShort,
 		Long: `A plugin cannot change its parent shell's environment, so 'use' prints the command and you
 evaluate it:
 

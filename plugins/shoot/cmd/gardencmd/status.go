@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"fmt"
 	"io"
@@ -41,7 +43,7 @@ func newStatusCommand(a *gardenAccess) *cobra.Command {
 	o := &StatusOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}, Named: true}}
 	cmd := &cobra.Command{
 		Use:               "status NAME",
-		Short:             "Show a shoot's last operation, progress, conditions and last errors",
+		Short:             shootcmd.StatusShort,
 		Args:              cli.ExactArgs(1, "the shoot name"),
 		ValidArgsFunction: completeShoots(a),
 		RunE:              cli.RunE(withGarden(a, o)),

@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +22,7 @@ import (
 func newConfigCommand(a *gardenAccess) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "Read and edit the garden config shared with gardenctl and gardenlogin",
+		Short: shootcmd.ConfigShort,
 		Long: `The garden config lists your gardens: an identity, the garden kubeconfig, and optional
 context, alias, patterns and default access level. The file is found as gardenctl-v2 finds it:
 name $GCTL_CONFIG_NAME (without extension; default gardenctl-v2) in $GCTL_HOME, then ~/.garden.

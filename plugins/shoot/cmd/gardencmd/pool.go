@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"errors"
 	"fmt"
@@ -64,7 +66,7 @@ type PoolInfo struct {
 }
 
 func newPoolCommand(a *gardenAccess) *cobra.Command {
-	cmd := &cobra.Command{Use: "pool", Short: "List, add, scale and delete a shoot's worker pools"}
+	cmd := &cobra.Command{Use: "pool", Short: shootcmd.PoolShort}
 	mk := func(action, use, short string, args int) (*PoolOptions, *cobra.Command) {
 		o := &PoolOptions{a: a, action: action, DryRun: cli.DryRunNone, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}}
 		c := &cobra.Command{Use: use, Short: short, Args: cli.ExactArgs(args, strings.TrimPrefix(use, action+" ")), RunE: cli.RunE(withGarden(a, o)), ValidArgsFunction: completeShoots(a)}

@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"fmt"
 	"io"
@@ -43,8 +45,8 @@ func newMachineTypesCommand(a *gardenAccess) *cobra.Command {
 	o := &MachineTypesOptions{a: a}
 	cmd := &cobra.Command{
 		Use:     "machine-types",
-		Aliases: []string{"mt"},
-		Short:   "List the machine types of the project's cloud profile (name, CPU, GPU, memory, storage, architecture)",
+		Aliases: shootcmd.MachineTypesAliases,
+		Short:   shootcmd.MachineTypesShort,
 		Example: `  # machine types with at least 8 CPUs and 32Gi in zone eu-de-1a
   kubectl shoot machine-types --region eu-de-1 --zone eu-de-1a --min-cpu 8 --min-memory 32Gi`,
 		Args: cli.NoArgs,

@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"io"
 	"sort"
@@ -39,8 +41,8 @@ func newListCommand(a *gardenAccess) *cobra.Command {
 	o := &ListOptions{a: a}
 	cmd := &cobra.Command{
 		Use:     "list",
-		Aliases: []string{"ls"},
-		Short:   "List the shoots of a project (-A: of every project you can see)",
+		Aliases: shootcmd.ListAliases,
+		Short:   shootcmd.ListShort,
 		Long: `Prints the columns of 'kubectl get shoots' on the garden; -o wide adds seed, purpose and the
 five shoot conditions.`,
 		Args: cli.NoArgs,

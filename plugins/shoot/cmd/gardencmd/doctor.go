@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"fmt"
 	"io"
@@ -45,7 +47,7 @@ func newDoctorCommand(a *gardenAccess) *cobra.Command {
 	o := &DoctorOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}, Timeout: 30 * time.Second}
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check gardenlogin, kubelogin, the garden config and kubeconfig, and that the garden answers",
+		Short: shootcmd.DoctorShort,
 		Long: `Checks, in order: kubectl-gardenlogin on PATH (and its version), kubectl-oidc_login (kubelogin),
 the garden config (gardenctl's rules), the file gardenlogin reads (its own search order:
 $GL_HOME, ~/.garden/gardenlogin.yaml, then gardenctl-v2.yaml) and whether it has the garden,

@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -36,7 +38,7 @@ func newDeleteCommand(a *gardenAccess) *cobra.Command {
 	o := &DeleteOptions{a: a, Timeout: 30 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "delete NAME",
-		Short: "Delete a shoot (asks you to type its name, or --yes)",
+		Short: shootcmd.DeleteShort,
 		Long: `Deletes the shoot and everything in it: its nodes, volumes and load balancers (and their
 floating IPs) are released. You are asked to type the shoot's name; --yes skips the question
 (needed when stdin is not a terminal). The command sets the annotation

@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -56,7 +58,7 @@ func newCreateCommand(a *gardenAccess) *cobra.Command {
 	o := &CreateOptions{a: a, out: output.Flags{Allowed: []output.Format{output.Human, output.JSON, output.YAML}}, Workers: "1:2", Timeout: 30 * time.Minute}
 	cmd := &cobra.Command{
 		Use:   "create NAME --machine-type TYPE",
-		Short: "Create an OpenStack shoot, checked against the cloud profile first",
+		Short: shootcmd.CreateShort,
 		Long: `Builds the Shoot the Gardener dashboard would: the cloud profile reference, the project's
 OpenStack credentials binding, an OpenStack InfrastructureConfig (floating pool, worker network) and
 ControlPlaneConfig (load balancer provider), calico networking and one worker pool. Defaults come

@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +41,7 @@ func newKubeconfigCommand(a *gardenAccess) *cobra.Command {
 	o := &KubeconfigOptions{a: a, Expiration: time.Hour}
 	cmd := &cobra.Command{
 		Use:   "kubeconfig NAME [-o FILE|-]",
-		Short: "Write a shoot's gardenlogin kubeconfig (or, with --admin, a short-lived admin kubeconfig)",
+		Short: shootcmd.KubeconfigShort,
 		Long: `Writes the kubeconfig the dashboard offers as "Kubeconfig - Gardenlogin": no credentials inside,
 kubectl-gardenlogin fetches a short-lived client certificate through your garden login each time.
 As gardenctl writes it: a cluster and context for each kube-apiserver address (external,

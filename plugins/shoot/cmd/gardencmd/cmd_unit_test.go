@@ -1,4 +1,4 @@
-package cmd
+package gardencmd
 
 import (
 	"context"
@@ -117,7 +117,7 @@ func TestLifecycleOnFakes(t *testing.T) {
 // osProfile is test/fixtures/garden's CloudProfile (the guide's machine types).
 func osProfile(t *testing.T) *gardencorev1beta1.CloudProfile {
 	t.Helper()
-	data, err := os.ReadFile("../../../test/fixtures/garden/cloudprofile.yaml")
+	data, err := os.ReadFile("../../../../test/fixtures/garden/cloudprofile.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

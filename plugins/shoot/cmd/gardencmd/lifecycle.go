@@ -1,6 +1,8 @@
-package cmd
+package gardencmd
 
 import (
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
+
 	"context"
 	"errors"
 	"fmt"
@@ -59,12 +61,14 @@ func (r LifecycleResult) ObjectNames() []string {
 	return []string{"shoot.core.gardener.cloud/" + r.Shoot}
 }
 
-var lifecycleHelp = map[lifecycle.Verb]string{
-	lifecycle.Hibernate: "Hibernate a shoot: Gardener scales its workers and control plane to zero (spec.hibernation.enabled)",
-	lifecycle.WakeUp:    "Wake a hibernated shoot up (spec.hibernation.enabled=false)",
-	lifecycle.Reconcile: "Ask Gardener to reconcile a shoot now (gardener.cloud/operation=reconcile)",
-	lifecycle.Retry:     "Retry a shoot whose last operation failed (gardener.cloud/operation=retry)",
-	lifecycle.Maintain:  "Run the shoot's maintenance now, outside its time window (gardener.cloud/operation=maintain)",
+// lifecycleHelp is each verb's one-line help, as kubectl-shoot lists it.
+func lifecycleHelp(v lifecycle.Verb) string {
+	for _, l := range shootcmd.LifecycleShort {
+		if l.Verb == string(v) {
+			return l.Short
+		}
+	}
+	return ""
 }
 
 func newLifecycleCommands(a *gardenAccess) []*cobra.Command {
@@ -78,8 +82,8 @@ func newLifecycleCommands(a *gardenAccess) []*cobra.Command {
 			}}
 		cmd := &cobra.Command{
 			Use:   string(v) + " NAME",
-			Short: lifecycleHelp[v],
-			Long: lifecycleHelp[v] + `.
+			Short: lifecycleHelp(v),
+			Long: lifecycleHelp(v) + `.
 
 Checks that you may patch the shoot first; a shoot already in the asked-for state (or with the
 operation already requested) is left unchanged and says so. --wait follows the shoot with a
@@ -108,7 +112,7 @@ func newRotateCredentialsCommand(a *gardenAccess) *cobra.Command {
 	kind := "all"
 	cmd := &cobra.Command{
 		Use:   "rotate-credentials NAME start|complete [--kind all|ca|service-account-key|etcd-encryption-key|ssh-keypair|observability]",
-		Short: "Rotate a shoot's credentials in Gardener's two steps (start, then complete once clients use the new ones)",
+		Short: shootcmd.RotateCredsShort,
 		Long: `Sets Gardener's rotation operation (gardener.cloud/operation=rotate-<kind>-start or -complete, as
 Gardener v1.150 names them). start prepares new credentials next to the old ones (phase
 Prepared); complete removes the old ones, which Gardener allows only once the phase is Prepared:

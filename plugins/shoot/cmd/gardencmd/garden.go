@@ -1,7 +1,9 @@
-package cmd
+package gardencmd
 
 import (
 	"context"
+
+	shootcmd "github.com/osc-coco/kubectl-plugins/plugins/shoot/cmd"
 
 	gardencorev1beta1 "github.com/gardener/gardener/pkg/apis/core/v1beta1"
 
@@ -23,7 +25,7 @@ type gardenAccess struct {
 func (a *gardenAccess) addFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	a.flags.AddFlags(root, f)
-	a.flags.AddProjectFlag(root, f, a.g, "Gardener project (default: from the garden kubeconfig's namespace, or the only project you can see)")
+	a.flags.AddProjectFlag(root, f, a.g, shootcmd.ProjectUsage)
 }
 
 func (a *gardenAccess) location() gardenconfig.Location { return a.flags.Location() }

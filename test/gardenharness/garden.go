@@ -8,6 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 
 	gardenerenvtest "github.com/gardener/gardener/test/envtest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -86,11 +91,24 @@ func (g *Garden) Apply(ctx context.Context, path string) error {
 		if len(u.Object) == 0 {
 			continue
 		}
-		if err := g.Client.Create(ctx, u); err != nil {
+		if err := retry.OnError(admissionLag, referenceNotSeenYet, func() error { return g.Client.Create(ctx, u) }); err != nil {
 			return fmt.Errorf("create %s %s: %w", u.GetKind(), u.GetName(), err)
 		}
 	}
 	return nil
+}
+
+// admissionLag bounds the retries of a create whose admission did not see yet what the file
+// created just before it (about 25 s in all).
+var admissionLag = wait.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 10, Cap: 5 * time.Second}
+
+// referenceNotSeenYet is the error of Gardener's admission plugins when an object refers to one
+// created a moment before: they read references through informers, which can lag behind the
+// create (a Shoot naming its CredentialsBinding: 'Internal error occurred:
+// credentialsbinding.security.gardener.cloud "osc-eco-openstack" not found', seen on a cold,
+// busy machine). Any other error fails at once.
+func referenceNotSeenYet(err error) bool {
+	return apierrors.IsInternalError(err) && strings.Contains(err.Error(), "not found")
 }
 
 // UserKubeconfig writes a kubeconfig for a user authenticated by a client certificate, with the

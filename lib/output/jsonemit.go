@@ -3,7 +3,6 @@ package output
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -20,7 +19,7 @@ import (
 type jsonEmitter struct {
 	in     *interner
 	quoted map[string][]byte
-	blocks map[blockKey]blockText
+	blocks blockTexts
 	limit  int // forget all when more are kept
 }
 
@@ -31,7 +30,7 @@ func newJSONEmitter() *jsonEmitter {
 }
 
 func (e *jsonEmitter) forget() {
-	e.in, e.quoted, e.blocks = newInterner(), map[string][]byte{}, map[blockKey]blockText{}
+	e.in, e.quoted, e.blocks = newInterner(), map[string][]byte{}, blockTexts{}
 	e.in.ordered = true
 }
 
@@ -89,15 +88,10 @@ func (e *jsonEmitter) write(b *bytes.Buffer, v, item any) error {
 // value writes v at nesting level n (its closing bracket indented n times); kept says whether
 // a map or list may be kept (it is below the root).
 func (e *jsonEmitter) value(b *bytes.Buffer, v any, n int, kept bool) bool {
+	if writePlain(b, v) {
+		return true
+	}
 	switch t := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(t))
-	case int64:
-		b.WriteString(strconv.FormatInt(t, 10))
-	case uint64:
-		b.WriteString(strconv.FormatUint(t, 10))
 	case string:
 		b.Write(e.quote(t))
 	case float64: // encoding/json's own format
@@ -167,25 +161,12 @@ func (e *jsonEmitter) newline(b *bytes.Buffer, n int) {
 	}
 }
 
-// block writes a map or list with write, or from its kept text: one that is kept (below the
-// root) and was written before is kept the second time.
+// block writes a map or list with write, or from its kept text when it is below the root (keep).
 func (e *jsonEmitter) block(b *bytes.Buffer, k blockKey, keep bool, write func() bool) bool {
 	if !keep {
 		return write()
 	}
-	kept, seen := e.blocks[k]
-	if kept.done {
-		b.Write(kept.text)
-		return kept.ok
-	}
-	start := b.Len()
-	ok := write()
-	if seen {
-		e.blocks[k] = blockText{text: bytes.Clone(b.Bytes()[start:]), ok: ok, done: true}
-	} else {
-		e.blocks[k] = blockText{}
-	}
-	return ok
+	return e.blocks.write(b, k, write)
 }
 
 // quote is encoding/json's text of s (HTML characters escaped, as Marshal escapes them).

@@ -31,7 +31,7 @@ type yamlEmitter struct {
 	scalars map[string]scalarText
 	keys    map[string]scalarText
 	orders  map[string][]string // key set -> order, nil when go-yaml's cannot be read
-	blocks  map[blockKey]blockText
+	blocks  blockTexts
 	limit   int // forget all when more are kept
 }
 
@@ -105,7 +105,7 @@ func (e *yamlEmitter) prefetch() {
 
 // forget drops every value, string and text kept.
 func (e *yamlEmitter) forget() {
-	e.in, e.blocks = newInterner(), map[blockKey]blockText{}
+	e.in, e.blocks = newInterner(), blockTexts{}
 	e.in.noteFresh = true
 	e.scalars, e.keys, e.orders = map[string]scalarText{}, map[string]scalarText{}, map[string][]string{}
 }
@@ -124,15 +124,35 @@ func (e *yamlEmitter) value(item any) (any, error) {
 type blockKey struct {
 	p      unsafe.Pointer // the map, or the list's array
 	n      int
-	col    int
+	col    int // the column it starts at (YAML), or its nesting (JSON)
 	inline bool
 }
 
 // blockText is a block's text once written twice (done); seen once, it is empty.
 type blockText struct {
 	text []byte
-	ok   bool // the emitter wrote it: else the item is go-yaml's
+	ok   bool // the emitter wrote it: else the item is left to the library
 	done bool
+}
+
+// blockTexts keeps the text of the shared maps and lists an emitter writes again and again.
+type blockTexts map[blockKey]blockText
+
+// write writes the block k with write, or its kept text; it keeps the text the second time.
+func (t blockTexts) write(b *bytes.Buffer, k blockKey, write func() bool) bool {
+	kept, seen := t[k]
+	if kept.done {
+		b.Write(kept.text)
+		return kept.ok
+	}
+	start := b.Len()
+	ok := write()
+	if seen {
+		t[k] = blockText{text: bytes.Clone(b.Bytes()[start:]), ok: ok, done: true}
+	} else {
+		t[k] = blockText{}
+	}
+	return ok
 }
 
 // scalarText is go-yaml's text of a string on one line; ok is false when it takes more.
@@ -174,24 +194,12 @@ func (e *yamlEmitter) block(b *bytes.Buffer, v any, col int, inline bool) bool {
 	case []any:
 		k.p, k.n = unsafe.Pointer(unsafe.SliceData(t)), len(t)
 	}
-	kept, seen := e.blocks[k]
-	if kept.done {
-		b.Write(kept.text)
-		return kept.ok
-	}
-	start := b.Len()
-	var ok bool
-	if m, isMap := v.(map[string]any); isMap {
-		ok = e.mapping(b, m, col, inline)
-	} else {
-		ok = e.sequence(b, v.([]any), col, inline)
-	}
-	if seen { // the second time: keep it
-		e.blocks[k] = blockText{text: bytes.Clone(b.Bytes()[start:]), ok: ok, done: true}
-	} else {
-		e.blocks[k] = blockText{}
-	}
-	return ok
+	return e.blocks.write(b, k, func() bool {
+		if m, isMap := v.(map[string]any); isMap {
+			return e.mapping(b, m, col, inline)
+		}
+		return e.sequence(b, v.([]any), col, inline)
+	})
 }
 
 // sequence writes l's items at column col; inline puts the first "- " where the line is.
@@ -263,8 +271,9 @@ func (e *yamlEmitter) mapping(b *bytes.Buffer, m map[string]any, col int, inline
 	return true
 }
 
-// scalarLine writes a scalar that starts at column col, and the line's end.
-func (e *yamlEmitter) scalarLine(b *bytes.Buffer, v any, col int) bool {
+// writePlain writes the scalars whose text YAML and JSON share: null, booleans and integers;
+// false for any other value.
+func writePlain(b *bytes.Buffer, v any) bool {
 	switch t := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -276,6 +285,19 @@ func (e *yamlEmitter) scalarLine(b *bytes.Buffer, v any, col int) bool {
 		b.WriteString(strconv.Itoa(t))
 	case uint64:
 		b.WriteString(strconv.FormatUint(t, 10))
+	default:
+		return false
+	}
+	return true
+}
+
+// scalarLine writes a scalar that starts at column col, and the line's end.
+func (e *yamlEmitter) scalarLine(b *bytes.Buffer, v any, col int) bool {
+	if writePlain(b, v) {
+		b.WriteByte('\n')
+		return true
+	}
+	switch t := v.(type) {
 	case string:
 		st := e.scalar(t)
 		if !st.ok || col+utf8.RuneCountInString(st.text) > bestWidth {

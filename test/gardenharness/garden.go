@@ -99,8 +99,9 @@ func (g *Garden) Apply(ctx context.Context, path string) error {
 }
 
 // admissionLag bounds the retries of a create whose admission did not see yet what the file
-// created just before it (about 25 s in all).
-var admissionLag = wait.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 10, Cap: 5 * time.Second}
+// created just before it: ten tries, 25.5 s of waits in all (no Cap: apimachinery's backoff stops
+// at the first wait that would pass it).
+var admissionLag = wait.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 10}
 
 // referenceNotSeenYet is the error of Gardener's admission plugins when an object refers to one
 // created a moment before: they read references through informers, which can lag behind the

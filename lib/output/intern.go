@@ -1,6 +1,8 @@
 package output
 
 import (
+	"bytes"
+	"encoding/json"
 	"hash/maphash"
 	"math"
 	"reflect"
@@ -171,6 +173,8 @@ func (in *interner) hash(v any) uint64 {
 		return mix(uint64(uintptr(unsafe.Pointer(unsafe.SliceData(t)))) ^ uint64(len(t)))
 	case *jsonObject:
 		return mix(uint64(uintptr(unsafe.Pointer(t))))
+	case json.RawMessage: // new on every walk: by its text, else every one lands in one bucket
+		return maphash.Bytes(in.seed, t)
 	}
 	return 7
 }
@@ -219,6 +223,9 @@ func same(a, b any) bool {
 	case *jsonObject:
 		y, ok := b.(*jsonObject)
 		return ok && x == y
+	case json.RawMessage:
+		y, ok := b.(json.RawMessage)
+		return ok && bytes.Equal(x, y)
 	case []any:
 		y, ok := b.([]any)
 		return ok && len(x) == len(y) && (len(x) == 0 || unsafe.SliceData(x) == unsafe.SliceData(y))

@@ -208,7 +208,7 @@ func (l oddList) ListItem(i int) any { return &l.Items[i] }
 // it fails.
 func TestJSONEmitterEqualsEncodingJSON(t *testing.T) {
 	r := rand.New(rand.NewSource(11))
-	o := odd{Plain: "<p>&", Renamed: "r", Bytes: []byte("hi"), IntKeys: map[int]string{2: "b", 10: "a"}, TextKeys: map[textKey]int{"k": 1},
+	o := odd{Plain: "<p>&", Renamed: "r", Number: "1e3", Bytes: []byte("hi"), IntKeys: map[int]string{2: "b", 10: "a"}, TextKeys: map[textKey]int{"k": 1},
 		F32: 0.1, Big: 1<<62 + 1, U: math.MaxUint64, Bad: "a\xffb", Any: []int{1, 2}, PtrPtr: &ptrMarshaler{}, Emb: embedded{inner: inner{A: "x"}, C: "c"},
 		Arr: [2]inner{{A: "1"}, {B: 2}}, Nested: map[string][]any{"n": {1.5, "s", nil, map[string]any{"k": true}}}, Iface: valMarshaler{}, Unicode: "日本\u2028"}
 	lists := []ItemList{oddList{Kind: "OddList", Items: []odd{o, {}, o, o}}}
@@ -257,3 +257,52 @@ type aheadAnyList struct {
 }
 
 func (l aheadAnyList) Ahead() *Ahead { return l.a }
+
+type cycle struct {
+	Name string `json:"name"`
+	Next *cycle `json:"next"`
+}
+
+// A value that reaches itself fails as encoding/json fails (it finds the cycle), where a walk
+// without end would overflow the stack; a json.Number that is not a number too.
+func TestWalkRefusesWhatEncodingJSONRefuses(t *testing.T) {
+	c := &cycle{Name: "a"}
+	c.Next = c
+	for name, v := range map[string]any{"cycle": c, "number": struct{ N json.Number }{"x"}} {
+		_, want := json.Marshal(v)
+		if want == nil {
+			t.Fatalf("%s: encoding/json takes it", name)
+		}
+		if _, err := jsonValue(v); err == nil || err.Error() != want.Error() {
+			t.Errorf("%s: walked: %v, want %v", name, err, want)
+		}
+		l := anyList{Items: []map[string]any{{"v": v}}}
+		if err := Print(&bytes.Buffer{}, JSON, l); err == nil || !strings.Contains(err.Error(), want.Error()) {
+			t.Errorf("%s: -o json: %v, want %v", name, err, want)
+		}
+	}
+}
+
+// Values that encoding/json writes (custom marshalers) are shared like the rest: by their text.
+func TestMarshaledValuesShared(t *testing.T) {
+	type check struct {
+		Name string       `json:"name"`
+		At   valMarshaler `json:"at"`
+	}
+	type item struct {
+		Name   string  `json:"name"`
+		Checks []check `json:"checks"`
+	}
+	e := newJSONEmitter()
+	var checks []any
+	for i := range 3 {
+		v, err := e.walk(&item{Name: fmt.Sprint(i), Checks: []check{{Name: "ready"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks = append(checks, v.(*jsonObject).vals[1])
+	}
+	if !same(checks[0], checks[1]) || !same(checks[1], checks[2]) {
+		t.Error("equal checks with a marshalled field were not shared")
+	}
+}

@@ -38,6 +38,8 @@ type walker struct {
 	kube bool      // numbers as apimachinery's json.Unmarshal gives them (kubeValue)
 	in   *interner // if set, equal maps, lists and strings below the root are shared
 	raw  bool      // what the walk leaves to encoding/json stays its compact text
+	// depth is how many values deep the walk is.
+	depth int
 }
 
 // root walks v from its top.
@@ -51,6 +53,7 @@ func (w walker) root(v any) (any, error) {
 var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	numberType        = reflect.TypeFor[json.Number]()
 )
 
 func (w walker) walk(v reflect.Value) (any, error) {
@@ -60,9 +63,14 @@ func (w walker) walk(v reflect.Value) (any, error) {
 	return w.walkAs(v, infoOf(v.Type()))
 }
 
+// maxDepth is how deep the walk goes before it leaves the rest to encoding/json, which finds
+// cycles (it starts looking past 1,000 levels of pointers, maps and slices).
+const maxDepth = 1000
+
 // walkAs walks v, whose type's info is known.
 func (w walker) walkAs(v reflect.Value, info *typeInfo) (any, error) {
-	if info.marshals {
+	w.depth++
+	if info.marshals || w.depth > maxDepth {
 		return w.viaJSON(v)
 	}
 	switch v.Kind() {
@@ -277,7 +285,8 @@ func infoOf(t reflect.Type) *typeInfo {
 
 func computeInfo(t reflect.Type) *typeInfo {
 	ti := &typeInfo{t: t, marshals: t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) ||
-		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)}
+		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) ||
+		t == numberType} // encoding/json writes a json.Number bare, and refuses one that is not a number
 	switch t.Kind() {
 	case reflect.Struct:
 		ti.fields, ti.walked = computeFields(t)

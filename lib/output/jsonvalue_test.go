@@ -63,6 +63,7 @@ type odd struct {
 	Unicode   string            `json:"ünï"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	ZeroFloat float64           `json:"zeroFloat,omitempty"`
+	Number    json.Number       `json:"number"` // written bare
 }
 
 // The walk gives what encoding/json's text, decoded, gives: for every rule it models and every
@@ -70,7 +71,7 @@ type odd struct {
 func TestJSONValueEqualsRoundTrip(t *testing.T) {
 	o := odd{Plain: "p", Renamed: "r", Skipped: "s", unexp: "u", OmitZero: time.Unix(5, 0).UTC(), Str: 7, Bytes: []byte("hi"),
 		EmptyMap: map[string]int{}, IntKeys: map[int]string{2: "b", 10: "a"}, TextKeys: map[textKey]int{"k": 1}, Time: time.Date(2026, 12, 7, 1, 2, 3, 4, time.UTC),
-		F32: 0.1, Big: 1<<62 + 1, U: math.MaxUint64, Bad: "a\xffb", Any: []int{1, 2}, PtrPtr: &ptrMarshaler{}, Emb: embedded{inner: inner{A: "x"}, C: "c"},
+		F32: 0.1, Big: 1<<62 + 1, U: math.MaxUint64, Bad: "a\xffb", Number: "12.50", Any: []int{1, 2}, PtrPtr: &ptrMarshaler{}, Emb: embedded{inner: inner{A: "x"}, C: "c"},
 		Arr: [2]inner{{A: "1"}, {B: 2}}, Nested: map[string][]any{"n": {1.5, "s", nil, map[string]any{"k": true}}}, Iface: valMarshaler{}, Unicode: "日本"}
 	r := rand.New(rand.NewSource(29))
 	floats := []float64{1e8, 1e20, 1e21, 2.5, math.Copysign(0, -1), 1 << 62, 1 << 63, -(1 << 63), 9007199254740993, 1e-7}

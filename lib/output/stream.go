@@ -45,8 +45,9 @@ func streamJSON(w io.Writer, l ItemList) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
 	pre := ready(l, aheadJSON)
-	emitters := make([]*jsonEmitter, runtime.GOMAXPROCS(0))
-	err = inOrder(bw, l.ListLen(), func(k, from, to int, b *bytes.Buffer) error {
+	workers := runtime.GOMAXPROCS(0) // once: the runtime may change it while this prints
+	emitters := make([]*jsonEmitter, workers)
+	err = inOrder(bw, l.ListLen(), workers, func(k, from, to int, b *bytes.Buffer) error {
 		if emitters[k] == nil {
 			emitters[k] = newJSONEmitter()
 		}
@@ -99,11 +100,12 @@ func streamYAML(w io.Writer, l ItemList) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(shell[:at])
 	bw.WriteString("items:\n")
-	emitters := make([]*yamlEmitter, runtime.GOMAXPROCS(0))
+	workers := runtime.GOMAXPROCS(0) // once: the runtime may change it while this prints
+	emitters := make([]*yamlEmitter, workers)
 	for k := range emitters {
 		emitters[k] = newYAMLEmitter()
 	}
-	err = inOrder(bw, l.ListLen(), func(k, from, to int, b *bytes.Buffer) error {
+	err = inOrder(bw, l.ListLen(), workers, func(k, from, to int, b *bytes.Buffer) error {
 		return emitters[k].items(b, l, from, to)
 	})
 	if err != nil {
@@ -148,10 +150,10 @@ func typeNumbers(v any) any {
 
 // inOrder encodes items 0..n-1 with enc on every CPU, a block of items [from, to) per
 // goroutine, and writes the blocks to w in order; memory holds one round of blocks. enc is
-// given which of GOMAXPROCS goroutines runs it (k), so that it can keep state per goroutine.
-func inOrder(w io.Writer, n int, enc func(k, from, to int, b *bytes.Buffer) error) error {
+// given which of the workers goroutines runs it (k), so that it can keep state per goroutine.
+func inOrder(w io.Writer, n, workers int, enc func(k, from, to int, b *bytes.Buffer) error) error {
 	const block = 64
-	bufs := make([]bytes.Buffer, runtime.GOMAXPROCS(0))
+	bufs := make([]bytes.Buffer, workers)
 	for start := 0; start < n; start += block * len(bufs) {
 		var g errgroup.Group
 		for k := range bufs {

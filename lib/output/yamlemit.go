@@ -113,7 +113,7 @@ func (e *yamlEmitter) forget() {
 // value is the item as the emitter writes it: walked with integers as sigs.k8s.io/yaml's
 // JSON-to-YAML step types them (int64, or uint64 beyond it; floats stay float64), and shared.
 func (e *yamlEmitter) value(item any) (any, error) {
-	if len(e.in.values)+len(e.in.strs)+len(e.scalars) > e.limit {
+	if len(e.in.values)+len(e.in.strs)+len(e.scalars)+len(e.blocks) > e.limit {
 		e.forget()
 	}
 	return walker{ints: true, in: e.in}.root(item)

@@ -98,6 +98,23 @@ func TestHelperFor(t *testing.T) {
 			t.Errorf("%q: helper %q, want %q", c.args, got, c.want)
 		}
 	}
+	// a root whose global flag's values only the helper knows (kubectl shoot --garden)
+	root.PersistentFlags().StringP("garden", "g", "", "")
+	HelpedWhen(root, "fake-helper", "garden")
+	for args, want := range map[string]string{
+		"__complete --garden ":   "fake-helper",
+		"__complete -g ":         "fake-helper",
+		"__complete -n x ":       "",
+		"--garden x":             "fake-helper",
+		"--garden x version":     "",
+		"--garden x list -l a=b": "",
+		"--garden x install":     "fake-helper",
+	} {
+		args := strings.Split(args, " ")
+		if got := helperFor(root, args); got != want {
+			t.Errorf("%q: helper %q, want %q", args, got, want)
+		}
+	}
 }
 
 func TestProvideHelped(t *testing.T) {

@@ -70,6 +70,9 @@ func NewRoot(streams genericiooptions.IOStreams) *cobra.Command {
 	fs := root.PersistentFlags()
 	fleetflag.DeclareGarden(fs, &garden, &configFile)
 	fs.StringVarP(&project, "project", "p", "", ProjectUsage)
+	// a command line with them and no command (completing --garden or -p before one) is
+	// shoot-garden's too: it knows the gardens and the projects
+	cli.HelpedWhen(root, Helper, "garden", "project")
 	helped := func(name, short string, aliases ...string) *cobra.Command { // cobra finds a command by its aliases too
 		c := cli.Helped(Helper, name, short)
 		c.Aliases = aliases

@@ -13,7 +13,7 @@ import (
 // declares the garden flags as shoot-garden does.
 func TestTreesAgree(t *testing.T) {
 	streams := genericiooptions.NewTestIOStreamsDiscard()
-	clitest.TreesAgree(t, shootcmd.NewRoot(streams), NewRoot(streams), shootcmd.Helper,
+	clitest.TreesAgree(t, shootcmd.NewRoot(streams), NewRoot(streams), shootcmd.Helper, "", // the root, with --garden or -p
 		"config", "doctor", "list", "machine-types", "create", "kubeconfig", "use", "status", "wait", "delete",
 		"hibernate", "wake-up", "reconcile", "retry", "maintain", "rotate-credentials", "pool")
 }

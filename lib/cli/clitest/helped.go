@@ -15,7 +15,7 @@ import (
 // exactly the commands want (paths below the root, "trustee install") to helper, lists each with
 // the real command's one-line help and aliases (and, where it declares the command whole, its
 // flags), declares the same global flags, and the helper's tree (full) has a real command for
-// every one.
+// every one, and no command the plugin does not list.
 func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ...string) {
 	t.Helper()
 	helped := cli.HelpedCommands(light)
@@ -35,6 +35,11 @@ func TreesAgree(t *testing.T, light, full *cobra.Command, helper string, want ..
 	// the root's flags: the plugin parses them to find the command, and lists them in its help
 	if l, f := light.PersistentFlags().FlagUsages(), full.PersistentFlags().FlagUsages(); l != f {
 		t.Errorf("the plugin's global flags\n%s\nthe helper's\n%s", l, f)
+	}
+	for _, c := range full.Commands() { // a command the helper gained is listed by the plugin too
+		if l, _, err := light.Find([]string{c.Name()}); c.IsAvailableCommand() && (err != nil || l.Name() != c.Name()) {
+			t.Errorf("%s has %q, which %s does not list", helper, c.Name(), light.CommandPath())
+		}
 	}
 	if left := cli.HelpedCommands(full); len(left) != 0 {
 		t.Fatalf("%s's tree still hands on %v", helper, left)

@@ -103,11 +103,12 @@ func (g *Garden) Apply(ctx context.Context, path string) error {
 // at the first wait that would pass it).
 var admissionLag = wait.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 10}
 
-// referenceNotSeenYet is the error of Gardener's admission plugins when an object refers to one
-// created a moment before: they read references through informers, which can lag behind the
-// create (a Shoot naming its CredentialsBinding: 'Internal error occurred:
-// credentialsbinding.security.gardener.cloud "osc-eco-openstack" not found', seen on a cold,
-// busy machine). Any other error fails at once.
+// referenceNotSeenYet is the error of Gardener's admission when an object refers to one created
+// a moment before: it reads references through informers, which can lag behind the create. The
+// ShootQuotaValidator gets a Shoot's CredentialsBinding from its lister and wraps a miss as an
+// internal error (gardener v1.150.0, plugin/pkg/shoot/quotavalidator/admission.go): 'Internal
+// error occurred: credentialsbinding.security.gardener.cloud "osc-eco-openstack" not found',
+// seen on a cold, busy machine. Any other error fails at once.
 func referenceNotSeenYet(err error) bool {
 	return apierrors.IsInternalError(err) && strings.Contains(err.Error(), "not found")
 }

@@ -10,7 +10,7 @@ bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' 
 say() { echo; bold "== $*"; }
 run() { printf '$ %s\n' "$*"; "$@" || true; }
 
-# Each phase says how long it took: a first run builds everything (about 8 minutes on 2 cores; see
+# Each phase says how long it took: a first run builds everything (about 7 minutes on 2 cores; see
 # BENCHMARKS.md), later runs reuse the caches.
 t0=$SECONDS
 took() { echo "   ($1: $((SECONDS - t0)) s)"; t0=$SECONDS; }

@@ -84,7 +84,8 @@ func TestConfidentialWorkload(t *testing.T) {
 	k := harness.StartKBSStandIn(t, pub)
 	admin := []string{"--admin-url", k.URL, "--admin-key", keyFile}
 	deploy := func(manifest string, args ...string) harness.Result {
-		return run(ctx, cp.AdminKubeconfig, append([]string{"deploy", "-n", ns, "-f", manifest, "--runtime-class", "kata-qemu-snp"}, args...)...)
+		// -f splits at commas as kubectl's does; t.TempDir of a step named with one holds one.
+		return run(ctx, cp.AdminKubeconfig, append([]string{"deploy", "-n", ns, "-f", `"` + manifest + `"`, "--runtime-class", "kata-qemu-snp"}, args...)...)
 	}
 	verify := func(pod string, args ...string) (cmd.VerifyReport, harness.Result) {
 		res := run(ctx, cp.AdminKubeconfig, append([]string{"verify", pod, "-n", ns, "-o", "json"}, args...)...)
@@ -227,7 +228,7 @@ func TestConfidentialWorkload(t *testing.T) {
 		if _, err := cp.Admin.NodeV1().RuntimeClasses().Create(ctx, &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: "runc-test"}, Handler: "runc"}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if res := run(ctx, cp.AdminKubeconfig, "deploy", "-n", ns, "-f", podManifest(t, "plain", pinned), "--runtime-class", "runc-test", "--bind=false"); res.Code != 0 {
+		if res := run(ctx, cp.AdminKubeconfig, "deploy", "-n", ns, "-f", `"`+podManifest(t, "plain", pinned)+`"`, "--runtime-class", "runc-test", "--bind=false"); res.Code != 0 {
 			t.Fatalf("runc: exit %d %s", res.Code, res.Stderr)
 		}
 		for pod, point := range map[string]string{"open": "policy", "unbound": "trustee", "plain": "runtime-class"} {

@@ -142,7 +142,7 @@ func TestDeployAgainstTheAPIServer(t *testing.T) {
 		}
 		svcOnly := filepath.Join(t.TempDir(), "svc.yaml")
 		_ = os.WriteFile(svcOnly, []byte("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {ports: [{port: 80}]}\n"), 0o600)
-		if res := run(ctx, cp.AdminKubeconfig, "deploy", "-f", svcOnly); res.Code != 2 || !strings.Contains(res.Stderr, "has no Pod, Deployment") {
+		if res := run(ctx, cp.AdminKubeconfig, "deploy", "-f", `"`+svcOnly+`"`); res.Code != 2 || !strings.Contains(res.Stderr, "has no Pod, Deployment") {
 			t.Errorf("no workload: exit %d %s", res.Code, res.Stderr)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -15,8 +16,9 @@ import (
 	"github.com/osc-coco/kubectl-plugins/lib/clierr"
 )
 
-// manifestFlags are kubectl's -f and -R: -f repeats (a path may hold a comma: no list), names a
-// file, a directory (its .json, .yaml and .yml files, as kubectl's FileExtensions) or - for stdin.
+// manifestFlags are kubectl's -f and -R: -f repeats or takes a comma-separated list (as
+// cli-runtime's FileNameFlags: a string slice), and names a file, a directory (its .json, .yaml
+// and .yml files, as kubectl's FileExtensions) or - for stdin.
 type manifestFlags struct {
 	Files     []string
 	Recursive bool
@@ -29,7 +31,12 @@ const maxManifestBytes = 8 << 20
 var manifestExtensions = []string{".json", ".yaml", ".yml"}
 
 func (m *manifestFlags) addFlags(f *pflag.FlagSet, what string) {
-	f.StringArrayVarP(&m.Files, "filename", "f", nil, what+": a file, a directory of .yaml/.yml/.json files, or - for stdin (repeat -f for more)")
+	f.StringSliceVarP(&m.Files, "filename", "f", nil, what+": a file, a directory of .yaml/.yml/.json files, or - for stdin (repeat -f, or separate with commas, for more)")
+	exts := make([]string, 0, len(manifestExtensions))
+	for _, e := range manifestExtensions {
+		exts = append(exts, strings.TrimPrefix(e, "."))
+	}
+	_ = f.SetAnnotation("filename", cobra.BashCompFilenameExt, exts) // the flag is defined just above: no error
 	f.BoolVarP(&m.Recursive, "recursive", "R", false, "read the directories -f names recursively")
 }
 
@@ -41,10 +48,10 @@ func (m manifestFlags) String() string { return strings.Join(m.Files, ", ") }
 // read parses every manifest -f names, in order.
 func (m manifestFlags) read(stdin io.Reader) ([]*unstructured.Unstructured, error) {
 	var objs []*unstructured.Unstructured
-	for _, arg := range m.Files {
+	for i, arg := range m.Files {
 		paths, err := m.expand(arg)
 		if err != nil {
-			return nil, err
+			return nil, commaHint(err, m.Files, i)
 		}
 		for _, p := range paths {
 			got, err := readManifest(p, stdin)
@@ -55,6 +62,19 @@ func (m manifestFlags) read(stdin io.Reader) ([]*unstructured.Unstructured, erro
 		}
 	}
 	return objs, nil
+}
+
+// commaHint explains a -f path that does not exist when it and the values after it, joined by
+// commas, name one that does: -f split a path holding a comma, as kubectl's does.
+func commaHint(err error, files []string, i int) error {
+	for j := i + 1; j < len(files); j++ {
+		joined := strings.Join(files[i:j+1], ",")
+		if _, serr := os.Stat(joined); serr == nil {
+			return clierr.Usagef(`quote it: -f '"`+joined+`"'`,
+				"-f splits its value at commas, as kubectl's does, and %s holds one", joined)
+		}
+	}
+	return err
 }
 
 // expand is arg's files: arg itself, or a directory's manifests (its subdirectories' with -R).

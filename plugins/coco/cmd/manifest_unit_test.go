@@ -53,7 +53,15 @@ func TestManifestFlagsAsKubectl(t *testing.T) {
 			t.Errorf("%+v: got %q, want %q", c.m, s, c.want)
 		}
 	}
-	// Through the command line: -f repeated, and a path with a comma (kept whole).
+	// Through the command line, as kubectl's -f (a pflag string slice, read as CSV): repeated, a
+	// comma-separated list, and a path holding a comma kept whole by CSV quotes.
+	f := cmdtest.OnCluster(cmdtest.SNPCluster())
+	for _, args := range [][]string{{"-f", a, "-f", b}, {"-f", a + "," + b}} {
+		r := run(f, append([]string{"undeploy", "--dry-run"}, args...)...)
+		if r.Code != 0 || !strings.Contains(r.Out, "would delete configmap/a, configmap/b") {
+			t.Fatalf("%v: exit %d %q %s", args, r.Code, r.Out, r.Err)
+		}
+	}
 	comma := filepath.Join(dir, "a,b")
 	if err := os.Mkdir(comma, 0o700); err != nil {
 		t.Fatal(err)
@@ -61,11 +69,11 @@ func TestManifestFlagsAsKubectl(t *testing.T) {
 	if err := os.Rename(b, filepath.Join(comma, "b.yml")); err != nil {
 		t.Fatal(err)
 	}
-	f := cmdtest.OnCluster(cmdtest.SNPCluster())
-	for _, args := range [][]string{{"-f", a, "-f", comma}} {
-		r := run(f, append([]string{"undeploy", "--dry-run"}, args...)...)
-		if r.Code != 0 || !strings.Contains(r.Out, "would delete configmap/a, configmap/b") {
-			t.Fatalf("%v: exit %d %q %s", args, r.Code, r.Out, r.Err)
+	for args, want := range map[string]string{`"` + comma + `"`: "would delete configmap/b", comma: "-f splits its value at commas, as kubectl's does, and " + comma + " holds one",
+		filepath.Join(dir, "x,y"): "no such file"} {
+		r := run(f, "undeploy", "--dry-run", "-f", args)
+		if !strings.Contains(r.Out+r.Err, want) {
+			t.Errorf("-f %s: exit %d %q %s, want %q", args, r.Code, r.Out, r.Err, want)
 		}
 	}
 }

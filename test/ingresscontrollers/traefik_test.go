@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
@@ -84,8 +87,24 @@ func TestTraefik(t *testing.T) {
 			t.Errorf("dry run made the IngressClass: %v", err)
 		}
 	})
-	harness.Step(t, "install: CRDs, the IngressClass nginx, the release, the floating IP", func(t *testing.T) {
+	harness.Step(t, "someone else's partial Gateway API is refused, naming who wrote it; nothing applied", func(t *testing.T) {
+		applyOneGatewayCRD(t, dyn, "someone-else")
+		r := run(t, "install", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--timeout", "20s")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "the Gateway API is partly installed") || !strings.Contains(r.Stderr, "written by someone-else") ||
+			!strings.Contains(r.Stderr, "remove the partial install") {
+			t.Fatalf("%d %s", r.Code, r.Stderr)
+		}
+		if _, err := dyn.Resource(crdGVR).Get(ctx, "gateways.gateway.networking.k8s.io", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("CRDs applied beside someone else's partial install: %v", err)
+		}
+		removeGatewayAPI(t, dyn)
+	})
+	harness.Step(t, "install completes a Gateway API install an earlier run cut short; then the IngressClass nginx, the release, the floating IP", func(t *testing.T) {
+		applyOneGatewayCRD(t, dyn, helmcmd.FieldManager) // as a run interrupted after the first CRD leaves it
 		r := run(t, "install", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--load-balancer-ip", "160.44.12.35", "--keep-floating-ip", "--timeout", "1m")
+		if !strings.Contains(r.Stderr, "note: an earlier install applied only part of the Gateway API v1.6.1 (gateways.gateway.networking.k8s.io, httproutes.gateway.networking.k8s.io missing)") {
+			t.Errorf("no note on completing the Gateway API: %s", r.Stderr)
+		}
 		for _, want := range []string{"Gateway API v1.6.1 CRDs installed", "ingressclass nginx created (controller k8s.io/ingress-nginx",
 			"release traefik installed (chart traefik 41.3.0, revision 1)", "controller deployment traefik/traefik available", "external address: 160.44.12.35"} {
 			if r.Code != 0 || !strings.Contains(r.Stdout, want) {
@@ -193,4 +212,33 @@ func removeGatewayAPI(t *testing.T, dyn dynamic.Interface) {
 		}
 		return true, ""
 	})
+}
+
+// applyOneGatewayCRD applies the first CRD of the Gateway API install file (gatewayclasses) as
+// manager, as a partial install leaves it.
+func applyOneGatewayCRD(t *testing.T, dyn dynamic.Interface, manager string) {
+	t.Helper()
+	resp, err := http.Get(crdsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := apply.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if o.GetName() != "gatewayclasses.gateway.networking.k8s.io" {
+			continue
+		}
+		if _, err := dyn.Resource(crdGVR).Apply(context.Background(), o.GetName(), o, metav1.ApplyOptions{FieldManager: manager, Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatal("the install file has no gatewayclasses CRD")
 }

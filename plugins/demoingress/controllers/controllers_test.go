@@ -234,3 +234,30 @@ func TestCheckNginxClass(t *testing.T) {
 		t.Error("a class of another controller cannot be served")
 	}
 }
+
+func TestPartialGatewayAPI(t *testing.T) {
+	gwc, gw := GatewayAPINeeded[0], GatewayAPINeeded[1]
+	for _, tc := range []struct {
+		name    string
+		writers map[string][]string
+		bundles map[string]string
+		want    string // "" resumes; else a part of the error
+	}{
+		{"ours, cut short", map[string][]string{gwc: {"kubectl-demoingress"}}, map[string]string{gwc: GatewayAPIVersion}, ""},
+		{"ours, two of three, touched by another manager too", map[string][]string{gwc: {"kubectl-demoingress", "kube-apiserver"}, gw: {"kubectl-demoingress"}},
+			map[string]string{gwc: GatewayAPIVersion, gw: GatewayAPIVersion}, ""},
+		{"someone else's", map[string][]string{gwc: {"kubectl"}}, map[string]string{gwc: GatewayAPIVersion},
+			"gatewayclasses.gateway.networking.k8s.io (written by kubectl, bundle \"v1.6.1\")"},
+		{"ours and someone else's", map[string][]string{gwc: {"kubectl-demoingress"}, gw: {"helm"}}, map[string]string{gwc: GatewayAPIVersion, gw: GatewayAPIVersion},
+			"httproutes.gateway.networking.k8s.io missing; present: gateways.gateway.networking.k8s.io (written by helm"},
+		{"ours, but another bundle", map[string][]string{gwc: {"kubectl-demoingress"}}, map[string]string{gwc: "v1.5.1"}, `bundle "v1.5.1"`},
+	} {
+		err := PartialGatewayAPI(tc.writers, tc.bundles, "kubectl-demoingress")
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v, want resume", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -72,3 +72,27 @@ func CheckInstalledBundle(name, bundle string) (warning string, err error) {
 	}
 	return "", nil
 }
+
+// PartialGatewayAPI decides what install does when only some of GatewayAPINeeded are on the
+// cluster. writers maps each present CRD to the field managers in its managedFields. When every
+// present one was applied by manager at this tool's bundle, an earlier install was cut short
+// (Ctrl-C, a lost connection) while applying the install file: applying the whole file again
+// completes it, as server-side apply is idempotent. Anything else is someone else's partial
+// install, and the error names the missing CRDs and who wrote the present ones.
+func PartialGatewayAPI(writers map[string][]string, bundles map[string]string, manager string) error {
+	var missing, others []string
+	for _, n := range GatewayAPINeeded {
+		ms, ok := writers[n]
+		if !ok {
+			missing = append(missing, n)
+			continue
+		}
+		if !slices.Contains(ms, manager) || bundles[n] != GatewayAPIVersion {
+			others = append(others, fmt.Sprintf("%s (written by %s, bundle %q)", n, strings.Join(ms, ", "), bundles[n]))
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the Gateway API is partly installed: %s missing; present: %s", strings.Join(missing, ", "), strings.Join(others, "; "))
+}

@@ -67,7 +67,8 @@ gives it an address, and prints it.
   traefik        (default) Traefik with its ingress-nginx provider: serves the guide's Ingress of
                  class nginx unchanged (the IngressClass nginx is made when absent and kept), and
                  the Gateway API (GatewayClass traefik; the Gateway API CRDs ` + controllers.GatewayAPIVersion + ` are
-                 installed when absent, from --gateway-api-crds).
+                 installed when absent, from --gateway-api-crds, and completed when an earlier
+                 install was cut short).
   envoy-gateway  Envoy Gateway, Gateway API only (deploy --gateway). The floating IP goes on an
                  EnvoyProxy (envoyService.loadBalancerIP) behind GatewayClass envoy-gateway; the
                  Envoy Service and its address appear with the first Gateway.

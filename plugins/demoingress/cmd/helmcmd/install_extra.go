@@ -3,6 +3,7 @@ package helmcmd
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	release "helm.sh/helm/v4/pkg/release/v1"
@@ -85,6 +86,7 @@ func (o *InstallOptions) extraObjects(ctx context.Context) (extras, error) {
 // (nil), all absent (the install manifest, fetched and checked), or anything else (an error).
 func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructured.Unstructured, error) {
 	var absent []string
+	writers, bundles := map[string][]string{}, map[string]string{}
 	for _, name := range controllers.GatewayAPINeeded {
 		crd, err := o.clients.Dynamic.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
 		switch {
@@ -95,7 +97,8 @@ func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructur
 			return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "customresourcedefinitions.apiextensions.k8s.io", Name: name}),
 				"cannot tell whether the Gateway API is installed")
 		}
-		warn, err := controllers.CheckInstalledBundle(name, crd.GetAnnotations()[controllers.BundleVersionAnnotation])
+		writers[name], bundles[name] = fieldManagers(crd), crd.GetAnnotations()[controllers.BundleVersionAnnotation]
+		warn, err := controllers.CheckInstalledBundle(name, bundles[name])
 		if err != nil {
 			return nil, clierr.Failf("upgrade the Gateway API CRDs ("+controllers.GatewayAPICRDs+"), or ask who installed them", "%v", err)
 		}
@@ -109,8 +112,22 @@ func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructur
 	case len(controllers.GatewayAPINeeded):
 		return o.fetchGatewayAPI(ctx)
 	}
-	return nil, clierr.Failf("install the whole Gateway API "+controllers.GatewayAPIVersion+" ("+controllers.GatewayAPICRDs+"), or remove the partial install",
-		"the Gateway API is partly installed: %s missing", strings.Join(absent, ", "))
+	if err := controllers.PartialGatewayAPI(writers, bundles, FieldManager); err != nil {
+		return nil, clierr.Failf("install the whole Gateway API "+controllers.GatewayAPIVersion+" ("+controllers.GatewayAPICRDs+"), or remove the partial install", "%v", err)
+	}
+	o.g.Note(fmt.Sprintf("an earlier install applied only part of the Gateway API %s (%s missing): applying all of it again", controllers.GatewayAPIVersion, strings.Join(absent, ", ")))
+	return o.fetchGatewayAPI(ctx)
+}
+
+// fieldManagers are the managers in obj's managedFields.
+func fieldManagers(obj *unstructured.Unstructured) []string {
+	var ms []string
+	for _, f := range obj.GetManagedFields() {
+		if !slices.Contains(ms, f.Manager) {
+			ms = append(ms, f.Manager)
+		}
+	}
+	return ms
 }
 
 // maxCRDBytes bounds the downloaded install manifest (v1.6.1 standard-install.yaml is ~1 MiB).

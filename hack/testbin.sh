@@ -64,9 +64,19 @@ build() {
   trap - EXIT
 }
 
+# Each build is about 200 MB, and a new go.mod or main.go makes another: builds not used for
+# KEEP_DAYS days (another checkout's, an older version's) are removed after a build. Every call
+# marks this one used (make test asks for its path).
+KEEP_DAYS=${TESTBIN_KEEP_DAYS:-14}
+prune() {
+  find "$CACHE_ROOT/testbin" -mindepth 1 -maxdepth 1 -type d -name 'k8s-*' ! -path "$BIN" -mtime "+$KEEP_DAYS" \
+    -exec rm -rf {} + 2>/dev/null || log "could not remove old builds under $CACHE_ROOT/testbin"
+}
+
 case "${1:-all}" in
-  all|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kubectl|controllers|etcd|kwok) build ;;
+  all|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kubectl|controllers|etcd|kwok) build; prune ;;
   path) ;;
   *) echo "usage: $0 [all|kube-apiserver|etcd|kwok|kubelet|kubectl|controllers|path]" >&2; exit 2 ;;
 esac
+if [ -d "$BIN" ]; then touch "$BIN"; fi
 echo "$BIN"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/osc-coco/kubectl-plugins/lib/apply"
 	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/cmd/helmcmd"
+	"github.com/osc-coco/kubectl-plugins/plugins/demoingress/controllers"
 	"github.com/osc-coco/kubectl-plugins/test/harness"
 )
 
@@ -122,6 +123,7 @@ func TestTraefik(t *testing.T) {
 		if err != nil || class.Spec.Controller != "k8s.io/ingress-nginx" {
 			t.Fatalf("ingressclass %v %+v", err, class)
 		}
+		checkGatewayAPIComplete(t, dyn)
 		startGatewayStandIn(t)
 	})
 	harness.Step(t, "a second run changes nothing and finds the CRDs", func(t *testing.T) {
@@ -129,6 +131,20 @@ func TestTraefik(t *testing.T) {
 		if r.Code != 0 || !strings.Contains(r.Stdout, "release traefik unchanged") || strings.Contains(r.Stdout, "CRDs installed") || strings.Contains(r.Stdout, "ingressclass nginx created") {
 			t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
 		}
+	})
+	harness.Step(t, "an install cut short after the CRDs Traefik needs is completed too", func(t *testing.T) {
+		// What a run stopped after httproutes leaves: the rest of the file unapplied.
+		removeGatewayObjects(t, dyn, []string{"referencegrants.gateway.networking.k8s.io"}, false)
+		err := cp.Admin.AdmissionregistrationV1().ValidatingAdmissionPolicyBindings().Delete(ctx, controllers.SafeUpgrades, metav1.DeleteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, "install", "--chart-repo", repo.URL, "--gateway-api-crds", crdsURL, "--load-balancer-ip", "160.44.12.35", "--keep-floating-ip", "--timeout", "1m")
+		if r.Code != 0 || !strings.Contains(r.Stderr, "(referencegrants.gateway.networking.k8s.io, validatingadmissionpolicybindings.admissionregistration.k8s.io/safe-upgrades.gateway.networking.k8s.io missing): applying all of it again") ||
+			!strings.Contains(r.Stdout, "Gateway API v1.6.1 CRDs installed") {
+			t.Fatalf("%d %s %s", r.Code, r.Stdout, r.Stderr)
+		}
+		checkGatewayAPIComplete(t, dyn)
 	})
 	harness.Step(t, "the guide's Ingress of class nginx is served: its status shows the address", func(t *testing.T) {
 		if r := run(t, "deploy", "--image", "local/demoweb:1"); r.Code != 0 {
@@ -193,19 +209,35 @@ func TestTraefik(t *testing.T) {
 	})
 }
 
-// removeGatewayAPI deletes the Gateway API CRDs another test's chart may have brought (Envoy
-// Gateway ships them) and waits until they are gone.
+// removeGatewayAPI deletes the Gateway API (its CRDs, which another test's chart may have
+// brought: Envoy Gateway ships them; the safe-upgrades policy and binding) and waits until the
+// CRDs are gone.
 func removeGatewayAPI(t *testing.T, dyn dynamic.Interface) {
 	t.Helper()
+	removeGatewayObjects(t, dyn, controllers.GatewayAPIBundle, true)
+}
+
+// removeGatewayObjects deletes the named Gateway API CRDs, and with policy the safe-upgrades
+// binding and policy, and waits until the CRDs are gone.
+func removeGatewayObjects(t *testing.T, dyn dynamic.Interface, crds []string, policy bool) {
+	t.Helper()
 	ctx := context.Background()
-	names := []string{"gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io"}
-	for _, n := range names {
+	if policy {
+		admission := cp.Admin.AdmissionregistrationV1()
+		if err := admission.ValidatingAdmissionPolicyBindings().Delete(ctx, controllers.SafeUpgrades, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+		if err := admission.ValidatingAdmissionPolicies().Delete(ctx, controllers.SafeUpgrades, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range crds {
 		if err := dyn.Resource(crdGVR).Delete(ctx, n, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			t.Fatal(err)
 		}
 	}
 	eventually(t, "Gateway API CRDs gone", func() (bool, string) {
-		for _, n := range names {
+		for _, n := range crds {
 			if _, err := dyn.Resource(crdGVR).Get(ctx, n, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 				return false, n + " still there"
 			}
@@ -241,4 +273,22 @@ func applyOneGatewayCRD(t *testing.T, dyn dynamic.Interface, manager string) {
 		return
 	}
 	t.Fatal("the install file has no gatewayclasses CRD")
+}
+
+// checkGatewayAPIComplete fails unless every object of the install file is on the cluster.
+func checkGatewayAPIComplete(t *testing.T, dyn dynamic.Interface) {
+	t.Helper()
+	ctx := context.Background()
+	for _, n := range controllers.GatewayAPIBundle {
+		if _, err := dyn.Resource(crdGVR).Get(ctx, n, metav1.GetOptions{}); err != nil {
+			t.Errorf("CRD %s: %v", n, err)
+		}
+	}
+	admission := cp.Admin.AdmissionregistrationV1()
+	if _, err := admission.ValidatingAdmissionPolicies().Get(ctx, controllers.SafeUpgrades, metav1.GetOptions{}); err != nil {
+		t.Errorf("policy: %v", err)
+	}
+	if _, err := admission.ValidatingAdmissionPolicyBindings().Get(ctx, controllers.SafeUpgrades, metav1.GetOptions{}); err != nil {
+		t.Errorf("binding: %v", err)
+	}
 }

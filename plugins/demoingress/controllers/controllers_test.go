@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,20 +173,29 @@ func crd(name, group, bundle string) *unstructured.Unstructured {
 func TestCheckCRDManifest(t *testing.T) {
 	good := func() []*unstructured.Unstructured {
 		var objs []*unstructured.Unstructured
-		for _, n := range GatewayAPINeeded {
+		for _, n := range GatewayAPIBundle {
 			objs = append(objs, crd(n, GatewayAPIGroup, GatewayAPIVersion))
 		}
-		vap := &unstructured.Unstructured{}
-		vap.SetKind("ValidatingAdmissionPolicy")
-		vap.SetName("safe-upgrades.gateway.networking.k8s.io")
-		return append(objs, vap)
+		for _, kind := range []string{"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
+			o := &unstructured.Unstructured{}
+			o.SetKind(kind)
+			o.SetName("safe-upgrades.gateway.networking.k8s.io")
+			objs = append(objs, o)
+		}
+		return objs
 	}
 	if err := CheckCRDManifest(good()); err != nil {
 		t.Fatal(err)
 	}
+	without := func(name, kind string) func([]*unstructured.Unstructured) []*unstructured.Unstructured {
+		return func(o []*unstructured.Unstructured) []*unstructured.Unstructured {
+			return slices.DeleteFunc(o, func(u *unstructured.Unstructured) bool { return u.GetName() == name && u.GetKind() == kind })
+		}
+	}
 	tests := map[string]func([]*unstructured.Unstructured) []*unstructured.Unstructured{
 		"another bundle": func(o []*unstructured.Unstructured) []*unstructured.Unstructured {
-			return append(o[:1], crd("gateways.gateway.networking.k8s.io", GatewayAPIGroup, "v1.2.0"), o[2])
+			o[2] = crd("gateways.gateway.networking.k8s.io", GatewayAPIGroup, "v1.2.0")
+			return o
 		},
 		"a Deployment": func(o []*unstructured.Unstructured) []*unstructured.Unstructured {
 			d := &unstructured.Unstructured{}
@@ -195,7 +205,9 @@ func TestCheckCRDManifest(t *testing.T) {
 		"another group": func(o []*unstructured.Unstructured) []*unstructured.Unstructured {
 			return append(o, crd("x.example.com", "example.com", GatewayAPIVersion))
 		},
-		"httproutes gone": func(o []*unstructured.Unstructured) []*unstructured.Unstructured { return o[:2] },
+		"httproutes gone":      without("httproutes.gateway.networking.k8s.io", "CustomResourceDefinition"),
+		"referencegrants gone": without("referencegrants.gateway.networking.k8s.io", "CustomResourceDefinition"),
+		"no policy binding":    without("safe-upgrades.gateway.networking.k8s.io", "ValidatingAdmissionPolicyBinding"),
 	}
 	for name, mutate := range tests {
 		if err := CheckCRDManifest(mutate(good())); err == nil {
@@ -237,27 +249,30 @@ func TestCheckNginxClass(t *testing.T) {
 
 func TestPartialGatewayAPI(t *testing.T) {
 	gwc, gw := GatewayAPINeeded[0], GatewayAPINeeded[1]
+	ours := Written{Managers: []string{"kubectl-demoingress"}, Bundle: GatewayAPIVersion}
 	for _, tc := range []struct {
-		name    string
-		writers map[string][]string
-		bundles map[string]string
-		want    string // "" resumes; else a part of the error
+		name  string
+		found map[string]Written
+		want  string // "" completes; else a part of the error
 	}{
-		{"ours, cut short", map[string][]string{gwc: {"kubectl-demoingress"}}, map[string]string{gwc: GatewayAPIVersion}, ""},
-		{"ours, two of three, touched by another manager too", map[string][]string{gwc: {"kubectl-demoingress", "kube-apiserver"}, gw: {"kubectl-demoingress"}},
-			map[string]string{gwc: GatewayAPIVersion, gw: GatewayAPIVersion}, ""},
-		{"someone else's", map[string][]string{gwc: {"kubectl"}}, map[string]string{gwc: GatewayAPIVersion},
+		{"ours, cut short", map[string]Written{gwc: ours}, ""},
+		{"ours, two of three, touched by another manager too", map[string]Written{gwc: {Managers: []string{"kubectl-demoingress", "kube-apiserver"}, Bundle: GatewayAPIVersion}, gw: ours}, ""},
+		{"someone else's", map[string]Written{gwc: {Managers: []string{"kubectl"}, Bundle: GatewayAPIVersion}},
 			"gatewayclasses.gateway.networking.k8s.io (written by kubectl, bundle \"v1.6.1\")"},
-		{"ours and someone else's", map[string][]string{gwc: {"kubectl-demoingress"}, gw: {"helm"}}, map[string]string{gwc: GatewayAPIVersion, gw: GatewayAPIVersion},
-			"httproutes.gateway.networking.k8s.io missing; present: gateways.gateway.networking.k8s.io (written by helm"},
-		{"ours, but another bundle", map[string][]string{gwc: {"kubectl-demoingress"}}, map[string]string{gwc: "v1.5.1"}, `bundle "v1.5.1"`},
+		{"ours and someone else's", map[string]Written{gwc: ours, gw: {Managers: []string{"helm"}, Bundle: GatewayAPIVersion}},
+			"httproutes.gateway.networking.k8s.io missing; present: gatewayclasses.gateway.networking.k8s.io (written by kubectl-demoingress, bundle \"v1.6.1\"); gateways.gateway.networking.k8s.io (written by helm"},
+		{"ours, but another bundle", map[string]Written{gwc: {Managers: []string{"kubectl-demoingress"}, Bundle: "v1.5.1"}}, `bundle "v1.5.1"`},
+		{"no managedFields", map[string]Written{gwc: {Bundle: GatewayAPIVersion}}, "written by no recorded field manager"},
 	} {
-		err := PartialGatewayAPI(tc.writers, tc.bundles, "kubectl-demoingress")
+		err := PartialGatewayAPI(tc.found, "kubectl-demoingress")
 		switch {
 		case tc.want == "" && err != nil:
-			t.Errorf("%s: %v, want resume", tc.name, err)
+			t.Errorf("%s: %v, want it completed", tc.name, err)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+	}
+	if OursAt(map[string]Written{}, "kubectl-demoingress") {
+		t.Error("nothing found is no install of ours")
 	}
 }

@@ -25,6 +25,17 @@ const (
 // GatewayAPINeeded are the CRDs deploy --gateway uses.
 var GatewayAPINeeded = []string{"gatewayclasses." + GatewayAPIGroup, "gateways." + GatewayAPIGroup, "httproutes." + GatewayAPIGroup}
 
+// GatewayAPIBundle are the CRDs of v1.6.1's standard-install.yaml, in its order
+// (kubernetes-sigs/gateway-api v1.6.1 hack/build-install-yaml.sh joins
+// config/crd/standard/gateway*.yaml), before the safe-upgrades policy and its binding.
+var GatewayAPIBundle = []string{"backendtlspolicies." + GatewayAPIGroup, "gatewayclasses." + GatewayAPIGroup, "gateways." + GatewayAPIGroup,
+	"grpcroutes." + GatewayAPIGroup, "httproutes." + GatewayAPIGroup, "listenersets." + GatewayAPIGroup, "referencegrants." + GatewayAPIGroup,
+	"tcproutes." + GatewayAPIGroup, "tlsroutes." + GatewayAPIGroup, "udproutes." + GatewayAPIGroup}
+
+// SafeUpgrades names the ValidatingAdmissionPolicy and its binding that standard-install.yaml
+// ends with (config/crd/standard/gateway.networking.k8s.io_vap_safeupgrades.yaml).
+const SafeUpgrades = "safe-upgrades." + GatewayAPIGroup
+
 // CheckCRDManifest holds a downloaded Gateway API install file to what standard-install.yaml
 // of v1.6.1 holds (the CRDs and the safe-upgrades ValidatingAdmissionPolicy and its binding):
 // anything else, or another bundle, is refused rather than applied cluster-wide.
@@ -49,9 +60,14 @@ func CheckCRDManifest(objs []*unstructured.Unstructured) error {
 		}
 		have = append(have, o.GetName())
 	}
-	for _, n := range GatewayAPINeeded {
+	for _, n := range GatewayAPIBundle {
 		if !slices.Contains(have, n) {
 			return fmt.Errorf("the file lacks CRD %s", n)
+		}
+	}
+	for _, kind := range []string{"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
+		if !slices.ContainsFunc(objs, func(o *unstructured.Unstructured) bool { return o.GetKind() == kind && o.GetName() == SafeUpgrades }) {
+			return fmt.Errorf("the file lacks %s %s", kind, SafeUpgrades)
 		}
 	}
 	return nil
@@ -73,26 +89,44 @@ func CheckInstalledBundle(name, bundle string) (warning string, err error) {
 	return "", nil
 }
 
-// PartialGatewayAPI decides what install does when only some of GatewayAPINeeded are on the
-// cluster. writers maps each present CRD to the field managers in its managedFields. When every
-// present one was applied by manager at this tool's bundle, an earlier install was cut short
-// (Ctrl-C, a lost connection) while applying the install file: applying the whole file again
-// completes it, as server-side apply is idempotent. Anything else is someone else's partial
-// install, and the error names the missing CRDs and who wrote the present ones.
-func PartialGatewayAPI(writers map[string][]string, bundles map[string]string, manager string) error {
-	var missing, others []string
+// Written is what install reads of a Gateway API CRD on the cluster: the field managers in its
+// managedFields and its bundle-version annotation.
+type Written struct {
+	Managers []string
+	Bundle   string
+}
+
+// OursAt says whether every CRD found was applied by manager at this tool's bundle: an install
+// by this tool, which, if it stopped partway (Ctrl-C, a lost connection), applying the whole
+// file again completes, as server-side apply is idempotent.
+func OursAt(found map[string]Written, manager string) bool {
+	for _, w := range found {
+		if !slices.Contains(w.Managers, manager) || w.Bundle != GatewayAPIVersion {
+			return false
+		}
+	}
+	return len(found) > 0
+}
+
+// PartialGatewayAPI judges a Gateway API of which only some of GatewayAPINeeded were found:
+// nil when it is this tool's own install cut short (to be completed), else the refusal naming
+// what is missing and who wrote what is there.
+func PartialGatewayAPI(found map[string]Written, manager string) error {
+	if OursAt(found, manager) {
+		return nil
+	}
+	var missing, present []string
 	for _, n := range GatewayAPINeeded {
-		ms, ok := writers[n]
+		w, ok := found[n]
 		if !ok {
 			missing = append(missing, n)
 			continue
 		}
-		if !slices.Contains(ms, manager) || bundles[n] != GatewayAPIVersion {
-			others = append(others, fmt.Sprintf("%s (written by %s, bundle %q)", n, strings.Join(ms, ", "), bundles[n]))
+		by := "no recorded field manager"
+		if len(w.Managers) > 0 {
+			by = strings.Join(w.Managers, ", ")
 		}
+		present = append(present, fmt.Sprintf("%s (written by %s, bundle %q)", n, by, w.Bundle))
 	}
-	if len(others) == 0 {
-		return nil
-	}
-	return fmt.Errorf("the Gateway API is partly installed: %s missing; present: %s", strings.Join(missing, ", "), strings.Join(others, "; "))
+	return fmt.Errorf("the Gateway API is partly installed: %s missing; present: %s", strings.Join(missing, ", "), strings.Join(present, "; "))
 }

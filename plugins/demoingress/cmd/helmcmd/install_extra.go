@@ -82,23 +82,24 @@ func (o *InstallOptions) extraObjects(ctx context.Context) (extras, error) {
 	return e, nil
 }
 
-// gatewayAPIToInstall checks the Gateway API CRDs on the cluster: all present and new enough
-// (nil), all absent (the install manifest, fetched and checked), or anything else (an error).
+// gatewayAPIToInstall checks the Gateway API CRDs on the cluster: those deploy --gateway needs
+// all present and new enough (nil), all absent (the install manifest, fetched and checked), or
+// in between. An install of this tool's that stopped partway is completed: the whole manifest
+// again. Anything else partial is refused.
 func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	found := map[string]controllers.Written{}
 	var absent []string
-	writers, bundles := map[string][]string{}, map[string]string{}
 	for _, name := range controllers.GatewayAPINeeded {
-		crd, err := o.clients.Dynamic.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
+		w, ok, err := o.readGatewayCRD(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			absent = append(absent, name)
 			continue
-		case err != nil:
-			return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "customresourcedefinitions.apiextensions.k8s.io", Name: name}),
-				"cannot tell whether the Gateway API is installed")
 		}
-		writers[name], bundles[name] = fieldManagers(crd), crd.GetAnnotations()[controllers.BundleVersionAnnotation]
-		warn, err := controllers.CheckInstalledBundle(name, bundles[name])
+		found[name] = w
+		warn, err := controllers.CheckInstalledBundle(name, w.Bundle)
 		if err != nil {
 			return nil, clierr.Failf("upgrade the Gateway API CRDs ("+controllers.GatewayAPICRDs+"), or ask who installed them", "%v", err)
 		}
@@ -106,28 +107,82 @@ func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructur
 			o.g.Note(warn)
 		}
 	}
-	switch len(absent) {
-	case 0:
-		return nil, nil
-	case len(controllers.GatewayAPINeeded):
+	switch {
+	case len(absent) == len(controllers.GatewayAPINeeded):
 		return o.fetchGatewayAPI(ctx)
-	}
-	if err := controllers.PartialGatewayAPI(writers, bundles, FieldManager); err != nil {
-		return nil, clierr.Failf("install the whole Gateway API "+controllers.GatewayAPIVersion+" ("+controllers.GatewayAPICRDs+"), or remove the partial install", "%v", err)
+	case len(absent) > 0:
+		if err := controllers.PartialGatewayAPI(found, FieldManager); err != nil {
+			return nil, clierr.Failf("install the whole Gateway API "+controllers.GatewayAPIVersion+" ("+controllers.GatewayAPICRDs+"), or remove the partial install", "%v", err)
+		}
+	case !controllers.OursAt(found, FieldManager):
+		return nil, nil // someone else's install: all that deploy --gateway needs is there
+	default:
+		var err error
+		if absent, err = o.missingFromBundle(ctx); err != nil || len(absent) == 0 {
+			return nil, err
+		}
 	}
 	o.g.Note(fmt.Sprintf("an earlier install applied only part of the Gateway API %s (%s missing): applying all of it again", controllers.GatewayAPIVersion, strings.Join(absent, ", ")))
 	return o.fetchGatewayAPI(ctx)
 }
 
-// fieldManagers are the managers in obj's managedFields.
-func fieldManagers(obj *unstructured.Unstructured) []string {
+// readGatewayCRD reads one Gateway API CRD: who wrote it at which bundle, or absent.
+func (o *InstallOptions) readGatewayCRD(ctx context.Context, name string) (controllers.Written, bool, error) {
+	crd, err := o.clients.Dynamic.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return controllers.Written{}, false, nil
+	case err != nil:
+		return controllers.Written{}, false, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: "customresourcedefinitions.apiextensions.k8s.io", Name: name}),
+			"cannot tell whether the Gateway API is installed")
+	case crd.GetDeletionTimestamp() != nil:
+		return controllers.Written{}, false, clierr.Failf("wait until it is gone (kubectl get crd "+name+"), then install again", "CRD %s is being deleted", name)
+	}
 	var ms []string
-	for _, f := range obj.GetManagedFields() {
+	for _, f := range crd.GetManagedFields() {
 		if !slices.Contains(ms, f.Manager) {
 			ms = append(ms, f.Manager)
 		}
 	}
-	return ms
+	return controllers.Written{Managers: ms, Bundle: crd.GetAnnotations()[controllers.BundleVersionAnnotation]}, true, nil
+}
+
+// missingFromBundle names what of this tool's Gateway API install is not on the cluster: the
+// bundle's other CRDs, the safe-upgrades policy and its binding.
+func (o *InstallOptions) missingFromBundle(ctx context.Context) ([]string, error) {
+	var missing []string
+	for _, name := range controllers.GatewayAPIBundle {
+		if slices.Contains(controllers.GatewayAPINeeded, name) {
+			continue
+		}
+		_, ok, err := o.readGatewayCRD(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	admission := o.clients.Kube.AdmissionregistrationV1()
+	_, err := admission.ValidatingAdmissionPolicies().Get(ctx, controllers.SafeUpgrades, metav1.GetOptions{})
+	if missing, err = noteAbsent(missing, err, "validatingadmissionpolicies.admissionregistration.k8s.io"); err != nil {
+		return nil, err
+	}
+	_, err = admission.ValidatingAdmissionPolicyBindings().Get(ctx, controllers.SafeUpgrades, metav1.GetOptions{})
+	return noteAbsent(missing, err, "validatingadmissionpolicybindings.admissionregistration.k8s.io")
+}
+
+// noteAbsent adds resource/SafeUpgrades to missing when the read found nothing; another error
+// is no verdict.
+func noteAbsent(missing []string, err error, resource string) ([]string, error) {
+	switch {
+	case apierrors.IsNotFound(err):
+		return append(missing, resource+"/"+controllers.SafeUpgrades), nil
+	case err != nil:
+		return nil, clierr.Wrap(clierr.FromAPI(err, clierr.Action{Verb: "get", Resource: resource, Name: controllers.SafeUpgrades}),
+			"cannot tell whether the Gateway API is completely installed")
+	}
+	return missing, nil
 }
 
 // maxCRDBytes bounds the downloaded install manifest (v1.6.1 standard-install.yaml is ~1 MiB).
@@ -179,11 +234,14 @@ func (o *InstallOptions) preflight(ctx context.Context, rendered *release.Releas
 		}
 	}
 	if len(e.crds) > 0 {
-		reqs = append(reqs, access.Request{Verb: "create", Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
-			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"},
-			access.Request{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"},
-			// the chart's GatewayClass: its kind is not known to the API server until the CRDs exist
-			access.Request{Verb: "create", Group: controllers.GatewayAPIGroup, Resource: "gatewayclasses"})
+		// Server-side apply is a patch, and a create for what is absent.
+		for _, verb := range []string{"create", "patch"} {
+			reqs = append(reqs, access.Request{Verb: verb, Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"},
+				access.Request{Verb: verb, Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicies"},
+				access.Request{Verb: verb, Group: "admissionregistration.k8s.io", Resource: "validatingadmissionpolicybindings"})
+		}
+		// the chart's GatewayClass: its kind is not known to the API server until the CRDs exist
+		reqs = append(reqs, access.Request{Verb: "create", Group: controllers.GatewayAPIGroup, Resource: "gatewayclasses"})
 	}
 	if e.nginxClass != nil {
 		reqs = append(reqs, access.Request{Verb: "create", Group: "networking.k8s.io", Resource: "ingressclasses"})

@@ -3,7 +3,8 @@
 # hack/controlplane/go.mod: Kubernetes (kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubelet), etcd and kwok in one binary (hack/controlplane/main.go), linked under each program's
 # name; upstream's kubectl beside it (same build); and kwok's stages. Cached outside the
-# repository, keyed by what it is built from. Idempotent.
+# repository, keyed by what it is built from; builds unused for TESTBIN_KEEP_DAYS days (14) are
+# removed. Idempotent.
 #
 #   hack/testbin.sh [all|kube-apiserver|etcd|kwok|kubelet|kubectl|controllers|path]
 #
@@ -21,9 +22,7 @@ export PATH=/usr/local/go/bin:$PATH
 modversion() { awk -v m="$1" '$1 == m && $2 ~ /^v/ {sub(/^v/, "", $2); print $2; exit}' "$SRC/go.mod"; }
 K8S_VERSION=$(modversion k8s.io/kubernetes)
 KWOK_VERSION=$(modversion sigs.k8s.io/kwok)
-key=$(cat "$SRC/go.mod" "$SRC/go.sum" "$SRC/main.go" "$0" | sha256sum | cut -c1-12)
 CACHE_ROOT=${KUBECTL_COCO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-coco}
-BIN=$CACHE_ROOT/testbin/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-$key
 PROGRAMS=(kube-apiserver kube-controller-manager kube-scheduler kubelet etcd kwok)
 
 log() { printf 'testbin: %s\n' "$*" >&2; }
@@ -64,19 +63,30 @@ build() {
   trap - EXIT
 }
 
+# The build is keyed by what it is made from: the module, main.go and the recipe (build()'s
+# text, so an edit elsewhere in this script keeps the cached build).
+key=$(cat "$SRC/go.mod" "$SRC/go.sum" "$SRC/main.go" <(declare -f build) | sha256sum | cut -c1-12)
+BIN=$CACHE_ROOT/testbin/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-$key
+
 # Each build is about 200 MB, and a new go.mod or main.go makes another: builds not used for
-# KEEP_DAYS days (another checkout's, an older version's) are removed after a build. Every call
-# marks this one used (make test asks for its path).
+# more than TESTBIN_KEEP_DAYS days (default 14; another checkout's, an older version's) are
+# removed after a build. Every call marks its own build used (make test asks for its path); a
+# cache it cannot write to is only read.
 KEEP_DAYS=${TESTBIN_KEEP_DAYS:-14}
 prune() {
-  find "$CACHE_ROOT/testbin" -mindepth 1 -maxdepth 1 -type d -name 'k8s-*' ! -path "$BIN" -mtime "+$KEEP_DAYS" \
-    -exec rm -rf {} + 2>/dev/null || log "could not remove old builds under $CACHE_ROOT/testbin"
+  local d
+  for d in "$CACHE_ROOT"/testbin/k8s-*/; do
+    d=${d%/}
+    if [ "$d" = "$BIN" ] || [ ! -d "$d" ] || [ -z "$(find "$d" -maxdepth 0 -mtime "+$KEEP_DAYS")" ]; then continue; fi
+    rm -rf "$d" 2>/dev/null || log "could not remove the old build $d"
+  done
 }
 
 case "${1:-all}" in
-  all|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kubectl|controllers|etcd|kwok) build; prune ;;
+  all|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kubectl|controllers|etcd|kwok) build ;;
   path) ;;
   *) echo "usage: $0 [all|kube-apiserver|etcd|kwok|kubelet|kubectl|controllers|path]" >&2; exit 2 ;;
 esac
-if [ -d "$BIN" ]; then touch "$BIN"; fi
+if [ -d "$BIN" ]; then touch "$BIN" 2>/dev/null || true; fi
+if [ "${1:-all}" != path ]; then prune; fi
 echo "$BIN"

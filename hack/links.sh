@@ -7,14 +7,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
+# Each operating system the release builds for (.goreleaser.yaml goos): a file built for one only
+# (the helper's Windows path) may import what the others do not.
+GOOSES=(linux darwin windows)
 check() { # package, forbidden import path prefixes...
   local pkg=$1; shift
-  local deps; deps=$(CGO_ENABLED=0 go list -deps "$pkg")
-  for bad in "$@"; do
-    if grep -q "^$bad" <<<"$deps"; then
-      echo "$pkg links $(grep -c "^$bad" <<<"$deps") packages under $bad, e.g. $(grep -m1 "^$bad" <<<"$deps"): move the commands that need them into the plugin's helper" >&2
-      fail=1
-    fi
+  local goos deps
+  for goos in "${GOOSES[@]}"; do
+    deps=$(CGO_ENABLED=0 GOOS=$goos go list -deps "$pkg")
+    for bad in "$@"; do
+      if grep -q "^$bad" <<<"$deps"; then
+        echo "$pkg ($goos) links $(grep -c "^$bad" <<<"$deps") packages under $bad, e.g. $(grep -m1 "^$bad" <<<"$deps"): move the commands that need them into the plugin's helper" >&2
+        fail=1
+      fi
+    done
   done
 }
 check ./plugins/teecheck helm.sh/ github.com/gardener/

@@ -249,19 +249,21 @@ func TestCheckNginxClass(t *testing.T) {
 
 func TestPartialGatewayAPI(t *testing.T) {
 	gwc, gw := GatewayAPINeeded[0], GatewayAPINeeded[1]
-	ours := Written{Managers: []string{"kubectl-demoingress"}, Bundle: GatewayAPIVersion}
+	ours := Written{Managers: []string{"kubectl-demoingress"}, Bundle: GatewayAPIVersion, Channel: "standard"}
 	for _, tc := range []struct {
 		name  string
 		found map[string]Written
 		want  string // "" completes; else a part of the error
 	}{
 		{"ours, cut short", map[string]Written{gwc: ours}, ""},
-		{"ours, two of three, touched by another manager too", map[string]Written{gwc: {Managers: []string{"kubectl-demoingress", "kube-apiserver"}, Bundle: GatewayAPIVersion}, gw: ours}, ""},
+		{"ours, two of three, touched by another manager too", map[string]Written{gwc: {Managers: []string{"kubectl-demoingress", "kube-apiserver"}, Bundle: GatewayAPIVersion, Channel: "standard"}, gw: ours}, ""},
 		{"someone else's", map[string]Written{gwc: {Managers: []string{"kubectl"}, Bundle: GatewayAPIVersion}},
 			"gatewayclasses.gateway.networking.k8s.io (written by kubectl, bundle \"v1.6.1\")"},
 		{"ours and someone else's", map[string]Written{gwc: ours, gw: {Managers: []string{"helm"}, Bundle: GatewayAPIVersion}},
 			"httproutes.gateway.networking.k8s.io missing; present: gatewayclasses.gateway.networking.k8s.io (written by kubectl-demoingress, bundle \"v1.6.1\"); gateways.gateway.networking.k8s.io (written by helm"},
 		{"ours, but another bundle", map[string]Written{gwc: {Managers: []string{"kubectl-demoingress"}, Bundle: "v1.5.1"}}, `bundle "v1.5.1"`},
+		{"ours, moved to the experimental channel", map[string]Written{gwc: {Managers: []string{"kubectl-demoingress", "kubectl"}, Bundle: GatewayAPIVersion, Channel: "experimental"}},
+			"written by kubectl-demoingress, kubectl"},
 		{"no managedFields", map[string]Written{gwc: {Bundle: GatewayAPIVersion}}, "written by no recorded field manager"},
 	} {
 		err := PartialGatewayAPI(tc.found, "kubectl-demoingress")

@@ -94,14 +94,16 @@ func CheckInstalledBundle(name, bundle string) (warning string, err error) {
 type Written struct {
 	Managers []string
 	Bundle   string
+	Channel  string
 }
 
-// OursAt says whether every CRD found was applied by manager at this tool's bundle: an install
-// by this tool, which, if it stopped partway (Ctrl-C, a lost connection), applying the whole
-// file again completes, as server-side apply is idempotent.
+// OursAt says whether every CRD found was applied by manager at this tool's bundle and channel:
+// an install by this tool, which, if it stopped partway (Ctrl-C, a lost connection), applying
+// what is missing of the file completes. CRDs someone moved to the experimental channel are
+// theirs.
 func OursAt(found map[string]Written, manager string) bool {
 	for _, w := range found {
-		if !slices.Contains(w.Managers, manager) || w.Bundle != GatewayAPIVersion {
+		if !slices.Contains(w.Managers, manager) || w.Bundle != GatewayAPIVersion || w.Channel != "standard" {
 			return false
 		}
 	}
@@ -129,4 +131,16 @@ func PartialGatewayAPI(found map[string]Written, manager string) error {
 		present = append(present, fmt.Sprintf("%s (written by %s, bundle %q)", n, by, w.Bundle))
 	}
 	return fmt.Errorf("the Gateway API is partly installed: %s missing; present: %s", strings.Join(missing, ", "), strings.Join(present, "; "))
+}
+
+// BundleObjectName names an object of the install file as install reports what is missing: a
+// CRD by its name, the policy and binding as resource/name.
+func BundleObjectName(o *unstructured.Unstructured) string {
+	switch o.GetKind() {
+	case "ValidatingAdmissionPolicy":
+		return "validatingadmissionpolicies.admissionregistration.k8s.io/" + o.GetName()
+	case "ValidatingAdmissionPolicyBinding":
+		return "validatingadmissionpolicybindings.admissionregistration.k8s.io/" + o.GetName()
+	}
+	return o.GetName()
 }

@@ -24,12 +24,12 @@ import (
 )
 
 // gatewayCRD is a Gateway API CRD as the API server returns it, written by manager.
-func gatewayCRD(name, manager string) runtime.Object {
+func gatewayCRD(name, manager, channel string) runtime.Object {
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("apiextensions.k8s.io/v1")
 	u.SetKind("CustomResourceDefinition")
 	u.SetName(name)
-	u.SetAnnotations(map[string]string{controllers.BundleVersionAnnotation: controllers.GatewayAPIVersion})
+	u.SetAnnotations(map[string]string{controllers.BundleVersionAnnotation: controllers.GatewayAPIVersion, controllers.ChannelAnnotation: channel})
 	u.SetManagedFields([]metav1.ManagedFieldsEntry{{Manager: manager, Operation: metav1.ManagedFieldsOperationApply}})
 	return u
 }
@@ -40,12 +40,15 @@ func TestGatewayAPIReads(t *testing.T) {
 	file := filepath.Join("..", "..", "..", "..", "test", "fixtures", "gateway-api", "crds.yaml")
 	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: controllers.SafeUpgrades}}
 	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: controllers.SafeUpgrades}}
-	crds := func(manager string, names ...string) []runtime.Object {
+	channelCRDs := func(channel, manager string, names ...string) []runtime.Object {
 		var objs []runtime.Object
 		for _, n := range names {
-			objs = append(objs, gatewayCRD(n, manager))
+			objs = append(objs, gatewayCRD(n, manager, channel))
 		}
 		return objs
+	}
+	crds := func(manager string, names ...string) []runtime.Object {
+		return channelCRDs("standard", manager, names...)
 	}
 	forbidPolicies := func(cs *fake.Clientset) *fake.Clientset {
 		cs.PrependReactor("get", "validatingadmissionpolicies", func(k8stesting.Action) (bool, runtime.Object, error) {
@@ -63,14 +66,16 @@ func TestGatewayAPIReads(t *testing.T) {
 		{"absent: the whole file", nil, fake.NewClientset(), 12, "", ""},
 		{"ours, complete: nothing", crds(FieldManager, controllers.GatewayAPIBundle...), fake.NewClientset(policy, binding), 0, "", ""},
 		{"someone else's three: nothing, the rest is not read", crds("helm", controllers.GatewayAPINeeded...), forbidPolicies(fake.NewClientset()), 0, "", ""},
-		{"ours, the rest missing: the whole file", crds(FieldManager, controllers.GatewayAPINeeded...), fake.NewClientset(policy), 12,
-			"(backendtlspolicies.gateway.networking.k8s.io, grpcroutes", ""},
-		{"ours, the binding missing", crds(FieldManager, controllers.GatewayAPIBundle...), fake.NewClientset(policy), 12,
-			"(validatingadmissionpolicybindings.admissionregistration.k8s.io/safe-upgrades.gateway.networking.k8s.io missing)", ""},
+		{"ours, the rest missing: the rest", crds(FieldManager, controllers.GatewayAPINeeded...), fake.NewClientset(policy), 8,
+			"install applies what is missing (backendtlspolicies.gateway.networking.k8s.io, grpcroutes", ""},
+		{"ours, the binding missing: the binding", crds(FieldManager, controllers.GatewayAPIBundle...), fake.NewClientset(policy), 1,
+			"(validatingadmissionpolicybindings.admissionregistration.k8s.io/safe-upgrades.gateway.networking.k8s.io)", ""},
 		{"ours, the policy may not be read", crds(FieldManager, controllers.GatewayAPIBundle...), forbidPolicies(fake.NewClientset()), 0, "",
 			"cannot tell whether the Gateway API is completely installed"},
-		{"ours, cut short early", crds(FieldManager, controllers.GatewayAPINeeded[0]), fake.NewClientset(), 12,
-			"(gateways.gateway.networking.k8s.io, httproutes.gateway.networking.k8s.io missing)", ""},
+		{"ours, cut short early: all but the first", crds(FieldManager, controllers.GatewayAPINeeded[0]), fake.NewClientset(), 11,
+			"(gateways.gateway.networking.k8s.io, httproutes.gateway.networking.k8s.io, backendtlspolicies", ""},
+		{"ours, moved to the experimental channel: nothing, the rest is not read", channelCRDs("experimental", FieldManager, controllers.GatewayAPINeeded...),
+			forbidPolicies(fake.NewClientset()), 0, "", ""},
 		{"someone else's, partial: refused", crds("kubectl", controllers.GatewayAPINeeded[0]), fake.NewClientset(), 0, "", "written by kubectl"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -116,14 +116,24 @@ func (o *InstallOptions) gatewayAPIToInstall(ctx context.Context) ([]*unstructur
 		}
 	case !controllers.OursAt(found, FieldManager):
 		return nil, nil // someone else's install: all that deploy --gateway needs is there
-	default:
-		var err error
-		if absent, err = o.missingFromBundle(ctx); err != nil || len(absent) == 0 {
-			return nil, err
-		}
 	}
-	o.g.Note(fmt.Sprintf("an earlier install applied only part of the Gateway API %s (%s missing): applying all of it again", controllers.GatewayAPIVersion, strings.Join(absent, ", ")))
-	return o.fetchGatewayAPI(ctx)
+	rest, err := o.missingFromBundle(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if absent = append(absent, rest...); len(absent) == 0 {
+		return nil, nil
+	}
+	// Only what is missing: what is there stays as it is, whoever changed it since.
+	objs, err := o.fetchGatewayAPI(ctx)
+	if err != nil {
+		return nil, err
+	}
+	objs = slices.DeleteFunc(objs, func(u *unstructured.Unstructured) bool {
+		return !slices.Contains(absent, controllers.BundleObjectName(u))
+	})
+	o.g.Note(fmt.Sprintf("an earlier install applied only part of the Gateway API %s: install applies what is missing (%s)", controllers.GatewayAPIVersion, strings.Join(absent, ", ")))
+	return objs, nil
 }
 
 // readGatewayCRD reads one Gateway API CRD: who wrote it at which bundle, or absent.
@@ -144,11 +154,13 @@ func (o *InstallOptions) readGatewayCRD(ctx context.Context, name string) (contr
 			ms = append(ms, f.Manager)
 		}
 	}
-	return controllers.Written{Managers: ms, Bundle: crd.GetAnnotations()[controllers.BundleVersionAnnotation]}, true, nil
+	ann := crd.GetAnnotations()
+	return controllers.Written{Managers: ms, Bundle: ann[controllers.BundleVersionAnnotation], Channel: ann[controllers.ChannelAnnotation]}, true, nil
 }
 
-// missingFromBundle names what of this tool's Gateway API install is not on the cluster: the
-// bundle's other CRDs, the safe-upgrades policy and its binding.
+// missingFromBundle names what of this tool's Gateway API install is not on the cluster besides
+// the CRDs deploy --gateway needs: the bundle's other CRDs, the safe-upgrades policy and its
+// binding.
 func (o *InstallOptions) missingFromBundle(ctx context.Context) ([]string, error) {
 	var missing []string
 	for _, name := range controllers.GatewayAPIBundle {

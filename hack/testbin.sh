@@ -70,8 +70,8 @@ BIN=$CACHE_ROOT/testbin/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-$key
 
 # Each build is about 200 MB, and a new go.mod or main.go makes another: builds not used for
 # more than TESTBIN_KEEP_DAYS days (default 14; another checkout's, an older version's) are
-# removed after a build. Every call marks its own build used (make test asks for its path); a
-# cache it cannot write to is only read.
+# removed when it is asked for a build (not for a path). Every call marks its own build used
+# (make test asks for its path); a cache it cannot write to is only read.
 KEEP_DAYS=${TESTBIN_KEEP_DAYS:-14}
 prune() {
   local d
